@@ -1,0 +1,212 @@
+package spec
+
+import (
+	"time"
+
+	"github.com/regsync/regsync/diag"
+)
+
+// Kind is what an application is for; it decides the Graph shape the planner
+// builds from it (see DESIGN.md, "The four kinds of application").
+type Kind string
+
+const (
+	// KindResource is the API itself; its identifier URI is the token audience.
+	KindResource Kind = "resource"
+	// KindConfidential is a web app that signs users in and keeps a secret.
+	KindConfidential Kind = "confidential"
+	// KindPublic is a SPA, mobile or desktop app; it never has a secret.
+	KindPublic Kind = "public"
+	// KindService is a daemon using the client-credentials flow.
+	KindService Kind = "service"
+)
+
+// Cloud selects the national cloud (endpoints and authority).
+type Cloud string
+
+const (
+	CloudPublic Cloud = "public"
+	CloudUSGov  Cloud = "usgov"
+	CloudChina  Cloud = "china"
+)
+
+// Platform of a public client.
+type Platform string
+
+const (
+	PlatformSPA     Platform = "spa"
+	PlatformMobile  Platform = "mobile"
+	PlatformDesktop Platform = "desktop"
+)
+
+// Spec is the validated, typed desired state of one registrations file.
+// Slices keep the order of the file. A nil slice or pointer means "not
+// declared": the planner leaves the live value alone. An empty, non-nil slice
+// means "declared empty": the planner clears the live value.
+type Spec struct {
+	File    string // path as given by the user
+	Digest  string // "sha256:<hex>" of the file's bytes
+	Version int
+	Tenant  string // tenant id (GUID) or a verified domain
+	Set     string // name of the managed set; tagged on every object
+	Cloud   Cloud
+	// Defaults already folded into every application; kept for display.
+	Defaults     Defaults
+	APIs         []*API
+	Applications []*Application
+}
+
+// Application returns the application with the given key, or nil.
+func (s *Spec) Application(key string) *Application {
+	for _, a := range s.Applications {
+		if a.Key == key {
+			return a
+		}
+	}
+	return nil
+}
+
+// API returns the external API with the given key, or nil.
+func (s *Spec) API(key string) *API {
+	for _, a := range s.APIs {
+		if a.Key == key {
+			return a
+		}
+	}
+	return nil
+}
+
+// Defaults apply to every application that does not set its own value.
+type Defaults struct {
+	Owners         []string
+	SignInAudience string
+	Secrets        SecretPolicy
+}
+
+// SecretPolicy says where a client secret lives and how long it lasts.
+type SecretPolicy struct {
+	Vault       string
+	Lifetime    time.Duration
+	RenewBefore time.Duration
+	Overlap     time.Duration
+}
+
+// API is an API outside the file (Microsoft Graph, Azure Healthcare APIs, …),
+// named by its appId. Its scopes and roles are resolved from its service
+// principal in the tenant.
+type API struct {
+	Key   string
+	AppID string
+	Pos   diag.Pos
+}
+
+// Application is one app registration (and its service principal).
+type Application struct {
+	Key  string
+	Pos  diag.Pos
+	Kind Kind
+	// AppID adopts an existing registration instead of creating one.
+	AppID                       string
+	DisplayName                 string // defaults to Key
+	Description                 *string
+	SignInAudience              string // after defaults; AzureADMyOrg when unset
+	Notes                       *string
+	Tags                        []string // user tags; regsync adds its own
+	Owners                      []string // object ids, after defaults
+	IdentifierURIs              []string
+	RequestedAccessTokenVersion *int
+	GroupMembershipClaims       *string
+	OptionalClaims              *OptionalClaims
+	AppRoleAssignmentRequired   *bool // on the service principal
+	Scopes                      []Scope
+	AppRoles                    []AppRole
+
+	// Platform is set for public clients only.
+	Platform Platform
+	// Web holds the web platform (confidential clients).
+	Web *Web
+	// SPARedirectURIs and PublicClientRedirectURIs hold the other platforms.
+	SPARedirectURIs          []string
+	PublicClientRedirectURIs []string
+
+	Access       []Access
+	AdminConsent bool
+	// Secret is nil when the application has no client secret.
+	Secret               *Secret
+	FederatedCredentials []FederatedCredential
+}
+
+// Scope is a delegated permission (oauth2PermissionScope) an API exposes.
+type Scope struct {
+	Value                   string
+	Pos                     diag.Pos
+	Type                    string // "User" (default) or "Admin"
+	AdminConsentDisplayName string
+	AdminConsentDescription string
+	UserConsentDisplayName  string
+	UserConsentDescription  string
+	Enabled                 bool // default true
+}
+
+// AppRole is a role an API exposes to users, groups or applications.
+type AppRole struct {
+	Value              string
+	Pos                diag.Pos
+	DisplayName        string
+	Description        string
+	AllowedMemberTypes []string // "User", "Application"
+	Enabled            bool     // default true
+}
+
+// Web is the web platform of a confidential client.
+type Web struct {
+	RedirectURIs         []string
+	HomePageURL          *string
+	LogoutURL            *string
+	ImplicitIDTokens     *bool
+	ImplicitAccessTokens *bool
+}
+
+// Access is an API permission request: the resource by its key (an
+// application of this file or an entry of apis) and scope / role names.
+type Access struct {
+	Resource string
+	Pos      diag.Pos
+	Scopes   []string // delegated permissions, by value
+	Roles    []string // application permissions, by value
+}
+
+// Secret is a client secret kept in Key Vault.
+type Secret struct {
+	Vault       string
+	Name        string // Key Vault secret name; defaults to "<key>-client-secret"
+	Lifetime    time.Duration
+	RenewBefore time.Duration
+	Overlap     time.Duration
+	Pos         diag.Pos
+}
+
+// FederatedCredential lets an external identity (e.g. a GitHub Actions job)
+// sign in as the application without a secret.
+type FederatedCredential struct {
+	Name        string
+	Issuer      string
+	Subject     string
+	Audiences   []string // default ["api://AzureADTokenExchange"]
+	Description string
+}
+
+// OptionalClaims are extra claims in the app's tokens.
+type OptionalClaims struct {
+	IDToken     []OptionalClaim
+	AccessToken []OptionalClaim
+	SAML2Token  []OptionalClaim
+}
+
+// OptionalClaim is one optional claim.
+type OptionalClaim struct {
+	Name                 string
+	Source               string
+	Essential            bool
+	AdditionalProperties []string
+}

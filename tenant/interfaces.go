@@ -1,0 +1,135 @@
+package tenant
+
+import (
+	"context"
+	"time"
+)
+
+// Directory is what regsync needs of Microsoft Graph. graph.Client implements
+// it over msgraph-sdk-go; tests may implement it by hand.
+//
+// Reads are list queries at the paging floor: one filtered, paged query per
+// kind of object, never one request per object.
+type Directory interface {
+	// Organization returns the signed-in tenant and its verified domains.
+	Organization(ctx context.Context) (Organization, error)
+
+	// ListApplications returns every application tagged SetTag(set), with
+	// owners and federated credentials expanded.
+	ListApplications(ctx context.Context, set string) ([]*Application, error)
+	// ApplicationsByAppID returns the applications with the given appIds
+	// (for adoption); missing ones are simply absent from the result.
+	ApplicationsByAppID(ctx context.Context, appIDs []string) ([]*Application, error)
+	// ListServicePrincipals returns every service principal tagged SetTag(set).
+	ListServicePrincipals(ctx context.Context, set string) ([]*ServicePrincipal, error)
+	// ServicePrincipalsByAppID returns the service principals of the given
+	// appIds (resource APIs, adopted apps); missing ones are absent.
+	ServicePrincipalsByAppID(ctx context.Context, appIDs []string) ([]*ServicePrincipal, error)
+	// AppRoleAssignedTo lists the app-role assignments granted on a resource
+	// service principal.
+	AppRoleAssignedTo(ctx context.Context, resourceSPID string) ([]AppRoleAssignment, error)
+	// PermissionGrantsForResource lists delegated grants on a resource
+	// service principal.
+	PermissionGrantsForResource(ctx context.Context, resourceSPID string) ([]PermissionGrant, error)
+
+	CreateApplication(ctx context.Context, p ApplicationPatch) (*Application, error)
+	UpdateApplication(ctx context.Context, id string, p ApplicationPatch) error
+	DeleteApplication(ctx context.Context, id string) error
+	AddOwner(ctx context.Context, appObjectID, ownerID string) error
+	RemoveOwner(ctx context.Context, appObjectID, ownerID string) error
+	// AddPassword adds a client secret. The value comes back once, here.
+	AddPassword(ctx context.Context, appObjectID string, req PasswordRequest) (PasswordCredential, SecretValue, error)
+	RemovePassword(ctx context.Context, appObjectID, keyID string) error
+	CreateFederatedCredential(ctx context.Context, appObjectID string, fc FederatedCredential) (FederatedCredential, error)
+	UpdateFederatedCredential(ctx context.Context, appObjectID string, fc FederatedCredential) error
+	DeleteFederatedCredential(ctx context.Context, appObjectID, fcID string) error
+
+	CreateServicePrincipal(ctx context.Context, appID string, tags []string) (*ServicePrincipal, error)
+	UpdateServicePrincipal(ctx context.Context, id string, p ServicePrincipalPatch) error
+	DeleteServicePrincipal(ctx context.Context, id string) error
+	CreateAppRoleAssignment(ctx context.Context, a AppRoleAssignment) (AppRoleAssignment, error)
+	DeleteAppRoleAssignment(ctx context.Context, resourceSPID, id string) error
+	CreatePermissionGrant(ctx context.Context, g PermissionGrant) (PermissionGrant, error)
+	UpdatePermissionGrant(ctx context.Context, id, scope string) error
+	DeletePermissionGrant(ctx context.Context, id string) error
+
+	// Requests is the number of HTTP requests sent so far (retries included).
+	Requests() int
+}
+
+// SecretStore is what regsync needs of Key Vault. keyvault.Store implements
+// it over azsecrets.
+type SecretStore interface {
+	// ListSecrets returns the metadata of every secret in the vault (never a value).
+	ListSecrets(ctx context.Context, vault string) ([]SecretMeta, error)
+	// SetSecret writes a new version of a secret.
+	SetSecret(ctx context.Context, vault, name string, value SecretValue, w SecretWrite) (SecretMeta, error)
+	// Requests is the number of HTTP requests sent so far (retries included).
+	Requests() int
+}
+
+// SecretWrite is the metadata of a secret version being written.
+type SecretWrite struct {
+	ContentType string
+	Tags        map[string]string
+	Expires     *time.Time
+	NotBefore   *time.Time
+}
+
+// PasswordRequest asks for a new client secret.
+type PasswordRequest struct {
+	DisplayName string
+	End         time.Time
+}
+
+// ApplicationPatch is a sparse update of an application: a nil field is left
+// alone; a non-nil field is written, and a pointer to an empty slice clears
+// the collection. Graph replaces collections whole, so a collection field
+// always carries its complete new value.
+type ApplicationPatch struct {
+	DisplayName                 *string
+	Description                 *string
+	SignInAudience              *string
+	Notes                       *string
+	Tags                        *[]string
+	IdentifierURIs              *[]string
+	GroupMembershipClaims       *string
+	IsFallbackPublicClient      *bool
+	RequestedAccessTokenVersion *int
+	OptionalClaims              *OptionalClaims
+	Scopes                      *[]PermissionScope
+	AppRoles                    *[]AppRole
+	WebRedirectURIs             *[]string
+	WebHomePageURL              *string
+	WebLogoutURL                *string
+	EnableIDTokenIssuance       *bool
+	EnableAccessTokenIssuance   *bool
+	SPARedirectURIs             *[]string
+	PublicClientRedirectURIs    *[]string
+	RequiredResourceAccess      *[]RequiredResourceAccess
+}
+
+// ServicePrincipalPatch is a sparse update of a service principal.
+type ServicePrincipalPatch struct {
+	AppRoleAssignmentRequired *bool
+	Tags                      *[]string
+}
+
+// Snapshot is everything the planner needs of the live tenant, read once.
+type Snapshot struct {
+	Organization Organization
+	// Applications of the managed set, plus adopted ones (by appId).
+	Applications []*Application
+	// ServicePrincipals of the managed set, of adopted apps and of every
+	// resource API that the spec names.
+	ServicePrincipals []*ServicePrincipal
+	// AppRoleAssignments and PermissionGrants on the resource service
+	// principals the spec names.
+	AppRoleAssignments []AppRoleAssignment
+	PermissionGrants   []PermissionGrant
+	// Secrets: metadata of the secrets in every vault the spec names.
+	Secrets []SecretMeta
+	// GraphRequests and VaultRequests count the HTTP requests the read took.
+	GraphRequests int
+	VaultRequests int
+}

@@ -1,0 +1,179 @@
+package tenant
+
+import "time"
+
+// Tag names regsync writes on every application and service principal it
+// manages. A managed object carries TagSet+"="+set and TagKey+"="+key.
+const (
+	TagSet = "regsync:set"
+	TagKey = "regsync:key"
+)
+
+// SetTag and KeyTag build the tag values for a set name and an application key.
+func SetTag(set string) string { return TagSet + "=" + set }
+func KeyTag(key string) string { return TagKey + "=" + key }
+
+// Organization is the signed-in tenant.
+type Organization struct {
+	ID              string
+	DisplayName     string
+	VerifiedDomains []string // lower case; includes the initial *.onmicrosoft.com domain
+}
+
+// Application is an app registration as read from Graph.
+type Application struct {
+	ID                          string // object id
+	AppID                       string // client id
+	DisplayName                 string
+	Description                 string
+	SignInAudience              string
+	Notes                       string
+	Tags                        []string
+	IdentifierURIs              []string
+	GroupMembershipClaims       string
+	IsFallbackPublicClient      bool
+	RequestedAccessTokenVersion *int
+	OptionalClaims              *OptionalClaims
+	Scopes                      []PermissionScope
+	AppRoles                    []AppRole
+	Web                         WebApplication
+	SPARedirectURIs             []string
+	PublicClientRedirectURIs    []string
+	RequiredResourceAccess      []RequiredResourceAccess
+	PasswordCredentials         []PasswordCredential
+	FederatedCredentials        []FederatedCredential
+	Owners                      []string // object ids
+	CreatedDateTime             time.Time
+}
+
+// PermissionScope is an oauth2PermissionScope (a delegated permission).
+type PermissionScope struct {
+	ID                      string
+	Value                   string
+	Type                    string // "User" or "Admin"
+	IsEnabled               bool
+	AdminConsentDisplayName string
+	AdminConsentDescription string
+	UserConsentDisplayName  string
+	UserConsentDescription  string
+}
+
+// AppRole is a role defined by an application.
+type AppRole struct {
+	ID                 string
+	Value              string
+	DisplayName        string
+	Description        string
+	AllowedMemberTypes []string
+	IsEnabled          bool
+}
+
+// WebApplication is the web platform.
+type WebApplication struct {
+	RedirectURIs              []string
+	HomePageURL               string
+	LogoutURL                 string
+	EnableIDTokenIssuance     bool
+	EnableAccessTokenIssuance bool
+}
+
+// RequiredResourceAccess is the set of permissions requested from one resource.
+type RequiredResourceAccess struct {
+	ResourceAppID  string
+	ResourceAccess []ResourceAccess
+}
+
+// ResourceAccess is one requested permission: Type is "Scope" (delegated) or
+// "Role" (application).
+type ResourceAccess struct {
+	ID   string
+	Type string
+}
+
+// PasswordCredential is a client secret's metadata. The value is never part
+// of this type: Graph returns it once, from addPassword, as a SecretValue.
+type PasswordCredential struct {
+	KeyID       string
+	DisplayName string
+	Hint        string
+	Start       time.Time
+	End         time.Time
+}
+
+// FederatedCredential is a federatedIdentityCredential.
+type FederatedCredential struct {
+	ID          string
+	Name        string
+	Issuer      string
+	Subject     string
+	Audiences   []string
+	Description string
+}
+
+// OptionalClaims mirrors Graph's optionalClaims.
+type OptionalClaims struct {
+	IDToken     []OptionalClaim
+	AccessToken []OptionalClaim
+	SAML2Token  []OptionalClaim
+}
+
+// OptionalClaim is one optional claim.
+type OptionalClaim struct {
+	Name                 string
+	Source               string
+	Essential            bool
+	AdditionalProperties []string
+}
+
+// ServicePrincipal is the tenant-local instance of an application.
+type ServicePrincipal struct {
+	ID                        string
+	AppID                     string
+	DisplayName               string
+	Tags                      []string
+	AppRoleAssignmentRequired bool
+	AppRoles                  []AppRole
+	Scopes                    []PermissionScope
+}
+
+// AppRoleAssignment grants an app role of a resource service principal to a
+// principal (here: a client's service principal). It is how admin consent to
+// application permissions is recorded.
+type AppRoleAssignment struct {
+	ID          string
+	PrincipalID string // client service principal object id
+	ResourceID  string // resource service principal object id
+	AppRoleID   string
+}
+
+// PermissionGrant is an oauth2PermissionGrant: consent to delegated scopes.
+type PermissionGrant struct {
+	ID          string
+	ClientID    string // client service principal object id
+	ResourceID  string // resource service principal object id
+	ConsentType string // "AllPrincipals" or "Principal"
+	PrincipalID string
+	Scope       string // space-separated scope values
+}
+
+// SecretMeta is what regsync reads of a Key Vault secret: never its value.
+type SecretMeta struct {
+	Vault       string
+	Name        string
+	Version     string
+	ContentType string
+	Tags        map[string]string
+	Enabled     bool
+	Expires     *time.Time
+	Created     time.Time
+	Updated     time.Time
+}
+
+// Key Vault tags regsync writes on a secret, so anyone can match the secret
+// to its password credential.
+const (
+	SecretTagClientID = "client-id"
+	SecretTagKeyID    = "key-id"
+	SecretTagSet      = "regsync-set"
+	SecretTagKey      = "regsync-key"
+)
