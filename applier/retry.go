@@ -1,0 +1,111 @@
+package applier
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/regsync/regsync/tenant"
+)
+
+// RetryPolicy says how often and how long a call is retried. Throttled and
+// Transient failures are retried with exponential backoff (or the service's
+// Retry-After, when it gave one); NotFound and Conflict are retried only
+// inside a replication window, for calls that touch an object created moments
+// ago (Entra is eventually consistent: a new object may 404 for a while).
+type RetryPolicy struct {
+	MaxAttempts int           // including the first; default 6
+	BaseDelay   time.Duration // first backoff; default 500ms
+	MaxDelay    time.Duration // cap of one backoff; default 30s
+	// LagWindow is how long NotFound (and the NoBackingApplicationObject
+	// flavour of it) is treated as replication lag rather than a fact.
+	LagWindow time.Duration
+	// Sleep waits; tests replace it. It returns early with ctx's error.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now returns the time; tests replace it.
+	Now func() time.Time
+}
+
+// DefaultRetryPolicy suits Graph and Key Vault in production.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 6, BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, LagWindow: 2 * time.Minute}
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy()
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = d.BaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = d.MaxDelay
+	}
+	if p.Sleep == nil {
+		p.Sleep = sleepCtx
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	return p
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Do runs fn until it succeeds, fails with an error that is not worth
+// retrying, the attempts run out, or ctx ends. tolerateLag says whether a
+// NotFound is retried within LagWindow (for calls on objects created in this
+// run). It returns the last error.
+func (p RetryPolicy) Do(ctx context.Context, tolerateLag bool, fn func(ctx context.Context) error) error {
+	p = p.withDefaults()
+	start := p.Now()
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = fn(ctx); err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		kind := tenant.KindOf(err)
+		retry := kind.Retryable()
+		if kind == tenant.NotFound && tolerateLag && p.Now().Sub(start) < p.LagWindow {
+			retry = true
+		}
+		if !retry || attempt >= p.MaxAttempts {
+			return err
+		}
+		if serr := p.Sleep(ctx, p.delay(attempt, err)); serr != nil {
+			return errors.Join(err, serr)
+		}
+	}
+}
+
+// delay is the wait before attempt+1: the service's Retry-After when given,
+// else exponential backoff with jitter, capped at MaxDelay.
+func (p RetryPolicy) delay(attempt int, err error) time.Duration {
+	var te *tenant.Error
+	if errors.As(err, &te) && te.RetryAfter > 0 {
+		return te.RetryAfter
+	}
+	d := p.BaseDelay << (attempt - 1)
+	if d <= 0 || d > p.MaxDelay {
+		d = p.MaxDelay
+	}
+	// Full jitter in [d/2, d) spreads retries of parallel workers.
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
