@@ -1,0 +1,132 @@
+package graph
+
+import (
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	kiotaazure "github.com/microsoft/kiota-authentication-azure-go"
+	nethttplibrary "github.com/microsoft/kiota-http-go"
+	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
+	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
+
+	"github.com/regsync/regsync/graph/endpoints"
+	"github.com/regsync/regsync/tenant"
+)
+
+// Client implements tenant.Directory over msgraph-sdk-go. It is safe for
+// concurrent use.
+type Client struct {
+	sdk     *msgraphsdk.GraphServiceClient
+	adapter *msgraphsdk.GraphRequestAdapter
+	base    string // Graph base URL, e.g. https://graph.microsoft.com/v1.0
+	counter *countingTransport
+	// batchSleep waits before re-sending throttled $batch items; tests may
+	// shorten it.
+	batchSleep func(d time.Duration) <-chan time.Time
+}
+
+var _ tenant.Directory = (*Client)(nil)
+
+// Options tune a Client; the zero value is right for production.
+type Options struct {
+	// Transport is the HTTP transport under the SDK's middleware (retry,
+	// compression, ...). Nil means cfg.Transport(): Go's defaults plus
+	// cfg.CACertPEM.
+	Transport http.RoundTripper
+	// Timeout bounds one HTTP request including the SDK's retries; zero
+	// means 100s.
+	Timeout time.Duration
+	// NoRetry turns off the SDK's own retries (429, 503, 504 honouring
+	// Retry-After, up to 3 times), leaving every retry to the caller.
+	NoRetry bool
+}
+
+// New builds a Client for cfg. The bearer token comes from
+// cfg.Credential() and is attached only to cfg's Graph host (kiota sends
+// no token, and no error, to a host missing from its valid-hosts list).
+func New(cfg endpoints.Config, opts Options) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cred, err := cfg.Credential()
+	if err != nil {
+		return nil, err
+	}
+	auth, err := kiotaazure.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
+		cred, []string{cfg.GraphScope()}, []string{cfg.GraphHost()})
+	if err != nil {
+		return nil, fmt.Errorf("building the graph authentication provider: %w", err)
+	}
+	parent := opts.Transport
+	if parent == nil {
+		t, err := cfg.Transport()
+		if err != nil {
+			return nil, err
+		}
+		parent = t
+	}
+	counter := &countingTransport{next: parent}
+	middleware, err := middlewares(opts.NoRetry)
+	if err != nil {
+		return nil, err
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = 100 * time.Second
+	}
+	hc := &http.Client{
+		// The counter sits under the middleware, so the SDK's own retries
+		// are counted as the requests they are.
+		Transport: nethttplibrary.NewCustomTransportWithParentTransport(counter, middleware...),
+		Timeout:   timeout,
+		// Redirects are the redirect middleware's job.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, nil, nil, hc)
+	if err != nil {
+		return nil, fmt.Errorf("building the graph request adapter: %w", err)
+	}
+	base := cfg.GraphBaseURL()
+	adapter.SetBaseUrl(base)
+	return &Client{
+		sdk:        msgraphsdk.NewGraphServiceClient(adapter),
+		adapter:    adapter,
+		base:       base,
+		counter:    counter,
+		batchSleep: time.After,
+	}, nil
+}
+
+// middlewares is the Graph SDK's default chain (telemetry, /me rewrite,
+// then kiota's retry, redirect, compression, ...), with the SDK's retries
+// off when noRetry is set.
+func middlewares(noRetry bool) ([]nethttplibrary.Middleware, error) {
+	graphOpts := msgraphsdk.GetDefaultClientOptions()
+	retry := &nethttplibrary.RetryHandlerOptions{
+		ShouldRetry: func(time.Duration, int, *http.Request, *http.Response) bool { return !noRetry },
+	}
+	kiota, err := nethttplibrary.GetDefaultMiddlewaresWithOptions(retry)
+	if err != nil {
+		return nil, fmt.Errorf("building the graph middleware: %w", err)
+	}
+	return append([]nethttplibrary.Middleware{
+		msgraphgocore.NewGraphTelemetryHandler(&graphOpts),
+		nethttplibrary.NewUrlReplaceHandler(true, msgraphgocore.ReplacementPairs),
+	}, kiota...), nil
+}
+
+// Requests is the number of HTTP requests sent so far, retries included.
+func (c *Client) Requests() int { return int(c.counter.n.Load()) }
+
+// countingTransport counts every request that reaches the wire.
+type countingTransport struct {
+	next http.RoundTripper
+	n    atomic.Int64
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(r)
+}

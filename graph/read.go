@@ -1,0 +1,319 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/oauth2permissiongrants"
+	"github.com/microsoftgraph/msgraph-sdk-go/organization"
+	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
+
+	"github.com/regsync/regsync/tenant"
+)
+
+const (
+	// pageSize is Graph's largest $top for directory objects (1..999).
+	pageSize = int32(999)
+	// inLimit is how many values one `in (...)` filter may hold: Graph
+	// allows 15 expressions by default
+	// (https://developer.microsoft.com/graph/known-issues/?search=13635).
+	inLimit = 15
+	// expandCap is the most items $expand returns for a directory object's
+	// relationship, with no nextLink
+	// (https://learn.microsoft.com/graph/query-parameters#expand-parameter).
+	// An application showing this many owners may have more (up to 100),
+	// so its owners are listed on their own. Federated credentials are
+	// limited to 20 per application, so their expansion is always complete.
+	expandCap = 20
+)
+
+// applicationSelect is every application field the planner reads.
+var applicationSelect = []string{
+	"id", "appId", "displayName", "description", "signInAudience", "notes", "tags",
+	"identifierUris", "groupMembershipClaims", "isFallbackPublicClient", "api", "appRoles",
+	"optionalClaims", "web", "spa", "publicClient", "requiredResourceAccess",
+	"passwordCredentials", "createdDateTime",
+}
+
+var servicePrincipalSelect = []string{
+	"id", "appId", "displayName", "tags", "appRoleAssignmentRequired", "appRoles", "oauth2PermissionScopes",
+}
+
+// quote makes an OData string literal: single quotes are doubled.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func tagFilter(set string) string {
+	return "tags/any(t:t eq " + quote(tenant.SetTag(set)) + ")"
+}
+
+func inFilter(prop string, values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = quote(v)
+	}
+	return prop + " in (" + strings.Join(q, ",") + ")"
+}
+
+// chunks splits values (deduplicated, order kept) into groups of n.
+func chunks(values []string, n int) [][]string {
+	seen := map[string]bool{}
+	var uniq []string
+	for _, v := range values {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			uniq = append(uniq, v)
+		}
+	}
+	var out [][]string
+	for len(uniq) > 0 {
+		k := min(n, len(uniq))
+		out = append(out, uniq[:k])
+		uniq = uniq[k:]
+	}
+	return out
+}
+
+// Organization reads /organization: id, display name, verified domains.
+func (c *Client) Organization(ctx context.Context) (tenant.Organization, error) {
+	resp, err := c.sdk.Organization().Get(ctx, &organization.OrganizationRequestBuilderGetRequestConfiguration{
+		QueryParameters: &organization.OrganizationRequestBuilderGetQueryParameters{
+			Select: []string{"id", "displayName", "verifiedDomains"},
+		},
+	})
+	if err != nil {
+		return tenant.Organization{}, mapError(err, "reading the organization")
+	}
+	orgs := resp.GetValue()
+	if len(orgs) == 0 {
+		return tenant.Organization{}, &tenant.Error{Kind: tenant.NotFound, Message: "reading the organization: graph returned no organization"}
+	}
+	o := orgs[0]
+	org := tenant.Organization{ID: str(o.GetId()), DisplayName: str(o.GetDisplayName())}
+	for _, d := range o.GetVerifiedDomains() {
+		if n := str(d.GetName()); n != "" {
+			org.VerifiedDomains = append(org.VerifiedDomains, strings.ToLower(n))
+		}
+	}
+	sort.Strings(org.VerifiedDomains)
+	return org, nil
+}
+
+// ListApplications returns the applications tagged with the set, with
+// owners and federated credentials.
+func (c *Client) ListApplications(ctx context.Context, set string) ([]*tenant.Application, error) {
+	apps, err := c.listApplications(ctx, tagFilter(set))
+	if err != nil {
+		return nil, fmt.Errorf("listing applications of set %q: %w", set, err)
+	}
+	return apps, nil
+}
+
+// ApplicationsByAppID returns the applications with the given appIds, 15
+// per query.
+func (c *Client) ApplicationsByAppID(ctx context.Context, appIDs []string) ([]*tenant.Application, error) {
+	var out []*tenant.Application
+	for _, chunk := range chunks(appIDs, inLimit) {
+		apps, err := c.listApplications(ctx, inFilter("appId", chunk))
+		if err != nil {
+			return nil, fmt.Errorf("reading applications by appId: %w", err)
+		}
+		out = append(out, apps...)
+	}
+	return out, nil
+}
+
+// listApplications runs two paged queries with the same filter, in
+// parallel: the fields plus owners, and the ids plus federated
+// credentials (Graph expands one relationship per request). Then it
+// completes the owners of any application that hit the expansion cap.
+func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant.Application, error) {
+	var (
+		wg          sync.WaitGroup
+		main, feds  []models.Applicationable
+		err1, err2  error
+		top         = pageSize
+		filterValue = filter
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		main, err1 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
+			Filter: &filterValue, Select: applicationSelect, Expand: []string{"owners($select=id)"}, Top: &top,
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		feds, err2 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
+			Filter: &filterValue, Select: []string{"id"}, Expand: []string{"federatedIdentityCredentials"}, Top: &top,
+		})
+	}()
+	wg.Wait()
+	if err1 != nil {
+		return nil, err1
+	}
+	if err2 != nil {
+		return nil, err2
+	}
+	fedByID := map[string][]models.FederatedIdentityCredentialable{}
+	for _, f := range feds {
+		fedByID[str(f.GetId())] = f.GetFederatedIdentityCredentials()
+	}
+	out := make([]*tenant.Application, 0, len(main))
+	for _, m := range main {
+		a := toApplication(m)
+		for _, f := range fedByID[a.ID] {
+			a.FederatedCredentials = append(a.FederatedCredentials, toFederated(f))
+		}
+		if len(a.Owners) >= expandCap {
+			owners, err := c.owners(ctx, a.ID)
+			if err != nil {
+				return nil, err
+			}
+			a.Owners = owners
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (c *Client) pageApplications(ctx context.Context, q *applications.ApplicationsRequestBuilderGetQueryParameters) ([]models.Applicationable, error) {
+	resp, err := c.sdk.Applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{QueryParameters: q})
+	var out []models.Applicationable
+	for {
+		if err != nil {
+			return nil, mapError(err, "listing applications")
+		}
+		out = append(out, resp.GetValue()...)
+		next := str(resp.GetOdataNextLink())
+		if next == "" {
+			return out, nil
+		}
+		resp, err = c.sdk.Applications().WithUrl(next).Get(ctx, nil)
+	}
+}
+
+// owners lists all owner ids of one application.
+func (c *Client) owners(ctx context.Context, appObjectID string) ([]string, error) {
+	top := pageSize
+	b := c.sdk.Applications().ByApplicationId(appObjectID).Owners()
+	resp, err := b.Get(ctx, &applications.ItemOwnersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ItemOwnersRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: &top},
+	})
+	var out []string
+	for {
+		if err != nil {
+			return nil, mapError(err, "listing owners of application %s", appObjectID)
+		}
+		for _, o := range resp.GetValue() {
+			out = append(out, str(o.GetId()))
+		}
+		next := str(resp.GetOdataNextLink())
+		if next == "" {
+			return out, nil
+		}
+		resp, err = b.WithUrl(next).Get(ctx, nil)
+	}
+}
+
+// ListServicePrincipals returns the service principals tagged with the set.
+func (c *Client) ListServicePrincipals(ctx context.Context, set string) ([]*tenant.ServicePrincipal, error) {
+	sps, err := c.listServicePrincipals(ctx, tagFilter(set))
+	if err != nil {
+		return nil, fmt.Errorf("listing service principals of set %q: %w", set, err)
+	}
+	return sps, nil
+}
+
+// ServicePrincipalsByAppID returns the service principals of the given
+// appIds, 15 per query.
+func (c *Client) ServicePrincipalsByAppID(ctx context.Context, appIDs []string) ([]*tenant.ServicePrincipal, error) {
+	var out []*tenant.ServicePrincipal
+	for _, chunk := range chunks(appIDs, inLimit) {
+		sps, err := c.listServicePrincipals(ctx, inFilter("appId", chunk))
+		if err != nil {
+			return nil, fmt.Errorf("reading service principals by appId: %w", err)
+		}
+		out = append(out, sps...)
+	}
+	return out, nil
+}
+
+func (c *Client) listServicePrincipals(ctx context.Context, filter string) ([]*tenant.ServicePrincipal, error) {
+	top := pageSize
+	resp, err := c.sdk.ServicePrincipals().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{
+			Filter: &filter, Select: servicePrincipalSelect, Top: &top,
+		},
+	})
+	var out []*tenant.ServicePrincipal
+	for {
+		if err != nil {
+			return nil, mapError(err, "listing service principals")
+		}
+		for _, m := range resp.GetValue() {
+			out = append(out, toServicePrincipal(m))
+		}
+		next := str(resp.GetOdataNextLink())
+		if next == "" {
+			return out, nil
+		}
+		resp, err = c.sdk.ServicePrincipals().WithUrl(next).Get(ctx, nil)
+	}
+}
+
+// AppRoleAssignedTo lists the app-role assignments granted on a resource
+// service principal.
+func (c *Client) AppRoleAssignedTo(ctx context.Context, resourceSPID string) ([]tenant.AppRoleAssignment, error) {
+	top := pageSize
+	b := c.sdk.ServicePrincipals().ByServicePrincipalId(resourceSPID).AppRoleAssignedTo()
+	resp, err := b.Get(ctx, &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetRequestConfiguration{
+		QueryParameters: &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetQueryParameters{
+			Select: []string{"id", "principalId", "resourceId", "appRoleId"}, Top: &top,
+		},
+	})
+	var out []tenant.AppRoleAssignment
+	for {
+		if err != nil {
+			return nil, mapError(err, "listing app-role assignments on service principal %s", resourceSPID)
+		}
+		for _, m := range resp.GetValue() {
+			out = append(out, toAssignment(m))
+		}
+		next := str(resp.GetOdataNextLink())
+		if next == "" {
+			return out, nil
+		}
+		resp, err = b.WithUrl(next).Get(ctx, nil)
+	}
+}
+
+// PermissionGrantsForResource lists the delegated grants whose resource is
+// the given service principal.
+func (c *Client) PermissionGrantsForResource(ctx context.Context, resourceSPID string) ([]tenant.PermissionGrant, error) {
+	top := pageSize
+	filter := "resourceId eq " + quote(resourceSPID)
+	resp, err := c.sdk.Oauth2PermissionGrants().Get(ctx, &oauth2permissiongrants.Oauth2PermissionGrantsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &oauth2permissiongrants.Oauth2PermissionGrantsRequestBuilderGetQueryParameters{
+			Filter: &filter, Top: &top,
+		},
+	})
+	var out []tenant.PermissionGrant
+	for {
+		if err != nil {
+			return nil, mapError(err, "listing delegated grants on service principal %s", resourceSPID)
+		}
+		for _, m := range resp.GetValue() {
+			out = append(out, toGrant(m))
+		}
+		next := str(resp.GetOdataNextLink())
+		if next == "" {
+			return out, nil
+		}
+		resp, err = c.sdk.Oauth2PermissionGrants().WithUrl(next).Get(ctx, nil)
+	}
+}
