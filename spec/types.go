@@ -190,6 +190,7 @@ type Secret struct {
 // sign in as the application without a secret.
 type FederatedCredential struct {
 	Name        string
+	Pos         diag.Pos
 	Issuer      string
 	Subject     string
 	Audiences   []string // default ["api://AzureADTokenExchange"]

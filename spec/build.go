@@ -1,0 +1,282 @@
+package spec
+
+import (
+	"time"
+
+	"github.com/regsync/regsync/diag"
+)
+
+// Built-in values used when neither an application nor defaults set them.
+const (
+	DefaultSignInAudience       = "AzureADMyOrg"
+	DefaultLifetime             = 180 * Day
+	DefaultRenewBefore          = 30 * Day
+	DefaultOverlap              = 7 * Day
+	DefaultFederatedAudience    = "api://AzureADTokenExchange"
+	defaultSecretNameSuffix     = "-client-secret"
+	defaultScopeType            = "User"
+)
+
+// DefaultSecretName is the Key Vault secret name of an application's client
+// secret when the file does not name it.
+func DefaultSecretName(key string) string { return key + defaultSecretNameSuffix }
+
+// buildSpec reads the typed Spec out of the tree with defaults folded in.
+// Values of the wrong type are skipped: the schema has reported them.
+func buildSpec(file string, root *node, ds *diag.Diagnostics) *Spec {
+	s := &Spec{File: file, Cloud: CloudPublic}
+	if v := root.get("version"); v != nil && v.kind == kindNumber && v.isInt {
+		s.Version = int(v.num)
+	}
+	s.Tenant = str(root.get("tenant"))
+	s.Set = str(root.get("set"))
+	if c := str(root.get("cloud")); c != "" {
+		s.Cloud = Cloud(c)
+	}
+
+	s.Defaults.SignInAudience = DefaultSignInAudience
+	s.Defaults.Secrets = SecretPolicy{Lifetime: DefaultLifetime, RenewBefore: DefaultRenewBefore, Overlap: DefaultOverlap}
+	if d := root.get("defaults"); d != nil {
+		s.Defaults.Owners = strList(d.get("owners"))
+		if a := str(d.get("signInAudience")); a != "" {
+			s.Defaults.SignInAudience = a
+		}
+		if p := d.get("secrets"); p != nil {
+			s.Defaults.Secrets.Vault = str(p.get("vault"))
+			durationOr(p.get("lifetime"), &s.Defaults.Secrets.Lifetime)
+			durationOr(p.get("renewBefore"), &s.Defaults.Secrets.RenewBefore)
+			durationOr(p.get("overlap"), &s.Defaults.Secrets.Overlap)
+		}
+	}
+
+	if apis := root.get("apis"); apis != nil && apis.kind == kindObject {
+		for _, m := range apis.members {
+			s.APIs = append(s.APIs, &API{Key: m.key, AppID: str(m.val.get("appId")), Pos: m.val.keyPos})
+		}
+	}
+	if apps := root.get("applications"); apps != nil && apps.kind == kindObject {
+		for _, m := range apps.members {
+			if m.val.kind != kindObject {
+				continue
+			}
+			s.Applications = append(s.Applications, buildApp(s, m.key, m.val))
+		}
+	}
+	return s
+}
+
+func buildApp(s *Spec, key string, n *node) *Application {
+	a := &Application{
+		Key:            key,
+		Pos:            n.keyPos,
+		Kind:           Kind(str(n.get("kind"))),
+		AppID:          str(n.get("appId")),
+		DisplayName:    key,
+		Description:    strPtr(n.get("description")),
+		Notes:          strPtr(n.get("notes")),
+		SignInAudience: s.Defaults.SignInAudience,
+		Tags:           strList(n.get("tags")),
+		Owners:         s.Defaults.Owners,
+		IdentifierURIs: strList(n.get("identifierUris")),
+		AdminConsent:   boolean(n.get("adminConsent")),
+	}
+	if d := str(n.get("displayName")); d != "" {
+		a.DisplayName = d
+	}
+	if v := str(n.get("signInAudience")); v != "" {
+		a.SignInAudience = v
+	}
+	if o := n.get("owners"); o != nil && o.kind == kindArray {
+		a.Owners = strList(o)
+	}
+	if v := n.get("requestedAccessTokenVersion"); v != nil && v.kind == kindNumber && v.isInt {
+		i := int(v.num)
+		a.RequestedAccessTokenVersion = &i
+	}
+	a.GroupMembershipClaims = strPtr(n.get("groupMembershipClaims"))
+	a.AppRoleAssignmentRequired = boolPtr(n.get("appRoleAssignmentRequired"))
+	if oc := n.get("optionalClaims"); oc != nil && oc.kind == kindObject {
+		a.OptionalClaims = &OptionalClaims{
+			IDToken:     claims(oc.get("idToken")),
+			AccessToken: claims(oc.get("accessToken")),
+			SAML2Token:  claims(oc.get("saml2Token")),
+		}
+	}
+	if sc := n.get("scopes"); sc != nil && sc.kind == kindObject {
+		a.Scopes = []Scope{}
+		for _, m := range sc.members {
+			v := m.val
+			x := Scope{
+				Value:                   m.key,
+				Pos:                     v.keyPos,
+				Type:                    orDefault(str(v.get("type")), defaultScopeType),
+				AdminConsentDisplayName: orDefault(str(v.get("adminConsentDisplayName")), m.key),
+				Enabled:                 boolOr(v.get("enabled"), true),
+			}
+			x.AdminConsentDescription = orDefault(str(v.get("adminConsentDescription")), x.AdminConsentDisplayName)
+			x.UserConsentDisplayName = orDefault(str(v.get("userConsentDisplayName")), x.AdminConsentDisplayName)
+			x.UserConsentDescription = orDefault(str(v.get("userConsentDescription")), x.AdminConsentDescription)
+			a.Scopes = append(a.Scopes, x)
+		}
+	}
+	if ar := n.get("appRoles"); ar != nil && ar.kind == kindObject {
+		a.AppRoles = []AppRole{}
+		for _, m := range ar.members {
+			v := m.val
+			x := AppRole{
+				Value:              m.key,
+				Pos:                v.keyPos,
+				DisplayName:        orDefault(str(v.get("displayName")), m.key),
+				AllowedMemberTypes: strList(v.get("memberTypes")),
+				Enabled:            boolOr(v.get("enabled"), true),
+			}
+			x.Description = orDefault(str(v.get("description")), x.DisplayName)
+			a.AppRoles = append(a.AppRoles, x)
+		}
+	}
+
+	a.Platform = Platform(str(n.get("platform")))
+	uris := strList(n.get("redirectUris"))
+	implicit := n.get("implicitGrant")
+	switch {
+	case a.Kind == KindConfidential:
+		a.Web = &Web{RedirectURIs: uris, HomePageURL: strPtr(n.get("homePageUrl")), LogoutURL: strPtr(n.get("logoutUrl"))}
+	case a.Kind == KindPublic && a.Platform == PlatformSPA:
+		a.SPARedirectURIs = uris
+	case a.Kind == KindPublic && (a.Platform == PlatformMobile || a.Platform == PlatformDesktop):
+		a.PublicClientRedirectURIs = uris
+	}
+	if implicit != nil && implicit.kind == kindObject {
+		if a.Web == nil {
+			a.Web = &Web{}
+		}
+		a.Web.ImplicitIDTokens = boolPtr(implicit.get("idTokens"))
+		a.Web.ImplicitAccessTokens = boolPtr(implicit.get("accessTokens"))
+	}
+
+	if ac := n.get("access"); ac != nil && ac.kind == kindObject {
+		a.Access = []Access{}
+		for _, m := range ac.members {
+			a.Access = append(a.Access, Access{
+				Resource: m.key,
+				Pos:      m.val.keyPos,
+				Scopes:   strList(m.val.get("scopes")),
+				Roles:    strList(m.val.get("roles")),
+			})
+		}
+	}
+	if sn := n.get("secret"); sn != nil && sn.kind == kindObject {
+		p := s.Defaults.Secrets
+		sec := &Secret{
+			Vault:       orDefault(str(sn.get("vault")), p.Vault),
+			Name:        orDefault(str(sn.get("name")), DefaultSecretName(key)),
+			Lifetime:    p.Lifetime,
+			RenewBefore: p.RenewBefore,
+			Overlap:     p.Overlap,
+			Pos:         sn.keyPos,
+		}
+		durationOr(sn.get("lifetime"), &sec.Lifetime)
+		durationOr(sn.get("renewBefore"), &sec.RenewBefore)
+		durationOr(sn.get("overlap"), &sec.Overlap)
+		a.Secret = sec
+	}
+	if fc := n.get("federatedCredentials"); fc != nil && fc.kind == kindObject {
+		a.FederatedCredentials = []FederatedCredential{}
+		for _, m := range fc.members {
+			v := m.val
+			f := FederatedCredential{
+				Name:        m.key,
+				Pos:         v.keyPos,
+				Issuer:      str(v.get("issuer")),
+				Subject:     str(v.get("subject")),
+				Audiences:   strList(v.get("audiences")),
+				Description: str(v.get("description")),
+			}
+			if f.Audiences == nil {
+				f.Audiences = []string{DefaultFederatedAudience}
+			}
+			a.FederatedCredentials = append(a.FederatedCredentials, f)
+		}
+	}
+	return a
+}
+
+func claims(n *node) []OptionalClaim {
+	if n == nil || n.kind != kindArray {
+		return nil
+	}
+	out := []OptionalClaim{}
+	for _, it := range n.items {
+		if it.kind != kindObject {
+			continue
+		}
+		out = append(out, OptionalClaim{
+			Name:                 str(it.get("name")),
+			Source:               str(it.get("source")),
+			Essential:            boolean(it.get("essential")),
+			AdditionalProperties: strList(it.get("additionalProperties")),
+		})
+	}
+	return out
+}
+
+func str(n *node) string {
+	if n == nil || n.kind != kindString {
+		return ""
+	}
+	return n.str
+}
+
+func strPtr(n *node) *string {
+	if n == nil || n.kind != kindString {
+		return nil
+	}
+	s := n.str
+	return &s
+}
+
+// strList returns the strings of a list; nil when the list is absent, empty
+// and non-nil when it is declared empty.
+func strList(n *node) []string {
+	if n == nil || n.kind != kindArray {
+		return nil
+	}
+	out := make([]string, 0, len(n.items))
+	for _, it := range n.items {
+		if it.kind == kindString {
+			out = append(out, it.str)
+		}
+	}
+	return out
+}
+
+func boolean(n *node) bool { return boolOr(n, false) }
+
+func boolOr(n *node, def bool) bool {
+	if n == nil || n.kind != kindBool {
+		return def
+	}
+	return n.boolean
+}
+
+func boolPtr(n *node) *bool {
+	if n == nil || n.kind != kindBool {
+		return nil
+	}
+	b := n.boolean
+	return &b
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// durationOr sets *d from n when n holds a valid duration.
+func durationOr(n *node, d *time.Duration) {
+	if v, err := ParseDuration(str(n)); err == nil {
+		*d = v
+	}
+}

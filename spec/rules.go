@@ -1,0 +1,539 @@
+package spec
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/regsync/regsync/diag"
+)
+
+// checker runs the semantic rules: what the schema cannot say because it
+// spans fields, applications or defaults. Each rule is a method; docs/spec.md
+// lists them with the test that proves each.
+type checker struct {
+	s   *Spec
+	doc *document
+	ds  *diag.Diagnostics
+}
+
+func checkRules(s *Spec, doc *document, ds *diag.Diagnostics) {
+	c := &checker{s: s, doc: doc, ds: ds}
+	c.durations()
+	c.secretPolicy("defaults.secrets", s.Defaults.Secrets, c.pos("defaults.secrets"))
+	c.keysUnique()
+	c.appIDs()
+	seenURI := map[string]string{}
+	for _, a := range s.Applications {
+		c.kindRules(a)
+		c.redirectURIs(a)
+		c.identifierURIs(a, seenURI)
+		c.permissionValues(a)
+		c.access(a)
+		c.secret(a)
+		c.federated(a)
+		c.tags(a)
+		c.audience(a)
+	}
+	c.secretNamesUnique()
+}
+
+// node returns the node at an address, or nil.
+func (c *checker) node(addr string) *node { return c.doc.byAddr[addr] }
+
+// pos returns where the value at addr starts (its key for members), or the
+// file when the address is not in the file.
+func (c *checker) pos(addr string) diag.Pos {
+	if n := c.node(addr); n != nil {
+		if n.keyPos.Line > 0 {
+			return n.keyPos
+		}
+		return n.pos
+	}
+	return diag.Pos{File: c.s.File}
+}
+
+// valuePos returns where the value at addr starts.
+func (c *checker) valuePos(addr string) diag.Pos {
+	if n := c.node(addr); n != nil {
+		return n.pos
+	}
+	return diag.Pos{File: c.s.File}
+}
+
+func appAddr(a *Application, field string) string {
+	return joinAddr(joinAddr("applications", a.Key), field)
+}
+
+// durations: every duration parses (whole d/h/m/s, not zero, at most 100
+// years). The schema checks the shape; this catches 0d and the like.
+func (c *checker) durations() {
+	for addr, n := range c.doc.byAddr {
+		last := addr[strings.LastIndexAny(addr, ".[")+1:]
+		if last != "lifetime" && last != "renewBefore" && last != "overlap" {
+			continue
+		}
+		if n.kind != kindString || len(n.str) < 2 || !durationShape.MatchString(n.str) {
+			continue // the schema reported it
+		}
+		if _, err := ParseDuration(n.str); err != nil {
+			c.ds.Errorf(n.pos, addr, "Write a positive duration such as 90d, 12h or 1h30m (d = 24h), at most 100 years.", "invalid duration: %v", err)
+		}
+	}
+}
+
+// secretPolicy: overlap < renewBefore < lifetime.
+func (c *checker) secretPolicy(addr string, p SecretPolicy, pos diag.Pos) {
+	if p.RenewBefore >= p.Lifetime {
+		c.ds.Errorf(pos, addr, fmt.Sprintf("renewBefore is %s and lifetime %s; a secret would be renewed as soon as it is made. Make renewBefore shorter than lifetime.", FormatDuration(p.RenewBefore), FormatDuration(p.Lifetime)),
+			"renewBefore must be shorter than lifetime")
+	}
+	if p.Overlap >= p.RenewBefore {
+		c.ds.Errorf(pos, addr, fmt.Sprintf("overlap is %s and renewBefore %s; the old secret would expire before its successor is due. Make overlap shorter than renewBefore.", FormatDuration(p.Overlap), FormatDuration(p.RenewBefore)),
+			"overlap must be shorter than renewBefore")
+	}
+}
+
+// keysUnique: a key names either an application or an api, never both, so
+// an access entry is never ambiguous.
+func (c *checker) keysUnique() {
+	for _, api := range c.s.APIs {
+		if a := c.s.Application(api.Key); a != nil {
+			c.ds.Errorf(api.Pos, joinAddr("apis", api.Key), fmt.Sprintf("applications.%s (line %d) has the same key, so access to %q would be ambiguous. Rename one of them.", a.Key, a.Pos.Line, api.Key),
+				"%q is both an api and an application", api.Key)
+		}
+	}
+}
+
+// appIDs: an appId appears once in the file (applications to adopt and apis).
+func (c *checker) appIDs() {
+	seen := map[string]string{}
+	check := func(appID, addr string, pos diag.Pos) {
+		if appID == "" {
+			return
+		}
+		id := strings.ToLower(appID)
+		if prev, dup := seen[id]; dup {
+			c.ds.Errorf(pos, addr, fmt.Sprintf("%s has the same appId. Each application or api appears once.", prev), "appId %s is used twice", appID)
+			return
+		}
+		seen[id] = addr
+	}
+	for _, api := range c.s.APIs {
+		check(api.AppID, joinAddr(joinAddr("apis", api.Key), "appId"), c.valuePos(joinAddr(joinAddr("apis", api.Key), "appId")))
+	}
+	for _, a := range c.s.Applications {
+		check(a.AppID, appAddr(a, "appId"), c.valuePos(appAddr(a, "appId")))
+	}
+}
+
+// kindRules: what each kind may and must have (DESIGN.md, "The four kinds").
+func (c *checker) kindRules(a *Application) {
+	not := func(field, why string) {
+		if c.node(appAddr(a, field)) == nil {
+			return
+		}
+		c.ds.Errorf(c.pos(appAddr(a, field)), appAddr(a, field), why+" Remove "+field+", or change kind.",
+			"a %s application cannot have %s", a.Kind, field)
+	}
+	switch a.Kind {
+	case "":
+		return // the schema reported the missing kind
+	case KindResource:
+		not("platform", "platform is for public clients.")
+		not("redirectUris", "A resource (API) does not sign users in; its clients do.")
+		not("homePageUrl", "homePageUrl is part of a confidential client's web platform.")
+		not("logoutUrl", "logoutUrl is part of a confidential client's web platform.")
+		not("implicitGrant", "The implicit grant concerns clients that sign users in.")
+		if len(a.IdentifierURIs) == 0 {
+			c.ds.Errorf(a.Pos, appAddr(a, "identifierUris"), "A resource's identifier URI is the audience of its tokens. Add identifierUris, e.g. [https://fhir.contoso.com] or [api://fhir-api.contoso.com].",
+				"resource %s has no identifierUris", a.Key)
+		}
+	case KindConfidential:
+		not("platform", "A confidential client always uses the web platform.")
+		not("scopes", "Only a resource exposes scopes; make a separate resource application for the API.")
+		not("identifierUris", "Only a resource has identifier URIs; make a separate resource application for the API.")
+		not("requestedAccessTokenVersion", "Only a resource receives access tokens.")
+		c.needsCredential(a)
+	case KindPublic:
+		not("secret", "A public client (SPA, mobile, desktop) runs where a secret cannot be kept; it signs in with PKCE instead.")
+		not("federatedCredentials", "A federated credential is a client assertion, which only a confidential application can make.")
+		not("scopes", "Only a resource exposes scopes.")
+		not("identifierUris", "Only a resource has identifier URIs.")
+		not("requestedAccessTokenVersion", "Only a resource receives access tokens.")
+		not("homePageUrl", "homePageUrl is part of the web platform of confidential clients.")
+		not("logoutUrl", "logoutUrl is part of the web platform of confidential clients.")
+		if a.Platform == "" {
+			c.ds.Errorf(a.Pos, appAddr(a, "platform"), "Add platform: spa, mobile or desktop. spa uses the SPA platform; mobile and desktop use public-client redirect URIs.",
+				"public client %s has no platform", a.Key)
+		}
+		if a.Platform != "" && a.Platform != PlatformSPA && c.node(appAddr(a, "implicitGrant")) != nil {
+			c.ds.Errorf(c.pos(appAddr(a, "implicitGrant")), appAddr(a, "implicitGrant"), "The implicit grant only applies to browser apps. Remove implicitGrant.",
+				"a %s client cannot use the implicit grant", a.Platform)
+		}
+	case KindService:
+		not("platform", "A service uses the client-credentials flow and no platform.")
+		not("redirectUris", "A service uses the client-credentials flow; nobody signs in, so nothing is redirected.")
+		not("homePageUrl", "A service has no web front end.")
+		not("logoutUrl", "A service has no web front end.")
+		not("implicitGrant", "A service uses the client-credentials flow.")
+		not("scopes", "Only a resource exposes scopes.")
+		not("identifierUris", "Only a resource has identifier URIs.")
+		not("requestedAccessTokenVersion", "Only a resource receives access tokens.")
+		c.needsCredential(a)
+	default:
+		return // the schema reported the unknown kind
+	}
+	if a.AdminConsent && len(a.Access) == 0 {
+		c.ds.Errorf(c.pos(appAddr(a, "adminConsent")), appAddr(a, "adminConsent"), "adminConsent grants the permissions listed under access; there are none. Add access, or remove adminConsent.",
+			"adminConsent without access")
+	}
+}
+
+// needsCredential warns when a confidential or service client has no way to
+// prove who it is (it may use a certificate managed elsewhere).
+func (c *checker) needsCredential(a *Application) {
+	if a.Secret == nil && len(a.FederatedCredentials) == 0 {
+		c.ds.Warnf(a.Pos, joinAddr("applications", a.Key), "Add secret: {} (kept in Key Vault) or a federated credential, unless a certificate is managed outside regsync.",
+			"%s client %s has no secret and no federated credential", a.Kind, a.Key)
+	}
+}
+
+// redirectURIs: https only, http only for localhost/127.0.0.1; absolute;
+// custom schemes only for mobile/desktop; no query for personal accounts.
+func (c *checker) redirectURIs(a *Application) {
+	uris := a.SPARedirectURIs
+	platform := "spa"
+	switch {
+	case a.Kind == KindConfidential:
+		platform = "web"
+		if a.Web != nil {
+			uris = a.Web.RedirectURIs
+		}
+	case a.Kind == KindPublic && (a.Platform == PlatformMobile || a.Platform == PlatformDesktop):
+		platform = string(a.Platform)
+		uris = a.PublicClientRedirectURIs
+	case a.Kind == KindPublic && a.Platform == PlatformSPA:
+	default:
+		return
+	}
+	for i, raw := range uris {
+		addr := fmt.Sprintf("%s[%d]", appAddr(a, "redirectUris"), i)
+		pos := c.valuePos(addr)
+		if !redirectShape.MatchString(raw) {
+			continue // the schema reported it
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "" && u.Path == "") {
+			c.ds.Errorf(pos, addr, "Write an absolute URI such as https://app.contoso.com/signin-oidc.", "redirect URI %q is not an absolute URI", trimmed(raw))
+			continue
+		}
+		scheme := strings.ToLower(u.Scheme)
+		switch {
+		case scheme == "https":
+			if u.Host == "" {
+				c.ds.Errorf(pos, addr, "Write https://host/path.", "redirect URI %q has no host", trimmed(raw))
+			}
+		case scheme == "http":
+			if h := u.Hostname(); h != "localhost" && h != "127.0.0.1" {
+				c.ds.Errorf(pos, addr, "Entra accepts http only for http://localhost and http://127.0.0.1. Use https.", "redirect URI %q uses http on a host other than localhost", trimmed(raw))
+			}
+		case platform == "web" || platform == "spa":
+			c.ds.Errorf(pos, addr, fmt.Sprintf("The %s platform takes https URIs (http only for localhost). Custom schemes such as myapp:// belong to a public client with platform mobile or desktop.", platform),
+				"redirect URI %q uses scheme %s", trimmed(raw), u.Scheme)
+		}
+		if u.RawQuery != "" && personal(a.SignInAudience) {
+			c.ds.Errorf(pos, addr, "Entra allows query parameters in redirect URIs only for apps limited to work and school accounts. Remove the query.",
+				"redirect URI %q has a query, and personal accounts may sign in", trimmed(raw))
+		}
+	}
+}
+
+func personal(aud string) bool {
+	return aud == "AzureADandPersonalMicrosoftAccount" || aud == "PersonalMicrosoftAccount"
+}
+
+// identifierURIs: well formed and unique in the file.
+func (c *checker) identifierURIs(a *Application, seen map[string]string) {
+	for i, raw := range a.IdentifierURIs {
+		addr := fmt.Sprintf("%s[%d]", appAddr(a, "identifierUris"), i)
+		pos := c.valuePos(addr)
+		if !identifierShape.MatchString(raw) || len(raw) > 255 {
+			continue // the schema reported it
+		}
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || u.Host == "":
+			c.ds.Errorf(pos, addr, "Write api://<name> or https://<verified domain>/<path>, e.g. https://fhir.contoso.com.", "identifier URI %q is not well formed", trimmed(raw))
+			continue
+		case u.User != nil:
+			c.ds.Errorf(pos, addr, "Remove the user part (user@).", "identifier URI %q has a user name", trimmed(raw))
+		case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(raw, "?#"):
+			c.ds.Errorf(pos, addr, "Remove the query (?...) and fragment (#...).", "identifier URI %q has a query or fragment", trimmed(raw))
+		case personal(a.SignInAudience) && len(raw) > 120:
+			c.ds.Errorf(pos, addr, "When personal accounts may sign in, identifier URIs are at most 120 characters.", "identifier URI %q is too long", trimmed(raw))
+		}
+		key := strings.ToLower(strings.TrimRight(raw, "/"))
+		if prev, dup := seen[key]; dup {
+			c.ds.Errorf(pos, addr, fmt.Sprintf("%s has the same URI; an identifier URI names one application in the tenant. Use another.", prev), "identifier URI %q is used twice", trimmed(raw))
+			continue
+		}
+		seen[key] = addr
+	}
+}
+
+// permissionValues: scopes and app roles of one application share one
+// namespace (Entra rejects a role and a scope with the same value), compared
+// without case.
+func (c *checker) permissionValues(a *Application) {
+	scopes := map[string]string{}
+	for _, s := range a.Scopes {
+		scopes[strings.ToLower(s.Value)] = s.Value
+	}
+	for _, r := range a.AppRoles {
+		if s, dup := scopes[strings.ToLower(r.Value)]; dup {
+			addr := joinAddr(appAddr(a, "appRoles"), r.Value)
+			c.ds.Errorf(r.Pos, addr, fmt.Sprintf("Entra keeps scope and role values of an application in one namespace and rejects the scope %q beside this role. Rename one.", s),
+				"app role %q has the value of a scope", r.Value)
+		}
+	}
+	seen := map[string]string{}
+	for _, r := range a.AppRoles {
+		k := strings.ToLower(r.Value)
+		if prev, dup := seen[k]; dup {
+			c.ds.Errorf(r.Pos, joinAddr(appAddr(a, "appRoles"), r.Value), fmt.Sprintf("Role values are compared without case; %q is already defined.", prev), "app role %q is defined twice", r.Value)
+		}
+		seen[k] = r.Value
+	}
+	seen = map[string]string{}
+	for _, s := range a.Scopes {
+		k := strings.ToLower(s.Value)
+		if prev, dup := seen[k]; dup {
+			c.ds.Errorf(s.Pos, joinAddr(appAddr(a, "scopes"), s.Value), fmt.Sprintf("Scope values are compared without case; %q is already defined.", prev), "scope %q is defined twice", s.Value)
+		}
+		seen[k] = s.Value
+	}
+}
+
+// access: each entry names an application of this file of kind resource, or
+// an api; scope and role names exist on a resource of this file (names on
+// external apis are checked against the tenant by plan); a public client asks
+// for no roles; a service client asks for no delegated scopes.
+func (c *checker) access(a *Application) {
+	for _, ac := range a.Access {
+		addr := joinAddr(appAddr(a, "access"), ac.Resource)
+		if len(ac.Scopes) == 0 && len(ac.Roles) == 0 && c.node(addr) != nil && c.node(addr).kind == kindObject {
+			c.ds.Errorf(ac.Pos, addr, "List the scopes (delegated) or roles (application permissions) wanted, or remove the entry.", "access to %s asks for nothing", ac.Resource)
+		}
+		if a.Kind == KindPublic && len(ac.Roles) > 0 {
+			c.ds.Errorf(c.pos(joinAddr(addr, "roles")), joinAddr(addr, "roles"), "Application permissions need the client-credentials flow, which needs a credential a public client cannot keep. Use scopes, or a service application.",
+				"a public client cannot ask for application roles")
+		}
+		if a.Kind == KindService && len(ac.Scopes) > 0 {
+			c.ds.Errorf(c.pos(joinAddr(addr, "scopes")), joinAddr(addr, "scopes"), "A service signs in as itself (client credentials); delegated scopes need a signed-in user. Ask for roles instead.",
+				"a service client cannot use delegated scopes")
+		}
+		if ac.Resource == a.Key {
+			c.ds.Errorf(ac.Pos, addr, "An application does not need permissions to call itself. Remove the entry.", "%s asks for access to itself", a.Key)
+			continue
+		}
+		if c.s.API(ac.Resource) != nil {
+			continue // names are resolved against the tenant by plan
+		}
+		res := c.s.Application(ac.Resource)
+		if res == nil {
+			c.ds.Errorf(ac.Pos, addr, fmt.Sprintf("Name an application of this file or an entry of apis (known: %s), or add it under apis with its appId.", strings.Join(c.knownResources(), ", ")),
+				"access names unknown resource %q", ac.Resource)
+			continue
+		}
+		if res.Kind != KindResource {
+			c.ds.Errorf(ac.Pos, addr, fmt.Sprintf("%s is a %s application; only a resource exposes scopes and roles to clients.", res.Key, res.Kind),
+				"access names %s, which is not a resource", ac.Resource)
+			continue
+		}
+		for i, s := range ac.Scopes {
+			found := false
+			for _, x := range res.Scopes {
+				if x.Value == s {
+					found = true
+				}
+			}
+			if !found {
+				iaddr := fmt.Sprintf("%s[%d]", joinAddr(addr, "scopes"), i)
+				c.ds.Errorf(c.valuePos(iaddr), iaddr, fmt.Sprintf("%s defines the scopes: %s.", res.Key, listOr(scopeValues(res))), "%s has no scope %q", res.Key, s)
+			}
+		}
+		for i, r := range ac.Roles {
+			iaddr := fmt.Sprintf("%s[%d]", joinAddr(addr, "roles"), i)
+			var role *AppRole
+			for j := range res.AppRoles {
+				if res.AppRoles[j].Value == r {
+					role = &res.AppRoles[j]
+				}
+			}
+			switch {
+			case role == nil:
+				c.ds.Errorf(c.valuePos(iaddr), iaddr, fmt.Sprintf("%s defines the application roles: %s.", res.Key, listOr(appRoleValues(res))), "%s has no app role %q", res.Key, r)
+			case !contains(role.AllowedMemberTypes, "Application"):
+				c.ds.Errorf(c.valuePos(iaddr), iaddr, fmt.Sprintf("Add Application to %s's memberTypes, or ask for a role meant for applications.", joinAddr(joinAddr(joinAddr("applications", res.Key), "appRoles"), r)),
+					"app role %q of %s cannot be given to applications", r, res.Key)
+			}
+		}
+	}
+	if a.Kind == KindService && !a.AdminConsent {
+		for _, ac := range a.Access {
+			if len(ac.Roles) > 0 {
+				c.ds.Warnf(ac.Pos, joinAddr(appAddr(a, "access"), ac.Resource), "Application roles work only once granted. Add adminConsent: true, or grant them outside regsync.",
+					"%s asks for roles on %s without adminConsent", a.Key, ac.Resource)
+				break
+			}
+		}
+	}
+}
+
+func (c *checker) knownResources() []string {
+	var out []string
+	for _, a := range c.s.Applications {
+		if a.Kind == KindResource {
+			out = append(out, a.Key)
+		}
+	}
+	for _, a := range c.s.APIs {
+		out = append(out, a.Key)
+	}
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
+}
+
+func scopeValues(a *Application) []string {
+	var out []string
+	for _, s := range a.Scopes {
+		out = append(out, s.Value)
+	}
+	return out
+}
+
+func appRoleValues(a *Application) []string {
+	var out []string
+	for _, r := range a.AppRoles {
+		if contains(r.AllowedMemberTypes, "Application") {
+			out = append(out, r.Value)
+		}
+	}
+	return out
+}
+
+func listOr(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// secret: a vault is named (here or in defaults), its name is a valid vault
+// name, and the effective policy holds.
+func (c *checker) secret(a *Application) {
+	if a.Secret == nil || a.Kind == KindPublic {
+		return
+	}
+	addr := appAddr(a, "secret")
+	if a.Secret.Vault == "" {
+		c.ds.Errorf(a.Secret.Pos, addr, "Name the Key Vault that keeps the secret: secret.vault, or defaults.secrets.vault for every application.",
+			"secret of %s has no vault", a.Key)
+	} else if strings.Contains(a.Secret.Vault, "--") && c.node(joinAddr(addr, "vault")) != nil {
+		c.ds.Errorf(c.valuePos(joinAddr(addr, "vault")), joinAddr(addr, "vault"), "Key Vault names cannot contain two hyphens in a row.", "invalid Key Vault name %q", a.Secret.Vault)
+	}
+	// Report the policy only when this secret changes it; defaults are
+	// checked once at defaults.secrets.
+	sn := c.node(addr)
+	if sn != nil && (sn.get("lifetime") != nil || sn.get("renewBefore") != nil || sn.get("overlap") != nil) {
+		c.secretPolicy(addr, SecretPolicy{Lifetime: a.Secret.Lifetime, RenewBefore: a.Secret.RenewBefore, Overlap: a.Secret.Overlap}, a.Secret.Pos)
+	}
+}
+
+// secretNamesUnique: two secrets never share a name in one vault (Key Vault
+// names are case-insensitive), or one would overwrite the other.
+func (c *checker) secretNamesUnique() {
+	if v := c.s.Defaults.Secrets.Vault; strings.Contains(v, "--") {
+		c.ds.Errorf(c.valuePos("defaults.secrets.vault"), "defaults.secrets.vault", "Key Vault names cannot contain two hyphens in a row.", "invalid Key Vault name %q", v)
+	}
+	seen := map[string]*Application{}
+	for _, a := range c.s.Applications {
+		if a.Secret == nil || a.Secret.Vault == "" || a.Kind == KindPublic {
+			continue
+		}
+		k := strings.ToLower(a.Secret.Vault) + "/" + strings.ToLower(a.Secret.Name)
+		if prev, dup := seen[k]; dup {
+			c.ds.Errorf(a.Secret.Pos, appAddr(a, "secret"), fmt.Sprintf("applications.%s stores its secret as %q in vault %s too. Give one of them another name.", prev.Key, prev.Secret.Name, a.Secret.Vault),
+				"secret name %q is used twice in vault %s", a.Secret.Name, a.Secret.Vault)
+			continue
+		}
+		seen[k] = a
+	}
+}
+
+// federated: (issuer, subject) is unique in an application.
+func (c *checker) federated(a *Application) {
+	seen := map[[2]string]string{}
+	for _, f := range a.FederatedCredentials {
+		k := [2]string{f.Issuer, f.Subject}
+		if prev, dup := seen[k]; dup && f.Issuer != "" {
+			addr := joinAddr(appAddr(a, "federatedCredentials"), f.Name)
+			c.ds.Errorf(f.Pos, addr, fmt.Sprintf("%s has the same issuer and subject; Entra allows one credential per pair. Remove one.", prev),
+				"federated credential %s repeats an issuer and subject", f.Name)
+		}
+		seen[k] = f.Name
+	}
+}
+
+// tags: regsync: is reserved for regsync's own tags.
+func (c *checker) tags(a *Application) {
+	for i, t := range a.Tags {
+		if strings.HasPrefix(strings.ToLower(t), "regsync:") {
+			addr := fmt.Sprintf("%s[%d]", appAddr(a, "tags"), i)
+			c.ds.Errorf(c.valuePos(addr), addr, "regsync sets regsync:set and regsync:key itself; tags starting with regsync: are reserved. Remove or rename the tag.",
+				"tag %q uses the reserved prefix regsync:", trimmed(t))
+		}
+	}
+}
+
+// audience: personal Microsoft accounts need v2 access tokens.
+func (c *checker) audience(a *Application) {
+	if !personal(a.SignInAudience) || a.Kind != KindResource {
+		return
+	}
+	if a.RequestedAccessTokenVersion == nil || *a.RequestedAccessTokenVersion != 2 {
+		c.ds.Errorf(a.Pos, appAddr(a, "requestedAccessTokenVersion"), "Entra requires v2 access tokens for APIs that personal accounts may call. Add requestedAccessTokenVersion: 2.",
+			"%s allows personal accounts but does not ask for v2 tokens", a.Key)
+	}
+}
+
+// sortDiagnostics orders by position, then summary, so output is stable.
+func sortDiagnostics(ds diag.Diagnostics) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
+		if a.Pos.File != b.Pos.File {
+			return a.Pos.File < b.Pos.File
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		if a.Pos.Col != b.Pos.Col {
+			return a.Pos.Col < b.Pos.Col
+		}
+		return a.Summary < b.Summary
+	})
+}
+
