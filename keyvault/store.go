@@ -1,0 +1,300 @@
+package keyvault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
+
+	"github.com/regsync/regsync/graph/endpoints"
+	"github.com/regsync/regsync/tenant"
+)
+
+// Store implements tenant.SecretStore. It is safe for concurrent use.
+type Store struct {
+	cfg     endpoints.Config
+	cred    azcore.TokenCredential
+	doer    *countingDoer
+	retry   policy.RetryOptions
+	mu      sync.Mutex
+	clients map[string]*azsecrets.Client
+}
+
+var _ tenant.SecretStore = (*Store)(nil)
+
+// Options tune a Store; the zero value is right for production.
+type Options struct {
+	// Transport sends the requests; nil means an http.Client over
+	// cfg.Transport() (Go's defaults plus cfg.CACertPEM).
+	Transport policy.Transporter
+	// NoRetry turns off azcore's own retries (408, 429, 5xx), leaving
+	// every retry to the caller.
+	NoRetry bool
+}
+
+// New builds a Store for cfg.
+func New(cfg endpoints.Config, opts Options) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cred, err := cfg.Credential()
+	if err != nil {
+		return nil, err
+	}
+	next := opts.Transport
+	if next == nil {
+		t, err := cfg.Transport()
+		if err != nil {
+			return nil, err
+		}
+		next = &http.Client{Transport: t, Timeout: 100 * time.Second}
+	}
+	s := &Store{cfg: cfg, cred: cred, doer: &countingDoer{next: next}, clients: map[string]*azsecrets.Client{}}
+	if opts.NoRetry {
+		s.retry.MaxRetries = -1
+	}
+	return s, nil
+}
+
+// Requests is the number of HTTP requests sent so far, retries and
+// authentication challenges included.
+func (s *Store) Requests() int { return int(s.doer.n.Load()) }
+
+type countingDoer struct {
+	next policy.Transporter
+	n    atomic.Int64
+}
+
+func (d *countingDoer) Do(r *http.Request) (*http.Response, error) {
+	d.n.Add(1)
+	return d.next.Do(r)
+}
+
+// client returns the (cached) client of a vault.
+func (s *Store) client(vault string) (*azsecrets.Client, error) {
+	if vault == "" {
+		return nil, &tenant.Error{Kind: tenant.Invalid, Message: "empty vault name"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.clients[vault]; ok {
+		return c, nil
+	}
+	opts := &azsecrets.ClientOptions{
+		// The challenge names the real service's resource; behind an
+		// override (an emulator on 127.0.0.1:PORT) it cannot match the host.
+		DisableChallengeResourceVerification: s.cfg.VaultOverridden(),
+	}
+	opts.Transport = s.doer
+	opts.Retry = s.retry
+	c, err := azsecrets.NewClient(s.cfg.VaultURLFor(vault), s.cred, opts)
+	if err != nil {
+		return nil, fmt.Errorf("building the key vault client for %q: %w", vault, err)
+	}
+	s.clients[vault] = c
+	return c, nil
+}
+
+// ListSecrets pages through the vault's secret metadata. It never reads a
+// value.
+func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretMeta, error) {
+	c, err := s.client(vault)
+	if err != nil {
+		return nil, err
+	}
+	var out []tenant.SecretMeta
+	pager := c.NewListSecretPropertiesPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing secrets of vault %q: %w", vault, mapError(err, vault))
+		}
+		for _, p := range page.Value {
+			if p == nil {
+				continue
+			}
+			out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
+		}
+	}
+	return out, nil
+}
+
+// SetSecret writes a new version of a secret with its content type, tags
+// and expiry, and returns the version's metadata (never the value).
+func (s *Store) SetSecret(ctx context.Context, vault, name string, value tenant.SecretValue, w tenant.SecretWrite) (tenant.SecretMeta, error) {
+	c, err := s.client(vault)
+	if err != nil {
+		return tenant.SecretMeta{}, err
+	}
+	if value.IsZero() {
+		return tenant.SecretMeta{}, &tenant.Error{Kind: tenant.Invalid, Message: fmt.Sprintf("writing secret %q to vault %q: empty value", name, vault)}
+	}
+	params := azsecrets.SetSecretParameters{Value: ptr(value.Reveal())}
+	if w.ContentType != "" {
+		params.ContentType = ptr(w.ContentType)
+	}
+	if len(w.Tags) > 0 {
+		params.Tags = map[string]*string{}
+		for k, v := range w.Tags {
+			params.Tags[k] = ptr(v)
+		}
+	}
+	if w.Expires != nil || w.NotBefore != nil {
+		params.SecretAttributes = &azsecrets.SecretAttributes{}
+		if w.Expires != nil {
+			params.SecretAttributes.Expires = ptr(w.Expires.UTC())
+		}
+		if w.NotBefore != nil {
+			params.SecretAttributes.NotBefore = ptr(w.NotBefore.UTC())
+		}
+	}
+	resp, err := c.SetSecret(ctx, name, params, nil)
+	if err != nil {
+		return tenant.SecretMeta{}, fmt.Errorf("writing secret %q to vault %q: %w", name, vault, mapError(err, vault))
+	}
+	return toMeta(vault, resp.ID, resp.ContentType, resp.Tags, resp.Attributes), nil
+}
+
+func toMeta(vault string, id *azsecrets.ID, contentType *string, tags map[string]*string, attrs *azsecrets.SecretAttributes) tenant.SecretMeta {
+	m := tenant.SecretMeta{Vault: vault, Enabled: true}
+	if id != nil {
+		m.Name, m.Version = ParseID(string(*id))
+	}
+	if contentType != nil {
+		m.ContentType = *contentType
+	}
+	if len(tags) > 0 {
+		m.Tags = map[string]string{}
+		for k, v := range tags {
+			if v != nil {
+				m.Tags[k] = *v
+			}
+		}
+	}
+	if attrs != nil {
+		if attrs.Enabled != nil {
+			m.Enabled = *attrs.Enabled
+		}
+		if attrs.Expires != nil {
+			m.Expires = ptr(attrs.Expires.UTC())
+		}
+		if attrs.Created != nil {
+			m.Created = attrs.Created.UTC()
+		}
+		if attrs.Updated != nil {
+			m.Updated = attrs.Updated.UTC()
+		}
+	}
+	return m
+}
+
+// ParseID returns the name and version (empty when absent) of a secret id
+// such as https://v.vault.azure.net/secrets/NAME/VERSION or
+// https://127.0.0.1:8443/vaults/v/secrets/NAME: the segments after the last
+// "secrets" segment of the path.
+func ParseID(id string) (name, version string) {
+	path := id
+	if u, err := url.Parse(id); err == nil && u.Path != "" {
+		path = u.Path
+	}
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i := len(segs) - 2; i >= 0; i-- {
+		if segs[i] == "secrets" {
+			name = segs[i+1]
+			if i+2 < len(segs) {
+				version = segs[i+2]
+			}
+			return name, version
+		}
+	}
+	return "", ""
+}
+
+// mapError turns an azsecrets/azcore error into a *tenant.Error:
+// 404 NotFound, 409 Conflict (e.g. a soft-deleted name), 429 Throttled
+// with Retry-After, 408/5xx Transient, 401/403 Forbidden, other 4xx
+// Invalid; an unknown vault host is NotFound.
+func mapError(err error, vault string) error {
+	var re *azcore.ResponseError
+	if errors.As(err, &re) {
+		e := &tenant.Error{Status: re.StatusCode, Code: re.ErrorCode, Err: err,
+			Message: fmt.Sprintf("key vault %q answered %d %s", vault, re.StatusCode, http.StatusText(re.StatusCode))}
+		switch s := re.StatusCode; {
+		case s == http.StatusNotFound:
+			e.Kind = tenant.NotFound
+		case s == http.StatusConflict:
+			e.Kind = tenant.Conflict
+		case s == http.StatusTooManyRequests:
+			e.Kind = tenant.Throttled
+			if re.RawResponse != nil {
+				e.RetryAfter = retryAfter(re.RawResponse.Header)
+			}
+		case s == http.StatusRequestTimeout || s >= 500:
+			e.Kind = tenant.Transient
+		case s == http.StatusUnauthorized || s == http.StatusForbidden:
+			e.Kind = tenant.Forbidden
+		case s >= 400:
+			e.Kind = tenant.Invalid
+		default:
+			e.Kind = tenant.Unknown
+		}
+		return e
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return &tenant.Error{Kind: tenant.NotFound, Message: fmt.Sprintf("key vault %q does not exist (no such host %s)", vault, dns.Name), Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &tenant.Error{Kind: tenant.Unknown, Message: "cancelled", Err: err}
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &tenant.Error{Kind: tenant.Transient, Message: "timed out", Err: err}
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return &tenant.Error{Kind: tenant.Transient, Message: "network error", Err: err}
+	}
+	return &tenant.Error{Kind: tenant.Unknown, Err: err}
+}
+
+// retryAfter reads the delay headers Key Vault and azcore know:
+// retry-after-ms, x-ms-retry-after-ms, then Retry-After (seconds or date).
+func retryAfter(h http.Header) time.Duration {
+	for _, k := range []string{"retry-after-ms", "x-ms-retry-after-ms"} {
+		if v := h.Get(k); v != "" {
+			if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 {
+				return time.Duration(ms * float64(time.Millisecond))
+			}
+		}
+	}
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s > 0 {
+			return time.Duration(s * float64(time.Second))
+		}
+		return 0
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func ptr[T any](v T) *T { return &v }
