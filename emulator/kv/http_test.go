@@ -190,7 +190,7 @@ func TestCommonHeaders(t *testing.T) {
 func TestSetAndGetSecret(t *testing.T) {
 	e := newEnv(t)
 	put := e.call(http.MethodPut, "/vaults/myvault/secrets/app-secret",
-		`{"value":"s3cr3t","contentType":"text/plain","tags":{"client-id":"c1","key-id":"k1"},"attributes":{"enabled":true,"nbf":1700000100,"exp":1800000000,"created":1,"recoveryLevel":"Purgeable"}}`)
+		`{"value":"s3cr3t","extra":1,"contentType":"text/plain","tags":{"client-id":"c1","key-id":"k1"},"attributes":{"enabled":true,"nbf":1700000100,"exp":1800000000,"created":1,"recoveryLevel":"Purgeable"}}`)
 	want := js(t, `{
 		"value": "s3cr3t",
 		"id": "https://HOST/vaults/myvault/secrets/app-secret/VERSION",
@@ -292,6 +292,7 @@ func TestSetSecretValidation(t *testing.T) {
 		{"empty value", "s", `{"value":""}`, 200, ""},
 		{"value at limit", "s", `{"value":"` + strings.Repeat("x", 25*1024) + `"}`, 200, ""},
 		{"value over limit", "s", `{"value":"` + strings.Repeat("x", 25*1024+1) + `"}`, 400, bad("Property value has invalid value: a secret value is at most 25600 bytes.")},
+		{"body over 1 MiB", "s", `{"value":"` + strings.Repeat("x", 1<<20) + `"}`, 413, bad("The request body is too large.")},
 		{"15 tags", "s", `{"value":"v","tags":` + tags(15) + `}`, 200, ""},
 		{"16 tags", "s", `{"value":"v","tags":` + tags(16) + `}`, 400, bad("Property has invalid value")},
 		{"tag name 512", "s", `{"value":"v","tags":{"` + strings.Repeat("n", 512) + `":"v"}}`, 200, ""},
@@ -781,5 +782,18 @@ func TestConcurrentWrites(t *testing.T) {
 	}
 	if got := len(e.kv.SecretValues()); got != writers*each {
 		t.Errorf("SecretValues() has %d values, want %d", got, writers*each)
+	}
+}
+
+func TestDatesAreInformational(t *testing.T) {
+	e := newEnv(t)
+	for name, attrs := range map[string]string{
+		"expired":       `{"exp":1699999000}`,
+		"not-yet-valid": `{"nbf":1800000000}`,
+	} {
+		e.call(http.MethodPut, "/vaults/myvault/secrets/"+name, `{"value":"v","attributes":`+attrs+`}`)
+		if r := e.call(http.MethodGet, "/vaults/myvault/secrets/"+name, ""); r.status != http.StatusOK {
+			t.Errorf("GET of %s secret: status = %d, want 200", name, r.status)
+		}
 	}
 }
