@@ -1,0 +1,242 @@
+package tenant
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// ReadQuery says what Read fetches: the managed set, and what the spec
+// names outside it.
+type ReadQuery struct {
+	// Set is the managed set: every application and service principal
+	// tagged SetTag(Set).
+	Set string
+	// AdoptedAppIDs are existing applications the spec adopts by appId.
+	AdoptedAppIDs []string
+	// APIAppIDs are the external resource APIs the spec names under apis:
+	// (Microsoft Graph, Azure Healthcare APIs, ...), by appId.
+	APIAppIDs []string
+	// Vaults are the Key Vaults the spec writes secrets to.
+	Vaults []string
+	// Parallelism bounds the reads in flight; zero means 4.
+	Parallelism int
+}
+
+// Read fetches everything the planner needs, at the paging floor, with
+// independent reads in parallel:
+//
+//  1. the organization; the set's applications and service principals
+//     (one paged query each); adopted applications and the service
+//     principals of adopted apps and external APIs (by appId, chunked);
+//     the secret metadata of each vault;
+//  2. then, for every resource service principal — an external API's, or
+//     one of the set's or adopted that exposes scopes or app roles — its
+//     app-role assignments and delegated grants.
+//
+// Results are deduplicated by id and sorted, so two reads of the same
+// tenant compare equal. GraphRequests and VaultRequests count the requests
+// this read added to dir and store. store may be nil when q names no vault.
+// The first failure cancels the other reads and is returned.
+func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*Snapshot, error) {
+	if q.Set == "" {
+		return nil, fmt.Errorf("reading the tenant: empty set name")
+	}
+	if len(q.Vaults) > 0 && store == nil {
+		return nil, fmt.Errorf("reading the tenant: vaults named but no secret store")
+	}
+	graphBefore := dir.Requests()
+	vaultBefore := 0
+	if store != nil {
+		vaultBefore = store.Requests()
+	}
+	par := q.Parallelism
+	if par <= 0 {
+		par = 4
+	}
+
+	snap := &Snapshot{}
+	var (
+		setApps, adoptedApps []*Application
+		setSPs, knownSPs     []*ServicePrincipal
+		mu                   sync.Mutex
+	)
+	g := newGroup(ctx, par)
+	g.Go(func(ctx context.Context) error {
+		org, err := dir.Organization(ctx)
+		snap.Organization = org
+		return err
+	})
+	g.Go(func(ctx context.Context) (err error) {
+		setApps, err = dir.ListApplications(ctx, q.Set)
+		return err
+	})
+	g.Go(func(ctx context.Context) (err error) {
+		setSPs, err = dir.ListServicePrincipals(ctx, q.Set)
+		return err
+	})
+	if ids := uniq(q.AdoptedAppIDs); len(ids) > 0 {
+		g.Go(func(ctx context.Context) (err error) {
+			adoptedApps, err = dir.ApplicationsByAppID(ctx, ids)
+			return err
+		})
+	}
+	if ids := uniq(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...)); len(ids) > 0 {
+		g.Go(func(ctx context.Context) (err error) {
+			knownSPs, err = dir.ServicePrincipalsByAppID(ctx, ids)
+			return err
+		})
+	}
+	for _, v := range uniq(q.Vaults) {
+		g.Go(func(ctx context.Context) error {
+			secrets, err := store.ListSecrets(ctx, v)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.Secrets = append(snap.Secrets, secrets...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
+	}
+
+	snap.Applications = dedupeApps(append(setApps, adoptedApps...))
+	snap.ServicePrincipals = dedupeSPs(append(setSPs, knownSPs...))
+
+	apis := map[string]bool{}
+	for _, id := range q.APIAppIDs {
+		apis[id] = true
+	}
+	g = newGroup(ctx, par)
+	for _, sp := range snap.ServicePrincipals {
+		if !apis[sp.AppID] && len(sp.AppRoles) == 0 && len(sp.Scopes) == 0 {
+			continue
+		}
+		g.Go(func(ctx context.Context) error {
+			as, err := dir.AppRoleAssignedTo(ctx, sp.ID)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.AppRoleAssignments = append(snap.AppRoleAssignments, as...)
+			mu.Unlock()
+			return nil
+		})
+		g.Go(func(ctx context.Context) error {
+			gs, err := dir.PermissionGrantsForResource(ctx, sp.ID)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.PermissionGrants = append(snap.PermissionGrants, gs...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("reading grants of set %q: %w", q.Set, err)
+	}
+
+	sort.Slice(snap.AppRoleAssignments, func(i, j int) bool { return snap.AppRoleAssignments[i].ID < snap.AppRoleAssignments[j].ID })
+	snap.AppRoleAssignments = dedupeBy(snap.AppRoleAssignments, func(a AppRoleAssignment) string { return a.ID })
+	sort.Slice(snap.PermissionGrants, func(i, j int) bool { return snap.PermissionGrants[i].ID < snap.PermissionGrants[j].ID })
+	snap.PermissionGrants = dedupeBy(snap.PermissionGrants, func(g PermissionGrant) string { return g.ID })
+	sort.Slice(snap.Secrets, func(i, j int) bool {
+		a, b := snap.Secrets[i], snap.Secrets[j]
+		if a.Vault != b.Vault {
+			return a.Vault < b.Vault
+		}
+		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+	})
+
+	snap.GraphRequests = dir.Requests() - graphBefore
+	if store != nil {
+		snap.VaultRequests = store.Requests() - vaultBefore
+	}
+	return snap, nil
+}
+
+func uniq(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func dedupeApps(in []*Application) []*Application {
+	sort.SliceStable(in, func(i, j int) bool { return in[i].ID < in[j].ID })
+	return dedupeBy(in, func(a *Application) string { return a.ID })
+}
+
+func dedupeSPs(in []*ServicePrincipal) []*ServicePrincipal {
+	sort.SliceStable(in, func(i, j int) bool { return in[i].ID < in[j].ID })
+	return dedupeBy(in, func(s *ServicePrincipal) string { return s.ID })
+}
+
+// dedupeBy drops consecutive elements with the same key from a sorted slice.
+func dedupeBy[T any](in []T, key func(T) string) []T {
+	var out []T
+	for i, v := range in {
+		if i > 0 && key(v) == key(in[i-1]) {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// group runs functions with bounded parallelism; the first error cancels
+// the shared context and is the one Wait returns.
+type group struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	sem    chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+func newGroup(ctx context.Context, n int) *group {
+	ctx, cancel := context.WithCancel(ctx)
+	return &group{ctx: ctx, cancel: cancel, sem: make(chan struct{}, n)}
+}
+
+func (g *group) Go(fn func(ctx context.Context) error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		select {
+		case g.sem <- struct{}{}:
+		case <-g.ctx.Done():
+			g.fail(g.ctx.Err())
+			return
+		}
+		defer func() { <-g.sem }()
+		if err := fn(g.ctx); err != nil {
+			g.fail(err)
+		}
+	}()
+}
+
+func (g *group) fail(err error) {
+	g.once.Do(func() {
+		g.err = err
+		g.cancel()
+	})
+}
+
+func (g *group) Wait() error {
+	g.wg.Wait()
+	g.cancel()
+	return g.err
+}

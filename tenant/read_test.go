@@ -1,0 +1,280 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeDir is a hand-written Directory holding a tenant in memory; it
+// counts calls per method and one request per call. Writes are not used
+// by Read and panic if called.
+type fakeDir struct {
+	Directory // nil: any write panics
+	org       Organization
+	apps      []*Application
+	sps       []*ServicePrincipal
+	assigns   map[string][]AppRoleAssignment // by resource SP id
+	grants    map[string][]PermissionGrant
+	failOn    string
+
+	mu    sync.Mutex
+	calls map[string]int
+	args  map[string][][]string
+}
+
+func (f *fakeDir) record(method string, args ...string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.calls == nil {
+		f.calls, f.args = map[string]int{}, map[string][][]string{}
+	}
+	f.calls[method]++
+	sorted := append([]string(nil), args...)
+	sort.Strings(sorted)
+	f.args[method] = append(f.args[method], sorted)
+	if method == f.failOn {
+		return &Error{Kind: Throttled, Message: "slow down"}
+	}
+	return nil
+}
+
+func hasTag(tags []string, tag string) bool {
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
+}
+
+func inSet(ids []string, id string) bool { return hasTag(ids, id) }
+
+func (f *fakeDir) Organization(ctx context.Context) (Organization, error) {
+	return f.org, f.record("Organization")
+}
+
+func (f *fakeDir) ListApplications(ctx context.Context, set string) ([]*Application, error) {
+	var out []*Application
+	for _, a := range f.apps {
+		if hasTag(a.Tags, SetTag(set)) {
+			out = append(out, a)
+		}
+	}
+	return out, f.record("ListApplications", set)
+}
+
+func (f *fakeDir) ApplicationsByAppID(ctx context.Context, ids []string) ([]*Application, error) {
+	var out []*Application
+	for _, a := range f.apps {
+		if inSet(ids, a.AppID) {
+			out = append(out, a)
+		}
+	}
+	return out, f.record("ApplicationsByAppID", ids...)
+}
+
+func (f *fakeDir) ListServicePrincipals(ctx context.Context, set string) ([]*ServicePrincipal, error) {
+	var out []*ServicePrincipal
+	for _, s := range f.sps {
+		if hasTag(s.Tags, SetTag(set)) {
+			out = append(out, s)
+		}
+	}
+	return out, f.record("ListServicePrincipals", set)
+}
+
+func (f *fakeDir) ServicePrincipalsByAppID(ctx context.Context, ids []string) ([]*ServicePrincipal, error) {
+	var out []*ServicePrincipal
+	for _, s := range f.sps {
+		if inSet(ids, s.AppID) {
+			out = append(out, s)
+		}
+	}
+	return out, f.record("ServicePrincipalsByAppID", ids...)
+}
+
+func (f *fakeDir) AppRoleAssignedTo(ctx context.Context, id string) ([]AppRoleAssignment, error) {
+	return f.assigns[id], f.record("AppRoleAssignedTo", id)
+}
+
+func (f *fakeDir) PermissionGrantsForResource(ctx context.Context, id string) ([]PermissionGrant, error) {
+	return f.grants[id], f.record("PermissionGrantsForResource", id)
+}
+
+func (f *fakeDir) Requests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.calls {
+		n += c
+	}
+	return n
+}
+
+type fakeStore struct {
+	SecretStore
+	secrets map[string][]SecretMeta
+	mu      sync.Mutex
+	lists   []string
+}
+
+func (s *fakeStore) ListSecrets(ctx context.Context, vault string) ([]SecretMeta, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lists = append(s.lists, vault)
+	m, ok := s.secrets[vault]
+	if !ok {
+		return nil, &Error{Kind: NotFound, Message: "key vault " + vault + " does not exist"}
+	}
+	return m, nil
+}
+
+func (s *fakeStore) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.lists)
+}
+
+const graphAppID = "00000003-0000-0000-c000-000000000000"
+
+func testTenant() (*fakeDir, *fakeStore) {
+	set := SetTag("fhir-prod")
+	dir := &fakeDir{
+		org: Organization{ID: "t1", DisplayName: "Contoso", VerifiedDomains: []string{"contoso.com"}},
+		apps: []*Application{
+			{ID: "app-api", AppID: "api", Tags: []string{set, KeyTag("fhir-api")}},
+			{ID: "app-portal", AppID: "portal", Tags: []string{set, KeyTag("portal")}},
+			{ID: "app-legacy", AppID: "legacy"}, // adopted, untagged
+			{ID: "app-other", AppID: "other", Tags: []string{SetTag("other-set")}},
+		},
+		sps: []*ServicePrincipal{
+			{ID: "sp-api", AppID: "api", Tags: []string{set}, Scopes: []PermissionScope{{ID: "s1", Value: "user_impersonation"}}},
+			{ID: "sp-portal", AppID: "portal", Tags: []string{set}},
+			{ID: "sp-legacy", AppID: "legacy", AppRoles: []AppRole{{ID: "r1", Value: "Legacy.Read"}}},
+			{ID: "sp-graph", AppID: graphAppID, Scopes: []PermissionScope{{ID: "e1fe6dd8-ba31-4d61-89e7-88639da4683d", Value: "User.Read"}}},
+			{ID: "sp-unrelated", AppID: "unrelated", Scopes: []PermissionScope{{ID: "x", Value: "x"}}},
+		},
+		assigns: map[string][]AppRoleAssignment{"sp-legacy": {{ID: "as1", PrincipalID: "sp-portal", ResourceID: "sp-legacy", AppRoleID: "r1"}}},
+		grants: map[string][]PermissionGrant{
+			"sp-api":   {{ID: "g2", ClientID: "sp-portal", ResourceID: "sp-api", Scope: "user_impersonation"}},
+			"sp-graph": {{ID: "g1", ClientID: "sp-portal", ResourceID: "sp-graph", Scope: "User.Read"}},
+		},
+	}
+	store := &fakeStore{secrets: map[string][]SecretMeta{
+		"kv-b": {{Vault: "kv-b", Name: "Zed"}, {Vault: "kv-b", Name: "alpha"}},
+		"kv-a": {{Vault: "kv-a", Name: "portal-secret"}},
+	}}
+	return dir, store
+}
+
+func TestRead(t *testing.T) {
+	dir, store := testTenant()
+	snap, err := Read(context.Background(), dir, store, ReadQuery{
+		Set:           "fhir-prod",
+		AdoptedAppIDs: []string{"legacy"},
+		APIAppIDs:     []string{graphAppID, graphAppID},
+		Vaults:        []string{"kv-b", "kv-a", "kv-b"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var appIDs, spIDs, assignIDs, grantIDs, secrets []string
+	for _, a := range snap.Applications {
+		appIDs = append(appIDs, a.ID)
+	}
+	for _, s := range snap.ServicePrincipals {
+		spIDs = append(spIDs, s.ID)
+	}
+	for _, a := range snap.AppRoleAssignments {
+		assignIDs = append(assignIDs, a.ID)
+	}
+	for _, g := range snap.PermissionGrants {
+		grantIDs = append(grantIDs, g.ID)
+	}
+	for _, s := range snap.Secrets {
+		secrets = append(secrets, s.Vault+"/"+s.Name)
+	}
+	got := map[string]any{
+		"org": snap.Organization.ID, "apps": appIDs, "sps": spIDs, "assignments": assignIDs, "grants": grantIDs,
+		"secrets": secrets, "graphRequests": snap.GraphRequests, "vaultRequests": snap.VaultRequests,
+	}
+	want := map[string]any{
+		"org":         "t1",
+		"apps":        []string{"app-api", "app-legacy", "app-portal"},
+		"sps":         []string{"sp-api", "sp-graph", "sp-legacy", "sp-portal"},
+		"assignments": []string{"as1"},
+		"grants":      []string{"g1", "g2"},
+		"secrets":     []string{"kv-a/portal-secret", "kv-b/alpha", "kv-b/Zed"},
+		// organization, 2 set lists, adopted apps, SPs by appId, and
+		// 2 reads on each of the 3 resource SPs (api, graph, legacy).
+		"graphRequests": 11,
+		"vaultRequests": 2,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("snapshot (-want +got):\n%s", d)
+	}
+	wantCalls := map[string]int{
+		"Organization": 1, "ListApplications": 1, "ListServicePrincipals": 1, "ApplicationsByAppID": 1,
+		"ServicePrincipalsByAppID": 1, "AppRoleAssignedTo": 3, "PermissionGrantsForResource": 3,
+	}
+	if d := cmp.Diff(wantCalls, dir.calls); d != "" {
+		t.Errorf("calls (-want +got):\n%s", d)
+	}
+	wantArgs := [][]string{{graphAppID, "legacy"}}
+	if d := cmp.Diff(wantArgs, dir.args["ServicePrincipalsByAppID"]); d != "" {
+		t.Errorf("ServicePrincipalsByAppID args (-want +got):\n%s", d)
+	}
+}
+
+func TestReadSkipsWhatTheSpecDoesNotName(t *testing.T) {
+	dir, _ := testTenant()
+	snap, err := Read(context.Background(), dir, nil, ReadQuery{Set: "fhir-prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCalls := map[string]int{
+		"Organization": 1, "ListApplications": 1, "ListServicePrincipals": 1,
+		"AppRoleAssignedTo": 1, "PermissionGrantsForResource": 1, // sp-api only
+	}
+	if d := cmp.Diff(wantCalls, dir.calls); d != "" {
+		t.Errorf("calls (-want +got):\n%s", d)
+	}
+	if snap.GraphRequests != 5 || snap.VaultRequests != 0 {
+		t.Errorf("requests = %d graph, %d vault; want 5, 0", snap.GraphRequests, snap.VaultRequests)
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		failOn   string
+		vaults   []string
+		wantKind Kind
+	}{
+		{name: "graph failure keeps its kind", failOn: "ListServicePrincipals", wantKind: Throttled},
+		{name: "grant read failure", failOn: "PermissionGrantsForResource", wantKind: Throttled},
+		{name: "missing vault", vaults: []string{"kv-missing"}, wantKind: NotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, store := testTenant()
+			dir.failOn = tt.failOn
+			_, err := Read(context.Background(), dir, store, ReadQuery{Set: "fhir-prod", Vaults: tt.vaults})
+			var te *Error
+			if !errors.As(err, &te) || te.Kind != tt.wantKind {
+				t.Fatalf("err = %v, want kind %v", err, tt.wantKind)
+			}
+		})
+	}
+	if _, err := Read(context.Background(), &fakeDir{}, nil, ReadQuery{}); err == nil {
+		t.Error("Read with an empty set succeeded")
+	}
+	if _, err := Read(context.Background(), &fakeDir{}, nil, ReadQuery{Set: "s", Vaults: []string{"kv"}}); err == nil {
+		t.Error("Read with vaults and no store succeeded")
+	}
+}
