@@ -8,13 +8,13 @@ import (
 
 // Built-in values used when neither an application nor defaults set them.
 const (
-	DefaultSignInAudience       = "AzureADMyOrg"
-	DefaultLifetime             = 180 * Day
-	DefaultRenewBefore          = 30 * Day
-	DefaultOverlap              = 7 * Day
-	DefaultFederatedAudience    = "api://AzureADTokenExchange"
-	defaultSecretNameSuffix     = "-client-secret"
-	defaultScopeType            = "User"
+	DefaultSignInAudience    = "AzureADMyOrg"
+	DefaultLifetime          = 180 * Day
+	DefaultRenewBefore       = 30 * Day
+	DefaultOverlap           = 7 * Day
+	DefaultFederatedAudience = "api://AzureADTokenExchange"
+	defaultSecretNameSuffix  = "-client-secret"
+	defaultScopeType         = "User"
 )
 
 // DefaultSecretName is the Key Vault secret name of an application's client

@@ -193,6 +193,11 @@ func yamlError(name string, data []byte, err error, ds *diag.Diagnostics) {
 		detail = "YAML does not allow tabs for indentation (or another character that cannot start a value here). Indent with spaces."
 	case bytes.Contains([]byte(msg), []byte("unexpected end of stream")), bytes.Contains([]byte(msg), []byte("found unexpected end")):
 		detail = "A quote or bracket is not closed. Close it, or quote the whole value."
+	case bytes.Contains([]byte(msg), []byte("did not find expected ',' or")):
+		detail = "A [ or { is not closed. Close it."
+		if l := unclosedFlow(data); l > 0 {
+			line = l
+		}
 	case bytes.Contains([]byte(msg), []byte("exceeded max depth")):
 		detail = "The file is nested far too deeply for a registrations file."
 	}
@@ -270,4 +275,40 @@ func firstTabIndent(data []byte) int {
 		}
 	}
 	return 0
+}
+
+// unclosedFlow returns the 1-based line of the last [ or { that is never
+// closed, skipping quoted text and comments, or 0. yaml.v3 reports an
+// unclosed flow collection at the line of the enclosing mapping.
+func unclosedFlow(data []byte) int {
+	var stack []int
+	line := 1
+	var quote byte
+	comment := false
+	prev := byte('\n')
+	for _, c := range data {
+		switch {
+		case c == '\n':
+			line++
+			comment = false
+		case comment:
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '#' && (prev == ' ' || prev == '\t' || prev == '\n'):
+			comment = true
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[' || c == '{':
+			stack = append(stack, line)
+		case (c == ']' || c == '}') && len(stack) > 0:
+			stack = stack[:len(stack)-1]
+		}
+		prev = c
+	}
+	if len(stack) == 0 {
+		return 0
+	}
+	return stack[len(stack)-1]
 }

@@ -536,4 +536,3 @@ func sortDiagnostics(ds diag.Diagnostics) {
 		return a.Summary < b.Summary
 	})
 }
-
