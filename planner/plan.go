@@ -1,0 +1,575 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/regsync/regsync/diag"
+	"github.com/regsync/regsync/spec"
+	"github.com/regsync/regsync/tenant"
+)
+
+// Options tune Compute.
+type Options struct {
+	// Now is the plan's clock: secret renewal and overlap are judged
+	// against it. Required.
+	Now time.Time
+	// Prune plans the deletion of objects tagged with the set that the spec
+	// no longer names (applications, their service principals, credentials
+	// added by hand). Without it they are reported as notes.
+	Prune bool
+	// CallerID is the object id of the signed-in principal, when known. An
+	// application created with Application.ReadWrite.OwnedBy has its creator
+	// as owner, and removing that owner would lock regsync out of it, so the
+	// planner never plans that removal.
+	CallerID string
+}
+
+// ManagedSecretName is the displayName regsync gives the password
+// credentials it manages: "regsync:<set>:<key>". A credential with any other
+// displayName counts as added by hand.
+func ManagedSecretName(set, key string) string { return "regsync:" + set + ":" + key }
+
+// DefaultAudience is the audience of a federated credential that names none.
+const DefaultAudience = "api://AzureADTokenExchange"
+
+// Compute plans the changes that bring live in line with desired. It never
+// changes an object outside the set: live objects are matched to the spec by
+// their regsync:set / regsync:key tags, or by appId for adopted applications.
+//
+// Problems in the inputs (a tenant mismatch, an identifier URI on an
+// unverified domain, a scope an external API does not have) come back as
+// diagnostics; when any is an error the plan is nil. Compute never panics on
+// bad input.
+func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, diag.Diagnostics) {
+	var ds diag.Diagnostics
+	if desired == nil || live == nil {
+		ds.Errorf(diag.Pos{}, "", "", "internal error: planner needs a spec and a snapshot")
+		return nil, ds
+	}
+	b := &builder{spec: desired, live: live, opts: opts, ids: map[string]bool{}}
+	b.plan = &Plan{
+		Tenant:     Tenant{ID: live.Organization.ID, DisplayName: live.Organization.DisplayName, Spec: desired.Tenant},
+		Set:        desired.Set,
+		SpecFile:   desired.File,
+		SpecDigest: desired.Digest,
+		PlannedAt:  opts.Now.UTC(),
+		Prune:      opts.Prune,
+		Actions:    []*Action{},
+		Notes:      []Note{},
+		Reads:      Reads{GraphRequests: live.GraphRequests, VaultRequests: live.VaultRequests},
+	}
+	b.checkTenant()
+	b.index()
+	b.match()
+	if !b.diags.HasErrors() {
+		b.resolveAccess()
+		b.checkIdentifierURIs()
+	}
+	if b.diags.HasErrors() {
+		b.diags.Sort()
+		return nil, b.diags
+	}
+	b.order = b.ordered()
+	for _, st := range b.order {
+		b.planApp(st)
+	}
+	b.prune()
+	b.summarise()
+	b.diags.Sort()
+	if b.diags.HasErrors() {
+		return nil, b.diags
+	}
+	return b.plan, b.diags
+}
+
+type builder struct {
+	spec  *spec.Spec
+	live  *tenant.Snapshot
+	opts  Options
+	diags diag.Diagnostics
+	plan  *Plan
+	ids   map[string]bool
+
+	apps      []*appState // spec order
+	order     []*appState // resources before their clients
+	byKey     map[string]*appState
+	spByAppID map[string]*tenant.ServicePrincipal
+	// managed holds the live applications tagged with the set, by key tag.
+	managed    map[string]*tenant.Application
+	managedIDs []string // keys of managed, sorted
+	claimed    map[string]bool
+	names      map[string]*resourceNames // by resource appId
+	prunedKeys []string
+}
+
+// appState is one spec application and what the plan knows about it.
+type appState struct {
+	key  string
+	spec *spec.Application
+	live *tenant.Application
+	sp   *tenant.ServicePrincipal
+	// objectID, appID and spID are live ids, or Refs when the object is
+	// created by this plan.
+	objectID, appID, spID string
+	scopeIDs, roleIDs     map[string]string // value → id
+	access                []resolvedAccess
+	// appAction and spAction are the IDs of this plan's final action on the
+	// application and the service principal, "" when there is none.
+	appAction, spAction string
+}
+
+// resolvedAccess is an Access with its resource and permission ids.
+type resolvedAccess struct {
+	resource      string // spec key
+	inFile        *appState
+	resourceAppID string // literal or Ref
+	resourceSPID  string // literal or Ref; "" if the resource has no SP
+	scopes, roles []named
+}
+
+type named struct{ value, id string }
+
+// resourceNames maps permission ids of one resource back to their values,
+// for display.
+type resourceNames struct {
+	name string
+	ids  map[string]string
+}
+
+func (b *builder) addAction(a *Action) *Action {
+	if a.Step != "" {
+		a.ID = a.Address + ":" + a.Step
+	} else {
+		a.ID = a.Address + ":" + string(a.Op)
+	}
+	if b.ids[a.ID] {
+		panic(fmt.Sprintf("internal error: duplicate action id %q", a.ID))
+	}
+	b.ids[a.ID] = true
+	b.plan.Actions = append(b.plan.Actions, a)
+	return a
+}
+
+func (b *builder) note(app, address, format string, args ...any) {
+	b.plan.Notes = append(b.plan.Notes, Note{App: app, Address: address, Message: fmt.Sprintf(format, args...)})
+}
+
+func tagValue(tags []string, name string) (string, bool) {
+	for _, t := range tags {
+		if v, ok := strings.CutPrefix(t, name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func hasTag(tags []string, tag string) bool {
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) index() {
+	b.spByAppID = map[string]*tenant.ServicePrincipal{}
+	for _, sp := range b.live.ServicePrincipals {
+		if sp == nil {
+			continue
+		}
+		if _, dup := b.spByAppID[strings.ToLower(sp.AppID)]; !dup {
+			b.spByAppID[strings.ToLower(sp.AppID)] = sp
+		}
+	}
+	b.managed = map[string]*tenant.Application{}
+	setTag := tenant.SetTag(b.spec.Set)
+	for _, a := range b.live.Applications {
+		if a == nil || !hasTag(a.Tags, setTag) {
+			continue
+		}
+		key, ok := tagValue(a.Tags, tenant.TagKey)
+		if !ok {
+			key = a.AppID // tagged with the set but not with a key: address it by appId
+		}
+		if prev, dup := b.managed[key]; dup {
+			b.diags.Errorf(diag.Pos{File: b.spec.File}, "applications."+key,
+				"Tag one of them with another key, or delete the stray one.",
+				"two applications in the tenant carry %s and %s: %s and %s",
+				setTag, tenant.KeyTag(key), prev.AppID, a.AppID)
+			continue
+		}
+		b.managed[key] = a
+		b.managedIDs = append(b.managedIDs, key)
+	}
+	sort.Strings(b.managedIDs)
+}
+
+func (b *builder) match() {
+	b.byKey = map[string]*appState{}
+	b.claimed = map[string]bool{}
+	byAppID := map[string]*tenant.Application{}
+	for _, a := range b.live.Applications {
+		if a != nil {
+			byAppID[strings.ToLower(a.AppID)] = a
+		}
+	}
+	for _, sa := range b.spec.Applications {
+		if sa == nil {
+			continue
+		}
+		st := &appState{key: sa.Key, spec: sa}
+		if sa.AppID != "" {
+			st.live = byAppID[strings.ToLower(sa.AppID)]
+			if st.live == nil {
+				b.diags.Errorf(sa.Pos, "applications."+sa.Key+".appId",
+					"Check the appId, or remove it to create a new registration.",
+					"application %q adopts appId %s, which does not exist in the tenant", sa.Key, sa.AppID)
+			}
+		} else {
+			st.live = b.managed[sa.Key]
+		}
+		if st.live != nil {
+			b.claimed[st.live.ID] = true
+			st.sp = b.spByAppID[strings.ToLower(st.live.AppID)]
+			st.objectID, st.appID = st.live.ID, st.live.AppID
+		} else {
+			st.objectID = Ref{sa.Key, RefObjectID}.String()
+			st.appID = Ref{sa.Key, RefAppID}.String()
+		}
+		if st.sp != nil {
+			st.spID = st.sp.ID
+		} else {
+			st.spID = Ref{sa.Key, RefServicePrincipalID}.String()
+		}
+		st.scopeIDs = map[string]string{}
+		st.roleIDs = map[string]string{}
+		for _, s := range sa.Scopes {
+			st.scopeIDs[s.Value] = b.stableID(st, "scope", s.Value)
+		}
+		for _, r := range sa.AppRoles {
+			st.roleIDs[r.Value] = b.stableID(st, "role", r.Value)
+		}
+		b.apps = append(b.apps, st)
+		b.byKey[sa.Key] = st
+	}
+}
+
+// stableID returns the live id of the scope or role with this value, or
+// the derived UUIDv5 when there is none.
+func (b *builder) stableID(st *appState, kind, value string) string {
+	if st.live != nil {
+		switch kind {
+		case "scope":
+			for _, s := range st.live.Scopes {
+				if s.Value == value {
+					return s.ID
+				}
+			}
+		case "role":
+			for _, r := range st.live.AppRoles {
+				if r.Value == value {
+					return r.ID
+				}
+			}
+		default:
+			panic("internal error: unknown permission kind " + kind)
+		}
+	}
+	return tenant.StableID(b.spec.Set, st.key, kind, value)
+}
+
+// resolveAccess turns every client's access names into ids, reporting
+// unknown resources and permission names.
+func (b *builder) resolveAccess() {
+	b.names = map[string]*resourceNames{}
+	addNames := func(appID, name string, scopes []tenant.PermissionScope, roles []tenant.AppRole) {
+		rn := b.names[strings.ToLower(appID)]
+		if rn == nil {
+			rn = &resourceNames{name: name, ids: map[string]string{}}
+			b.names[strings.ToLower(appID)] = rn
+		}
+		for _, s := range scopes {
+			rn.ids[s.ID] = s.Value
+		}
+		for _, r := range roles {
+			rn.ids[r.ID] = r.Value
+		}
+	}
+	for _, sp := range b.live.ServicePrincipals {
+		if sp != nil {
+			addNames(sp.AppID, sp.DisplayName, sp.Scopes, sp.AppRoles)
+		}
+	}
+	for _, api := range b.spec.APIs {
+		if rn := b.names[strings.ToLower(api.AppID)]; rn != nil {
+			rn.name = api.Key
+		}
+	}
+	for _, st := range b.apps {
+		if st.live != nil {
+			addNames(st.live.AppID, st.key, st.live.Scopes, st.live.AppRoles)
+			b.names[strings.ToLower(st.live.AppID)].name = st.key
+		}
+		rn := b.names[strings.ToLower(st.appID)]
+		if rn == nil {
+			rn = &resourceNames{name: st.key, ids: map[string]string{}}
+			b.names[strings.ToLower(st.appID)] = rn
+		}
+		for v, id := range st.scopeIDs {
+			rn.ids[id] = v
+		}
+		for v, id := range st.roleIDs {
+			rn.ids[id] = v
+		}
+	}
+
+	for _, st := range b.apps {
+		for i, acc := range st.spec.Access {
+			addr := fmt.Sprintf("applications.%s.access.%s", st.key, acc.Resource)
+			ra := resolvedAccess{resource: acc.Resource}
+			if res := b.byKey[acc.Resource]; res != nil {
+				ra.inFile = res
+				ra.resourceAppID, ra.resourceSPID = res.appID, res.spID
+				for _, v := range acc.Scopes {
+					id, ok := res.scopeIDs[v]
+					if !ok {
+						b.unknownPermission(acc, addr, "scope", acc.Resource, v, keys(res.scopeIDs))
+						continue
+					}
+					ra.scopes = append(ra.scopes, named{v, id})
+				}
+				for _, v := range acc.Roles {
+					id, ok := res.roleIDs[v]
+					if !ok {
+						b.unknownPermission(acc, addr, "app role", acc.Resource, v, keys(res.roleIDs))
+						continue
+					}
+					ra.roles = append(ra.roles, named{v, id})
+				}
+			} else if api := b.spec.API(acc.Resource); api != nil {
+				ra.resourceAppID = api.AppID
+				sp := b.spByAppID[strings.ToLower(api.AppID)]
+				if sp == nil {
+					b.diags.Errorf(acc.Pos, addr,
+						"Check the appId under apis, or create the API's service principal in the tenant first.",
+						"API %q (appId %s) has no service principal in tenant %s", api.Key, api.AppID, b.live.Organization.ID)
+					continue
+				}
+				ra.resourceSPID = sp.ID
+				scopes := map[string]string{}
+				for _, s := range sp.Scopes {
+					scopes[s.Value] = s.ID
+				}
+				roles := map[string]string{}
+				for _, r := range sp.AppRoles {
+					if hasString(r.AllowedMemberTypes, "Application") || len(r.AllowedMemberTypes) == 0 {
+						roles[r.Value] = r.ID
+					}
+				}
+				for _, v := range acc.Scopes {
+					id, ok := scopes[v]
+					if !ok {
+						b.unknownPermission(acc, addr, "scope", acc.Resource, v, keys(scopes))
+						continue
+					}
+					ra.scopes = append(ra.scopes, named{v, id})
+				}
+				for _, v := range acc.Roles {
+					id, ok := roles[v]
+					if !ok {
+						b.unknownPermission(acc, addr, "app role", acc.Resource, v, keys(roles))
+						continue
+					}
+					ra.roles = append(ra.roles, named{v, id})
+				}
+			} else {
+				b.diags.Errorf(acc.Pos, fmt.Sprintf("applications.%s.access", st.key),
+					"Name an application of this file or an entry of apis.",
+					"application %q accesses %q, which is neither an application nor an api of the spec", st.key, acc.Resource)
+				continue
+			}
+			_ = i
+			st.access = append(st.access, ra)
+		}
+	}
+}
+
+func (b *builder) unknownPermission(acc spec.Access, addr, what, resource, value string, available []string) {
+	detail := "The resource defines no " + what + "s."
+	if len(available) > 0 {
+		detail = "Available: " + strings.Join(closest(value, available, 12), ", ")
+		if len(available) > 12 {
+			detail += fmt.Sprintf(" (the %d closest of %d)", 12, len(available))
+		}
+		detail += "."
+	}
+	b.diags.Errorf(acc.Pos, addr, detail, "%s has no %s %q", resource, what, value)
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func hasString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ordered returns the spec's applications with every in-file resource
+// before the clients that access it, otherwise in spec order. A cycle is
+// broken in spec order.
+func (b *builder) ordered() []*appState {
+	placed := map[*appState]bool{}
+	var out []*appState
+	for len(out) < len(b.apps) {
+		progress := false
+		for _, st := range b.apps {
+			if placed[st] {
+				continue
+			}
+			ready := true
+			for _, ra := range st.access {
+				if ra.inFile != nil && ra.inFile != st && !placed[ra.inFile] {
+					ready = false
+					break
+				}
+			}
+			if ready {
+				placed[st] = true
+				out = append(out, st)
+				progress = true
+				break // restart so earlier spec entries keep priority
+			}
+		}
+		if !progress {
+			for _, st := range b.apps {
+				if !placed[st] {
+					placed[st] = true
+					out = append(out, st)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (b *builder) summarise() {
+	var total Summary
+	count := func(s *Summary, a *Action) {
+		switch a.Op {
+		case OpCreate:
+			s.Add++
+		case OpUpdate:
+			s.Change++
+		case OpDelete:
+			s.Destroy++
+		default:
+			panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(a.Op)))
+		}
+	}
+	perApp := map[string]*AppSummary{}
+	var order []string
+	add := func(key, kind, name string) {
+		perApp[key] = &AppSummary{Key: key, Kind: kind, DisplayName: name, Status: "no-op"}
+		order = append(order, key)
+	}
+	for _, st := range b.order {
+		add(st.key, string(st.spec.Kind), displayName(st.spec))
+	}
+	for _, key := range b.prunedKeys {
+		add(key, "", b.managed[key].DisplayName)
+		if !b.opts.Prune {
+			perApp[key].Status = "prunable"
+		}
+	}
+	for _, a := range b.plan.Actions {
+		count(&total, a)
+		s := perApp[a.App]
+		count(&s.Summary, a)
+		s.Risks += len(a.Risks)
+		if a.Type == TypeApplication {
+			switch {
+			case a.Op == OpCreate || a.Op == OpDelete:
+				s.Status = string(a.Op)
+			case s.Status == "no-op":
+				s.Status = "update"
+			}
+		} else if s.Status == "no-op" {
+			s.Status = "update"
+		}
+	}
+	b.plan.Summary = total
+	b.plan.Applications = make([]AppSummary, 0, len(order))
+	for _, k := range order {
+		b.plan.Applications = append(b.plan.Applications, *perApp[k])
+	}
+}
+
+func displayName(a *spec.Application) string {
+	if a.DisplayName != "" {
+		return a.DisplayName
+	}
+	return a.Key
+}
+
+// closest returns up to n candidates ordered by edit distance to v, then by
+// name.
+func closest(v string, candidates []string, n int) []string {
+	type scored struct {
+		s string
+		d int
+	}
+	list := make([]scored, len(candidates))
+	lv := strings.ToLower(v)
+	for i, c := range candidates {
+		list[i] = scored{c, levenshtein(lv, strings.ToLower(c))}
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].d != list[j].d {
+			return list[i].d < list[j].d
+		}
+		return list[i].s < list[j].s
+	})
+	if len(list) > n {
+		list = list[:n]
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = s.s
+	}
+	return out
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

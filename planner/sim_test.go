@@ -1,0 +1,326 @@
+package planner_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regsync/regsync/planner"
+	"github.com/regsync/regsync/tenant"
+)
+
+// fakeID derives a deterministic GUID-shaped id for objects the simulated
+// tenant creates.
+func fakeID(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	x := hex.EncodeToString(h[:16])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}
+
+// simulated is a tenant that executes plans the way the applier would, so
+// tests can check that a plan converges (planning again gives no changes).
+type simulated struct {
+	snap *tenant.Snapshot
+	now  time.Time
+	// issued records the secret values the tenant handed out; they live
+	// only here, as the real ones live only between addPassword and the
+	// vault write.
+	issued []tenant.SecretValue
+}
+
+func (s *simulated) app(id string) *tenant.Application {
+	for _, a := range s.snap.Applications {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+func (s *simulated) sp(id string) *tenant.ServicePrincipal {
+	for _, x := range s.snap.ServicePrincipals {
+		if x.ID == id {
+			return x
+		}
+	}
+	return nil
+}
+
+func (s *simulated) spByAppID(appID string) *tenant.ServicePrincipal {
+	for _, x := range s.snap.ServicePrincipals {
+		if x.AppID == appID {
+			return x
+		}
+	}
+	return nil
+}
+
+// apply runs every action of p in order, resolving references from the ids
+// earlier actions produced.
+func (s *simulated) apply(t testing.TB, p *planner.Plan) {
+	t.Helper()
+	refs := map[planner.Ref]string{}
+	for _, orig := range p.Actions {
+		a := *orig
+		if err := a.Resolve(func(r planner.Ref) (string, bool) { id, ok := refs[r]; return id, ok }); err != nil {
+			t.Fatalf("resolve: %v", err)
+		}
+		switch {
+		case a.Application != nil:
+			s.applyApplication(t, &a, refs)
+		case a.ServicePrincipal != nil:
+			sp := a.ServicePrincipal
+			switch a.Op {
+			case planner.OpCreate:
+				app := s.appByAppID(sp.AppID)
+				if app == nil {
+					t.Fatalf("%s: no application %s", a.ID, sp.AppID)
+				}
+				x := &tenant.ServicePrincipal{ID: fakeID("sp", sp.AppID), AppID: sp.AppID, DisplayName: app.DisplayName,
+					Tags: append([]string{}, *sp.Tags...), AppRoles: app.AppRoles, Scopes: app.Scopes}
+				if sp.AppRoleAssignmentRequired != nil {
+					x.AppRoleAssignmentRequired = *sp.AppRoleAssignmentRequired
+				}
+				s.snap.ServicePrincipals = append(s.snap.ServicePrincipals, x)
+				refs[planner.Ref{App: a.App, Field: planner.RefServicePrincipalID}] = x.ID
+			case planner.OpUpdate:
+				x := s.sp(sp.ObjectID)
+				if sp.Tags != nil {
+					x.Tags = append([]string{}, *sp.Tags...)
+				}
+				if sp.AppRoleAssignmentRequired != nil {
+					x.AppRoleAssignmentRequired = *sp.AppRoleAssignmentRequired
+				}
+			case planner.OpDelete:
+				var keep []*tenant.ServicePrincipal
+				for _, x := range s.snap.ServicePrincipals {
+					if x.ID != sp.ObjectID {
+						keep = append(keep, x)
+					}
+				}
+				s.snap.ServicePrincipals = keep
+			}
+		case a.Owner != nil:
+			app := s.app(a.Owner.ApplicationID)
+			if a.Op == planner.OpCreate {
+				app.Owners = append(app.Owners, a.Owner.OwnerID)
+			} else {
+				app.Owners = remove(app.Owners, a.Owner.OwnerID)
+			}
+		case a.FederatedCredential != nil:
+			app := s.app(a.FederatedCredential.ApplicationID)
+			fc := a.FederatedCredential.Credential.Tenant()
+			switch a.Op {
+			case planner.OpCreate:
+				fc.ID = fakeID("fc", app.ID, fc.Name)
+				app.FederatedCredentials = append(app.FederatedCredentials, fc)
+			case planner.OpUpdate:
+				for i := range app.FederatedCredentials {
+					if app.FederatedCredentials[i].ID == a.FederatedCredential.ID {
+						fc.ID = a.FederatedCredential.ID
+						app.FederatedCredentials[i] = fc
+					}
+				}
+			case planner.OpDelete:
+				var keep []tenant.FederatedCredential
+				for _, x := range app.FederatedCredentials {
+					if x.ID != a.FederatedCredential.ID {
+						keep = append(keep, x)
+					}
+				}
+				app.FederatedCredentials = keep
+			}
+		case a.Secret != nil:
+			app := s.app(a.Secret.ApplicationID)
+			if a.Op == planner.OpCreate {
+				keyID := fakeID("key", app.ID, fmt.Sprint(len(app.PasswordCredentials)), s.now.String())
+				value := tenant.NewSecretValue("abc8Q~" + strings.ReplaceAll(fakeID("secret", keyID), "-", ""))
+				s.issued = append(s.issued, value)
+				end := s.now.Add(time.Duration(a.Secret.LifetimeSeconds) * time.Second)
+				app.PasswordCredentials = append(app.PasswordCredentials, tenant.PasswordCredential{
+					KeyID: keyID, DisplayName: a.Secret.DisplayName, Hint: value.Reveal()[:3], Start: s.now, End: end})
+				s.snap.Secrets = append(s.snap.Secrets, tenant.SecretMeta{Vault: a.Secret.Vault, Name: a.Secret.SecretName,
+					Version: fakeID("version", keyID), ContentType: "text/plain", Enabled: true, Expires: &end, Created: s.now, Updated: s.now,
+					Tags: map[string]string{tenant.SecretTagClientID: a.Secret.AppID, tenant.SecretTagKeyID: keyID}})
+			} else {
+				var keep []tenant.PasswordCredential
+				for _, c := range app.PasswordCredentials {
+					if c.KeyID != a.Secret.KeyID {
+						keep = append(keep, c)
+					}
+				}
+				app.PasswordCredentials = keep
+			}
+		case a.AppRoleAssignment != nil:
+			x := a.AppRoleAssignment
+			if a.Op == planner.OpCreate {
+				s.snap.AppRoleAssignments = append(s.snap.AppRoleAssignments, tenant.AppRoleAssignment{
+					ID: fakeID("ara", x.PrincipalID, x.ResourceID, x.AppRoleID), PrincipalID: x.PrincipalID, ResourceID: x.ResourceID, AppRoleID: x.AppRoleID})
+			} else {
+				var keep []tenant.AppRoleAssignment
+				for _, y := range s.snap.AppRoleAssignments {
+					if y.ID != x.ID {
+						keep = append(keep, y)
+					}
+				}
+				s.snap.AppRoleAssignments = keep
+			}
+		case a.PermissionGrant != nil:
+			x := a.PermissionGrant
+			switch a.Op {
+			case planner.OpCreate:
+				s.snap.PermissionGrants = append(s.snap.PermissionGrants, tenant.PermissionGrant{
+					ID: fakeID("grant", x.ClientID, x.ResourceID), ClientID: x.ClientID, ResourceID: x.ResourceID, ConsentType: x.ConsentType, Scope: x.Scope})
+			case planner.OpUpdate:
+				for i := range s.snap.PermissionGrants {
+					if s.snap.PermissionGrants[i].ID == x.ID {
+						s.snap.PermissionGrants[i].Scope = x.Scope
+					}
+				}
+			case planner.OpDelete:
+				var keep []tenant.PermissionGrant
+				for _, y := range s.snap.PermissionGrants {
+					if y.ID != x.ID {
+						keep = append(keep, y)
+					}
+				}
+				s.snap.PermissionGrants = keep
+			}
+		default:
+			t.Fatalf("%s: no payload", a.ID)
+		}
+	}
+}
+
+func (s *simulated) appByAppID(appID string) *tenant.Application {
+	for _, a := range s.snap.Applications {
+		if a.AppID == appID {
+			return a
+		}
+	}
+	return nil
+}
+
+func remove(list []string, s string) []string {
+	var out []string
+	for _, x := range list {
+		if !strings.EqualFold(x, s) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (s *simulated) applyApplication(t testing.TB, a *planner.Action, refs map[planner.Ref]string) {
+	t.Helper()
+	switch a.Op {
+	case planner.OpCreate:
+		app := &tenant.Application{ID: fakeID("obj", a.App), AppID: fakeID("appid", a.App), CreatedDateTime: s.now}
+		s.patch(t, app, a.Application.Fields)
+		s.snap.Applications = append(s.snap.Applications, app)
+		refs[planner.Ref{App: a.App, Field: planner.RefObjectID}] = app.ID
+		refs[planner.Ref{App: a.App, Field: planner.RefAppID}] = app.AppID
+	case planner.OpUpdate:
+		app := s.app(a.Application.ObjectID)
+		if app == nil {
+			t.Fatalf("%s: no application %s", a.ID, a.Application.ObjectID)
+		}
+		// Graph's rule: an enabled scope or role may only go, or change
+		// its grant, after a PATCH that disabled it.
+		if f := a.Application.Fields; f.Scopes != nil {
+			for _, old := range app.Scopes {
+				var now *planner.PermissionScope
+				for i := range *f.Scopes {
+					if (*f.Scopes)[i].ID == old.ID {
+						now = &(*f.Scopes)[i]
+					}
+				}
+				if old.IsEnabled && (now == nil || now.Type != old.Type) {
+					t.Fatalf("%s: CannotDeleteOrUpdateEnabledEntitlement for scope %s", a.ID, old.Value)
+				}
+			}
+		}
+		if f := a.Application.Fields; f.AppRoles != nil {
+			for _, old := range app.AppRoles {
+				found := false
+				for _, r := range *f.AppRoles {
+					if r.ID == old.ID {
+						found = true
+					}
+				}
+				if old.IsEnabled && !found {
+					t.Fatalf("%s: CannotDeleteOrUpdateEnabledEntitlement for role %s", a.ID, old.Value)
+				}
+			}
+		}
+		s.patch(t, app, a.Application.Fields)
+		if sp := s.spByAppID(app.AppID); sp != nil {
+			sp.Scopes, sp.AppRoles = app.Scopes, app.AppRoles
+		}
+	case planner.OpDelete:
+		var keep []*tenant.Application
+		for _, x := range s.snap.Applications {
+			if x.ID != a.Application.ObjectID {
+				keep = append(keep, x)
+			}
+		}
+		s.snap.Applications = keep
+	}
+}
+
+func (s *simulated) patch(t testing.TB, app *tenant.Application, f *planner.ApplicationFields) {
+	t.Helper()
+	p, err := f.Patch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setB := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setL := func(dst *[]string, v *[]string) {
+		if v != nil {
+			*dst = append([]string{}, *v...)
+		}
+	}
+	set(&app.DisplayName, p.DisplayName)
+	set(&app.Description, p.Description)
+	set(&app.SignInAudience, p.SignInAudience)
+	set(&app.Notes, p.Notes)
+	setL(&app.Tags, p.Tags)
+	setL(&app.IdentifierURIs, p.IdentifierURIs)
+	set(&app.GroupMembershipClaims, p.GroupMembershipClaims)
+	setB(&app.IsFallbackPublicClient, p.IsFallbackPublicClient)
+	if p.RequestedAccessTokenVersion != nil {
+		v := *p.RequestedAccessTokenVersion
+		app.RequestedAccessTokenVersion = &v
+	}
+	if p.OptionalClaims != nil {
+		app.OptionalClaims = p.OptionalClaims
+	}
+	if p.Scopes != nil {
+		app.Scopes = *p.Scopes
+	}
+	if p.AppRoles != nil {
+		app.AppRoles = *p.AppRoles
+	}
+	setL(&app.Web.RedirectURIs, p.WebRedirectURIs)
+	set(&app.Web.HomePageURL, p.WebHomePageURL)
+	set(&app.Web.LogoutURL, p.WebLogoutURL)
+	setB(&app.Web.EnableIDTokenIssuance, p.EnableIDTokenIssuance)
+	setB(&app.Web.EnableAccessTokenIssuance, p.EnableAccessTokenIssuance)
+	setL(&app.SPARedirectURIs, p.SPARedirectURIs)
+	setL(&app.PublicClientRedirectURIs, p.PublicClientRedirectURIs)
+	if p.RequiredResourceAccess != nil {
+		app.RequiredResourceAccess = *p.RequiredResourceAccess
+	}
+}
