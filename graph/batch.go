@@ -8,9 +8,9 @@ import (
 	"time"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
+	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
-	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 
 	"github.com/regsync/regsync/tenant"
 )

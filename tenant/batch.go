@@ -13,19 +13,19 @@ type WriteOp int
 
 // The batchable writes. Each lists the Write fields it reads.
 const (
-	OpUpdateApplication        WriteOp = iota + 1 // ID, Application
-	OpDeleteApplication                           // ID
-	OpAddOwner                                    // ID (application), RefID (owner)
-	OpRemoveOwner                                 // ID (application), RefID (owner)
-	OpRemovePassword                              // ID (application), RefID (keyId)
-	OpDeleteFederatedCredential                   // ID (application), RefID (credential id)
-	OpUpdateServicePrincipal                      // ID, ServicePrincipal
-	OpDeleteServicePrincipal                      // ID
-	OpCreateAppRoleAssignment                     // Assignment
-	OpDeleteAppRoleAssignment                     // ID (resource SP), RefID (assignment)
-	OpCreatePermissionGrant                       // Grant
-	OpUpdatePermissionGrant                       // ID (grant), Scope
-	OpDeletePermissionGrant                       // ID (grant)
+	OpUpdateApplication         WriteOp = iota + 1 // ID, Application
+	OpDeleteApplication                            // ID
+	OpAddOwner                                     // ID (application), RefID (owner)
+	OpRemoveOwner                                  // ID (application), RefID (owner)
+	OpRemovePassword                               // ID (application), RefID (keyId)
+	OpDeleteFederatedCredential                    // ID (application), RefID (credential id)
+	OpUpdateServicePrincipal                       // ID, ServicePrincipal
+	OpDeleteServicePrincipal                       // ID
+	OpCreateAppRoleAssignment                      // Assignment
+	OpDeleteAppRoleAssignment                      // ID (resource SP), RefID (assignment)
+	OpCreatePermissionGrant                        // Grant
+	OpUpdatePermissionGrant                        // ID (grant), Scope
+	OpDeletePermissionGrant                        // ID (grant)
 )
 
 func (o WriteOp) String() string {
