@@ -59,9 +59,6 @@ func (b *builder) planSecrets(st *appState, addr string) {
 					managedName, sec.Vault, name, formatDuration(sec.Lifetime)),
 				Reason:    reason,
 				DependsOn: appendUnique(nil, createdApp(st)),
-				Changes: []Change{{Path: "display_name", After: rawJSON(managedName)},
-					{Path: "vault", After: rawJSON(sec.Vault)}, {Path: "secret_name", After: rawJSON(name)},
-					{Path: "lifetime", After: rawJSON(formatDuration(sec.Lifetime))}},
 				Secret: &SecretAction{ApplicationID: st.objectID, AppID: st.appID, DisplayName: managedName, Managed: true,
 					Vault: sec.Vault, SecretName: name, LifetimeSeconds: int64(sec.Lifetime / time.Second), Replaces: replaces},
 			})

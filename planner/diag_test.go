@@ -1,0 +1,81 @@
+package planner_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regsync/regsync/diag"
+	"github.com/regsync/regsync/planner"
+)
+
+func TestDiagnostics(t *testing.T) {
+	tests := []struct {
+		name     string
+		specEdit [2]string
+		want     []string // "summary | detail"
+	}{
+		{
+			name:     "tenant by verified domain matches",
+			specEdit: [2]string{"tenant: contoso.onmicrosoft.com", "tenant: CONTOSO.COM"},
+		},
+		{
+			name:     "tenant by id matches",
+			specEdit: [2]string{"tenant: contoso.onmicrosoft.com", "tenant: " + tenantID},
+		},
+		{
+			name:     "another tenant",
+			specEdit: [2]string{"tenant: contoso.onmicrosoft.com", "tenant: fabrikam.onmicrosoft.com"},
+			want: []string{`the spec is for tenant "fabrikam.onmicrosoft.com", but the signed-in tenant is ` + tenantID +
+				" | Signed in to tenant " + tenantID + " (Contoso), verified domains: contoso.onmicrosoft.com, contoso.com. Sign in to the tenant the spec names, or fix tenant: in the spec."},
+		},
+		{
+			name:     "identifier URI on an unverified domain",
+			specEdit: [2]string{"identifierUris: [https://fhir.contoso.com]", "identifierUris: [https://fhir.fabrikam.com, api://fhir]"},
+			want: []string{"identifier URI https://fhir.fabrikam.com is not on a verified domain of the tenant | Verified domains of tenant " + tenantID +
+				": contoso.onmicrosoft.com, contoso.com. Verify the domain first, or use an api:// URI."},
+		},
+		{
+			name:     "unknown scope of an external API",
+			specEdit: [2]string{"microsoft-graph: { scopes: [User.Read] }", "microsoft-graph: { scopes: [User.Reed] }"},
+			want:     []string{`microsoft-graph has no scope "User.Reed" | Available: User.Read, openid.`},
+		},
+		{
+			name:     "external API without a service principal",
+			specEdit: [2]string{"microsoft-graph: { appId: 00000003-0000-0000-c000-000000000000 }", "microsoft-graph: { appId: 00000003-0000-0000-c000-0000000000ff }"},
+			want: []string{`API "microsoft-graph" (appId 00000003-0000-0000-c000-0000000000ff) has no service principal in tenant ` + tenantID +
+				" | Check the appId under apis, or create the API's service principal in the tenant first."},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(fhirYAML, tc.specEdit[0]) {
+				t.Fatalf("spec edit %q not found", tc.specEdit[0])
+			}
+			s := parseSpec(t, strings.Replace(fhirYAML, tc.specEdit[0], tc.specEdit[1], 1))
+			p, ds := planner.Compute(s, emptyTenant(), planner.Options{Now: now})
+			var got []string
+			for _, d := range ds {
+				got = append(got, d.Summary+" | "+d.Detail)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("diagnostics (-want +got):\n%s", d)
+			}
+			if (p == nil) != ds.HasErrors() {
+				t.Errorf("plan = %v with errors %v; want a plan exactly when there is no error", p != nil, ds.HasErrors())
+			}
+			for _, d := range ds {
+				if d.Severity == diag.Error && d.Pos.File == "" {
+					t.Errorf("diagnostic %q has no position", d.Summary)
+				}
+			}
+		})
+	}
+}
+
+func TestNilInputs(t *testing.T) {
+	if p, ds := planner.Compute(nil, nil, planner.Options{}); p != nil || !ds.HasErrors() {
+		t.Errorf("Compute(nil, nil) = %v, %v; want an error diagnostic", p, ds)
+	}
+}

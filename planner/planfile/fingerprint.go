@@ -1,0 +1,208 @@
+package planfile
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/regsync/regsync/tenant"
+)
+
+// Fingerprints identify the live state a plan was computed from.
+type Fingerprints struct {
+	// Snapshot is the sha256 of every object fingerprint, in order.
+	Snapshot string `json:"snapshot"`
+	// Objects holds one fingerprint per live object read, sorted by kind
+	// and id.
+	Objects []Object `json:"objects"`
+}
+
+// Object is the fingerprint of one live object: the sha256 of a canonical
+// JSON form (set-like lists sorted, times in UTC, no secret material: a
+// password credential contributes its keyId, displayName, start and end,
+// not even its hint).
+type Object struct {
+	// Kind is organization, application, service_principal,
+	// app_role_assignment, permission_grant or secret.
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	// Label names the object for people: a display name, a vault/name.
+	Label string `json:"label,omitempty"`
+	Hash  string `json:"sha256"`
+}
+
+// Fingerprint computes the fingerprints of a snapshot. The request counters
+// are not part of it.
+func Fingerprint(s *tenant.Snapshot) Fingerprints {
+	var objs []Object
+	add := func(kind, id, label string, v any) {
+		objs = append(objs, Object{Kind: kind, ID: id, Label: label, Hash: hash(v)})
+	}
+	org := s.Organization
+	org.VerifiedDomains = sorted(org.VerifiedDomains)
+	add("organization", org.ID, org.DisplayName, org)
+	for _, a := range s.Applications {
+		if a != nil {
+			add("application", a.ID, a.DisplayName, canonicalApp(a))
+		}
+	}
+	for _, sp := range s.ServicePrincipals {
+		if sp != nil {
+			add("service_principal", sp.ID, sp.DisplayName, canonicalSP(sp))
+		}
+	}
+	for _, x := range s.AppRoleAssignments {
+		add("app_role_assignment", x.ID, "", x)
+	}
+	for _, g := range s.PermissionGrants {
+		g.Scope = strings.Join(sorted(strings.Fields(g.Scope)), " ")
+		add("permission_grant", g.ID, "", g)
+	}
+	for _, m := range s.Secrets {
+		m.Created, m.Updated = m.Created.UTC(), m.Updated.UTC()
+		if m.Expires != nil {
+			e := m.Expires.UTC()
+			m.Expires = &e
+		}
+		add("secret", strings.ToLower(m.Vault+"/"+m.Name+"/"+m.Version), m.Vault+"/"+m.Name, m)
+	}
+	sort.Slice(objs, func(i, j int) bool {
+		if objs[i].Kind != objs[j].Kind {
+			return objs[i].Kind < objs[j].Kind
+		}
+		return objs[i].ID < objs[j].ID
+	})
+	h := sha256.New()
+	for _, o := range objs {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\n", o.Kind, o.ID, o.Hash)
+	}
+	if objs == nil {
+		objs = []Object{}
+	}
+	return Fingerprints{Snapshot: "sha256:" + hex.EncodeToString(h.Sum(nil)), Objects: objs}
+}
+
+func hash(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("internal error: fingerprinting %T: %v", v, err))
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func sorted(s []string) []string {
+	out := append([]string{}, s...)
+	sort.Strings(out)
+	return out
+}
+
+// credential is the part of a password credential that is fingerprinted.
+type credential struct {
+	KeyID, DisplayName string
+	Start, End         time.Time
+}
+
+func canonicalApp(a *tenant.Application) any {
+	c := *a
+	c.Tags = sorted(a.Tags)
+	c.IdentifierURIs = sorted(a.IdentifierURIs)
+	c.Owners = sorted(a.Owners)
+	c.Web.RedirectURIs = sorted(a.Web.RedirectURIs)
+	c.SPARedirectURIs = sorted(a.SPARedirectURIs)
+	c.PublicClientRedirectURIs = sorted(a.PublicClientRedirectURIs)
+	c.Scopes = append([]tenant.PermissionScope{}, a.Scopes...)
+	sort.Slice(c.Scopes, func(i, j int) bool { return c.Scopes[i].ID < c.Scopes[j].ID })
+	c.AppRoles = sortedRoles(a.AppRoles)
+	c.RequiredResourceAccess = nil
+	var rra []string
+	for _, r := range a.RequiredResourceAccess {
+		for _, x := range r.ResourceAccess {
+			rra = append(rra, strings.ToLower(r.ResourceAppID+"/"+x.ID+"/"+x.Type))
+		}
+	}
+	sort.Strings(rra)
+	c.FederatedCredentials = append([]tenant.FederatedCredential{}, a.FederatedCredentials...)
+	sort.Slice(c.FederatedCredentials, func(i, j int) bool { return c.FederatedCredentials[i].Name < c.FederatedCredentials[j].Name })
+	creds := make([]credential, 0, len(a.PasswordCredentials))
+	for _, p := range a.PasswordCredentials {
+		creds = append(creds, credential{KeyID: p.KeyID, DisplayName: p.DisplayName, Start: p.Start.UTC(), End: p.End.UTC()})
+	}
+	sort.Slice(creds, func(i, j int) bool { return creds[i].KeyID < creds[j].KeyID })
+	c.PasswordCredentials = nil
+	c.CreatedDateTime = a.CreatedDateTime.UTC()
+	return struct {
+		App         tenant.Application
+		Access      []string
+		Credentials []credential
+	}{c, rra, creds}
+}
+
+func sortedRoles(rs []tenant.AppRole) []tenant.AppRole {
+	out := make([]tenant.AppRole, len(rs))
+	for i, r := range rs {
+		r.AllowedMemberTypes = sorted(r.AllowedMemberTypes)
+		out[i] = r
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func canonicalSP(sp *tenant.ServicePrincipal) any {
+	c := *sp
+	c.Tags = sorted(sp.Tags)
+	c.AppRoles = sortedRoles(sp.AppRoles)
+	c.Scopes = append([]tenant.PermissionScope{}, sp.Scopes...)
+	sort.Slice(c.Scopes, func(i, j int) bool { return c.Scopes[i].ID < c.Scopes[j].ID })
+	return c
+}
+
+// diff describes how now differs from f, naming up to maxListed objects.
+func (f Fingerprints) diff(now Fingerprints) []string {
+	if f.Snapshot == now.Snapshot {
+		return nil
+	}
+	type key struct{ kind, id string }
+	then := map[key]Object{}
+	for _, o := range f.Objects {
+		then[key{o.Kind, o.ID}] = o
+	}
+	var lines []string
+	seen := map[key]bool{}
+	for _, o := range now.Objects {
+		k := key{o.Kind, o.ID}
+		seen[k] = true
+		old, ok := then[k]
+		switch {
+		case !ok:
+			lines = append(lines, fmt.Sprintf("%s appeared", describe(o)))
+		case old.Hash != o.Hash:
+			lines = append(lines, fmt.Sprintf("%s changed", describe(o)))
+		}
+	}
+	for _, o := range f.Objects {
+		if !seen[key{o.Kind, o.ID}] {
+			lines = append(lines, fmt.Sprintf("%s disappeared", describe(o)))
+		}
+	}
+	if len(lines) == 0 {
+		return []string{"the tenant changed since the plan"}
+	}
+	n := len(lines)
+	if n > maxListed {
+		lines = append(lines[:maxListed], fmt.Sprintf("and %d more objects changed", n-maxListed))
+	}
+	return []string{"the tenant changed since the plan: " + strings.Join(lines, ", ")}
+}
+
+func describe(o Object) string {
+	kind := strings.ReplaceAll(o.Kind, "_", " ")
+	if o.Label != "" {
+		return fmt.Sprintf("%s %s (%s)", kind, o.ID, o.Label)
+	}
+	return kind + " " + o.ID
+}
