@@ -191,6 +191,9 @@ func rawJSON(v any) json.RawMessage {
 }
 
 func quoteAll(list []string) []string {
+	if len(list) == 0 {
+		return nil
+	}
 	out := make([]string, len(list))
 	for i, s := range list {
 		out[i] = string(rawJSON(s))
@@ -333,6 +336,9 @@ func liveRRATriples(rr []tenant.RequiredResourceAccess) []triple {
 
 // rraLabels renders permissions as "resource: value (Scope|Role)".
 func (b *builder) rraLabels(ts []triple) []string {
+	if len(ts) == 0 {
+		return nil
+	}
 	out := make([]string, len(ts))
 	for i, t := range ts {
 		res, val := t.app, t.id
@@ -423,11 +429,16 @@ func (b *builder) updateApp(st *appState, addr string, resourceDeps []string) {
 	d := &appDiff{empty: true}
 	d.str("display_name", want.DisplayName, live.DisplayName, func(v *string) { d.f.DisplayName = v })
 	d.str("description", want.Description, live.Description, func(v *string) { d.f.Description = v })
-	if want.SignInAudience != nil && *want.SignInAudience != live.SignInAudience {
+	// Graph's default audience is AzureADMyOrg; an empty value reads as it.
+	liveAudience := live.SignInAudience
+	if liveAudience == "" {
+		liveAudience = spec.DefaultSignInAudience
+	}
+	if want.SignInAudience != nil && *want.SignInAudience != liveAudience {
 		d.f.SignInAudience = want.SignInAudience
-		d.scalar("sign_in_audience", live.SignInAudience, *want.SignInAudience)
+		d.scalar("sign_in_audience", liveAudience, *want.SignInAudience)
 		d.risks = append(d.risks, Risk{Code: RiskSignInAudience, Message: fmt.Sprintf(
-			"sign-in audience changes from %s to %s: who can sign in, and the token issuer, change", live.SignInAudience, *want.SignInAudience)})
+			"sign-in audience changes from %s to %s: who can sign in, and the token issuer, change", liveAudience, *want.SignInAudience)})
 	}
 	d.str("notes", want.Notes, live.Notes, func(v *string) { d.f.Notes = v })
 	d.strSet("tags", want.Tags, live.Tags, func(v *[]string) { d.f.Tags = v })

@@ -71,6 +71,9 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if d := cmp.Diff(p, back); d != "" {
+				t.Errorf("plan after a JSON round trip (-want +got):\n%s", d)
+			}
 			again, _ := render.MarshalJSON(back)
 			if d := cmp.Diff(js.String(), string(again)); d != "" {
 				t.Errorf("JSON round trip (-first +second):\n%s", d)
