@@ -93,13 +93,13 @@ func TestListApplicationsQueriesAndPaging(t *testing.T) {
 	s, c := newStub(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any) {
 		q := r.URL.Query()
 		switch {
-		case r.URL.Path == "/v1.0/applications" && q.Get("$expand") == "owners($select=id)" && q.Get("$skiptoken") == "":
+		case r.URL.Path == "/v1.0/applications" && q.Get("$expand") == "owners" && q.Get("$skiptoken") == "":
 			writeJSON(w, 200, map[string]any{
 				"value": []any{map[string]any{"id": "o1", "appId": "a1", "displayName": "one", "tags": []any{"regsync:set=s1"},
 					"owners": []any{map[string]any{"@odata.type": "#microsoft.graph.user", "id": "u1"}}}},
 				"@odata.nextLink": base + "/v1.0/applications?$skiptoken=p2&" + r.URL.RawQuery,
 			})
-		case r.URL.Path == "/v1.0/applications" && q.Get("$expand") == "owners($select=id)":
+		case r.URL.Path == "/v1.0/applications" && q.Get("$expand") == "owners":
 			writeJSON(w, 200, map[string]any{"value": []any{map[string]any{"id": "o2", "appId": "a2", "displayName": "two",
 				"passwordCredentials": []any{map[string]any{"keyId": "f0b0b335-1d71-4883-8f98-567911bfdca6", "hint": "abc", "secretText": nil}}}}})
 		case r.URL.Path == "/v1.0/applications" && q.Get("$expand") == "federatedIdentityCredentials":

@@ -143,7 +143,7 @@ func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant
 	go func() {
 		defer wg.Done()
 		main, err1 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
-			Filter: &filterValue, Select: applicationSelect, Expand: []string{"owners($select=id)"}, Top: &top,
+			Filter: &filterValue, Select: applicationSelect, Expand: []string{"owners"}, Top: &top,
 		})
 	}()
 	go func() {
