@@ -206,3 +206,41 @@ func findApp(sim *simulated, key string) *tenant.Application {
 func findSP(sim *simulated, key string) *tenant.ServicePrincipal {
 	return sim.spByAppID(findApp(sim, key).AppID)
 }
+
+// Every reference is produced by an action the referencing one depends on,
+// directly or through others, so an applier that honours depends_on can
+// always resolve it.
+func TestReferencesAreDependencies(t *testing.T) {
+	for name, src := range map[string]string{"fhir": fhirYAML, "generated": generatedYAML(60)} {
+		p := compute(t, parseSpec(t, src), emptyTenant(), planner.Options{})
+		deps := map[string][]string{}
+		for _, a := range p.Actions {
+			deps[a.ID] = a.DependsOn
+		}
+		var reaches func(from, to string, seen map[string]bool) bool
+		reaches = func(from, to string, seen map[string]bool) bool {
+			for _, d := range deps[from] {
+				if d == to || (!seen[d] && func() bool { seen[d] = true; return reaches(d, to, seen) }()) {
+					return true
+				}
+			}
+			return false
+		}
+		refs := 0
+		for _, a := range p.Actions {
+			for _, r := range a.Refs() {
+				refs++
+				producer := "applications." + r.App + ":create"
+				if r.Field == planner.RefServicePrincipalID {
+					producer = "applications." + r.App + ".service_principal:create"
+				}
+				if !reaches(a.ID, producer, map[string]bool{}) {
+					t.Errorf("%s: %s refers to %s but does not depend on %s", name, a.ID, r, producer)
+				}
+			}
+		}
+		if refs == 0 {
+			t.Errorf("%s: no references checked", name)
+		}
+	}
+}
