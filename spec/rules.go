@@ -13,13 +13,24 @@ import (
 // spans fields, applications or defaults. Each rule is a method; docs/spec.md
 // lists them with the test that proves each.
 type checker struct {
-	s   *Spec
-	doc *document
-	ds  *diag.Diagnostics
+	s    *Spec
+	doc  *document
+	ds   *diag.Diagnostics
+	apps map[string]*Application // by key; the file may hold thousands
+	apis map[string]*API
+	// perms caches each resource's scope and role values.
+	perms map[string]resourcePerms
+	known string // knownResources, built once
 }
 
 func checkRules(s *Spec, doc *document, ds *diag.Diagnostics) {
-	c := &checker{s: s, doc: doc, ds: ds}
+	c := &checker{s: s, doc: doc, ds: ds, apps: map[string]*Application{}, apis: map[string]*API{}, perms: map[string]resourcePerms{}}
+	for _, a := range s.Applications {
+		c.apps[a.Key] = a
+	}
+	for _, a := range s.APIs {
+		c.apis[a.Key] = a
+	}
 	c.durations()
 	c.secretPolicy("defaults.secrets", s.Defaults.Secrets, c.pos("defaults.secrets"))
 	c.keysUnique()
@@ -99,7 +110,7 @@ func (c *checker) secretPolicy(addr string, p SecretPolicy, pos diag.Pos) {
 // an access entry is never ambiguous.
 func (c *checker) keysUnique() {
 	for _, api := range c.s.APIs {
-		if a := c.s.Application(api.Key); a != nil {
+		if a := c.apps[api.Key]; a != nil {
 			c.ds.Errorf(api.Pos, joinAddr("apis", api.Key), fmt.Sprintf("applications.%s (line %d) has the same key, so access to %q would be ambiguous. Rename one of them.", a.Key, a.Pos.Line, api.Key),
 				"%q is both an api and an application", api.Key)
 		}
@@ -338,12 +349,12 @@ func (c *checker) access(a *Application) {
 			c.ds.Errorf(ac.Pos, addr, "An application does not need permissions to call itself. Remove the entry.", "%s asks for access to itself", a.Key)
 			continue
 		}
-		if c.s.API(ac.Resource) != nil {
+		if c.apis[ac.Resource] != nil {
 			continue // names are resolved against the tenant by plan
 		}
-		res := c.s.Application(ac.Resource)
+		res := c.apps[ac.Resource]
 		if res == nil {
-			c.ds.Errorf(ac.Pos, addr, fmt.Sprintf("Name an application of this file or an entry of apis (known: %s), or add it under apis with its appId.", strings.Join(c.knownResources(), ", ")),
+			c.ds.Errorf(ac.Pos, addr, fmt.Sprintf("Name an application of this file or an entry of apis (known: %s), or add it under apis with its appId.", c.knownResources()),
 				"access names unknown resource %q", ac.Resource)
 			continue
 		}
@@ -352,29 +363,19 @@ func (c *checker) access(a *Application) {
 				"access names %s, which is not a resource", ac.Resource)
 			continue
 		}
+		scopes, roles := c.permissions(res)
 		for i, s := range ac.Scopes {
-			found := false
-			for _, x := range res.Scopes {
-				if x.Value == s {
-					found = true
-				}
-			}
-			if !found {
+			if !scopes[s] {
 				iaddr := fmt.Sprintf("%s[%d]", joinAddr(addr, "scopes"), i)
-				c.ds.Errorf(c.valuePos(iaddr), iaddr, fmt.Sprintf("%s defines the scopes: %s.", res.Key, listOr(scopeValues(res))), "%s has no scope %q", res.Key, s)
+				c.ds.Errorf(c.valuePos(iaddr), iaddr, fmt.Sprintf("%s defines the scopes: %s.", res.Key, c.perms[res.Key].scopeList), "%s has no scope %q", res.Key, s)
 			}
 		}
 		for i, r := range ac.Roles {
 			iaddr := fmt.Sprintf("%s[%d]", joinAddr(addr, "roles"), i)
-			var role *AppRole
-			for j := range res.AppRoles {
-				if res.AppRoles[j].Value == r {
-					role = &res.AppRoles[j]
-				}
-			}
+			role := roles[r]
 			switch {
 			case role == nil:
-				c.ds.Errorf(c.valuePos(iaddr), iaddr, fmt.Sprintf("%s defines the application roles: %s.", res.Key, listOr(appRoleValues(res))), "%s has no app role %q", res.Key, r)
+				c.ds.Errorf(c.valuePos(iaddr), iaddr, fmt.Sprintf("%s defines the application roles: %s.", res.Key, c.perms[res.Key].roleList), "%s has no app role %q", res.Key, r)
 			case !contains(role.AllowedMemberTypes, "Application"):
 				c.ds.Errorf(c.valuePos(iaddr), iaddr, fmt.Sprintf("Add Application to %s's memberTypes, or ask for a role meant for applications.", joinAddr(joinAddr(joinAddr("applications", res.Key), "appRoles"), r)),
 					"app role %q of %s cannot be given to applications", r, res.Key)
@@ -392,7 +393,34 @@ func (c *checker) access(a *Application) {
 	}
 }
 
-func (c *checker) knownResources() []string {
+// permissions returns the scope values and app roles of a resource, built
+// once per resource.
+func (c *checker) permissions(res *Application) (map[string]bool, map[string]*AppRole) {
+	if p, ok := c.perms[res.Key]; ok {
+		return p.scopes, p.roles
+	}
+	p := resourcePerms{scopes: map[string]bool{}, roles: map[string]*AppRole{}, scopeList: listOr(scopeValues(res)), roleList: listOr(appRoleValues(res))}
+	for _, x := range res.Scopes {
+		p.scopes[x.Value] = true
+	}
+	for j := range res.AppRoles {
+		p.roles[res.AppRoles[j].Value] = &res.AppRoles[j]
+	}
+	c.perms[res.Key] = p
+	return p.scopes, p.roles
+}
+
+type resourcePerms struct {
+	scopes    map[string]bool
+	roles     map[string]*AppRole
+	scopeList string // for details
+	roleList  string
+}
+
+func (c *checker) knownResources() string {
+	if c.known != "" {
+		return c.known
+	}
 	var out []string
 	for _, a := range c.s.Applications {
 		if a.Kind == KindResource {
@@ -402,10 +430,8 @@ func (c *checker) knownResources() []string {
 	for _, a := range c.s.APIs {
 		out = append(out, a.Key)
 	}
-	if len(out) == 0 {
-		return []string{"none"}
-	}
-	return out
+	c.known = listOr(out)
+	return c.known
 }
 
 func scopeValues(a *Application) []string {
@@ -426,11 +452,17 @@ func appRoleValues(a *Application) []string {
 	return out
 }
 
+// listOr joins names for a detail, at most ten of them.
 func listOr(s []string) string {
-	if len(s) == 0 {
+	const max = 10
+	switch {
+	case len(s) == 0:
 		return "none"
+	case len(s) > max:
+		return strings.Join(s[:max], ", ") + fmt.Sprintf(" and %d more", len(s)-max)
+	default:
+		return strings.Join(s, ", ")
 	}
-	return strings.Join(s, ", ")
 }
 
 func contains(list []string, s string) bool {

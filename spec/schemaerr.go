@@ -90,7 +90,9 @@ func reportSchemaError(file string, n *node, e schema.Error, ds *diag.Diagnostic
 	if strings.Contains(e.KeywordPath, "/propertyNames") {
 		// The pointer names the member; its name is at the key.
 		parent := n.addr
-		if i := strings.LastIndexAny(parent, ".["); i >= 0 {
+		if strings.HasSuffix(parent, `"]`) {
+			parent = parent[:strings.LastIndex(parent, `["`)]
+		} else if i := strings.LastIndexAny(parent, ".["); i >= 0 {
 			parent = parent[:i]
 		}
 		name := schema.SplitPointer(e.InstanceLocation)

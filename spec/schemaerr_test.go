@@ -1,0 +1,112 @@
+package spec
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestSchemaErrorPositions checks that schema violations land on the YAML
+// node their JSON pointer names: an unknown property at its key, a missing
+// one at the mapping, a bad name at the name, anything else at the value.
+func TestSchemaErrorPositions(t *testing.T) {
+	cases := []struct {
+		name string
+		doc  string
+		want []string
+	}{
+		{"unknown property at its key, with a suggestion", header + base + `  web:
+    kind: confidential
+    secret: {}
+    redirectUri: [https://x.contoso.com]
+`, []string{`19:5 applications.web.redirectUri: unknown property "redirectUri" in applications.web`}},
+		{"missing property at the mapping", header + base + `  web:
+    displayName: Web
+`, []string{`17:5 applications.web.kind: applications.web is missing kind`}},
+		{"bad key name at the key", header + base + `  Web_App:
+    kind: service
+    secret: {}
+`, []string{`16:3 applications.Web_App: "Web_App" is not a valid name in applications`}},
+		{"enum", header + base + `  web:
+    kind: daemon
+`, []string{`17:11 applications.web.kind: applications.web.kind must be one of resource, confidential, public, service, not "daemon"`}},
+		{"version const", "version: 2\ntenant: contoso.com\nset: a\napplications: {a: {kind: service, secret: {vault: kv-one}}}\n",
+			[]string{`1:10 version: version must be 1, not 2`}},
+		{"pattern with the def's name", header + base + `  svc:
+    kind: service
+    owners: [not-a-guid]
+    secret: {lifetime: 3 weeks}
+`, []string{
+			`18:14 applications.svc.owners[0]: "not-a-guid" is not a valid GUID`,
+			`19:24 applications.svc.secret.lifetime: "3 weeks" is not a valid duration`,
+		}},
+		{"tenant pattern", "version: 1\ntenant: not a domain\nset: a\napplications: {a: {kind: service, secret: {vault: kv-one}}}\n",
+			[]string{`2:9 tenant: "not a domain" is not a valid tenant id or domain`}},
+		{"duplicate list item at the second one", header + base + `  web:
+    kind: confidential
+    secret: {}
+    redirectUris: [https://a.contoso.com, https://a.contoso.com]
+`, []string{`19:43 applications.web.redirectUris[1]: "https://a.contoso.com" appears twice in applications.web.redirectUris`}},
+		{"redirect URI characters and wildcard", header + base + `  web:
+    kind: confidential
+    secret: {}
+    redirectUris: ["https://*.contoso.com", "https://a.contoso.com/(x)"]
+`, []string{
+			`19:20 applications.web.redirectUris[0]: "https://*.contoso.com" is not a valid redirect URI`,
+			`19:45 applications.web.redirectUris[1]: "https://a.contoso.com/(x)" is not a valid redirect URI`,
+		}},
+		{"scope value characters", header + base + `  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    scopes: {"read data": {}, ".hidden": {}}
+`, []string{
+			`19:14 applications.api2.scopes["read data"]: "read data" is not a valid scope or role value in applications.api2.scopes`,
+			`19:31 applications.api2.scopes[".hidden"]: ".hidden" is not a valid scope or role value in applications.api2.scopes`,
+		}},
+		{"vault and secret names", header + base + `  svc:
+    kind: service
+    secret: {vault: kv, name: my_secret}
+`, []string{
+			`18:21 applications.svc.secret.vault: "kv" is not a valid Key Vault name`,
+			`18:31 applications.svc.secret.name: "my_secret" is not a valid Key Vault secret name`,
+		}},
+		{"too long display name", header + base + "  svc:\n    kind: service\n    secret: {}\n    displayName: " + string(make([]byte, 0)) + longName + "\n",
+			[]string{`19:18 applications.svc.displayName: applications.svc.displayName is too long: at most 120, but got 121`}},
+		{"empty applications", "version: 1\ntenant: contoso.com\nset: a\napplications: {}\n",
+			[]string{`4:15 applications: applications has too few entries: minimum 1 properties allowed, but found 0 properties`}},
+		{"wrong type", header + base + `  svc:
+    kind: service
+    secret: true
+`, []string{
+			`16:3 applications.svc: warning: service client svc has no secret and no federated credential`,
+			`18:13 applications.svc.secret: applications.svc.secret must be a mapping, not a boolean`,
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, ds := Parse("s.yaml", []byte(tc.doc))
+			if diff := cmp.Diff(tc.want, brief(ds)); diff != "" {
+				t.Errorf("diagnostics (-want +got):\n%s\nfull:\n%s", diff, ds.Format())
+			}
+		})
+	}
+}
+
+var longName = func() string {
+	b := make([]byte, 121)
+	for i := range b {
+		b[i] = 'x'
+	}
+	return string(b)
+}()
+
+func TestUnknownPropertySuggestion(t *testing.T) {
+	_, ds := Parse("s.yaml", []byte(header+base+"  web:\n    kind: confidential\n    secret: {}\n    redirectUri: []\n"))
+	if len(ds) != 1 {
+		t.Fatalf("got %d diagnostics:\n%s", len(ds), ds.Format())
+	}
+	want := "Did you mean redirectUris? Valid properties here: access, adminConsent, appId, appRoleAssignmentRequired, appRoles, description, displayName, federatedCredentials, groupMembershipClaims, homePageUrl, identifierUris, implicitGrant, kind, logoutUrl, notes, optionalClaims, owners, platform, redirectUris, requestedAccessTokenVersion, scopes, secret, signInAudience, tags."
+	if diff := cmp.Diff(want, ds[0].Detail); diff != "" {
+		t.Errorf("detail (-want +got):\n%s", diff)
+	}
+}
