@@ -1,0 +1,397 @@
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configures Start. The zero value is a memory-only emulator on a
+// random loopback port with a random token.
+type Options struct {
+	Listen   string           // address to listen on; default "127.0.0.1:0"
+	StateDir string           // "" = memory only; else the tenant and vaults are loaded at Start and saved (atomically) after every write and at Close
+	Token    string           // the bearer token Graph, Key Vault and the admin routes accept; random when empty
+	SeedFile string           // optional JSON or YAML file with extra first-party service principals, users and domains
+	Faults   Faults           // initial fault knobs
+	Now      func() time.Time // clock for timestamps and replication lag; default time.Now
+	Logf     func(format string, args ...any)
+}
+
+// Faults are the fault knobs. The zero value injects no fault.
+type Faults struct {
+	Latency        time.Duration // added to every request (Graph, Key Vault)
+	ThrottleRate   float64       // Graph requests per second above which Graph answers 429 (0 = off); a token bucket holding max(1, rate) tokens
+	RetryAfter     time.Duration // Retry-After sent with 429 and injected 503, in whole seconds, at least 1s
+	ErrorRate      float64       // fraction of requests answered with a random 500/502/503/504
+	ReplicationLag time.Duration // a directory object younger than this (by Options.Now) is invisible to reads and writes
+	VaultOutage    bool          // every /vaults/ request answers 503
+	Seed           int64         // seed of the randomness behind ErrorRate
+}
+
+// Stats counts the requests served, by "METHOD /route/template". Requests
+// inside a $batch are counted under "$batch METHOD /route/template" and are
+// not part of Total, which counts HTTP requests. Admin routes are not
+// counted.
+type Stats struct {
+	Total  int            `json:"total"`
+	Routes map[string]int `json:"routes"`
+}
+
+// Fixed identities of the seeded tenant.
+const (
+	SeedTenantID      = "7d3f4c2a-9b1e-4f6a-8c5d-2e1b0a9f8c7d"
+	SeedAdminUserID   = "5d7e2f3a-8b1c-4d6e-9f0a-1b2c3d4e5f60"
+	CallerSPID        = "3f2e1d0c-5b4a-4c3d-9e8f-7a6b5c4d3e2f" // the service principal behind the token
+	CallerAppID       = "9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f"
+	MicrosoftGraphApp = "00000003-0000-0000-c000-000000000000"
+	HealthcareAPIsApp = "4f6778d8-5aef-43dc-a1ff-b073724b9495"
+	DICOMApp          = "75e725bf-66ce-4cea-9b9a-5c4caae57f33"
+)
+
+// Emulator is a running emulator. Its methods are safe for concurrent use.
+type Emulator struct {
+	opts   Options
+	token  string
+	now    func() time.Time
+	ln     net.Listener
+	srv    *http.Server
+	ca     *authority
+	caFile string
+	tmpDir string
+	graph  *graphServer
+	vaults vaultBackend
+	faults *faultInjector
+
+	statsMu sync.Mutex
+	stats   Stats
+
+	saveMu sync.Mutex
+	closed bool
+}
+
+// Start loads or seeds the tenant, generates the TLS material, listens and
+// serves until Close or until ctx is done.
+func Start(ctx context.Context, o Options) (*Emulator, error) {
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:0"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Token == "" {
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return nil, fmt.Errorf("generating token: %w", err)
+		}
+		o.Token = "emu." + base64.RawURLEncoding.EncodeToString(b)
+	}
+	if err := validateFaults(o.Faults); err != nil {
+		return nil, err
+	}
+	e := &Emulator{opts: o, token: o.Token, now: o.Now, stats: Stats{Routes: map[string]int{}}}
+	dir := o.StateDir
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("creating state directory: %w", err)
+		}
+	} else {
+		tmp, err := os.MkdirTemp("", "regsync-emulator-")
+		if err != nil {
+			return nil, fmt.Errorf("creating temporary directory: %w", err)
+		}
+		e.tmpDir = tmp
+	}
+	ca, err := newAuthority(dir, time.Now())
+	if err != nil {
+		e.cleanup()
+		return nil, err
+	}
+	e.ca = ca
+	if dir != "" {
+		e.caFile = filepath.Join(dir, caFileName)
+	} else {
+		e.caFile = filepath.Join(e.tmpDir, caFileName)
+		if err := writeFileAtomic(e.caFile, ca.caPEM, 0o644); err != nil {
+			e.cleanup()
+			return nil, err
+		}
+	}
+	e.faults = newFaultInjector(o.Faults)
+	e.graph = newGraphServer(o.Now, e.faults)
+	e.vaults = newVaultBackend(SeedTenantID, o.Token, o.Now)
+	if o.SeedFile != "" {
+		if err := e.graph.loadSeedFile(o.SeedFile); err != nil {
+			e.cleanup()
+			return nil, err
+		}
+	}
+	if dir != "" {
+		if err := e.load(); err != nil {
+			e.cleanup()
+			return nil, err
+		}
+	}
+	e.graph.onWrite = e.persist
+	e.graph.count = e.count
+
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		e.cleanup()
+		return nil, fmt.Errorf("listening on %s: %w", o.Listen, err)
+	}
+	e.ln = ln
+	e.srv = &http.Server{
+		Handler:           e.handler(),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{ca.leaf}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 30 * time.Second,
+		// HTTP/1.1 only: an HTTP/2 server waits a second for GOAWAY on
+		// shutdown, and no client behaviour depends on the protocol.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		ErrorLog:     log.New(io.Discard, "", 0),
+	}
+	go func() { _ = e.srv.ServeTLS(ln, "", "") }()
+	go func() {
+		<-ctx.Done()
+		_ = e.Close()
+	}()
+	e.logf("emulator listening on %s (Graph %s, Key Vault %s)", ln.Addr(), e.GraphURL(), e.KeyVaultURL())
+	return e, nil
+}
+
+func validateFaults(f Faults) error {
+	switch {
+	case f.Latency < 0, f.RetryAfter < 0, f.ReplicationLag < 0:
+		return errors.New("fault durations must not be negative")
+	case f.ThrottleRate < 0:
+		return errors.New("throttle rate must not be negative")
+	case f.ErrorRate < 0 || f.ErrorRate > 1:
+		return errors.New("error rate must be between 0 and 1")
+	}
+	return nil
+}
+
+func (e *Emulator) logf(format string, args ...any) {
+	if e.opts.Logf != nil {
+		e.opts.Logf(format, args...)
+	}
+}
+
+// baseURL is https://HOST:PORT of the listener.
+func (e *Emulator) baseURL() string {
+	return "https://" + e.ln.Addr().String()
+}
+
+// GraphURL is the Graph base URL, https://HOST:PORT/v1.0.
+func (e *Emulator) GraphURL() string { return e.baseURL() + "/v1.0" }
+
+// KeyVaultURL is the vault URL template, https://HOST:PORT/vaults/{vault}.
+func (e *Emulator) KeyVaultURL() string { return e.baseURL() + "/vaults/{vault}" }
+
+// Token is the bearer token the emulator accepts.
+func (e *Emulator) Token() string { return e.token }
+
+// TenantID is the seeded tenant's id.
+func (e *Emulator) TenantID() string { return SeedTenantID }
+
+// CACertPEM is the emulator's CA certificate, PEM-encoded.
+func (e *Emulator) CACertPEM() []byte { return append([]byte(nil), e.ca.caPEM...) }
+
+// CAFile is the path of the CA certificate PEM file: in StateDir, or in a
+// temporary directory removed by Close.
+func (e *Emulator) CAFile() string { return e.caFile }
+
+// Client returns an HTTP client that trusts the emulator's CA.
+func (e *Emulator) Client() *http.Client {
+	pool := x509.NewCertPool()
+	pool.AddCert(e.ca.caCert)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+// Env returns the environment a client needs, as NAME=value pairs:
+// REGSYNC_GRAPH_URL, REGSYNC_KEYVAULT_URL, REGSYNC_TOKEN, REGSYNC_TENANT_ID
+// and SSL_CERT_FILE.
+func (e *Emulator) Env() []string {
+	return []string{
+		"REGSYNC_GRAPH_URL=" + e.GraphURL(),
+		"REGSYNC_KEYVAULT_URL=" + e.KeyVaultURL(),
+		"REGSYNC_TOKEN=" + e.token,
+		"REGSYNC_TENANT_ID=" + SeedTenantID,
+		"SSL_CERT_FILE=" + e.caFile,
+	}
+}
+
+// WriteEnvFile writes Env as "export NAME=value" lines (values shell-quoted
+// when needed) to path, atomically and readable only by the owner, since it
+// holds the token.
+func (e *Emulator) WriteEnvFile(path string) error {
+	var b strings.Builder
+	b.WriteString("# regsync emulator environment: source this file.\n")
+	for _, kv := range e.Env() {
+		name, value, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(&b, "export %s=%s\n", name, shellQuote(value))
+	}
+	return writeFileAtomic(path, []byte(b.String()), 0o600)
+}
+
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:=@%+,", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// SetFaults replaces every fault knob.
+func (e *Emulator) SetFaults(f Faults) { e.faults.set(f) }
+
+// Faults returns the current fault knobs.
+func (e *Emulator) Faults() Faults { return e.faults.get() }
+
+// Stats returns a copy of the request counters.
+func (e *Emulator) Stats() Stats {
+	e.statsMu.Lock()
+	defer e.statsMu.Unlock()
+	s := Stats{Total: e.stats.Total, Routes: make(map[string]int, len(e.stats.Routes))}
+	for k, v := range e.stats.Routes {
+		s.Routes[k] = v
+	}
+	return s
+}
+
+// ResetStats sets every counter to zero.
+func (e *Emulator) ResetStats() {
+	e.statsMu.Lock()
+	e.stats = Stats{Routes: map[string]int{}}
+	e.statsMu.Unlock()
+}
+
+func (e *Emulator) count(route string, http bool) {
+	e.statsMu.Lock()
+	if http {
+		e.stats.Total++
+	}
+	e.stats.Routes[route]++
+	e.statsMu.Unlock()
+}
+
+// Close stops the server, saves the state when StateDir is set and removes
+// the temporary directory of a memory-only emulator.
+func (e *Emulator) Close() error {
+	e.saveMu.Lock()
+	if e.closed {
+		e.saveMu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.saveMu.Unlock()
+	var errs []error
+	if e.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := e.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stopping server: %w", err))
+			_ = e.srv.Close()
+		}
+		cancel()
+	}
+	if e.opts.StateDir != "" {
+		if err := e.save(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	e.cleanup()
+	return errors.Join(errs...)
+}
+
+func (e *Emulator) cleanup() {
+	if e.tmpDir != "" {
+		_ = os.RemoveAll(e.tmpDir)
+	}
+}
+
+// stateFile is the document saved in StateDir.
+type stateFile struct {
+	Format int             `json:"format"`
+	Graph  json.RawMessage `json:"graph"`
+	Vaults json.RawMessage `json:"vaults"`
+}
+
+const stateFileName = "state.json"
+
+func (e *Emulator) load() error {
+	b, err := os.ReadFile(filepath.Join(e.opts.StateDir, stateFileName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading state: %w", err)
+	}
+	var s stateFile
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("reading state %s: %w", filepath.Join(e.opts.StateDir, stateFileName), err)
+	}
+	if s.Format != 1 {
+		return fmt.Errorf("state %s has format %d, want 1", filepath.Join(e.opts.StateDir, stateFileName), s.Format)
+	}
+	if len(s.Graph) > 0 && string(s.Graph) != "null" {
+		if err := e.graph.unmarshalState(s.Graph); err != nil {
+			return fmt.Errorf("reading tenant state: %w", err)
+		}
+	}
+	if len(s.Vaults) > 0 && string(s.Vaults) != "null" {
+		if err := e.vaults.UnmarshalState(s.Vaults); err != nil {
+			return fmt.Errorf("reading vault state: %w", err)
+		}
+	}
+	return nil
+}
+
+// persist saves the state after a write when StateDir is set; a failure is
+// logged, not returned to the client.
+func (e *Emulator) persist() {
+	if e.opts.StateDir == "" {
+		return
+	}
+	if err := e.save(); err != nil {
+		e.logf("emulator: saving state: %v", err)
+	}
+}
+
+func (e *Emulator) save() error {
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	g, err := e.graph.marshalState()
+	if err != nil {
+		return fmt.Errorf("encoding tenant state: %w", err)
+	}
+	v, err := e.vaults.MarshalState()
+	if err != nil {
+		return fmt.Errorf("encoding vault state: %w", err)
+	}
+	b, err := json.Marshal(stateFile{Format: 1, Graph: g, Vaults: v})
+	if err != nil {
+		return fmt.Errorf("encoding state: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(e.opts.StateDir, stateFileName), b, 0o600)
+}

@@ -1,0 +1,102 @@
+package emulator
+
+import (
+	"math"
+	"math/rand"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// faultInjector holds the knobs and the state behind them: the throttle's
+// token bucket and the error generator. The bucket runs on the wall clock
+// (not Options.Now) so a pinned test clock cannot freeze it.
+type faultInjector struct {
+	mu     sync.Mutex
+	f      Faults
+	tokens float64
+	last   time.Time
+	rng    *rand.Rand
+}
+
+func newFaultInjector(f Faults) *faultInjector {
+	fi := &faultInjector{}
+	fi.set(f)
+	return fi
+}
+
+func (fi *faultInjector) set(f Faults) {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	if fi.rng == nil || f.Seed != fi.f.Seed {
+		fi.rng = rand.New(rand.NewSource(f.Seed))
+	}
+	if f.ThrottleRate != fi.f.ThrottleRate {
+		fi.tokens = bucketSize(f.ThrottleRate)
+		fi.last = time.Now()
+	}
+	fi.f = f
+}
+
+func (fi *faultInjector) get() Faults {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	return fi.f
+}
+
+func bucketSize(rate float64) float64 { return math.Max(1, rate) }
+
+// latency is the delay to add to a request.
+func (fi *faultInjector) latency() time.Duration { return fi.get().Latency }
+
+// replicationLag is the current replication lag.
+func (fi *faultInjector) replicationLag() time.Duration { return fi.get().ReplicationLag }
+
+// vaultOutage reports whether Key Vault is down.
+func (fi *faultInjector) vaultOutage() bool { return fi.get().VaultOutage }
+
+// take removes a token from the throttle's bucket. It reports false, with
+// the Retry-After value in whole seconds, when the bucket is empty.
+func (fi *faultInjector) take() (ok bool, retryAfter int) {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	rate := fi.f.ThrottleRate
+	if rate <= 0 {
+		return true, 0
+	}
+	now := time.Now()
+	fi.tokens = math.Min(bucketSize(rate), fi.tokens+now.Sub(fi.last).Seconds()*rate)
+	fi.last = now
+	if fi.tokens >= 1 {
+		fi.tokens--
+		return true, 0
+	}
+	return false, retryAfterSeconds(fi.f.RetryAfter)
+}
+
+// retryAfterSeconds rounds d up to whole seconds, at least one.
+func retryAfterSeconds(d time.Duration) int {
+	s := int(math.Ceil(d.Seconds()))
+	if s < 1 {
+		s = 1
+	}
+	return s
+}
+
+// injectedError decides whether this request fails at random; it returns
+// the status (500, 502, 503 or 504) or 0.
+func (fi *faultInjector) injectedError() int {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	if fi.f.ErrorRate <= 0 {
+		return 0
+	}
+	if fi.rng.Float64() >= fi.f.ErrorRate {
+		return 0
+	}
+	return []int{500, 502, 503, 504}[fi.rng.Intn(4)]
+}
+
+func (fi *faultInjector) retryAfterHeader() string {
+	return strconv.Itoa(retryAfterSeconds(fi.get().RetryAfter))
+}

@@ -1,0 +1,438 @@
+package emulator
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"gopkg.in/yaml.v3"
+)
+
+// record is a directory object: its JSON document and what the emulator
+// keeps beside it.
+type record struct {
+	Doc     map[string]any   `json:"doc"`
+	Created time.Time        `json:"created"`
+	Owners  []string         `json:"owners,omitempty"`
+	FICs    []map[string]any `json:"federatedIdentityCredentials,omitempty"`
+	Seeded  bool             `json:"seeded,omitempty"` // seeded objects are never subject to replication lag
+	Seq     int64            `json:"seq"`              // creation order, for stable listing
+}
+
+// deletedRecord is an object in /directory/deletedItems.
+type deletedRecord struct {
+	Type string         `json:"type"` // "application" or "servicePrincipal"
+	Doc  map[string]any `json:"doc"`
+}
+
+// firstParty is a Microsoft application whose service principal may exist
+// in any tenant without an application object there.
+type firstParty struct {
+	AppID       string           `json:"appId" yaml:"appId"`
+	DisplayName string           `json:"displayName" yaml:"displayName"`
+	AppRoles    []map[string]any `json:"appRoles" yaml:"appRoles"`
+	Scopes      []map[string]any `json:"oauth2PermissionScopes" yaml:"oauth2PermissionScopes"`
+}
+
+// tenantState is everything Graph serves; it is what StateDir persists.
+type tenantState struct {
+	Apps        map[string]*record        `json:"applications"`
+	SPs         map[string]*record        `json:"servicePrincipals"`
+	Users       map[string]map[string]any `json:"users"`
+	Domains     []map[string]any          `json:"domains"`
+	Assignments map[string]map[string]any `json:"appRoleAssignments"`
+	Grants      map[string]map[string]any `json:"oauth2PermissionGrants"`
+	Deleted     map[string]*deletedRecord `json:"deletedItems"`
+	FirstParty  map[string]*firstParty    `json:"firstParty"` // by appId
+	LastSeq     int64                     `json:"lastSeq"`
+}
+
+// add stores a new record, numbering it in creation order.
+func (st *tenantState) add(m map[string]*record, r *record) {
+	st.LastSeq++
+	r.Seq = st.LastSeq
+	m[str(r.Doc, "id")] = r
+}
+
+// graphServer serves Graph over a tenantState.
+type graphServer struct {
+	mu      sync.Mutex
+	st      *tenantState
+	now     func() time.Time
+	faults  *faultInjector
+	onWrite func()                        // called after every successful write, outside mu
+	count   func(route string, http bool) // request counter, set by the Emulator
+}
+
+func newGraphServer(now func() time.Time, fi *faultInjector) *graphServer {
+	return &graphServer{st: seedTenant(now()), now: now, faults: fi}
+}
+
+// visible reports whether a record has replicated: it is older than the
+// replication lag (by Options.Now), or seeded.
+func (g *graphServer) visible(r *record) bool {
+	if r == nil {
+		return false
+	}
+	lag := g.faults.replicationLag()
+	return r.Seeded || lag <= 0 || !g.now().Before(r.Created.Add(lag))
+}
+
+func (g *graphServer) marshalState() ([]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return json.Marshal(g.st)
+}
+
+func (g *graphServer) unmarshalState(b []byte) error {
+	var st tenantState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return err
+	}
+	fresh := seedTenant(g.now())
+	if st.Apps == nil {
+		st.Apps = fresh.Apps
+	}
+	if st.SPs == nil {
+		st.SPs = fresh.SPs
+	}
+	if st.Users == nil {
+		st.Users = fresh.Users
+	}
+	if st.Domains == nil {
+		st.Domains = fresh.Domains
+	}
+	if st.Assignments == nil {
+		st.Assignments = map[string]map[string]any{}
+	}
+	if st.Grants == nil {
+		st.Grants = map[string]map[string]any{}
+	}
+	if st.Deleted == nil {
+		st.Deleted = map[string]*deletedRecord{}
+	}
+	if st.FirstParty == nil {
+		st.FirstParty = fresh.FirstParty
+	}
+	g.mu.Lock()
+	g.st = &st
+	g.mu.Unlock()
+	return nil
+}
+
+// microsoftTenantID owns Microsoft's first-party applications
+// (appOwnerOrganizationId of their service principals).
+const microsoftTenantID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+
+// derivedID is a fixed id for a first-party scope whose real id could not be
+// confirmed from a public source (see docs/graph-quirks.md).
+func derivedID(appID, value string) string {
+	ns := uuid.MustParse("6ba7b811-9dad-11d1-80b4-00c04fd430c8") // the URL namespace
+	return uuid.NewSHA1(ns, []byte("https://regsync.invalid/emulator/"+appID+"/"+value)).String()
+}
+
+func scope(id, value, typ, name string) map[string]any {
+	return map[string]any{
+		"adminConsentDescription": name, "adminConsentDisplayName": name, "id": id, "isEnabled": true,
+		"origin": "Application", "type": typ, "userConsentDescription": name, "userConsentDisplayName": name,
+		"value": value,
+	}
+}
+
+func role(id, value, name string) map[string]any {
+	return map[string]any{
+		"allowedMemberTypes": []any{"Application"}, "description": name, "displayName": name, "id": id,
+		"isEnabled": true, "origin": "Application", "value": value,
+	}
+}
+
+// seedFirstParty is the catalogue of first-party applications. Microsoft
+// Graph's ids are the published ones (Graph permissions reference); the two
+// healthcare scope ids are derived, see docs/graph-quirks.md.
+func seedFirstParty() map[string]*firstParty {
+	return map[string]*firstParty{
+		MicrosoftGraphApp: {
+			AppID: MicrosoftGraphApp, DisplayName: "Microsoft Graph",
+			Scopes: []map[string]any{
+				scope("e1fe6dd8-ba31-4d61-89e7-88639da4683d", "User.Read", "User", "Sign in and read user profile"),
+				scope("37f7f235-527c-4136-accd-4a02d197296e", "openid", "User", "Sign users in"),
+				scope("14dad69e-099b-42c9-810b-d002981feec1", "profile", "User", "View users' basic profile"),
+				scope("64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "email", "User", "View users' email address"),
+				scope("7427e0e9-2fba-42fe-b0c0-848c9e6a8182", "offline_access", "User", "Maintain access to data you have given it access to"),
+			},
+			AppRoles: []map[string]any{
+				role("18a4783c-866b-4cc7-a460-3d5e5662c884", "Application.ReadWrite.OwnedBy", "Manage apps that this app creates or owns"),
+				role("1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "Application.ReadWrite.All", "Read and write all applications"),
+				role("df021288-bdef-4463-88db-98f22de89214", "User.Read.All", "Read all users' full profiles"),
+				role("7ab1d382-f21e-4acd-a863-ba3e13f7da61", "Directory.Read.All", "Read directory data"),
+				role("06b708a9-e830-4db3-a914-8e69da51d44f", "AppRoleAssignment.ReadWrite.All", "Manage app permission grants and app role assignments"),
+				role("5b567255-7703-4780-807c-7be8301ae99b", "Group.Read.All", "Read all groups"),
+			},
+		},
+		HealthcareAPIsApp: {
+			AppID: HealthcareAPIsApp, DisplayName: "Azure Healthcare APIs",
+			Scopes: []map[string]any{
+				scope(derivedID(HealthcareAPIsApp, "user_impersonation"), "user_impersonation", "User", "Access Azure Healthcare APIs"),
+			},
+			AppRoles: []map[string]any{},
+		},
+		DICOMApp: {
+			AppID: DICOMApp, DisplayName: "Azure API for DICOM",
+			Scopes: []map[string]any{
+				scope(derivedID(DICOMApp, "Dicom.ReadWrite"), "Dicom.ReadWrite", "User", "Read and write DICOM data"),
+			},
+			AppRoles: []map[string]any{},
+		},
+		CallerAppID: {
+			AppID: CallerAppID, DisplayName: "regsync emulator caller",
+			Scopes: []map[string]any{}, AppRoles: []map[string]any{},
+		},
+	}
+}
+
+// seedTenant builds the fixed tenant: organization, domains, the admin
+// user, and the service principals of the first-party apps and of the
+// caller.
+func seedTenant(now time.Time) *tenantState {
+	st := &tenantState{
+		Apps:        map[string]*record{},
+		SPs:         map[string]*record{},
+		Users:       map[string]map[string]any{},
+		Assignments: map[string]map[string]any{},
+		Grants:      map[string]map[string]any{},
+		Deleted:     map[string]*deletedRecord{},
+		FirstParty:  seedFirstParty(),
+	}
+	st.Domains = []map[string]any{
+		domainDoc("contoso.onmicrosoft.com", true, true, true),
+		domainDoc("contoso.com", false, false, true),
+	}
+	st.Users[SeedAdminUserID] = map[string]any{
+		"id": SeedAdminUserID, "displayName": "Platform Admin",
+		"userPrincipalName": "admin@contoso.onmicrosoft.com", "mail": "admin@contoso.onmicrosoft.com",
+		"accountEnabled": true, "businessPhones": []any{}, "givenName": "Platform", "surname": "Admin",
+		"jobTitle": nil, "mobilePhone": nil, "officeLocation": nil, "preferredLanguage": nil,
+	}
+	fixedSPIDs := map[string]string{
+		MicrosoftGraphApp: "c9a8b7d6-1e2f-4a3b-9c4d-5e6f7a8b9c0d",
+		HealthcareAPIsApp: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+		DICOMApp:          "1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e",
+		CallerAppID:       CallerSPID,
+	}
+	for _, appID := range sortedKeys(st.FirstParty) {
+		fp := st.FirstParty[appID]
+		doc := firstPartySPDoc(fp, fixedSPIDs[appID], now)
+		st.add(st.SPs, &record{Doc: doc, Created: now, Seeded: true})
+	}
+	return st
+}
+
+func domainDoc(name string, isDefault, isInitial, verified bool) map[string]any {
+	return map[string]any{
+		"id": name, "authenticationType": "Managed", "availabilityStatus": nil, "isAdminManaged": true,
+		"isDefault": isDefault, "isInitial": isInitial, "isRoot": true, "isVerified": verified,
+		"passwordNotificationWindowInDays": nil, "passwordValidityPeriodInDays": nil,
+		"supportedServices": []any{"Email", "OfficeCommunicationsOnline"}, "state": nil,
+	}
+}
+
+func firstPartySPDoc(fp *firstParty, id string, now time.Time) map[string]any {
+	roles := make([]any, 0, len(fp.AppRoles))
+	for _, r := range fp.AppRoles {
+		roles = append(roles, deepCopy(r))
+	}
+	scopes := make([]any, 0, len(fp.Scopes))
+	for _, s := range fp.Scopes {
+		scopes = append(scopes, deepCopy(s))
+	}
+	doc := newSPDoc(id, fp.AppID, fp.DisplayName, now)
+	doc["appOwnerOrganizationId"] = microsoftTenantID
+	doc["signInAudience"] = "AzureADMultipleOrgs"
+	doc["appRoles"] = roles
+	doc["oauth2PermissionScopes"] = scopes
+	if fp.AppID == CallerAppID {
+		doc["appOwnerOrganizationId"] = SeedTenantID
+		doc["signInAudience"] = "AzureADMyOrg"
+	}
+	return doc
+}
+
+// newSPDoc is a service principal document with the documented defaults.
+func newSPDoc(id, appID, name string, now time.Time) map[string]any {
+	return map[string]any{
+		"id": id, "deletedDateTime": nil, "accountEnabled": true, "addIns": []any{}, "alternativeNames": []any{},
+		"appDescription": nil, "appDisplayName": name, "appId": appID, "applicationTemplateId": nil,
+		"appOwnerOrganizationId": SeedTenantID, "appRoleAssignmentRequired": false, "appRoles": []any{},
+		"createdDateTime": formatTime(now), "description": nil, "disabledByMicrosoftStatus": nil, "displayName": name,
+		"homepage": nil, "info": map[string]any{"logoUrl": nil, "marketingUrl": nil, "privacyStatementUrl": nil, "supportUrl": nil, "termsOfServiceUrl": nil},
+		"keyCredentials": []any{}, "loginUrl": nil, "logoutUrl": nil, "notes": nil, "notificationEmailAddresses": []any{},
+		"oauth2PermissionScopes": []any{}, "passwordCredentials": []any{}, "preferredSingleSignOnMode": nil,
+		"preferredTokenSigningKeyThumbprint": nil, "replyUrls": []any{}, "resourceSpecificApplicationPermissions": []any{},
+		"samlSingleSignOnSettings": nil, "servicePrincipalNames": []any{appID}, "servicePrincipalType": "Application",
+		"signInAudience": "AzureADMyOrg", "tags": []any{}, "tokenEncryptionKeyId": nil,
+		"verifiedPublisher": map[string]any{"displayName": nil, "verifiedPublisherId": nil, "addedDateTime": nil},
+	}
+}
+
+// seedFile is the optional extra seed: first-party service principals,
+// users and domains.
+type seedFile struct {
+	ServicePrincipals []struct {
+		firstParty `yaml:",inline"`
+		ID         string `json:"id" yaml:"id"`
+	} `json:"servicePrincipals" yaml:"servicePrincipals"`
+	Users []struct {
+		ID                string `json:"id" yaml:"id"`
+		DisplayName       string `json:"displayName" yaml:"displayName"`
+		UserPrincipalName string `json:"userPrincipalName" yaml:"userPrincipalName"`
+	} `json:"users" yaml:"users"`
+	Domains []struct {
+		ID         string `json:"id" yaml:"id"`
+		IsVerified *bool  `json:"isVerified" yaml:"isVerified"`
+	} `json:"domains" yaml:"domains"`
+}
+
+// loadSeedFile adds the seed file's objects (JSON or YAML) to the tenant.
+func (g *graphServer) loadSeedFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading seed file: %w", err)
+	}
+	var sf seedFile
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&sf); err != nil {
+		return fmt.Errorf("reading seed file %s: %w", path, err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	for i, sp := range sf.ServicePrincipals {
+		if _, err := uuid.Parse(sp.AppID); err != nil {
+			return fmt.Errorf("seed file %s: servicePrincipals[%d]: appId %q is not a GUID", path, i, sp.AppID)
+		}
+		fp := sp.firstParty
+		for _, r := range fp.AppRoles {
+			normaliseSeedEntry(r, true)
+		}
+		for _, s := range fp.Scopes {
+			normaliseSeedEntry(s, false)
+		}
+		g.st.FirstParty[fp.AppID] = &fp
+		id := sp.ID
+		if id == "" {
+			id = derivedID(fp.AppID, "servicePrincipal")
+		}
+		if g.spByAppID(fp.AppID) == nil {
+			g.st.add(g.st.SPs, &record{Doc: firstPartySPDoc(&fp, id, now), Created: now, Seeded: true})
+		}
+	}
+	for i, u := range sf.Users {
+		if _, err := uuid.Parse(u.ID); err != nil {
+			return fmt.Errorf("seed file %s: users[%d]: id %q is not a GUID", path, i, u.ID)
+		}
+		g.st.Users[u.ID] = map[string]any{
+			"id": u.ID, "displayName": u.DisplayName, "userPrincipalName": u.UserPrincipalName,
+			"mail": nil, "accountEnabled": true, "businessPhones": []any{},
+		}
+	}
+	for _, d := range sf.Domains {
+		verified := d.IsVerified == nil || *d.IsVerified
+		g.st.Domains = append(g.st.Domains, domainDoc(strings.ToLower(d.ID), false, false, verified))
+	}
+	return nil
+}
+
+// normaliseSeedEntry fills the defaults of a seeded app role or scope.
+func normaliseSeedEntry(m map[string]any, isRole bool) {
+	if _, ok := m["isEnabled"]; !ok {
+		m["isEnabled"] = true
+	}
+	if _, ok := m["id"]; !ok {
+		m["id"] = derivedID("seed", str(m, "value"))
+	}
+	if isRole {
+		if _, ok := m["allowedMemberTypes"]; !ok {
+			m["allowedMemberTypes"] = []any{"Application"}
+		}
+	} else if _, ok := m["type"]; !ok {
+		m["type"] = "User"
+	}
+	// yaml.v3 decodes nested sequences as []interface{} already; nothing else to do.
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// opaqueID is a random base64url id, the form Graph gives app role
+// assignments and permission grants.
+func opaqueID() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("internal error: crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)[:43]
+}
+
+// Lookups. Callers hold g.mu.
+
+func (g *graphServer) appByKey(k keyRef) *record {
+	if k.alt == "appId" {
+		for _, r := range g.st.Apps {
+			if strings.EqualFold(str(r.Doc, "appId"), k.value) {
+				return r
+			}
+		}
+		return nil
+	}
+	return g.st.Apps[strings.ToLower(k.value)]
+}
+
+func (g *graphServer) spByKey(k keyRef) *record {
+	if k.alt == "appId" {
+		return g.spByAppID(k.value)
+	}
+	return g.st.SPs[strings.ToLower(k.value)]
+}
+
+func (g *graphServer) spByAppID(appID string) *record {
+	for _, r := range g.st.SPs {
+		if strings.EqualFold(str(r.Doc, "appId"), appID) {
+			return r
+		}
+	}
+	return nil
+}
+
+// directoryObject finds a user or service principal by id, with its OData
+// type name.
+func (g *graphServer) directoryObject(id string) (map[string]any, string) {
+	id = strings.ToLower(id)
+	if u, ok := g.st.Users[id]; ok {
+		return u, "#microsoft.graph.user"
+	}
+	if r, ok := g.st.SPs[id]; ok && g.visible(r) {
+		return r.Doc, "#microsoft.graph.servicePrincipal"
+	}
+	if r, ok := g.st.Apps[id]; ok && g.visible(r) {
+		return r.Doc, "#microsoft.graph.application"
+	}
+	return nil, ""
+}
+
+func (g *graphServer) verifiedDomains() []string {
+	var out []string
+	for _, d := range g.st.Domains {
+		if v, _ := d["isVerified"].(bool); v {
+			out = append(out, strings.ToLower(str(d, "id")))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
