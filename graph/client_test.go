@@ -313,3 +313,67 @@ func TestClassifyRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestsCountSDKRetries(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	s := &stub{t: t}
+	s.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", "0")
+			graphError(w, 429, "TooManyRequests", "Please retry again later.")
+			return
+		}
+		writeJSON(w, 200, map[string]any{"value": []any{map[string]any{"id": "t1", "displayName": "Contoso",
+			"verifiedDomains": []any{map[string]any{"name": "Contoso.onmicrosoft.com"}}}}})
+	}))
+	t.Cleanup(s.srv.Close)
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+	c, err := New(endpoints.Config{GraphURL: s.srv.URL + "/v1.0", Token: "t", CACertPEM: caPEM}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := c.Organization(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tenant.Organization{ID: "t1", DisplayName: "Contoso", VerifiedDomains: []string{"contoso.onmicrosoft.com"}}
+	if d := cmp.Diff(want, org); d != "" {
+		t.Errorf("organization (-want +got):\n%s", d)
+	}
+	if got := c.Requests(); got != 2 {
+		t.Errorf("Requests() = %d, want 2 (the throttled try and the retry)", got)
+	}
+}
+
+func TestTokenOnlyToTheGraphHost(t *testing.T) {
+	var auth string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+		writeJSON(w, 200, map[string]any{"value": []any{}})
+	}))
+	defer srv.Close()
+	// httptest's client sends example.com and its subdomains to srv, so
+	// graph.example.com and 127.0.0.1 are two hosts of one server.
+	c, err := New(endpoints.Config{GraphURL: "https://graph.example.com/v1.0", Token: "secret-token"}, Options{NoRetry: true, Transport: srv.Client().Transport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListServicePrincipals(context.Background(), "s"); err != nil {
+		t.Fatal(err)
+	}
+	if auth != "Bearer secret-token" {
+		t.Errorf("Authorization to the Graph host = %q", auth)
+	}
+	auth = "unset"
+	if _, err := c.sdk.ServicePrincipals().WithUrl(srv.URL + "/v1.0/servicePrincipals").Get(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		t.Errorf("Authorization to another host = %q, want none", auth)
+	}
+}
