@@ -370,7 +370,7 @@ func TestTokenOnlyToTheGraphHost(t *testing.T) {
 		t.Errorf("Authorization to the Graph host = %q", auth)
 	}
 	auth = "unset"
-	if _, err := c.sdk.ServicePrincipals().WithUrl(srv.URL + "/v1.0/servicePrincipals").Get(context.Background(), nil); err != nil {
+	if _, err := c.sdk.ServicePrincipals().WithUrl(srv.URL+"/v1.0/servicePrincipals").Get(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if auth != "" {

@@ -7,7 +7,7 @@
 // paging). Writes build a fresh SDK model for every request, because a model
 // read by a single GET silently drops later edits and one read from a list
 // re-sends every field it carried (WIRE.md §1.5). Every failure comes back
-// as a *tenant.Error with a Kind; classify holds the table. Client.Batch
+// as a *tenant.Error with a Kind; classify holds the table. Client.WriteBatch
 // sends independent writes through $batch, 20 at a time, and retries the
 // items Graph throttled, which the SDK does not do.
 //
