@@ -1,0 +1,384 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regsync/regsync/emulator"
+	"github.com/regsync/regsync/graph/endpoints"
+	"github.com/regsync/regsync/tenant"
+)
+
+// These tests drive Client with the real SDK over HTTPS against the
+// project's emulator on a loopback port.
+
+func startEmulator(t testing.TB, f emulator.Faults) *emulator.Emulator {
+	t.Helper()
+	e, err := emulator.Start(context.Background(), emulator.Options{Faults: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	return e
+}
+
+func emulatorConfig(e *emulator.Emulator) endpoints.Config {
+	return endpoints.Config{GraphURL: e.GraphURL(), VaultURL: e.KeyVaultURL(), Token: e.Token(), TenantID: e.TenantID(), CACertPEM: e.CACertPEM()}
+}
+
+func emulatorClient(t testing.TB, e *emulator.Emulator, opts Options) *Client {
+	t.Helper()
+	c, err := New(emulatorConfig(e), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func kindOf(err error) tenant.Kind {
+	var te *tenant.Error
+	if errors.As(err, &te) {
+		return te.Kind
+	}
+	return tenant.Unknown
+}
+
+func mustNoErr(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func TestEmulatorDirectory(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{})
+	c := emulatorClient(t, e, Options{NoRetry: true})
+	ctx := context.Background()
+	const set = "fhir-prod"
+
+	org, err := c.Organization(ctx)
+	mustNoErr(t, "organization", err)
+	if org.ID != e.TenantID() || len(org.VerifiedDomains) == 0 {
+		t.Errorf("organization = %+v, want id %s and verified domains", org, e.TenantID())
+	}
+
+	scopeID := tenant.StableID(set, "fhir-api", "scope", "user_impersonation")
+	roleID := tenant.StableID(set, "fhir-api", "role", "globalReader")
+	tags := []string{tenant.SetTag(set), tenant.KeyTag("fhir-api")}
+	name := "Contoso FHIR API"
+	api, err := c.CreateApplication(ctx, tenant.ApplicationPatch{
+		DisplayName: &name, Tags: &tags,
+		Scopes:   &[]tenant.PermissionScope{{ID: scopeID, Value: "user_impersonation", Type: "User", IsEnabled: true, AdminConsentDisplayName: "Access the FHIR API", AdminConsentDescription: "Access the FHIR API"}},
+		AppRoles: &[]tenant.AppRole{{ID: roleID, Value: "globalReader", DisplayName: "Global reader", Description: "Reads everything", AllowedMemberTypes: []string{"User", "Application"}, IsEnabled: true}},
+	})
+	mustNoErr(t, "create resource app", err)
+	clientTags := []string{tenant.SetTag(set), tenant.KeyTag("loader")}
+	loaderName := "loader"
+	loader, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &loaderName, Tags: &clientTags})
+	mustNoErr(t, "create client app", err)
+
+	newName := "Contoso FHIR API (prod)"
+	uris := []string{"https://portal.contoso.com/signin-oidc"}
+	mustNoErr(t, "update", c.UpdateApplication(ctx, loader.ID, tenant.ApplicationPatch{DisplayName: &newName, WebRedirectURIs: &uris}))
+	mustNoErr(t, "add owner", c.AddOwner(ctx, loader.ID, emulator.SeedAdminUserID))
+	pc, secret, err := c.AddPassword(ctx, loader.ID, tenant.PasswordRequest{DisplayName: "regsync", End: time.Now().Add(90 * 24 * time.Hour)})
+	mustNoErr(t, "add password", err)
+	if secret.IsZero() || pc.KeyID == "" {
+		t.Fatalf("addPassword returned %+v and an empty secret", pc)
+	}
+	fc, err := c.CreateFederatedCredential(ctx, loader.ID, tenant.FederatedCredential{Name: "gh-main", Issuer: "https://token.actions.githubusercontent.com", Subject: "repo:contoso/fhir:ref:refs/heads/main", Audiences: []string{"api://AzureADTokenExchange"}})
+	mustNoErr(t, "create federated credential", err)
+	fc.Subject = "repo:contoso/fhir:environment:prod"
+	mustNoErr(t, "update federated credential", c.UpdateFederatedCredential(ctx, loader.ID, fc))
+
+	apiSP, err := c.CreateServicePrincipal(ctx, api.AppID, tags)
+	mustNoErr(t, "create resource SP", err)
+	loaderSP, err := c.CreateServicePrincipal(ctx, loader.AppID, clientTags)
+	mustNoErr(t, "create client SP", err)
+	required := true
+	mustNoErr(t, "update SP", c.UpdateServicePrincipal(ctx, apiSP.ID, tenant.ServicePrincipalPatch{AppRoleAssignmentRequired: &required}))
+
+	as, err := c.CreateAppRoleAssignment(ctx, tenant.AppRoleAssignment{PrincipalID: loaderSP.ID, ResourceID: apiSP.ID, AppRoleID: roleID})
+	mustNoErr(t, "assign role", err)
+	grant, err := c.CreatePermissionGrant(ctx, tenant.PermissionGrant{ClientID: loaderSP.ID, ResourceID: apiSP.ID, ConsentType: "AllPrincipals", Scope: "user_impersonation"})
+	mustNoErr(t, "grant", err)
+	_, err = c.CreatePermissionGrant(ctx, tenant.PermissionGrant{ClientID: loaderSP.ID, ResourceID: apiSP.ID, ConsentType: "AllPrincipals", Scope: "user_impersonation"})
+	if k := kindOf(err); k != tenant.Conflict {
+		t.Errorf("duplicate grant: kind %v (%v), want conflict", k, err)
+	}
+	mustNoErr(t, "update grant", c.UpdatePermissionGrant(ctx, grant.ID, "user_impersonation openid"))
+
+	// Reads.
+	apps, err := c.ListApplications(ctx, set)
+	mustNoErr(t, "list apps", err)
+	byID := map[string]*tenant.Application{}
+	for _, a := range apps {
+		byID[a.ID] = a
+	}
+	if len(apps) != 2 || byID[loader.ID] == nil || byID[api.ID] == nil {
+		t.Fatalf("ListApplications = %d apps, want the 2 created", len(apps))
+	}
+	got := byID[loader.ID]
+	if got.DisplayName != newName || !cmp.Equal(got.Web.RedirectURIs, uris) {
+		t.Errorf("update not visible: %q %v", got.DisplayName, got.Web.RedirectURIs)
+	}
+	// The caller becomes an owner of what it creates, as in Entra.
+	owners := append([]string(nil), got.Owners...)
+	sort.Strings(owners)
+	if want := []string{emulator.CallerSPID, emulator.SeedAdminUserID}; !cmp.Equal(owners, want) {
+		t.Errorf("owners = %v, want %v", owners, want)
+	}
+	if len(got.PasswordCredentials) != 1 || got.PasswordCredentials[0].KeyID != pc.KeyID {
+		t.Errorf("password credentials = %+v", got.PasswordCredentials)
+	}
+	if len(got.FederatedCredentials) != 1 || got.FederatedCredentials[0].Subject != fc.Subject {
+		t.Errorf("federated credentials = %+v", got.FederatedCredentials)
+	}
+	if a := byID[api.ID]; len(a.Scopes) != 1 || a.Scopes[0].ID != scopeID || len(a.AppRoles) != 1 {
+		t.Errorf("resource app scopes/roles = %+v / %+v", a.Scopes, a.AppRoles)
+	}
+	adopted, err := c.ApplicationsByAppID(ctx, []string{loader.AppID, "00000000-0000-0000-0000-00000000dead"})
+	mustNoErr(t, "apps by appId", err)
+	if len(adopted) != 1 || adopted[0].ID != loader.ID {
+		t.Errorf("ApplicationsByAppID = %d apps", len(adopted))
+	}
+	sps, err := c.ListServicePrincipals(ctx, set)
+	mustNoErr(t, "list SPs", err)
+	if len(sps) != 2 {
+		t.Errorf("ListServicePrincipals = %d, want 2", len(sps))
+	}
+	first, err := c.ServicePrincipalsByAppID(ctx, []string{emulator.MicrosoftGraphApp, emulator.HealthcareAPIsApp})
+	mustNoErr(t, "SPs by appId", err)
+	if len(first) != 2 {
+		t.Errorf("first-party SPs = %d, want 2", len(first))
+	}
+	for _, sp := range first {
+		if sp.AppID == emulator.MicrosoftGraphApp && !hasScope(sp.Scopes, "User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d") {
+			t.Errorf("Microsoft Graph SP lacks User.Read: %+v", sp.Scopes)
+		}
+	}
+	assigns, err := c.AppRoleAssignedTo(ctx, apiSP.ID)
+	mustNoErr(t, "list assignments", err)
+	if len(assigns) != 1 || assigns[0].ID != as.ID || assigns[0].AppRoleID != roleID {
+		t.Errorf("assignments = %+v", assigns)
+	}
+	grants, err := c.PermissionGrantsForResource(ctx, apiSP.ID)
+	mustNoErr(t, "list grants", err)
+	if len(grants) != 1 || grants[0].Scope != "user_impersonation openid" {
+		t.Errorf("grants = %+v", grants)
+	}
+
+	// Removal, in the order the applier uses.
+	mustNoErr(t, "delete grant", c.DeletePermissionGrant(ctx, grant.ID))
+	mustNoErr(t, "delete assignment", c.DeleteAppRoleAssignment(ctx, apiSP.ID, as.ID))
+	mustNoErr(t, "remove password", c.RemovePassword(ctx, loader.ID, pc.KeyID))
+	mustNoErr(t, "delete federated credential", c.DeleteFederatedCredential(ctx, loader.ID, fc.ID))
+	mustNoErr(t, "remove owner", c.RemoveOwner(ctx, loader.ID, emulator.SeedAdminUserID))
+	mustNoErr(t, "delete SP", c.DeleteServicePrincipal(ctx, loaderSP.ID))
+	mustNoErr(t, "delete app", c.DeleteApplication(ctx, loader.ID))
+	apps, err = c.ListApplications(ctx, set)
+	mustNoErr(t, "list apps after delete", err)
+	if len(apps) != 1 || apps[0].ID != api.ID {
+		t.Errorf("after delete: %d apps", len(apps))
+	}
+}
+
+func hasScope(scopes []tenant.PermissionScope, value, id string) bool {
+	for _, s := range scopes {
+		if s.Value == value && s.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func TestEmulatorErrorKinds(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{})
+	c := emulatorClient(t, e, Options{NoRetry: true})
+	ctx := context.Background()
+	scopeID := tenant.StableID("s", "api", "scope", "read")
+	name := "api"
+	tags := []string{tenant.SetTag("s")}
+	app, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &name, Tags: &tags,
+		Scopes: &[]tenant.PermissionScope{{ID: scopeID, Value: "read", Type: "User", IsEnabled: true, AdminConsentDisplayName: "Read", AdminConsentDescription: "Read"}}})
+	mustNoErr(t, "create", err)
+
+	t.Run("not found", func(t *testing.T) {
+		err := c.DeleteApplication(ctx, "6b1d6f0e-0000-4000-8000-000000000404")
+		if k := kindOf(err); k != tenant.NotFound {
+			t.Errorf("kind %v (%v), want not found", k, err)
+		}
+	})
+	t.Run("enabled scope removed in one step", func(t *testing.T) {
+		err := c.UpdateApplication(ctx, app.ID, tenant.ApplicationPatch{Scopes: &[]tenant.PermissionScope{}})
+		var te *tenant.Error
+		if !errors.As(err, &te) || te.Kind != tenant.Invalid || te.Code != "CannotDeleteOrUpdateEnabledEntitlement" {
+			t.Errorf("err = %v, want invalid CannotDeleteOrUpdateEnabledEntitlement", err)
+		}
+	})
+	t.Run("http redirect uri", func(t *testing.T) {
+		uris := []string{"http://portal.contoso.com/cb"}
+		err := c.UpdateApplication(ctx, app.ID, tenant.ApplicationPatch{WebRedirectURIs: &uris})
+		if k := kindOf(err); k != tenant.Invalid {
+			t.Errorf("kind %v (%v), want invalid", k, err)
+		}
+	})
+	t.Run("throttled", func(t *testing.T) {
+		e.SetFaults(emulator.Faults{ThrottleRate: 0.001, RetryAfter: 2 * time.Second})
+		defer e.SetFaults(emulator.Faults{})
+		var last error
+		for range 3 {
+			if _, last = c.ListApplications(ctx, "s"); last != nil {
+				break
+			}
+		}
+		var te *tenant.Error
+		if !errors.As(last, &te) || te.Kind != tenant.Throttled || te.RetryAfter != 2*time.Second {
+			t.Errorf("err = %v (%+v), want throttled with RetryAfter 2s", last, te)
+		}
+	})
+	t.Run("server errors", func(t *testing.T) {
+		e.SetFaults(emulator.Faults{ErrorRate: 1, RetryAfter: time.Second})
+		defer e.SetFaults(emulator.Faults{})
+		_, err := c.Organization(ctx)
+		if k := kindOf(err); k != tenant.Transient {
+			t.Errorf("kind %v (%v), want transient", k, err)
+		}
+	})
+	t.Run("replication lag", func(t *testing.T) {
+		e.SetFaults(emulator.Faults{ReplicationLag: time.Hour})
+		defer e.SetFaults(emulator.Faults{})
+		n := "lagging"
+		fresh, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &n})
+		mustNoErr(t, "create", err)
+		_, err = c.CreateServicePrincipal(ctx, fresh.AppID, nil)
+		if k := kindOf(err); k != tenant.NotFound {
+			t.Errorf("SP of a lagging app: kind %v (%v), want not found (NoBackingApplicationObject)", k, err)
+		}
+		err = c.UpdateApplication(ctx, fresh.ID, tenant.ApplicationPatch{DisplayName: &n})
+		if k := kindOf(err); k != tenant.NotFound {
+			t.Errorf("PATCH of a lagging app: kind %v (%v), want not found", k, err)
+		}
+	})
+}
+
+// createSet creates n applications of set (and their service principals
+// when withSPs), 8 at a time, and returns them sorted by id.
+func createSet(t testing.TB, c *Client, set string, n int, withSPs bool) []*tenant.Application {
+	t.Helper()
+	ctx := context.Background()
+	apps := make([]*tenant.Application, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			name := fmt.Sprintf("%s-app-%04d", set, i)
+			tags := []string{tenant.SetTag(set), tenant.KeyTag(name)}
+			a, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &name, Tags: &tags})
+			if err != nil {
+				errs <- err
+				return
+			}
+			apps[i] = a
+			if withSPs {
+				if _, err := c.CreateServicePrincipal(ctx, a.AppID, tags); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	sort.Slice(apps, func(i, j int) bool { return apps[i].ID < apps[j].ID })
+	return apps
+}
+
+func TestEmulatorPagingBeyond999(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{})
+	c := emulatorClient(t, e, Options{})
+	const n = 1005
+	created := createSet(t, c, "big", n, false)
+	before := c.Requests()
+	apps, err := c.ListApplications(context.Background(), "big")
+	mustNoErr(t, "list", err)
+	if len(apps) != n {
+		t.Fatalf("ListApplications = %d apps, want %d", len(apps), n)
+	}
+	sort.Slice(apps, func(i, j int) bool { return apps[i].ID < apps[j].ID })
+	for i := range apps {
+		if apps[i].ID != created[i].ID {
+			t.Fatalf("app %d: id %s, want %s", i, apps[i].ID, created[i].ID)
+		}
+	}
+	// Two queries (fields+owners, ids+federated credentials) of two pages.
+	if got := c.Requests() - before; got != 4 {
+		t.Errorf("listing %d applications took %d requests, want 4", n, got)
+	}
+}
+
+func TestEmulatorReadCountsMatchServer(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{})
+	c := emulatorClient(t, e, Options{})
+	createSet(t, c, "small", 5, true)
+	e.ResetStats()
+	snap, err := tenant.Read(context.Background(), c, nil, tenant.ReadQuery{Set: "small", APIAppIDs: []string{emulator.MicrosoftGraphApp}})
+	mustNoErr(t, "read", err)
+	if len(snap.Applications) != 5 || len(snap.ServicePrincipals) != 6 {
+		t.Errorf("snapshot: %d apps, %d SPs; want 5, 6", len(snap.Applications), len(snap.ServicePrincipals))
+	}
+	// organization, 2 application queries, SP list, SPs by appId, and 2 grant
+	// reads on the Microsoft Graph SP (the set's apps expose nothing).
+	if snap.GraphRequests != 7 {
+		t.Errorf("GraphRequests = %d, want 7", snap.GraphRequests)
+	}
+	if st := e.Stats(); st.Total != snap.GraphRequests {
+		t.Errorf("emulator served %d requests (%v), client counted %d", st.Total, st.Routes, snap.GraphRequests)
+	}
+}
+
+func TestEmulatorWriteBatch(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{})
+	c := emulatorClient(t, e, Options{NoRetry: true})
+	apps := createSet(t, c, "batch", 25, false)
+	var writes []tenant.Write
+	for i, a := range apps {
+		n := fmt.Sprintf("renamed-%02d", i)
+		writes = append(writes, tenant.Write{Op: tenant.OpUpdateApplication, ID: a.ID, Application: &tenant.ApplicationPatch{DisplayName: &n}})
+	}
+	writes = append(writes, tenant.Write{Op: tenant.OpDeleteApplication, ID: "6b1d6f0e-0000-4000-8000-000000000404"})
+	e.ResetStats()
+	res := c.WriteBatch(context.Background(), writes)
+	for i, r := range res[:25] {
+		if r.Err != nil {
+			t.Errorf("write %d: %v", i, r.Err)
+		}
+	}
+	if k := kindOf(res[25].Err); k != tenant.NotFound {
+		t.Errorf("delete of a missing app: kind %v (%v), want not found", k, res[25].Err)
+	}
+	if st := e.Stats(); st.Total != 2 {
+		t.Errorf("26 writes took %d HTTP requests, want 2 batches", st.Total)
+	}
+	got, err := c.ListApplications(context.Background(), "batch")
+	mustNoErr(t, "list", err)
+	for _, a := range got {
+		if len(a.DisplayName) < 8 || a.DisplayName[:8] != "renamed-" {
+			t.Errorf("app %s not renamed: %q", a.ID, a.DisplayName)
+		}
+	}
+}
