@@ -1,0 +1,443 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+)
+
+func TestFaultLatency(t *testing.T) {
+	h := start(t, Options{Faults: Faults{Latency: 40 * time.Millisecond}})
+	began := time.Now()
+	h.do("GET", "/v1.0/organization", nil).must(t, http.StatusOK)
+	h.do("GET", "/vaults/kv1/secrets?api-version=7.4", nil) // Key Vault requests are delayed too
+	if got := time.Since(began); got < 80*time.Millisecond {
+		t.Errorf("two requests took %s, want at least 80ms of injected latency", got)
+	}
+}
+
+func TestFaultThrottle(t *testing.T) {
+	// A rate this low refills no token during the test: the first request
+	// takes the only token, the second is throttled.
+	h := start(t, Options{Faults: Faults{ThrottleRate: 0.001, RetryAfter: 2500 * time.Millisecond}})
+	h.do("GET", "/v1.0/organization", nil).must(t, http.StatusOK)
+	r := h.do("GET", "/v1.0/organization", nil).must(t, http.StatusTooManyRequests)
+	if diff := cmp.Diff([]string{"3", "TooManyRequests"}, []string{r.header.Get("Retry-After"), r.errCode()}); diff != "" {
+		t.Errorf("429 (-want +got):\n%s", diff)
+	}
+	if r.errMessage() == "" {
+		t.Error("429 without a message")
+	}
+	// Key Vault is not throttled by the Graph bucket.
+	if s := h.do("GET", "/vaults/kv1/secrets?api-version=7.4", nil).status; s == http.StatusTooManyRequests {
+		t.Error("Key Vault request throttled")
+	}
+	// Turning the knob off lets requests through again.
+	h.e.SetFaults(Faults{})
+	h.do("GET", "/v1.0/organization", nil).must(t, http.StatusOK)
+}
+
+func TestFaultThrottleBatchItems(t *testing.T) {
+	h := start(t, Options{})
+	h.e.SetFaults(Faults{ThrottleRate: 2, RetryAfter: time.Second})
+	// The $batch request takes one token, the first item the other; the
+	// second item finds the bucket empty.
+	r := h.do("POST", "/v1.0/$batch", map[string]any{"requests": []any{
+		map[string]any{"id": "1", "method": "GET", "url": "/organization"},
+		map[string]any{"id": "2", "method": "GET", "url": "/domains"},
+	}}).must(t, http.StatusOK)
+	got := batchStatuses(r)
+	if diff := cmp.Diff(map[string]int{"1": 200, "2": 429}, got); diff != "" {
+		t.Errorf("item statuses (-want +got):\n%s", diff)
+	}
+	item := batchItemByID(r, "2")
+	if h := item["headers"].(map[string]any); h["Retry-After"] != "1" || h["Content-Type"] != "application/json" {
+		t.Errorf("throttled item headers %v", h)
+	}
+}
+
+func TestFaultErrorRate(t *testing.T) {
+	h := start(t, Options{Faults: Faults{ErrorRate: 1, Seed: 7}})
+	seen := map[int]bool{}
+	for range 40 {
+		r := h.do("GET", "/v1.0/organization", nil)
+		switch r.status {
+		case 500, 502, 503, 504:
+			seen[r.status] = true
+		default:
+			t.Fatalf("status %d, want an injected 5xx", r.status)
+		}
+		if r.errCode() == "" || r.errMessage() == "" {
+			t.Fatalf("injected error without Graph's error shape: %s", r.raw)
+		}
+		if r.status == 503 && r.header.Get("Retry-After") == "" {
+			t.Errorf("503 without Retry-After")
+		}
+	}
+	if len(seen) != 4 {
+		t.Errorf("saw statuses %v, want all of 500, 502, 503, 504", seen)
+	}
+	kv := h.do("GET", "/vaults/kv1/secrets?api-version=7.4", nil)
+	if kv.status < 500 || kv.errCode() == "" {
+		t.Errorf("Key Vault under ErrorRate 1: %d %s", kv.status, kv.raw)
+	}
+	// The same seed gives the same sequence.
+	seq := func() []int {
+		h.e.SetFaults(Faults{ErrorRate: 0.5, Seed: 1})
+		h.e.SetFaults(Faults{ErrorRate: 0.5, Seed: 42})
+		var out []int
+		for range 10 {
+			out = append(out, h.do("GET", "/v1.0/organization", nil).status)
+		}
+		return out
+	}
+	if diff := cmp.Diff(seq(), seq()); diff != "" {
+		t.Errorf("same seed, different outcomes (-first +second):\n%s", diff)
+	}
+}
+
+func TestFaultReplicationLag(t *testing.T) {
+	h := start(t, Options{Faults: Faults{ReplicationLag: 10 * time.Second}})
+	app := h.createApp(map[string]any{"displayName": "fresh", "tags": []any{"lag"}})
+	id := app.str("id")
+	checks := func() []int {
+		return []int{
+			h.do("GET", "/v1.0/applications/"+id, nil).status,
+			h.do("GET", "/v1.0/applications(appId='"+app.str("appId")+"')", nil).status,
+			len(h.do("GET", "/v1.0/applications?$filter="+urlEncode("tags/any(t:t eq 'lag')"), nil).values()),
+			h.do("PATCH", "/v1.0/applications/"+id, map[string]any{"notes": "x"}).status,
+			h.do("POST", "/v1.0/applications/"+id+"/addPassword", map[string]any{}).status,
+		}
+	}
+	if diff := cmp.Diff([]int{404, 404, 0, 404, 404}, checks()); diff != "" {
+		t.Errorf("during the lag (-want +got):\n%s", diff)
+	}
+	r := h.do("GET", "/v1.0/applications/"+id, nil)
+	if r.errCode() != "Request_ResourceNotFound" {
+		t.Errorf("code %q, want Request_ResourceNotFound", r.errCode())
+	}
+	sp := h.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": app.str("appId")}).must(t, http.StatusBadRequest)
+	if sp.detailCode() != "NoBackingApplicationObject" {
+		t.Errorf("service principal during the lag: %s", sp.raw)
+	}
+	h.clock.Advance(10 * time.Second)
+	if diff := cmp.Diff([]int{200, 200, 1, 204, 200}, checks()); diff != "" {
+		t.Errorf("after the lag (-want +got):\n%s", diff)
+	}
+	created := h.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": app.str("appId")}).must(t, http.StatusCreated)
+	h.do("GET", "/v1.0/servicePrincipals/"+created.str("id"), nil).must(t, http.StatusNotFound)
+	h.clock.Advance(10 * time.Second)
+	h.do("GET", "/v1.0/servicePrincipals/"+created.str("id"), nil).must(t, http.StatusOK)
+}
+
+func TestFaultVaultOutage(t *testing.T) {
+	h := start(t, Options{Faults: Faults{VaultOutage: true}})
+	r := h.do("GET", "/vaults/kv1/secrets?api-version=7.4", nil).must(t, http.StatusServiceUnavailable)
+	if r.errCode() != "ServiceUnavailable" || r.errMessage() == "" {
+		t.Errorf("outage body %s", r.raw)
+	}
+	// Graph is unaffected.
+	h.do("GET", "/v1.0/organization", nil).must(t, http.StatusOK)
+	h.e.SetFaults(Faults{})
+	if s := h.do("GET", "/vaults/kv1/secrets?api-version=7.4", nil).status; s == http.StatusServiceUnavailable {
+		t.Errorf("still 503 after the outage ended")
+	}
+}
+
+func TestStats(t *testing.T) {
+	h := start(t, Options{})
+	app := h.createApp(map[string]any{"displayName": "a"})
+	h.do("GET", "/v1.0/applications(appId='"+app.str("appId")+"')", nil)
+	h.do("POST", "/v1.0/applications/"+app.str("id")+"/addPassword", map[string]any{})
+	h.do("GET", "/v1.0/applications?$top=5", nil)
+	h.do("GET", "/v1.0/applications?$top=5", nil)
+	h.do("POST", "/v1.0/$batch", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "GET", "url": "/applications/" + app.str("id")}}})
+	h.do("GET", "/vaults/kv1/secrets/s1/?api-version=7.4", nil)
+	h.do("GET", "/_emulator/stats", nil) // not counted
+	want := Stats{Total: 7, Routes: map[string]int{
+		"POST /v1.0/applications":                  1,
+		"GET /v1.0/applications(appId='{appId}')":  1,
+		"POST /v1.0/applications/{id}/addPassword": 1,
+		"GET /v1.0/applications":                   2,
+		"POST /v1.0/$batch":                        1,
+		"$batch GET /v1.0/applications/{id}":       1,
+		"GET /vaults/{vault}/secrets/{name}/":      1,
+	}}
+	if diff := cmp.Diff(want, h.e.Stats()); diff != "" {
+		t.Errorf("Stats (-want +got):\n%s", diff)
+	}
+	var viaAdmin Stats
+	if err := json.Unmarshal(h.do("GET", "/_emulator/stats", nil).must(t, http.StatusOK).raw, &viaAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, viaAdmin); diff != "" {
+		t.Errorf("/_emulator/stats (-want +got):\n%s", diff)
+	}
+	h.do("POST", "/_emulator/reset-stats", nil).must(t, http.StatusNoContent)
+	if diff := cmp.Diff(Stats{Routes: map[string]int{}}, h.e.Stats()); diff != "" {
+		t.Errorf("after reset (-want +got):\n%s", diff)
+	}
+}
+
+func TestAdminRoutes(t *testing.T) {
+	h := start(t, Options{})
+	h.doAuth("GET", "/_emulator/stats", nil, "").must(t, http.StatusUnauthorized)
+	h.do("GET", "/_emulator/nope", nil).must(t, http.StatusNotFound)
+	h.do("POST", "/_emulator/stats", nil).must(t, http.StatusMethodNotAllowed)
+	r := h.do("POST", "/_emulator/faults", `{"latency":"5ms","throttleRate":50,"retryAfter":2000,"errorRate":0,"replicationLag":"1s","vaultOutage":true,"seed":3}`).must(t, http.StatusOK)
+	want := Faults{Latency: 5 * time.Millisecond, ThrottleRate: 50, RetryAfter: 2 * time.Second, ReplicationLag: time.Second, VaultOutage: true, Seed: 3}
+	if diff := cmp.Diff(want, h.e.Faults()); diff != "" {
+		t.Errorf("Faults after POST (-want +got):\n%s", diff)
+	}
+	wantJSON := map[string]any{"latency": "5ms", "throttleRate": float64(50), "retryAfter": "2s", "errorRate": float64(0), "replicationLag": "1s", "vaultOutage": true, "seed": float64(3)}
+	if diff := cmp.Diff(wantJSON, r.body); diff != "" {
+		t.Errorf("POST answer (-want +got):\n%s", diff)
+	}
+	// A partial update keeps the other knobs.
+	h.do("POST", "/_emulator/faults", `{"vaultOutage":false}`).must(t, http.StatusOK)
+	want.VaultOutage = false
+	if diff := cmp.Diff(want, h.e.Faults()); diff != "" {
+		t.Errorf("after a partial POST (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(faultsToJSON(want), decodeFaults(t, h.do("GET", "/_emulator/faults", nil).must(t, http.StatusOK).raw)); diff != "" {
+		t.Errorf("GET /_emulator/faults (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{`{"colour":1}`, `{"latency":"soon"}`, `{"errorRate":2}`, `[]`} {
+		h.do("POST", "/_emulator/faults", bad).must(t, http.StatusBadRequest)
+	}
+	h.e.SetFaults(Faults{})
+	v := h.do("GET", "/_emulator/vaults", nil).must(t, http.StatusOK)
+	if strings.TrimSpace(string(v.raw)) != "[]" {
+		t.Errorf("vaults %s, want []", v.raw)
+	}
+}
+
+func decodeFaults(t *testing.T, b []byte) faultsJSON {
+	t.Helper()
+	var f faultsJSON
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func batchStatuses(r resp) map[string]int {
+	out := map[string]int{}
+	for _, it := range r.body["responses"].([]any) {
+		m := it.(map[string]any)
+		out[m["id"].(string)] = int(m["status"].(float64))
+	}
+	return out
+}
+
+func batchItemByID(r resp, id string) map[string]any {
+	for _, it := range r.body["responses"].([]any) {
+		if m := it.(map[string]any); m["id"] == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func TestBatch(t *testing.T) {
+	h := start(t, Options{})
+	app := h.createApp(map[string]any{"displayName": "a"})
+	path := "/applications/" + app.str("id")
+	r := h.do("POST", "/v1.0/$batch", gzipped(t, map[string]any{"requests": []any{
+		map[string]any{"id": "get", "method": "GET", "url": path, "headers": map[string]any{"accept": "application/json"}, "body": nil, "dependsOn": []any{}},
+		map[string]any{"id": "patch", "method": "PATCH", "url": path, "headers": map[string]any{"content-type": "application/json"},
+			"body": map[string]any{"@odata.type": "#microsoft.graph.application", "notes": "batched"}, "dependsOn": []any{"get"}},
+		map[string]any{"id": "missing", "method": "GET", "url": "/applications/" + uuid.NewString()},
+		map[string]any{"id": "after-missing", "method": "GET", "url": path, "dependsOn": []any{"missing"}},
+		map[string]any{"id": "create", "method": "POST", "url": "applications", "headers": map[string]any{"Content-Type": "application/json"}, "body": map[string]any{"displayName": "b"}},
+	}}), "Content-Encoding", "gzip").must(t, http.StatusOK)
+	want := map[string]int{"get": 200, "patch": 204, "missing": 404, "after-missing": 424, "create": 201}
+	if diff := cmp.Diff(want, batchStatuses(r)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	miss := batchItemByID(r, "missing")
+	if ct := miss["headers"].(map[string]any)["Content-Type"]; ct != "application/json" {
+		t.Errorf("error item Content-Type %v", ct)
+	}
+	if code := miss["body"].(map[string]any)["error"].(map[string]any)["code"]; code != "Request_ResourceNotFound" {
+		t.Errorf("error item code %v", code)
+	}
+	if _, ok := batchItemByID(r, "patch")["body"]; ok {
+		t.Errorf("204 item has a body")
+	}
+	if n := h.do("GET", "/v1.0"+path, nil).str("notes"); n != "batched" {
+		t.Errorf("notes %q after batched PATCH", n)
+	}
+
+	many := make([]any, 21)
+	for i := range many {
+		many[i] = map[string]any{"id": fmt.Sprint(i), "method": "GET", "url": "/organization"}
+	}
+	bad := []struct {
+		name string
+		body any
+	}{
+		{"21 requests", map[string]any{"requests": many}},
+		{"duplicate ids", map[string]any{"requests": []any{map[string]any{"id": "a", "method": "GET", "url": "/organization"}, map[string]any{"id": "A", "method": "GET", "url": "/domains"}}}},
+		{"unknown dependency", map[string]any{"requests": []any{map[string]any{"id": "a", "method": "GET", "url": "/organization", "dependsOn": []any{"z"}}}}},
+		{"body without content type", map[string]any{"requests": []any{map[string]any{"id": "a", "method": "POST", "url": "/applications", "body": map[string]any{"displayName": "x"}}}}},
+		{"no requests", map[string]any{}},
+		{"missing url", map[string]any{"requests": []any{map[string]any{"id": "a", "method": "GET"}}}},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do("POST", "/v1.0/$batch", tc.body).must(t, http.StatusBadRequest)
+			if r.errCode() == "" || r.errMessage() == "" {
+				t.Errorf("no Graph error: %s", r.raw)
+			}
+		})
+	}
+	twenty := map[string]any{"requests": many[:20]}
+	if n := len(h.do("POST", "/v1.0/$batch", twenty).must(t, http.StatusOK).body["responses"].([]any)); n != 20 {
+		t.Errorf("20 requests gave %d responses", n)
+	}
+}
+
+func TestStatePersistence(t *testing.T) {
+	dir := t.TempDir()
+	e1, err := Start(context.Background(), Options{StateDir: dir, Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, e: e1, hc: e1.Client()}
+	app := h.createApp(map[string]any{"displayName": "kept"})
+	secret := h.do("POST", "/v1.0/applications/"+app.str("id")+"/addPassword", map[string]any{}).must(t, http.StatusOK).str("secretText")
+	ca1 := e1.CACertPEM()
+	if _, err := os.Stat(filepath.Join(dir, stateFileName)); err != nil {
+		t.Errorf("no state file after a write: %v", err)
+	}
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	state, _ := os.ReadFile(filepath.Join(dir, stateFileName))
+	if strings.Contains(string(state), secret) {
+		t.Errorf("the Graph client secret was saved in the state file")
+	}
+	e2, err := Start(context.Background(), Options{StateDir: dir, Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	h2 := &harness{t: t, e: e2, hc: e2.Client()}
+	got := h2.do("GET", "/v1.0/applications/"+app.str("id"), nil).must(t, http.StatusOK)
+	if got.str("displayName") != "kept" || len(got.body["passwordCredentials"].([]any)) != 1 {
+		t.Errorf("after restart: %s", got.raw)
+	}
+	if diff := cmp.Diff(string(ca1), string(e2.CACertPEM())); diff != "" {
+		t.Errorf("CA changed across restarts (-want +got):\n%s", diff)
+	}
+	if e2.CAFile() != filepath.Join(dir, caFileName) {
+		t.Errorf("CAFile %q", e2.CAFile())
+	}
+	// New objects continue the creation order after a restart.
+	h2.createApp(map[string]any{"displayName": "later"})
+	var names []string
+	for _, v := range h2.do("GET", "/v1.0/applications?$select=displayName", nil).values() {
+		names = append(names, v["displayName"].(string))
+	}
+	if diff := cmp.Diff([]string{"kept", "later"}, names); diff != "" {
+		t.Errorf("order after restart (-want +got):\n%s", diff)
+	}
+}
+
+func TestEnvFile(t *testing.T) {
+	h := start(t, Options{Token: "t0k"})
+	path := filepath.Join(t.TempDir(), "emulator.env")
+	if err := h.e.WriteEnvFile(path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.TrimSuffix(h.e.GraphURL(), "/v1.0")
+	want := "# regsync emulator environment: source this file.\n" +
+		"export REGSYNC_GRAPH_URL=" + base + "/v1.0\n" +
+		"export REGSYNC_KEYVAULT_URL='" + base + "/vaults/{vault}'\n" +
+		"export REGSYNC_TOKEN=t0k\n" +
+		"export REGSYNC_TENANT_ID=" + SeedTenantID + "\n" +
+		"export SSL_CERT_FILE=" + h.e.CAFile() + "\n"
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("env file (-want +got):\n%s", diff)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("env file mode %v, want 0600", fi.Mode().Perm())
+	}
+	ca, _ := os.ReadFile(h.e.CAFile())
+	if diff := cmp.Diff(string(h.e.CACertPEM()), string(ca)); diff != "" {
+		t.Errorf("CA file (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(h.e.GraphURL(), "https://127.0.0.1:") || h.e.TenantID() != SeedTenantID {
+		t.Errorf("GraphURL %q TenantID %q", h.e.GraphURL(), h.e.TenantID())
+	}
+}
+
+func TestSeedFile(t *testing.T) {
+	seed := filepath.Join(t.TempDir(), "seed.yaml")
+	appID := "00000002-0000-0ff1-ce00-000000000000"
+	userID := uuid.NewString()
+	err := os.WriteFile(seed, []byte(`
+servicePrincipals:
+  - appId: `+appID+`
+    displayName: Office 365 Exchange Online
+    appRoles:
+      - id: dc50a0fb-09a3-484d-be87-e023b12c6440
+        value: Exchange.ManageAsApp
+        displayName: Manage Exchange As Application
+    oauth2PermissionScopes:
+      - value: EWS.AccessAsUser.All
+users:
+  - id: `+userID+`
+    displayName: Second Admin
+    userPrincipalName: second@contoso.onmicrosoft.com
+domains:
+  - id: fabrikam.com
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := start(t, Options{SeedFile: seed})
+	sp := h.do("GET", "/v1.0/servicePrincipals(appId='"+appID+"')", nil).must(t, http.StatusOK)
+	role := sp.body["appRoles"].([]any)[0].(map[string]any)
+	scope := sp.body["oauth2PermissionScopes"].([]any)[0].(map[string]any)
+	got := []any{role["value"], role["isEnabled"], role["allowedMemberTypes"], scope["value"], scope["type"], uuid.Validate(scope["id"].(string)) == nil}
+	if diff := cmp.Diff([]any{"Exchange.ManageAsApp", true, []any{"Application"}, "EWS.AccessAsUser.All", "User", true}, got); diff != "" {
+		t.Errorf("seeded service principal (-want +got):\n%s", diff)
+	}
+	h.do("GET", "/v1.0/users/"+userID, nil).must(t, http.StatusOK)
+	h.createApp(map[string]any{"displayName": "x", "identifierUris": []any{"https://api.fabrikam.com"}})
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	_ = os.WriteFile(bad, []byte("colour: red\n"), 0o600)
+	if _, err := Start(context.Background(), Options{SeedFile: bad}); err == nil {
+		t.Error("Start accepted a seed file with an unknown key")
+	}
+}
+
+func TestStartErrors(t *testing.T) {
+	for _, o := range []Options{
+		{Faults: Faults{ErrorRate: 1.5}},
+		{Faults: Faults{Latency: -time.Second}},
+		{Listen: "256.0.0.1:0"},
+		{SeedFile: "/nonexistent/seed.yaml"},
+	} {
+		if e, err := Start(context.Background(), o); err == nil {
+			e.Close()
+			t.Errorf("Start(%+v) succeeded, want an error", o)
+		}
+	}
+}
