@@ -54,3 +54,7 @@ bench: ## Benchmarks (request counts and ratios against a naive reader)
 .PHONY: validate-examples
 validate-examples: build ## Validate every example spec
 	./bin/regsync validate $$(find examples -name '*.yaml' -not -path '*/pipelines/*' | sort | sed 's/^/-f /')
+
+.PHONY: lint-workflows
+lint-workflows: ## Lint the pipeline templates (actionlint, YAML shape tests)
+	@sh scripts/lint-workflows.sh
