@@ -82,6 +82,7 @@ type Emulator struct {
 
 	saveMu sync.Mutex
 	closed bool
+	done   chan struct{} // closed by Close
 }
 
 // Start loads or seeds the tenant, generates the TLS material, listens and
@@ -103,7 +104,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	if err := validateFaults(o.Faults); err != nil {
 		return nil, err
 	}
-	e := &Emulator{opts: o, token: o.Token, now: o.Now, stats: Stats{Routes: map[string]int{}}}
+	e := &Emulator{opts: o, token: o.Token, now: o.Now, stats: Stats{Routes: map[string]int{}}, done: make(chan struct{})}
 	dir := o.StateDir
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -166,8 +167,11 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	}
 	go func() { _ = e.srv.ServeTLS(ln, "", "") }()
 	go func() {
-		<-ctx.Done()
-		_ = e.Close()
+		select {
+		case <-ctx.Done():
+			_ = e.Close()
+		case <-e.done:
+		}
 	}()
 	e.logf("emulator listening on %s (Graph %s, Key Vault %s)", ln.Addr(), e.GraphURL(), e.KeyVaultURL())
 	return e, nil
@@ -306,6 +310,7 @@ func (e *Emulator) Close() error {
 		return nil
 	}
 	e.closed = true
+	close(e.done)
 	e.saveMu.Unlock()
 	var errs []error
 	if e.srv != nil {
