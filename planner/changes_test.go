@@ -331,3 +331,114 @@ func TestCallerIsNeverRemovedAsOwner(t *testing.T) {
 		t.Errorf("actions %v, notes %v; want none and one note", actionIDs(p), p.Notes)
 	}
 }
+
+// A managed credential that no vault secret carries (an apply stopped
+// between addPassword and the vault write, or the secret was deleted) is
+// replaced, but only when the vault's metadata was read.
+func TestOrphanedSecret(t *testing.T) {
+	day := 24 * time.Hour
+	managed := "regsync:fhir-prod:exporter"
+	cred := func(key string, start, end time.Time) tenant.PasswordCredential {
+		return tenant.PasswordCredential{KeyID: key, DisplayName: managed, Start: start, End: end}
+	}
+	stored := func(name, keyID string) tenant.SecretMeta {
+		return tenant.SecretMeta{Vault: "contoso-fhir-kv", Name: name, Enabled: true,
+			Tags: map[string]string{tenant.SecretTagKeyID: keyID}}
+	}
+	const del1 = `applications.exporter.password_credentials["k1"]:delete`
+	const del2 = `applications.exporter.password_credentials["k2"]:delete`
+	risk := []planner.RiskCode{planner.RiskCredentialRemoval}
+	tests := []struct {
+		name       string
+		creds      []tenant.PasswordCredential
+		secrets    []tenant.SecretMeta
+		vaultsRead []string
+		want       []outline
+		reasons    map[string]string // action id → reason
+		notes      []string
+	}{
+		{
+			name:       "empty vault that was read: replaced",
+			creds:      []tenant.PasswordCredential{cred("k1", now.Add(-10*day), now.Add(80*day))},
+			vaultsRead: []string{"Contoso-FHIR-KV"},
+			want: []outline{
+				{ID: "applications.exporter.secret:create"},
+				{ID: del1, Deps: []string{"applications.exporter.secret:create"}, Risks: risk},
+			},
+			reasons: map[string]string{
+				"applications.exporter.secret:create": "client secret k1 has no copy in Key Vault contoso-fhir-kv (no secret there carries key-id k1): nobody can use it, so a new one replaces it",
+				del1:                                  "it has no copy in Key Vault contoso-fhir-kv (no secret there carries key-id k1), so nobody can use it",
+			},
+		},
+		{
+			name:  "vault not read: nothing known, nothing done",
+			creds: []tenant.PasswordCredential{cred("k1", now.Add(-10*day), now.Add(80*day))},
+		},
+		{
+			name:    "vault read (other secrets listed), secret of another credential: replaced",
+			creds:   []tenant.PasswordCredential{cred("k1", now.Add(-10*day), now.Add(80*day))},
+			secrets: []tenant.SecretMeta{stored("portal-client-secret", "p1")},
+			want: []outline{
+				{ID: "applications.exporter.secret:create"},
+				{ID: del1, Deps: []string{"applications.exporter.secret:create"}, Risks: risk},
+			},
+		},
+		{
+			name: "renewal stopped before the vault write: renewed again, orphan removed, stored one kept",
+			creds: []tenant.PasswordCredential{cred("k1", now.Add(-80*day), now.Add(10*day)),
+				cred("k2", now.Add(-9*day), now.Add(81*day))},
+			secrets: []tenant.SecretMeta{stored("fhir-exporter-secret", "k1")},
+			want: []outline{
+				{ID: "applications.exporter.secret:renew"},
+				{ID: del2, Deps: []string{"applications.exporter.secret:renew"}, Risks: risk},
+			},
+		},
+		{
+			name: "fresh stored credential and a newer orphan: orphan removed",
+			creds: []tenant.PasswordCredential{cred("k1", now.Add(-10*day), now.Add(80*day)),
+				cred("k2", now.Add(-1*day), now.Add(89*day))},
+			secrets: []tenant.SecretMeta{stored("fhir-exporter-secret", "k1")},
+			want:    []outline{{ID: del2, Risks: risk}},
+		},
+		{
+			name:    "stored under another name: kept, with a note",
+			creds:   []tenant.PasswordCredential{cred("k1", now.Add(-10*day), now.Add(80*day))},
+			secrets: []tenant.SecretMeta{stored("old-exporter-secret", "K1")},
+			notes:   []string{"client secret k1 is stored in Key Vault contoso-fhir-kv as old-exporter-secret, not as fhir-exporter-secret; the next renewal writes fhir-exporter-secret"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, sim := converged(t, fhirYAML)
+			findApp(sim, "exporter").PasswordCredentials = tc.creds
+			sim.snap.Secrets, sim.snap.VaultsRead = tc.secrets, tc.vaultsRead
+			p := compute(t, s, sim.snap, planner.Options{})
+			var got []outline
+			for _, o := range outlineOf(p) {
+				if strings.HasPrefix(o.ID, "applications.exporter.") {
+					got = append(got, o)
+				}
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("plan (-want +got):\n%s", d)
+			}
+			for _, a := range p.Actions {
+				if want, ok := tc.reasons[a.ID]; ok && a.Reason != want {
+					t.Errorf("%s reason = %q, want %q", a.ID, a.Reason, want)
+				}
+			}
+			var notes []string
+			for _, n := range p.NotesFor("exporter") {
+				notes = append(notes, n.Message)
+			}
+			if d := cmp.Diff(tc.notes, notes); d != "" {
+				t.Errorf("notes (-want +got):\n%s", d)
+			}
+			// Applying the plan converges: the new credential is stored.
+			sim.apply(t, p)
+			if again := compute(t, s, sim.snap, planner.Options{}); len(again.ActionsFor("exporter")) != 0 {
+				t.Errorf("second plan: %v", actionIDs(again))
+			}
+		})
+	}
+}

@@ -18,6 +18,10 @@ import (
 //     overlap ago (or that has ended), so readers of the vault's latest
 //     version never hold a dead secret; every managed credential when the
 //     spec no longer declares a secret;
+//   - replace: a managed credential newer than every one whose keyId the
+//     vault's secrets carry (orphanedSecrets) cannot be used by anyone; it
+//     is removed after a new one is added (when no stored one remains) or
+//     after the renewal the stored ones call for, if any;
 //   - credentials added by hand (another displayName) are reported, and
 //     removed only with Prune.
 //
@@ -52,8 +56,10 @@ func (b *builder) planSecrets(st *appState, addr string) {
 		if name == "" {
 			name = st.key + "-client-secret"
 		}
-		newAction := func(step, reason, replaces string) {
-			b.addAction(&Action{
+		orphans := b.orphanedSecrets(managed, sec.Vault)
+		managed = managed[len(orphans):]
+		newAction := func(step, reason, replaces string) string {
+			return b.addAction(&Action{
 				Op: OpCreate, Type: TypeSecret, App: st.key, Address: addr + ".secret", Step: step,
 				Description: fmt.Sprintf("add client secret %q, stored in Key Vault %s as %s, valid %s",
 					managedName, sec.Vault, name, formatDuration(sec.Lifetime)),
@@ -61,14 +67,20 @@ func (b *builder) planSecrets(st *appState, addr string) {
 				DependsOn: appendUnique(nil, createdApp(st)),
 				Secret: &SecretAction{ApplicationID: st.objectID, AppID: st.appID, DisplayName: managedName, Managed: true,
 					Vault: sec.Vault, SecretName: name, LifetimeSeconds: int64(sec.Lifetime / time.Second), Replaces: replaces},
-			})
+			}).ID
 		}
+		var replaced string
 		if len(managed) == 0 {
-			newAction("", "the application has no managed client secret yet", "")
+			if len(orphans) > 0 {
+				replaced = newAction("", fmt.Sprintf("client secret %s has no copy in Key Vault %s (no secret there carries key-id %s): nobody can use it, so a new one replaces it",
+					orphans[0].KeyID, sec.Vault, orphans[0].KeyID), "")
+			} else {
+				newAction("", "the application has no managed client secret yet", "")
+			}
 		} else {
 			newest := managed[0]
 			if !newest.End.After(now.Add(sec.RenewBefore)) {
-				newAction("renew", fmt.Sprintf("client secret %s ends %s, within renewBefore %s",
+				replaced = newAction("renew", fmt.Sprintf("client secret %s ends %s, within renewBefore %s",
 					newest.KeyID, day(newest.End), formatDuration(sec.RenewBefore)), newest.KeyID)
 			}
 			for _, old := range managed[1:] {
@@ -84,6 +96,10 @@ func (b *builder) planSecrets(st *appState, addr string) {
 				}
 			}
 			b.vaultNote(st, addr, newest, sec.Vault, name)
+		}
+		for _, o := range orphans {
+			a := b.removeSecret(st, addr, o, true, fmt.Sprintf("it has no copy in Key Vault %s (no secret there carries key-id %s), so nobody can use it", sec.Vault, o.KeyID))
+			a.DependsOn = appendUnique(a.DependsOn, replaced)
 		}
 	} else {
 		for _, old := range managed {
@@ -104,9 +120,9 @@ func credAddr(addr string, c tenant.PasswordCredential) string {
 	return fmt.Sprintf("%s.password_credentials[%s]", addr, rawJSON(c.KeyID))
 }
 
-func (b *builder) removeSecret(st *appState, addr string, c tenant.PasswordCredential, managed bool, reason string) {
+func (b *builder) removeSecret(st *appState, addr string, c tenant.PasswordCredential, managed bool, reason string) *Action {
 	end := c.End.UTC()
-	b.addAction(&Action{
+	return b.addAction(&Action{
 		Op: OpDelete, Type: TypeSecret, App: st.key, Address: credAddr(addr, c),
 		Description: fmt.Sprintf("remove client secret %q (%s, ends %s)", c.DisplayName, c.KeyID, day(c.End)),
 		Reason:      reason,
@@ -117,23 +133,73 @@ func (b *builder) removeSecret(st *appState, addr string, c tenant.PasswordCrede
 	})
 }
 
-// vaultNote reports a newest managed credential that has no copy in its
-// vault, when the snapshot holds that vault's metadata: the value is lost
-// and only a renewal brings it back.
-func (b *builder) vaultNote(st *appState, addr string, c tenant.PasswordCredential, vault, name string) {
-	seen := false
+// orphanedSecrets returns the managed credentials (sorted newest first) that
+// are newer than every credential whose keyId a secret of vault carries in
+// its key-id tag: all of them when no secret does. Nobody can use such a
+// credential: its value was never stored (an apply stopped between
+// addPassword and the vault write) or its secret was deleted. Older
+// credentials are earlier generations whose values sat in older versions of
+// the secret, which a listing of the vault does not show; the overlap rule
+// removes them. Without the vault's metadata in the snapshot nothing is
+// known, and nothing is returned.
+func (b *builder) orphanedSecrets(managed []tenant.PasswordCredential, vault string) []tenant.PasswordCredential {
+	if !b.vaultRead(vault) {
+		return nil
+	}
+	stored := map[string]bool{}
 	for _, s := range b.live.Secrets {
-		if !strings.EqualFold(s.Vault, vault) {
+		if strings.EqualFold(s.Vault, vault) && s.Tags[tenant.SecretTagKeyID] != "" {
+			stored[strings.ToLower(s.Tags[tenant.SecretTagKeyID])] = true
+		}
+	}
+	for i, c := range managed {
+		if stored[strings.ToLower(c.KeyID)] {
+			return managed[:i]
+		}
+	}
+	return managed
+}
+
+// vaultRead reports whether the snapshot holds the metadata of vault: the
+// read covered it (Snapshot.VaultsRead), or a secret of it is listed.
+func (b *builder) vaultRead(vault string) bool {
+	for _, v := range b.live.VaultsRead {
+		if strings.EqualFold(v, vault) {
+			return true
+		}
+	}
+	for _, s := range b.live.Secrets {
+		if strings.EqualFold(s.Vault, vault) {
+			return true
+		}
+	}
+	return false
+}
+
+// vaultNote reports a newest managed credential whose copy is not in its
+// vault under the spec's secret name (for instance after the name changed
+// in the spec), when the snapshot holds that vault's metadata. A credential
+// with no copy at all never gets here: orphanedSecrets replaces it.
+func (b *builder) vaultNote(st *appState, addr string, c tenant.PasswordCredential, vault, name string) {
+	if !b.vaultRead(vault) {
+		return
+	}
+	var elsewhere []string
+	for _, s := range b.live.Secrets {
+		if !strings.EqualFold(s.Vault, vault) || !strings.EqualFold(s.Tags[tenant.SecretTagKeyID], c.KeyID) {
 			continue
 		}
-		seen = true
-		if strings.EqualFold(s.Name, name) && strings.EqualFold(s.Tags[tenant.SecretTagKeyID], c.KeyID) {
+		if strings.EqualFold(s.Name, name) {
 			return
 		}
+		elsewhere = append(elsewhere, s.Name)
 	}
-	if seen {
+	if len(elsewhere) == 0 {
 		b.note(st.key, credAddr(addr, c), "client secret %s has no copy in Key Vault %s as %s", c.KeyID, vault, name)
+		return
 	}
+	b.note(st.key, credAddr(addr, c), "client secret %s is stored in Key Vault %s as %s, not as %s; the next renewal writes %s",
+		c.KeyID, vault, strings.Join(elsewhere, ", "), name, name)
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }

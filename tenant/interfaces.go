@@ -129,6 +129,10 @@ type Snapshot struct {
 	PermissionGrants   []PermissionGrant
 	// Secrets: metadata of the secrets in every vault the spec names.
 	Secrets []SecretMeta
+	// VaultsRead names the vaults whose secret metadata Read listed, sorted;
+	// a vault here with no entry in Secrets is empty, while a vault absent
+	// here was not read and nothing is known of it.
+	VaultsRead []string `json:",omitempty"`
 	// GraphRequests and VaultRequests count the HTTP requests the read took.
 	GraphRequests int
 	VaultRequests int

@@ -154,6 +154,9 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
 	})
 
+	snap.VaultsRead = uniq(q.Vaults)
+	sort.Strings(snap.VaultsRead)
+
 	snap.GraphRequests = dir.Requests() - graphBefore
 	if store != nil {
 		snap.VaultRequests = store.Requests() - vaultBefore

@@ -201,7 +201,7 @@ func TestRead(t *testing.T) {
 	}
 	got := map[string]any{
 		"org": snap.Organization.ID, "apps": appIDs, "sps": spIDs, "assignments": assignIDs, "grants": grantIDs,
-		"secrets": secrets, "graphRequests": snap.GraphRequests, "vaultRequests": snap.VaultRequests,
+		"secrets": secrets, "vaultsRead": snap.VaultsRead, "graphRequests": snap.GraphRequests, "vaultRequests": snap.VaultRequests,
 	}
 	want := map[string]any{
 		"org":         "t1",
@@ -210,6 +210,7 @@ func TestRead(t *testing.T) {
 		"assignments": []string{"as1"},
 		"grants":      []string{"g1", "g2"},
 		"secrets":     []string{"kv-a/portal-secret", "kv-b/alpha", "kv-b/Zed"},
+		"vaultsRead":  []string{"kv-a", "kv-b"},
 		// organization, 2 set lists, adopted apps, SPs by appId, and
 		// 2 reads on each of the 3 resource SPs (api, graph, legacy).
 		"graphRequests": 11,
