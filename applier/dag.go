@@ -15,7 +15,15 @@ type task struct {
 	// at the same time (one writer per application).
 	Lock string
 	Run  func(ctx context.Context) error
+	// Batchable tasks that are ready at the same time may be handed
+	// together to the runner's batch function instead of Run, as one unit
+	// of parallelism (Graph's $batch: one request for many small writes).
+	Batchable bool
 }
+
+// batchFunc runs a group of batchable tasks and returns one error per task,
+// in order. The group never holds two tasks with the same Lock.
+type batchFunc func(ctx context.Context, group []task) []error
 
 // status is the outcome of a task.
 type status int
@@ -61,6 +69,14 @@ type outcome struct {
 // started and finished, when not nil, are called from the scheduler
 // goroutine (never concurrently).
 func runGraph(ctx context.Context, tasks []task, parallelism int, started func(t task), finished func(t task, o outcome)) (map[string]outcome, error) {
+	return runGraphBatched(ctx, tasks, parallelism, 0, nil, started, finished)
+}
+
+// runGraphBatched is runGraph where ready Batchable tasks, taken in plan
+// order with free and pairwise distinct locks, run in groups of up to
+// maxBatch through batch; a group takes one slot of parallelism. A nil
+// batch or maxBatch < 2 runs every task on its own.
+func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch int, batch batchFunc, started func(t task), finished func(t task, o outcome)) (map[string]outcome, error) {
 	if parallelism < 1 {
 		parallelism = 1
 	}
@@ -91,8 +107,8 @@ func runGraph(ctx context.Context, tasks []task, parallelism int, started func(t
 	state := make([]status, len(tasks))
 	locks := map[string]bool{}
 	type result struct {
-		i int
-		o outcome
+		items []int
+		outs  []outcome
 	}
 	done := make(chan result)
 	running := 0
@@ -114,36 +130,98 @@ func runGraph(ctx context.Context, tasks []task, parallelism int, started func(t
 	}
 
 	var wg sync.WaitGroup
+	batching := batch != nil && maxBatch > 1
+	ready := func(i int) bool {
+		t := tasks[i]
+		return state[i] == statusPending && waiting[i] == 0 && (t.Lock == "" || !locks[t.Lock])
+	}
+	launch := func(group []int) {
+		for _, k := range group {
+			state[k] = statusRunning
+			if tasks[k].Lock != "" {
+				locks[tasks[k].Lock] = true
+			}
+			if started != nil {
+				started(tasks[k])
+			}
+		}
+		running++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			begin := time.Now()
+			var errs []error
+			if len(group) == 1 {
+				errs = []error{tasks[group[0]].Run(ctx)}
+			} else {
+				ts := make([]task, len(group))
+				for n, k := range group {
+					ts[n] = tasks[k]
+				}
+				errs = batch(ctx, ts)
+				if len(errs) != len(ts) {
+					panic(fmt.Sprintf("internal error: batch returned %d results for %d tasks", len(errs), len(ts)))
+				}
+			}
+			elapsed := time.Since(begin)
+			r := result{items: group}
+			for _, err := range errs {
+				o := outcome{Status: statusDone, Elapsed: elapsed}
+				if err != nil {
+					o.Status, o.Err = statusFailed, err
+				}
+				r.outs = append(r.outs, o)
+			}
+			done <- r
+		}()
+	}
+	// nextGroup picks ready batchable tasks in plan order, at most one per
+	// lock, up to maxBatch.
+	nextGroup := func() []int {
+		var group []int
+		inGroup := map[string]bool{}
+		for i := range tasks {
+			if len(group) >= maxBatch {
+				break
+			}
+			t := tasks[i]
+			if !t.Batchable || !ready(i) || (t.Lock != "" && inGroup[t.Lock]) {
+				continue
+			}
+			if t.Lock != "" {
+				inGroup[t.Lock] = true
+			}
+			group = append(group, i)
+		}
+		return group
+	}
 	for remaining > 0 {
-		// Start every ready task that fits, in plan order.
 		if ctx.Err() == nil {
+			// Start every ready task that fits, in plan order. Batchable
+			// ones wait while other work can use the slots, so that more of
+			// them gather into one batch; a full batch goes at once, and a
+			// slot that would stay idle takes whatever has gathered.
 			for i := range tasks {
 				if running >= parallelism {
 					break
 				}
-				t := tasks[i]
-				if state[i] != statusPending || waiting[i] > 0 || (t.Lock != "" && locks[t.Lock]) {
-					continue
+				if ready(i) && !(batching && tasks[i].Batchable) {
+					launch([]int{i})
 				}
-				state[i] = statusRunning
-				if t.Lock != "" {
-					locks[t.Lock] = true
+			}
+			for batching && running < parallelism {
+				g := nextGroup()
+				if len(g) < maxBatch {
+					break
 				}
-				running++
-				if started != nil {
-					started(t)
+				launch(g)
+			}
+			for batching && running < parallelism {
+				g := nextGroup()
+				if len(g) == 0 {
+					break
 				}
-				wg.Add(1)
-				go func(i int, t task) {
-					defer wg.Done()
-					begin := time.Now()
-					err := t.Run(ctx)
-					o := outcome{Status: statusDone, Elapsed: time.Since(begin)}
-					if err != nil {
-						o.Status, o.Err = statusFailed, err
-					}
-					done <- result{i, o}
-				}(i, t)
+				launch(g)
 			}
 		}
 		if running == 0 {
@@ -159,22 +237,25 @@ func runGraph(ctx context.Context, tasks []task, parallelism int, started func(t
 		}
 		r := <-done
 		running--
-		remaining--
-		t := tasks[r.i]
-		state[r.i] = r.o.Status
-		out[t.ID] = r.o
-		if t.Lock != "" {
-			delete(locks, t.Lock)
-		}
-		if finished != nil {
-			finished(t, r.o)
-		}
-		if r.o.Status == statusDone {
-			for _, k := range dependants[r.i] {
-				waiting[k]--
+		for n, i := range r.items {
+			o := r.outs[n]
+			remaining--
+			t := tasks[i]
+			state[i] = o.Status
+			out[t.ID] = o
+			if t.Lock != "" {
+				delete(locks, t.Lock)
 			}
-		} else {
-			skip(r.i)
+			if finished != nil {
+				finished(t, o)
+			}
+			if o.Status == statusDone {
+				for _, k := range dependants[i] {
+					waiting[k]--
+				}
+			} else {
+				skip(i)
+			}
 		}
 	}
 	wg.Wait()

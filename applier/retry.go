@@ -25,6 +25,9 @@ type RetryPolicy struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now returns the time; tests replace it.
 	Now func() time.Time
+	// OnRetry, when set, is told of every retry before its wait: the
+	// attempt that failed (1 for the first call), its error and the delay.
+	OnRetry func(attempt int, err error, delay time.Duration)
 }
 
 // DefaultRetryPolicy suits Graph and Key Vault in production.
@@ -69,7 +72,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // Do runs fn until it succeeds, fails with an error that is not worth
 // retrying, the attempts run out, or ctx ends. tolerateLag says whether a
 // NotFound is retried within LagWindow (for calls on objects created in this
-// run). It returns the last error.
+// run); those retries end with the window, whatever MaxAttempts says. It
+// returns the last error.
 func (p RetryPolicy) Do(ctx context.Context, tolerateLag bool, fn func(ctx context.Context) error) error {
 	p = p.withDefaults()
 	start := p.Now()
@@ -82,14 +86,17 @@ func (p RetryPolicy) Do(ctx context.Context, tolerateLag bool, fn func(ctx conte
 			return err
 		}
 		kind := tenant.KindOf(err)
-		retry := kind.Retryable()
-		if kind == tenant.NotFound && tolerateLag && p.Now().Sub(start) < p.LagWindow {
-			retry = true
-		}
-		if !retry || attempt >= p.MaxAttempts {
+		// Replication lag is bounded by the window, not by the attempts:
+		// a new object may stay invisible for minutes.
+		lag := kind == tenant.NotFound && tolerateLag && p.Now().Sub(start) < p.LagWindow
+		if !lag && (!kind.Retryable() || attempt >= p.MaxAttempts) {
 			return err
 		}
-		if serr := p.Sleep(ctx, p.delay(attempt, err)); serr != nil {
+		d := p.delay(attempt, err)
+		if p.OnRetry != nil {
+			p.OnRetry(attempt, err, d)
+		}
+		if serr := p.Sleep(ctx, d); serr != nil {
 			return errors.Join(err, serr)
 		}
 	}
