@@ -29,7 +29,7 @@ func (c *clock) Advance(d time.Duration) {
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	e     *Emulator
 	clock *clock
 	hc    *http.Client
@@ -120,7 +120,7 @@ func gzipped(t *testing.T, v any) []byte {
 }
 
 // must fails unless r has the status.
-func (r resp) must(t *testing.T, status int) resp {
+func (r resp) must(t testing.TB, status int) resp {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.raw)
