@@ -2,7 +2,6 @@ package applier
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -332,10 +331,10 @@ func TestApplyRenewal(t *testing.T) {
 	if len(p.Actions) != 1 || p.Actions[0].Op != planner.OpDelete {
 		t.Fatalf("after the overlap: %s", actionList(p))
 	}
-	opts := h.options()
-	opts.MaxDeletes = -1
-	opts.MaxDeletes = 0 // default 5; the removal is not counted anyway
-	if _, err := h.apply(p, live, opts); err != nil {
+	if CountDeletes(p) != 0 {
+		t.Errorf("CountDeletes = %d, want 0 for a managed secret's removal", CountDeletes(p))
+	}
+	if _, err := h.apply(p, live, h.options()); err != nil {
 		t.Fatal(err)
 	}
 	if creds := h.fake.appByKey("exporter").PasswordCredentials; len(creds) != 1 || creds[0].KeyID == before.KeyID {
@@ -483,8 +482,7 @@ func TestApplySkipsDependantsOfAFailure(t *testing.T) {
 	if !strings.Contains(err.Error(), "1 of") {
 		t.Errorf("error %q", err)
 	}
-	// Independent work went on: nothing in this spec is independent of the
-	// API except nothing; so check a spec with an independent app.
+	// Independent work goes on: a second, unrelated API is created.
 	h2 := newHarness(t)
 	h2.fake.inject("CreateApplication", 1, &tenant.Error{Kind: tenant.Invalid, Status: 400, Message: "rejected"}, false)
 	two := fhirSpec[:strings.Index(fhirSpec, "applications:")] +
@@ -557,8 +555,11 @@ func TestApplyRerunAfterInterruptionConverges(t *testing.T) {
 		}
 	}
 	res, err := Apply(ctx, p, h.fake, vaultStore{h.fake}, live, opts)
-	if err == nil || !errors.Is(res.Actions[len(res.Actions)-1].Err, context.Canceled) && res.Summary.Skipped == 0 {
+	if err == nil || res.Summary.Skipped == 0 {
 		t.Fatalf("interrupted apply: err %v\n%s", err, describe(res))
+	}
+	if got := statuses(res)["applications.ingest:create"]; got != StatusCancelled {
+		t.Errorf("ingest after the interruption: %s, want cancelled", got)
 	}
 	// Re-run: a fresh plan from the tenant as it is, then apply.
 	h.converge(fhirSpec)
@@ -569,13 +570,12 @@ func TestApplyRerunAfterInterruptionConverges(t *testing.T) {
 	}
 	// And the saved (now stale) plan applied again makes no duplicate
 	// either: every create finds what exists.
-	res, err = h.apply(p, live, h.options())
+	_, err = h.apply(p, live, h.options())
 	for _, key := range []string{"fhir-api", "portal", "viewer", "exporter", "ingest"} {
 		if n := h.fake.appsWithKey("fhir-test", key); n != 1 {
 			t.Errorf("stale plan re-applied: %s: %d applications (err %v)", key, n, err)
 		}
 	}
-	_ = res
 }
 
 func TestApplyBatchesSmallWrites(t *testing.T) {

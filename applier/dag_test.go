@@ -131,3 +131,51 @@ func TestRunGraphCallbacks(t *testing.T) {
 		t.Errorf("finished (-want +got):\n%s", d)
 	}
 }
+
+func TestRunGraphBatchesReadyTasks(t *testing.T) {
+	var mu sync.Mutex
+	var groups [][]string
+	batch := func(_ context.Context, group []task) []error {
+		mu.Lock()
+		defer mu.Unlock()
+		var ids []string
+		for _, t := range group {
+			ids = append(ids, t.ID)
+		}
+		groups = append(groups, ids)
+		errs := make([]error, len(group))
+		for i, t := range group {
+			if t.ID == "owner-b" {
+				errs[i] = errors.New("refused")
+			}
+		}
+		return errs
+	}
+	noop := func(context.Context) error { return nil }
+	tasks := []task{
+		{ID: "app-a", Lock: "a", Run: noop},
+		{ID: "app-b", Lock: "b", Run: noop},
+		{ID: "owner-a", Deps: []string{"app-a"}, Lock: "a", Batchable: true, Run: noop},
+		{ID: "owner-a2", Deps: []string{"app-a"}, Lock: "a", Batchable: true, Run: noop},
+		{ID: "owner-b", Deps: []string{"app-b"}, Lock: "b", Batchable: true, Run: noop},
+		{ID: "after-b", Deps: []string{"owner-b"}, Lock: "b", Run: noop},
+	}
+	out, err := runGraphBatched(context.Background(), tasks, 1, 20, batch, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With one slot the apps go first; then the owners gather into one
+	// batch, one per application, and the second owner of a follows alone.
+	want := [][]string{{"owner-a", "owner-b"}}
+	if d := cmp.Diff(want, groups); d != "" {
+		t.Errorf("batches (-want +got):\n%s", d)
+	}
+	got := map[string]string{}
+	for id, o := range out {
+		got[id] = o.Status.String()
+	}
+	wantStatus := map[string]string{"app-a": "done", "app-b": "done", "owner-a": "done", "owner-a2": "done", "owner-b": "failed", "after-b": "skipped"}
+	if d := cmp.Diff(wantStatus, got); d != "" {
+		t.Errorf("outcomes (-want +got):\n%s", d)
+	}
+}

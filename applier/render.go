@@ -3,6 +3,7 @@ package applier
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/regsync/regsync/planner"
@@ -10,8 +11,8 @@ import (
 
 // TextEvents returns an Options.Events function that prints progress the
 // way terraform does: a line when an action starts, one when it ends with
-// its elapsed time and the id it made, one per retry, and the summary line
-// at the end:
+// its elapsed time and the id it made (or its error), one per retry, and
+// the summary line at the end:
 //
 //	applications.portal: Creating...
 //	applications.portal: Creation complete after 2s [id=…]
@@ -77,8 +78,9 @@ func (t *textRenderer) event(e Event) {
 		doing, _, _ := verbs(e.Op)
 		fmt.Fprintf(t.w, "%s: %s\n", t.paint(ansiBold, label(e)), doing)
 	case EventActionRetry:
-		fmt.Fprintf(t.w, "%s: %s\n", t.paint(ansiBold, label(e)),
-			t.paint(ansiYellow, fmt.Sprintf("%s (attempt %d), retrying in %s", e.Kind, e.Attempt, elapsedOrSub(e.DelaySeconds))))
+		doing, _, _ := verbs(e.Op)
+		fmt.Fprintf(t.w, "%s: Still %s %s\n", t.paint(ansiBold, label(e)), strings.ToLower(doing[:1])+doing[1:],
+			t.paint(ansiYellow, fmt.Sprintf("%s, retrying in %s (attempt %d)", e.Kind, elapsedOrSub(e.DelaySeconds), e.Attempt+1)))
 	case EventActionFinish:
 		t.finish(e)
 	case EventApplyComplete:
@@ -122,10 +124,8 @@ func (t *textRenderer) finish(e Event) {
 		}
 		fmt.Fprintf(t.w, "%s: %s\n", name, t.paint(ansiGreen, line))
 	case StatusFailed:
+		// The error says what happened, compensation included.
 		line := noun + " failed" + took
-		if e.Detail != "" {
-			line += " (" + e.Detail + ")"
-		}
 		fmt.Fprintf(t.w, "%s: %s: %s\n", name, t.paint(ansiRed, line), e.Error)
 	case StatusSkipped:
 		fmt.Fprintf(t.w, "%s: %s\n", name, t.paint(ansiYellow, "Skipped: an action it depends on did not succeed"))
