@@ -214,6 +214,7 @@ func Apply(ctx context.Context, p *planner.Plan, dir tenant.Directory, vault ten
 	}
 
 	r := newRun(p, dir, vault, live, opts)
+	r.listExisting(ctx)
 	tasks := make([]task, 0, len(p.Actions))
 	byID := make(map[string]*planner.Action, len(p.Actions))
 	for _, a := range p.Actions {
@@ -392,6 +393,10 @@ type run struct {
 	vault   tenant.SecretStore
 	opts    Options
 	refs    *refTable
+	// existing holds the set's applications by key tag, listed once before
+	// the first create when the plan creates several (one paged query
+	// instead of one lookup per create); nil when not listed.
+	existing map[string][]*tenant.Application
 
 	mu      sync.Mutex
 	created map[string]bool            // app keys whose application or service principal this run created
@@ -469,4 +474,36 @@ func (r *run) knownKey(appObjectID, keyID string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.keys[appObjectID][keyID]
+}
+
+// listExisting lists the set's applications once when the plan creates
+// more than one, so that the look before each create costs no request.
+// When the list fails, each create looks for itself.
+func (r *run) listExisting(ctx context.Context) {
+	creates := 0
+	for _, a := range r.plan.Actions {
+		if a.Type == planner.TypeApplication && a.Op == planner.OpCreate {
+			creates++
+		}
+	}
+	if r.finder == nil || creates < 2 {
+		return
+	}
+	var apps []*tenant.Application
+	err := r.opts.Retry.Do(ctx, false, func(ctx context.Context) (err error) {
+		apps, err = r.dir.ListApplications(ctx, r.plan.Set)
+		return err
+	})
+	if err != nil {
+		return
+	}
+	r.existing = map[string][]*tenant.Application{}
+	for _, a := range apps {
+		if a == nil || !hasTag(a.Tags, tenant.SetTag(r.plan.Set)) {
+			continue
+		}
+		if key, ok := tagValue(a.Tags, tenant.TagKey); ok {
+			r.existing[key] = append(r.existing[key], a)
+		}
+	}
 }

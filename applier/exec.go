@@ -153,12 +153,24 @@ func (x *exec) createApplication(ctx context.Context) error {
 	}
 	if x.finder != nil {
 		var existing *tenant.Application
-		err := x.retry(ctx, false, func(ctx context.Context) (err error) {
-			existing, err = x.find(ctx)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("looking for an existing application %q before creating it: %w", key, err)
+		if x.existing != nil {
+			switch found := x.existing[key]; len(found) {
+			case 0:
+			case 1:
+				existing = found[0]
+			default:
+				return &tenant.Error{Kind: tenant.Conflict, Message: fmt.Sprintf(
+					"creating application %q: %d applications carry its set and key tags already (appIds %s, %s); delete the stray one",
+					key, len(found), found[0].AppID, found[1].AppID)}
+			}
+		} else {
+			err := x.retry(ctx, false, func(ctx context.Context) (err error) {
+				existing, err = x.find(ctx)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("looking for an existing application %q before creating it: %w", key, err)
+			}
 		}
 		if existing != nil {
 			x.own(existing)

@@ -110,14 +110,14 @@ func (c *safeClock) Sleeps() []time.Duration {
 }
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *safeClock
 	fake   *fakeTenant
 	mu     sync.Mutex
 	events []Event
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	c := &safeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	f := newFake(c.Now)
