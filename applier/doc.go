@@ -5,6 +5,10 @@
 // client secret straight to Key Vault, and undoes a credential whose vault
 // write failed.
 //
+// Apply is the entry point; docs/apply.md describes the order, concurrency,
+// retries, idempotency, compensation and what a re-run after a crash does.
+// Progress comes as Events, rendered by TextEvents or JSONEvents.
+//
 // It knows the tenant only through the tenant package's interfaces, never the
 // wire format.
 package applier
