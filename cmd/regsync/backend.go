@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/regsync/regsync/emulator"
+	"github.com/regsync/regsync/graph"
+	"github.com/regsync/regsync/graph/endpoints"
+	"github.com/regsync/regsync/keyvault"
+	"github.com/regsync/regsync/spec"
+	"github.com/regsync/regsync/tenant"
+)
+
+// defaultLocalDir is where --local keeps its emulated tenant.
+const defaultLocalDir = ".regsync/local"
+
+// localFlag is --local[=DIR]: a boolean flag that may carry a directory.
+type localFlag struct {
+	On  bool
+	Dir string
+}
+
+func (l *localFlag) IsBoolFlag() bool { return true }
+
+func (l *localFlag) String() string {
+	if l == nil || !l.On {
+		return ""
+	}
+	return l.dir()
+}
+
+func (l *localFlag) Set(v string) error {
+	switch v {
+	case "true":
+		l.On = true
+	case "false":
+		l.On = false
+	case "":
+		return fmt.Errorf("--local needs no value or a directory")
+	default:
+		l.On, l.Dir = true, v
+	}
+	return nil
+}
+
+func (l *localFlag) dir() string {
+	if l.Dir == "" {
+		return defaultLocalDir
+	}
+	return l.Dir
+}
+
+const localHelp = "run against an embedded emulator whose tenant persists in `DIR` (default " + defaultLocalDir + "); no Azure account needed"
+
+// backend is a connection to a tenant and its vaults.
+type backend struct {
+	Dir   tenant.Directory
+	Vault tenant.SecretStore
+	// Local is set when the backend is the embedded emulator.
+	Local *emulator.Emulator
+	// CallerID is the signed-in principal's object id, when known.
+	CallerID string
+}
+
+func (b *backend) Close() error {
+	if b.Local != nil {
+		return b.Local.Close()
+	}
+	return nil
+}
+
+// connect opens the tenant: the embedded emulator with --local, else the
+// endpoints of the REGSYNC_* variables and the spec's cloud, authenticated
+// with REGSYNC_TOKEN or azidentity's default credential chain.
+func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*backend, error) {
+	var cfg endpoints.Config
+	b := &backend{}
+	if local.On {
+		dir, err := filepath.Abs(local.dir())
+		if err != nil {
+			return nil, err
+		}
+		em, err := emulator.Start(ctx, emulator.Options{Listen: "127.0.0.1:0", StateDir: dir})
+		if err != nil {
+			return nil, fmt.Errorf("starting the embedded emulator in %s: %w", dir, err)
+		}
+		b.Local = em
+		b.CallerID = emulator.CallerSPID
+		cfg = endpoints.Config{
+			GraphURL:  em.GraphURL(),
+			VaultURL:  em.KeyVaultURL(),
+			Token:     em.Token(),
+			TenantID:  em.TenantID(),
+			CACertPEM: em.CACertPEM(),
+		}
+	} else {
+		var err error
+		cfg, err = endpoints.FromEnv(e.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		if sp != nil && sp.Cloud != "" {
+			want, err := endpoints.ParseCloud(string(sp.Cloud))
+			if err != nil {
+				return nil, err
+			}
+			if e.Getenv(endpoints.EnvCloud) != "" && cfg.Cloud != want {
+				return nil, fmt.Errorf("%s=%s disagrees with the spec's cloud %q", endpoints.EnvCloud, cfg.Cloud, sp.Cloud)
+			}
+			cfg.Cloud = want
+		}
+	}
+	dir, err := graph.New(cfg, graph.Options{})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("connecting to Microsoft Graph: %w", err)
+	}
+	vault, err := keyvault.New(cfg, keyvault.Options{})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("connecting to Key Vault: %w", err)
+	}
+	b.Dir, b.Vault = dir, vault
+	return b, nil
+}
+
+// readQuery says what of the tenant a spec needs read.
+func readQuery(sp *spec.Spec) tenant.ReadQuery {
+	q := tenant.ReadQuery{Set: sp.Set}
+	seenVault := map[string]bool{}
+	for _, a := range sp.APIs {
+		q.APIAppIDs = append(q.APIAppIDs, a.AppID)
+	}
+	for _, app := range sp.Applications {
+		if app.AppID != "" {
+			q.AdoptedAppIDs = append(q.AdoptedAppIDs, app.AppID)
+		}
+		if app.Secret != nil && app.Secret.Vault != "" && !seenVault[strings.ToLower(app.Secret.Vault)] {
+			seenVault[strings.ToLower(app.Secret.Vault)] = true
+			q.Vaults = append(q.Vaults, app.Secret.Vault)
+		}
+	}
+	return q
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/regsync/regsync/planner"
+	"github.com/regsync/regsync/spec"
+	"github.com/regsync/regsync/tenant"
+)
+
+// planResult is a spec, the tenant as read for it, and the plan between them.
+type planResult struct {
+	spec     *spec.Spec
+	backend  *backend
+	snapshot *tenant.Snapshot
+	plan     *planner.Plan
+	readTime time.Duration
+}
+
+// computePlan loads the spec, reads the tenant and computes the plan,
+// printing diagnostics on stderr. On failure it returns nil and the exit
+// code; on success the caller closes res.backend.
+func (e *env) computePlan(ctx context.Context, file string, local localFlag, prune bool) (*planResult, int) {
+	sp, ok := e.loadSpec(file)
+	if !ok {
+		return nil, exitError
+	}
+	b, err := e.connect(ctx, sp, local)
+	if err != nil {
+		fmt.Fprintf(e.Err, "regsync: %v\n", err)
+		return nil, exitError
+	}
+	start := time.Now()
+	snap, err := tenant.Read(ctx, b.Dir, b.Vault, readQuery(sp))
+	if err != nil {
+		b.Close()
+		fmt.Fprintf(e.Err, "regsync: reading the tenant: %v\n", err)
+		return nil, exitError
+	}
+	readTime := time.Since(start)
+	p, ds := planner.Compute(sp, snap, planner.Options{Now: e.Now(), Prune: prune, CallerID: b.CallerID})
+	ds.Sort()
+	if len(ds) > 0 {
+		fmt.Fprint(e.Err, ds.Format())
+	}
+	if ds.HasErrors() || p == nil {
+		b.Close()
+		return nil, exitError
+	}
+	return &planResult{spec: sp, backend: b, snapshot: snap, plan: p, readTime: readTime}, exitOK
+}
