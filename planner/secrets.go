@@ -38,17 +38,7 @@ func (b *builder) planSecrets(st *appState, addr string) {
 			}
 		}
 	}
-	// Newest first: latest end, then latest start, then keyId.
-	sort.Slice(managed, func(i, j int) bool {
-		a, c := managed[i], managed[j]
-		if !a.End.Equal(c.End) {
-			return a.End.After(c.End)
-		}
-		if !a.Start.Equal(c.Start) {
-			return a.Start.After(c.Start)
-		}
-		return a.KeyID < c.KeyID
-	})
+	sortNewestFirst(managed)
 	now := b.opts.Now
 	sec := st.spec.Secret
 	if sec != nil {
@@ -133,42 +123,66 @@ func (b *builder) removeSecret(st *appState, addr string, c tenant.PasswordCrede
 	})
 }
 
-// orphanedSecrets returns the managed credentials (sorted newest first) that
-// are newer than every credential whose keyId a secret of vault carries in
-// its key-id tag: all of them when no secret does. Nobody can use such a
-// credential: its value was never stored (an apply stopped between
-// addPassword and the vault write) or its secret was deleted. Older
-// credentials are earlier generations whose values sat in older versions of
-// the secret, which a listing of the vault does not show; the overlap rule
-// removes them. Without the vault's metadata in the snapshot nothing is
-// known, and nothing is returned.
+// orphanedSecrets returns the managed credentials (sorted newest first)
+// that SplitOrphaned finds orphaned in vault.
 func (b *builder) orphanedSecrets(managed []tenant.PasswordCredential, vault string) []tenant.PasswordCredential {
-	if !b.vaultRead(vault) {
-		return nil
+	orphaned, _, _ := SplitOrphaned(b.live, vault, managed)
+	return orphaned
+}
+
+// SplitOrphaned sorts an application's managed password credentials newest
+// first (latest end, then latest start, then keyId) and splits them into
+// orphaned ones and the rest. Orphaned are those newer than every
+// credential whose keyId a secret of vault carries in its key-id tag — all
+// of them when no secret does. Nobody can use such a credential: its value
+// was never stored (an apply stopped between addPassword and the vault
+// write) or its secret was deleted. Older credentials are earlier
+// generations whose values sat in older versions of the secret, which a
+// listing of the vault does not show; the overlap rule removes them.
+// known is false, and orphaned empty, when the snapshot holds no metadata
+// of vault (see Snapshot.VaultsRead). managed is not modified.
+func SplitOrphaned(live *tenant.Snapshot, vault string, managed []tenant.PasswordCredential) (orphaned, rest []tenant.PasswordCredential, known bool) {
+	sorted := append([]tenant.PasswordCredential(nil), managed...)
+	sortNewestFirst(sorted)
+	if live == nil || !vaultRead(live, vault) {
+		return nil, sorted, false
 	}
 	stored := map[string]bool{}
-	for _, s := range b.live.Secrets {
+	for _, s := range live.Secrets {
 		if strings.EqualFold(s.Vault, vault) && s.Tags[tenant.SecretTagKeyID] != "" {
 			stored[strings.ToLower(s.Tags[tenant.SecretTagKeyID])] = true
 		}
 	}
-	for i, c := range managed {
+	for i, c := range sorted {
 		if stored[strings.ToLower(c.KeyID)] {
-			return managed[:i]
+			return sorted[:i:i], sorted[i:], true
 		}
 	}
-	return managed
+	return sorted, nil, true
+}
+
+func sortNewestFirst(creds []tenant.PasswordCredential) {
+	sort.Slice(creds, func(i, j int) bool {
+		a, c := creds[i], creds[j]
+		if !a.End.Equal(c.End) {
+			return a.End.After(c.End)
+		}
+		if !a.Start.Equal(c.Start) {
+			return a.Start.After(c.Start)
+		}
+		return a.KeyID < c.KeyID
+	})
 }
 
 // vaultRead reports whether the snapshot holds the metadata of vault: the
 // read covered it (Snapshot.VaultsRead), or a secret of it is listed.
-func (b *builder) vaultRead(vault string) bool {
-	for _, v := range b.live.VaultsRead {
+func vaultRead(live *tenant.Snapshot, vault string) bool {
+	for _, v := range live.VaultsRead {
 		if strings.EqualFold(v, vault) {
 			return true
 		}
 	}
-	for _, s := range b.live.Secrets {
+	for _, s := range live.Secrets {
 		if strings.EqualFold(s.Vault, vault) {
 			return true
 		}
@@ -181,7 +195,7 @@ func (b *builder) vaultRead(vault string) bool {
 // in the spec), when the snapshot holds that vault's metadata. A credential
 // with no copy at all never gets here: orphanedSecrets replaces it.
 func (b *builder) vaultNote(st *appState, addr string, c tenant.PasswordCredential, vault, name string) {
-	if !b.vaultRead(vault) {
+	if !vaultRead(b.live, vault) {
 		return
 	}
 	var elsewhere []string

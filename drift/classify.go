@@ -1,0 +1,681 @@
+package drift
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/regsync/regsync/planner"
+	"github.com/regsync/regsync/spec"
+	"github.com/regsync/regsync/tenant"
+)
+
+// Compute classifies how live differs from desired. plan must be the plan
+// of desired against live (planner.Compute, with or without Prune): every
+// field comparison comes from it, so drift and plan cannot disagree. What a
+// plan does not show as a change is read from the snapshot: credentials and
+// their vault copies, consent on clients without adminConsent, and expiry.
+//
+// Routine secret lifecycle steps a plan holds (a renewal, the removal of a
+// credential whose overlap has passed) are not drift; a secret close to its
+// end is reported as ClassSecretExpiring instead. Items under an object
+// that is missing (owners, federated credentials and consent of a missing
+// application; consent of a missing service principal) are implied by it
+// and not listed.
+func Compute(desired *spec.Spec, live *tenant.Snapshot, plan *planner.Plan, opts Options) (*Report, error) {
+	if desired == nil || live == nil || plan == nil {
+		return nil, errors.New("computing drift: internal error: a spec, a snapshot and a plan are required")
+	}
+	if opts.Now.IsZero() {
+		return nil, errors.New("computing drift: internal error: no clock")
+	}
+	c := &classifier{spec: desired, live: live, plan: plan, opts: opts, objIndex: map[string]int{}}
+	c.r = &Report{
+		Tenant:       plan.Tenant,
+		Set:          desired.Set,
+		SpecFile:     desired.File,
+		SpecDigest:   desired.Digest,
+		CheckedAt:    opts.Now.UTC(),
+		ExpiryWindow: spec.FormatDuration(opts.ExpiryWindow),
+		FailOnExpiry: opts.FailOnExpiry,
+		Objects:      []Object{},
+		Items:        []Item{},
+		Credentials:  []Credential{},
+		Reads:        plan.Reads,
+	}
+	c.index()
+	c.fromPlan()
+	c.credentials()
+	c.vaultSecrets()
+	c.unmanagedConsent()
+	c.finish()
+	return c.r, nil
+}
+
+type classifier struct {
+	spec *spec.Spec
+	live *tenant.Snapshot
+	plan *planner.Plan
+	opts Options
+	r    *Report
+
+	objIndex map[string]int
+	extra    []Object
+	apps     map[string]*spec.Application   // spec apps by key
+	liveApps map[string]*tenant.Application // spec key → live application
+	setApps  map[string]string              // lower appId → key, for every live app of the set or adopted
+	appByID  map[string]*tenant.Application // lower appId → live application
+	spByID   map[string]*tenant.ServicePrincipal
+	spByApp  map[string]*tenant.ServicePrincipal // lower appId → SP
+	names    map[string]string                   // lower appId → spec key or api key
+	missing  map[string]bool                     // object addresses created by the plan
+}
+
+func appAddr(key string) string    { return "applications." + key }
+func spAddr(key string) string     { return "applications." + key + ".service_principal" }
+func secretAddr(key string) string { return "applications." + key + ".secret" }
+
+func (c *classifier) index() {
+	c.apps = map[string]*spec.Application{}
+	c.liveApps = map[string]*tenant.Application{}
+	c.setApps = map[string]string{}
+	c.appByID = map[string]*tenant.Application{}
+	c.spByID = map[string]*tenant.ServicePrincipal{}
+	c.spByApp = map[string]*tenant.ServicePrincipal{}
+	c.names = map[string]string{}
+	c.missing = map[string]bool{}
+	for _, a := range c.live.Applications {
+		if a != nil {
+			c.appByID[strings.ToLower(a.AppID)] = a
+		}
+	}
+	for _, sp := range c.live.ServicePrincipals {
+		if sp != nil {
+			c.spByID[strings.ToLower(sp.ID)] = sp
+			c.spByApp[strings.ToLower(sp.AppID)] = sp
+		}
+	}
+	setTag := tenant.SetTag(c.spec.Set)
+	for _, a := range c.live.Applications {
+		if a == nil || !hasString(a.Tags, setTag) {
+			continue
+		}
+		key := a.AppID
+		for _, t := range a.Tags {
+			if v, ok := strings.CutPrefix(t, tenant.TagKey+"="); ok {
+				key = v
+			}
+		}
+		c.setApps[strings.ToLower(a.AppID)] = key
+		if _, dup := c.liveApps[key]; !dup {
+			c.liveApps[key] = a
+		}
+	}
+	for _, api := range c.spec.APIs {
+		c.names[strings.ToLower(api.AppID)] = api.Key
+	}
+	for _, sa := range c.spec.Applications {
+		if sa == nil {
+			continue
+		}
+		c.apps[sa.Key] = sa
+		if sa.AppID != "" {
+			c.liveApps[sa.Key] = c.appByID[strings.ToLower(sa.AppID)]
+		}
+		if la := c.liveApps[sa.Key]; la != nil {
+			c.setApps[strings.ToLower(la.AppID)] = sa.Key
+			c.names[strings.ToLower(la.AppID)] = sa.Key
+		}
+		c.object(Object{Address: appAddr(sa.Key), App: sa.Key, Type: "application", InSpec: true})
+		c.object(Object{Address: spAddr(sa.Key), App: sa.Key, Type: "service_principal", InSpec: true})
+		if sa.Secret != nil {
+			c.object(Object{Address: secretAddr(sa.Key), App: sa.Key, Type: "secret", InSpec: true})
+		}
+	}
+	for _, a := range c.plan.Actions {
+		if a.Op != planner.OpCreate {
+			continue
+		}
+		switch a.Type {
+		case planner.TypeApplication:
+			c.missing[appAddr(a.App)] = true
+		case planner.TypeServicePrincipal:
+			c.missing[spAddr(a.App)] = true
+		}
+	}
+}
+
+// object registers a spec object (in order) or an object found only live
+// (sorted at the end).
+func (c *classifier) object(o Object) {
+	if _, ok := c.objIndex[o.Address]; ok {
+		return
+	}
+	if o.InSpec {
+		c.objIndex[o.Address] = len(c.r.Objects)
+		c.r.Objects = append(c.r.Objects, o)
+		return
+	}
+	c.objIndex[o.Address] = -1
+	c.extra = append(c.extra, o)
+}
+
+func (c *classifier) add(it Item) {
+	if it.Severity == "" {
+		it.Severity = SeverityDrift
+	}
+	c.r.Items = append(c.r.Items, it)
+}
+
+// implied reports whether items under object are implied by a missing
+// application (or, for consent, a missing service principal) of app.
+func (c *classifier) implied(app string, consent bool) bool {
+	return c.missing[appAddr(app)] || (consent && c.missing[spAddr(app)])
+}
+
+// fromPlan turns the plan's actions into items.
+func (c *classifier) fromPlan() {
+	type ownerDiff struct{ missing, unexpected []string }
+	owners := map[string]*ownerDiff{}
+	var ownerOrder []string
+	for _, a := range c.plan.Actions {
+		if _, inSpec := c.apps[a.App]; !inSpec {
+			continue // pruned applications: see notInSpec
+		}
+		if a.Step == "disable" {
+			continue // the update that follows carries the same differences
+		}
+		switch a.Type {
+		case planner.TypeApplication:
+			switch a.Op {
+			case planner.OpCreate:
+				c.add(Item{Class: ClassMissing, App: a.App, Object: appAddr(a.App), Address: a.Address,
+					Message: fmt.Sprintf("application %q does not exist: no application carries %s in set %s",
+						fieldString(a, "display_name", a.App), tenant.KeyTag(a.App), c.spec.Set)})
+			case planner.OpUpdate:
+				c.changes(a, appAddr(a.App), "")
+			case planner.OpDelete:
+			default:
+				panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(a.Op)))
+			}
+		case planner.TypeServicePrincipal:
+			switch a.Op {
+			case planner.OpCreate:
+				c.add(Item{Class: ClassMissing, App: a.App, Object: spAddr(a.App), Address: a.Address,
+					Message: "the application has no service principal: nobody can sign in with it or be granted access to it"})
+			case planner.OpUpdate:
+				c.changes(a, spAddr(a.App), "")
+			case planner.OpDelete:
+			default:
+				panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(a.Op)))
+			}
+		case planner.TypeOwner:
+			if c.implied(a.App, false) {
+				continue
+			}
+			d := owners[a.App]
+			if d == nil {
+				d = &ownerDiff{}
+				owners[a.App] = d
+				ownerOrder = append(ownerOrder, a.App)
+			}
+			if a.Op == planner.OpCreate {
+				d.missing = append(d.missing, a.Owner.OwnerID)
+			} else {
+				d.unexpected = append(d.unexpected, a.Owner.OwnerID)
+			}
+		case planner.TypeFederatedCredential:
+			if c.implied(a.App, false) {
+				continue
+			}
+			fc := a.FederatedCredential.Credential
+			switch a.Op {
+			case planner.OpCreate:
+				c.add(Item{Class: ClassMissing, App: a.App, Object: appAddr(a.App), Address: a.Address,
+					Message: fmt.Sprintf("federated credential %q (%s, %s) does not exist", fc.Name, fc.Issuer, fc.Subject)})
+			case planner.OpUpdate:
+				c.changes(a, appAddr(a.App), fmt.Sprintf("federated_credentials[%s].", quote(fc.Name)))
+			case planner.OpDelete:
+				c.add(Item{Class: ClassCredentialByHand, App: a.App, Object: appAddr(a.App), Address: a.Address,
+					Message: fmt.Sprintf("federated credential %q (%s, %s) is not declared in the spec: %s can sign in as this application",
+						fc.Name, fc.Issuer, fc.Subject, fc.Subject)})
+			default:
+				panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(a.Op)))
+			}
+		case planner.TypeSecret:
+			// Read from the snapshot in credentials(): a plan's secret
+			// actions mix drift with the routine lifecycle.
+		case planner.TypeAppRoleAssignment:
+			if c.implied(a.App, true) {
+				continue
+			}
+			x := a.AppRoleAssignment
+			perm := x.Resource + "/" + x.Role
+			if a.Op == planner.OpCreate {
+				c.add(Item{Class: ClassConsentRemoved, App: a.App, Object: spAddr(a.App), Address: a.Address, Field: "app_role_assignments",
+					Missing: []string{perm},
+					Message: fmt.Sprintf("admin consent to application permission %s of %s is missing (adminConsent is on)", x.Role, x.Resource)})
+			} else {
+				c.add(Item{Class: ClassConsentAdded, App: a.App, Object: spAddr(a.App), Address: a.Address, Field: "app_role_assignments",
+					Unexpected: []string{perm},
+					Message:    fmt.Sprintf("application permission %s of %s is granted, but the spec does not request it", x.Role, x.Resource)})
+			}
+		case planner.TypePermissionGrant:
+			if c.implied(a.App, true) {
+				continue
+			}
+			x := a.PermissionGrant
+			switch a.Op {
+			case planner.OpCreate:
+				c.add(Item{Class: ClassConsentRemoved, App: a.App, Object: spAddr(a.App), Address: a.Address, Field: "scope",
+					Missing: strings.Fields(x.Scope),
+					Message: fmt.Sprintf("consent for all users to delegated scopes %s of %s is missing (adminConsent is on)", x.Scope, x.Resource)})
+			case planner.OpUpdate:
+				var added, removed []string
+				for _, ch := range a.Changes {
+					added = append(added, unquoteAll(ch.Added)...)
+					removed = append(removed, unquoteAll(ch.Removed)...)
+				}
+				if len(added) > 0 {
+					c.add(Item{Class: ClassConsentRemoved, App: a.App, Object: spAddr(a.App), Address: a.Address, Field: "scope",
+						Missing: added,
+						Message: fmt.Sprintf("consent for all users to delegated scopes %s of %s is missing (adminConsent is on)", strings.Join(added, " "), x.Resource)})
+				}
+				if len(removed) > 0 {
+					c.add(Item{Class: ClassConsentAdded, App: a.App, Object: spAddr(a.App), Address: a.Address, Field: "scope",
+						Unexpected: removed,
+						Message:    fmt.Sprintf("delegated scopes %s of %s are consented for all users, but the spec does not request them", strings.Join(removed, " "), x.Resource)})
+				}
+			case planner.OpDelete:
+				c.add(Item{Class: ClassConsentAdded, App: a.App, Object: spAddr(a.App), Address: a.Address, Field: "scope",
+					Unexpected: strings.Fields(x.Scope),
+					Message:    fmt.Sprintf("delegated scopes %s of %s are consented for all users, but the spec requests no scope of it", x.Scope, x.Resource)})
+			default:
+				panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(a.Op)))
+			}
+		default:
+			panic(fmt.Sprintf("internal error: unknown planner.ObjectType %q", string(a.Type)))
+		}
+	}
+	for _, app := range ownerOrder {
+		d := owners[app]
+		var parts []string
+		if len(d.missing) > 0 {
+			parts = append(parts, "missing "+strings.Join(d.missing, ", "))
+		}
+		if len(d.unexpected) > 0 {
+			parts = append(parts, "not declared "+strings.Join(d.unexpected, ", "))
+		}
+		c.add(Item{Class: ClassFieldChanged, App: app, Object: appAddr(app), Address: appAddr(app) + ".owners", Field: "owners",
+			Missing: d.missing, Unexpected: d.unexpected, Message: "owners differ: " + strings.Join(parts, "; ")})
+	}
+	for _, s := range c.plan.Applications {
+		if s.Status != "prunable" && s.Status != "delete" {
+			continue
+		}
+		if _, inSpec := c.apps[s.Key]; inSpec {
+			continue
+		}
+		appID := ""
+		if la := c.liveApps[s.Key]; la != nil {
+			appID = " (appId " + la.AppID + ")"
+		}
+		c.object(Object{Address: appAddr(s.Key), App: s.Key, Type: "application"})
+		c.add(Item{Class: ClassNotInSpec, App: s.Key, Object: appAddr(s.Key), Address: appAddr(s.Key),
+			Message: fmt.Sprintf("application %q%s carries %s but the spec does not name it", s.DisplayName, appID, tenant.SetTag(c.spec.Set))})
+	}
+}
+
+// changes turns an update action's field changes into ClassFieldChanged
+// items: Before is what the tenant has, After what the spec says.
+func (c *classifier) changes(a *planner.Action, object, prefix string) {
+	for _, ch := range a.Changes {
+		field := prefix + ch.Path
+		it := Item{Class: ClassFieldChanged, App: a.App, Object: object, Address: a.Address + "." + ch.Path, Field: field,
+			Expected: ch.After, Actual: ch.Before, Missing: unquoteAll(ch.Added), Unexpected: unquoteAll(ch.Removed)}
+		if len(ch.Added)+len(ch.Removed) > 0 {
+			var parts []string
+			if len(ch.Added) > 0 {
+				parts = append(parts, "missing "+strings.Join(ch.Added, ", "))
+			}
+			if len(ch.Removed) > 0 {
+				parts = append(parts, "not declared "+strings.Join(ch.Removed, ", "))
+			}
+			it.Message = field + " differs: " + strings.Join(parts, "; ")
+		} else {
+			it.Message = fmt.Sprintf("%s is %s in the tenant; the spec says %s", field, jsonOr(ch.Before, "absent"), jsonOr(ch.After, "absent"))
+		}
+		c.add(it)
+	}
+}
+
+// credentials classifies the password credentials of the spec's
+// applications: by hand, without a vault copy, not declared, missing, and
+// the current one's expiry.
+func (c *classifier) credentials() {
+	for _, sa := range c.spec.Applications {
+		if sa == nil {
+			continue
+		}
+		la := c.liveApps[sa.Key]
+		managedName := planner.ManagedSecretName(c.spec.Set, sa.Key)
+		var managed, byHand []tenant.PasswordCredential
+		if la != nil {
+			for _, cr := range la.PasswordCredentials {
+				if cr.DisplayName == managedName {
+					managed = append(managed, cr)
+				} else {
+					byHand = append(byHand, cr)
+				}
+			}
+		}
+		object := appAddr(sa.Key)
+		if sa.Secret != nil {
+			object = secretAddr(sa.Key)
+		}
+		if sa.Secret == nil {
+			_, sorted, _ := planner.SplitOrphaned(nil, "", managed)
+			for _, cr := range sorted {
+				cred := c.credential(sa.Key, cr, true, StatusUndeclared, "", "")
+				c.add(Item{Class: ClassNotInSpec, App: sa.Key, Object: object, Address: credAddr(sa.Key, cr.KeyID), Credential: cred,
+					Message: fmt.Sprintf("managed client secret %s (ends %s) remains, but the spec declares no secret for this application", cr.KeyID, day(cr.End))})
+			}
+		} else {
+			vault, name := sa.Secret.Vault, sa.Secret.Name
+			if name == "" {
+				name = spec.DefaultSecretName(sa.Key)
+			}
+			orphans, rest, _ := planner.SplitOrphaned(c.live, vault, managed)
+			for _, cr := range orphans {
+				cred := c.credential(sa.Key, cr, true, StatusOrphaned, vault, name)
+				c.add(Item{Class: ClassNoVaultCopy, App: sa.Key, Object: object, Address: credAddr(sa.Key, cr.KeyID), Credential: cred,
+					Message: fmt.Sprintf("client secret %s (ends %s) has no copy in Key Vault %s: no secret there carries key-id %s, so nobody can use it",
+						cr.KeyID, day(cr.End), vault, cr.KeyID)})
+			}
+			if len(managed) == 0 && !c.implied(sa.Key, false) {
+				c.add(Item{Class: ClassMissing, App: sa.Key, Object: object, Address: secretAddr(sa.Key),
+					Message: fmt.Sprintf("the application has no client secret named %q; the spec stores one in Key Vault %s as %s", managedName, vault, name)})
+			} else if len(managed) == 0 {
+				c.add(Item{Class: ClassMissing, App: sa.Key, Object: object, Address: secretAddr(sa.Key),
+					Message: fmt.Sprintf("the client secret is missing with its application; the spec stores it in Key Vault %s as %s", vault, name)})
+			}
+			for i, cr := range rest {
+				status := StatusSuperseded
+				if i == 0 {
+					status = StatusCurrent
+				}
+				cred := c.credential(sa.Key, cr, true, status, vault, name)
+				if i == 0 {
+					c.expiry(sa.Key, object, cred)
+				}
+			}
+		}
+		for _, cr := range byHand {
+			cred := c.credential(sa.Key, cr, false, StatusByHand, "", "")
+			c.add(Item{Class: ClassCredentialByHand, App: sa.Key, Object: object, Address: credAddr(sa.Key, cr.KeyID), Credential: cred,
+				Message: fmt.Sprintf("client secret %q (%s, ends %s) was not created by regsync", cr.DisplayName, cr.KeyID, day(cr.End))})
+		}
+	}
+}
+
+// credential records a credential for the timeline and returns a copy for
+// an item. For a managed one, the vault secret is the one carrying its
+// keyId, else the spec's.
+func (c *classifier) credential(app string, cr tenant.PasswordCredential, managed bool, status, vault, name string) *Credential {
+	out := Credential{App: app, KeyID: cr.KeyID, DisplayName: cr.DisplayName, Managed: managed,
+		Start: cr.Start.UTC(), End: cr.End.UTC(), DaysLeft: daysLeft(c.opts.Now, cr.End), Status: status, Vault: vault, VaultSecret: name}
+	if vault != "" {
+		for _, s := range c.live.Secrets {
+			if strings.EqualFold(s.Vault, vault) && strings.EqualFold(s.Tags[tenant.SecretTagKeyID], cr.KeyID) {
+				out.VaultSecret = s.Name
+				break
+			}
+		}
+	}
+	c.r.Credentials = append(c.r.Credentials, out)
+	return &out
+}
+
+func (c *classifier) expiry(app, object string, cred *Credential) {
+	now := c.opts.Now
+	if cred.End.After(now.Add(c.opts.ExpiryWindow)) {
+		return
+	}
+	it := Item{Class: ClassSecretExpiring, App: app, Object: object, Address: credAddr(app, cred.KeyID), Credential: cred,
+		Severity: SeverityWarning}
+	where := fmt.Sprintf("Key Vault %s, secret %s", cred.Vault, cred.VaultSecret)
+	if !cred.End.After(now) {
+		it.Severity = SeverityDrift
+		it.Message = fmt.Sprintf("client secret %s ended %s (%s ago; %s): sign-ins with it fail until it is renewed",
+			cred.KeyID, day(cred.End), plural(-cred.DaysLeft, "day", "days"), where)
+	} else {
+		if c.opts.FailOnExpiry {
+			it.Severity = SeverityDrift
+		}
+		it.Message = fmt.Sprintf("client secret %s ends %s, %s left (%s)",
+			cred.KeyID, day(cred.End), plural(cred.DaysLeft, "day", "days"), where)
+	}
+	c.add(it)
+}
+
+// vaultSecrets reports secrets of the set whose client-id / key-id tags
+// point to no live credential. A secret belongs to the set when its
+// regsync-set tag names it or its client-id is an application of the set.
+func (c *classifier) vaultSecrets() {
+	for _, s := range c.live.Secrets {
+		keyID, clientID := s.Tags[tenant.SecretTagKeyID], s.Tags[tenant.SecretTagClientID]
+		key, ok := c.setApps[strings.ToLower(clientID)]
+		if keyID == "" || (!ok && s.Tags[tenant.SecretTagSet] != c.spec.Set) {
+			continue
+		}
+		var app *tenant.Application
+		if ok {
+			app = c.appByID[strings.ToLower(clientID)]
+		} else {
+			key = s.Tags[tenant.SecretTagKey]
+		}
+		if app != nil {
+			alive := false
+			for _, cr := range app.PasswordCredentials {
+				if strings.EqualFold(cr.KeyID, keyID) {
+					alive = true
+					break
+				}
+			}
+			if alive {
+				continue
+			}
+		}
+		addr := fmt.Sprintf("key_vault.%s.secrets[%s]", s.Vault, quote(s.Name))
+		object := addr
+		if sa := c.apps[key]; sa != nil && sa.Secret != nil {
+			object = secretAddr(key)
+		} else {
+			c.object(Object{Address: addr, App: key, Type: "vault_secret"})
+		}
+		vs := &VaultSecret{Vault: s.Vault, Name: s.Name, ClientID: clientID, KeyID: keyID}
+		if s.Expires != nil {
+			e := s.Expires.UTC()
+			vs.Expires = &e
+		}
+		msg := fmt.Sprintf("Key Vault secret %s/%s carries key-id %s, which application %q no longer has: its value signs in nobody", s.Vault, s.Name, keyID, key)
+		if app == nil {
+			msg = fmt.Sprintf("Key Vault secret %s/%s belongs to application %s (client-id), which no longer exists", s.Vault, s.Name, clientID)
+		}
+		c.add(Item{Class: ClassVaultSecretOrphaned, App: key, Object: object, Address: addr, VaultSecret: vs, Message: msg})
+	}
+}
+
+// unmanagedConsent reports app-role assignments and grants for all users
+// held by the service principal of a client whose spec leaves adminConsent
+// off: the spec asks for no consent, so someone granted it by hand. (With
+// adminConsent on, the plan compares consent and fromPlan reports it.)
+func (c *classifier) unmanagedConsent() {
+	for _, sa := range c.spec.Applications {
+		if sa == nil || sa.AdminConsent {
+			continue
+		}
+		la := c.liveApps[sa.Key]
+		if la == nil {
+			continue
+		}
+		sp := c.spByApp[strings.ToLower(la.AppID)]
+		if sp == nil {
+			continue
+		}
+		for _, a := range c.live.AppRoleAssignments {
+			if !strings.EqualFold(a.PrincipalID, sp.ID) {
+				continue
+			}
+			res, role := c.permLabel(a.ResourceID, a.AppRoleID)
+			c.add(Item{Class: ClassConsentAdded, App: sa.Key, Object: spAddr(sa.Key), Field: "app_role_assignments",
+				Address:    fmt.Sprintf("%s.app_role_assignments[%s]", appAddr(sa.Key), quote(res+"/"+role)),
+				Unexpected: []string{res + "/" + role},
+				Message:    fmt.Sprintf("application permission %s of %s is granted, but the spec leaves adminConsent off", role, res)})
+		}
+		for _, g := range c.live.PermissionGrants {
+			if !strings.EqualFold(g.ClientID, sp.ID) || g.ConsentType != "AllPrincipals" {
+				continue
+			}
+			res, _ := c.permLabel(g.ResourceID, "")
+			c.add(Item{Class: ClassConsentAdded, App: sa.Key, Object: spAddr(sa.Key), Field: "scope",
+				Address:    fmt.Sprintf("%s.permission_grants[%s]", appAddr(sa.Key), quote(res)),
+				Unexpected: strings.Fields(g.Scope),
+				Message:    fmt.Sprintf("delegated scopes %s of %s are consented for all users, but the spec leaves adminConsent off", g.Scope, res)})
+		}
+	}
+}
+
+// permLabel names a resource service principal (its spec key, api key or
+// display name) and one of its app roles (by value).
+func (c *classifier) permLabel(spID, roleID string) (resource, role string) {
+	resource, role = spID, roleID
+	sp := c.spByID[strings.ToLower(spID)]
+	if sp == nil {
+		return resource, role
+	}
+	resource = sp.DisplayName
+	if n, ok := c.names[strings.ToLower(sp.AppID)]; ok {
+		resource = n
+	}
+	for _, r := range sp.AppRoles {
+		if strings.EqualFold(r.ID, roleID) {
+			role = r.Value
+		}
+	}
+	if la := c.appByID[strings.ToLower(sp.AppID)]; la != nil {
+		for _, r := range la.AppRoles {
+			if strings.EqualFold(r.ID, roleID) {
+				role = r.Value
+			}
+		}
+	}
+	return resource, role
+}
+
+// finish orders objects and items and counts them.
+func (c *classifier) finish() {
+	sort.SliceStable(c.extra, func(i, j int) bool { return c.extra[i].Address < c.extra[j].Address })
+	for _, o := range c.extra {
+		c.objIndex[o.Address] = len(c.r.Objects)
+		c.r.Objects = append(c.r.Objects, o)
+	}
+	classIndex := map[Class]int{}
+	for i, cl := range Classes {
+		classIndex[cl] = i
+	}
+	sort.SliceStable(c.r.Items, func(i, j int) bool {
+		a, b := c.r.Items[i], c.r.Items[j]
+		if classIndex[a.Class] != classIndex[b.Class] {
+			return classIndex[a.Class] < classIndex[b.Class]
+		}
+		return c.objIndex[a.Object] < c.objIndex[b.Object]
+	})
+	counts := map[Class]int{}
+	for _, it := range c.r.Items {
+		if _, ok := c.objIndex[it.Object]; !ok {
+			panic(fmt.Sprintf("internal error: drift item %s names no object %s", it.Address, it.Object))
+		}
+		counts[it.Class]++
+		switch it.Severity {
+		case SeverityDrift:
+			c.r.Summary.Drift++
+		case SeverityWarning:
+			c.r.Summary.Warnings++
+		default:
+			panic(fmt.Sprintf("internal error: unknown drift.Severity %q", string(it.Severity)))
+		}
+	}
+	c.r.Summary.Classes = make([]ClassCount, len(Classes))
+	for i, cl := range Classes {
+		c.r.Summary.Classes[i] = ClassCount{Class: cl, Count: counts[cl]}
+	}
+}
+
+func credAddr(app, keyID string) string {
+	return fmt.Sprintf("%s.password_credentials[%s]", appAddr(app), quote(keyID))
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// unquoteAll reads the planner's readable set elements: JSON strings are
+// unquoted, anything else is kept as written.
+func unquoteAll(list []string) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		var v string
+		if err := json.Unmarshal([]byte(s), &v); err == nil {
+			out[i] = v
+		} else {
+			out[i] = s
+		}
+	}
+	return out
+}
+
+func jsonOr(raw json.RawMessage, absent string) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return absent
+	}
+	return string(raw)
+}
+
+// fieldString reads a string field from a create action's changes.
+func fieldString(a *planner.Action, path, fallback string) string {
+	for _, ch := range a.Changes {
+		if ch.Path == path {
+			var s string
+			if json.Unmarshal(ch.After, &s) == nil && s != "" {
+				return s
+			}
+		}
+	}
+	return fallback
+}
+
+// daysLeft counts whole days from now to end, rounding down: negative once
+// end has passed.
+func daysLeft(now, end time.Time) int {
+	return int(math.Floor(end.Sub(now).Hours() / 24))
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+func hasString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,268 @@
+package drift_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regsync/regsync/drift"
+	"github.com/regsync/regsync/tenant"
+)
+
+// junitAllowed lists, per element, the attributes Jenkins' junit-10.xsd
+// (the JUnit schema CI test publishers follow) permits; the elements it
+// does not list are not allowed at all.
+var junitAllowed = map[string][]string{
+	"testsuites": {"name", "time", "tests", "failures", "errors"},
+	"testsuite":  {"name", "tests", "failures", "errors", "group", "time", "skipped", "timestamp", "hostname", "id", "package", "file", "log", "url"},
+	"properties": {},
+	"property":   {"name", "value"},
+	"testcase":   {"name", "time", "classname", "group"},
+	"failure":    {"type", "message"},
+	"error":      {"type", "message"},
+	"skipped":    {"type", "message"},
+	"system-out": {},
+	"system-err": {},
+}
+
+// junitRequired lists the attributes the schema requires.
+var junitRequired = map[string][]string{
+	"testsuite": {"name", "tests", "failures", "errors"},
+	"property":  {"name", "value"},
+	"testcase":  {"name"},
+}
+
+type xSuites struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Suites   []struct {
+		Name     string `xml:"name,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Cases    []struct {
+			Name      string `xml:"name,attr"`
+			Classname string `xml:"classname,attr"`
+			Failures  []struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			SystemOut string `xml:"system-out"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// checkJUnitSchema walks the document and checks every element and
+// attribute against junit-10.xsd's lists, and the nesting.
+func checkJUnitSchema(t *testing.T, data []byte) {
+	t.Helper()
+	parent := map[string]string{"testsuites": "", "testsuite": "testsuites", "properties": "testsuite", "property": "properties",
+		"testcase": "testsuite", "failure": "testcase", "system-out": "testcase"}
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	var stack []string
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("JUnit XML does not parse: %v", err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			name := x.Name.Local
+			allowed, ok := junitAllowed[name]
+			if !ok {
+				t.Errorf("element <%s> is not in the JUnit schema", name)
+			}
+			up := ""
+			if len(stack) > 0 {
+				up = stack[len(stack)-1]
+			}
+			if p, known := parent[name]; known && p != up {
+				t.Errorf("<%s> inside <%s>, want inside <%s>", name, up, p)
+			}
+			have := map[string]bool{}
+			for _, a := range x.Attr {
+				have[a.Name.Local] = true
+				if !contains(allowed, a.Name.Local) {
+					t.Errorf("<%s %s=...> is not in the JUnit schema", name, a.Name.Local)
+				}
+			}
+			for _, req := range junitRequired[name] {
+				if !have[req] {
+					t.Errorf("<%s> lacks required attribute %s", name, req)
+				}
+			}
+			stack = append(stack, name)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// The JUnit view parses back: a test case per object, a failure per drift
+// item on it, warnings in system-out, counts that add up, and text that
+// survives hostile characters.
+func TestJUnit(t *testing.T) {
+	cases := goldenCases()
+	hostile := driftCase{
+		name: "hostile",
+		edit: func(s *tenant.Snapshot) {
+			i := app(s, "ingest")
+			i.FederatedCredentials = append(i.FederatedCredentials, tenant.FederatedCredential{ID: "fc3",
+				Name: "a]]><x/>&\"'\x01\x1b", Issuer: "https://issuer.example.com/<script>", Subject: "s\x00ub"})
+		},
+	}
+	cases["hostile"] = hostile
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := tc.report(t)
+			var buf bytes.Buffer
+			if err := drift.JUnit(&buf, r); err != nil {
+				t.Fatal(err)
+			}
+			checkJUnitSchema(t, buf.Bytes())
+			var doc xSuites
+			if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+				t.Fatalf("JUnit XML does not parse: %v\n%s", err, buf.String())
+			}
+			if len(doc.Suites) != 1 {
+				t.Fatalf("%d suites, want 1", len(doc.Suites))
+			}
+			s := doc.Suites[0]
+			if s.Tests != len(r.Objects) || doc.Tests != len(r.Objects) || len(s.Cases) != len(r.Objects) {
+				t.Errorf("tests = %d/%d with %d cases, want %d objects", s.Tests, doc.Tests, len(s.Cases), len(r.Objects))
+			}
+			failed := 0
+			for i, c := range s.Cases {
+				o := r.Objects[i]
+				if c.Name != o.Address {
+					t.Errorf("case %d = %q, want %q", i, c.Name, o.Address)
+				}
+				var wantFail, wantWarn []string
+				for _, it := range r.ItemsFor(o.Address) {
+					if it.Severity == drift.SeverityDrift {
+						wantFail = append(wantFail, string(it.Class)+": "+strings.ToValidUTF8(it.Message, ""))
+					} else {
+						wantWarn = append(wantWarn, it.Address)
+					}
+				}
+				var gotFail []string
+				for _, f := range c.Failures {
+					gotFail = append(gotFail, f.Type+": "+f.Message)
+				}
+				if name != "hostile" {
+					if d := cmp.Diff(wantFail, gotFail); d != "" {
+						t.Errorf("%s failures (-want +got):\n%s", o.Address, d)
+					}
+				} else if len(wantFail) != len(gotFail) {
+					t.Errorf("%s: %d failures, want %d", o.Address, len(gotFail), len(wantFail))
+				}
+				for _, w := range wantWarn {
+					if !strings.Contains(c.SystemOut, w) {
+						t.Errorf("%s: system-out %q lacks warning %s", o.Address, c.SystemOut, w)
+					}
+				}
+				if len(c.Failures) > 0 {
+					failed++
+				}
+			}
+			if s.Failures != failed || doc.Failures != failed {
+				t.Errorf("failures = %d/%d, want %d failed cases", s.Failures, doc.Failures, failed)
+			}
+			if name == "hostile" && !strings.Contains(buf.String(), `a]]&gt;&lt;x/&gt;&amp;`) {
+				t.Errorf("hostile name not escaped:\n%s", buf.String())
+			}
+		})
+	}
+}
+
+var ganttTask = regexp.MustCompile(`^    [^:;#\n]+ :((crit|done|active), )*(w0|c[0-9]+), [0-9]{4}-[0-9]{2}-[0-9]{2}, [0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// The markdown timeline is a mermaid gantt block with the lines mermaid
+// needs: dateFormat, a todayMarker, a section per application with
+// credentials, and one task per credential with a unique id and dates.
+func TestMermaidGantt(t *testing.T) {
+	for name, tc := range goldenCases() {
+		r := tc.report(t)
+		var md bytes.Buffer
+		if err := drift.Markdown(&md, r); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(md.String(), "\n")
+		start := -1
+		for i, l := range lines {
+			if l == "```mermaid" {
+				start = i
+			}
+		}
+		if start < 0 {
+			t.Fatalf("%s: no mermaid block", name)
+		}
+		var block []string
+		for _, l := range lines[start+1:] {
+			if l == "```" {
+				break
+			}
+			block = append(block, l)
+		}
+		if d := cmp.Diff(block, drift.Gantt(r)[1:len(drift.Gantt(r))-1]); d != "" {
+			t.Errorf("%s: markdown block differs from Gantt (-md +Gantt):\n%s", name, d)
+		}
+		for _, want := range []string{"gantt", "    dateFormat YYYY-MM-DD", "    axisFormat %Y-%m-%d"} {
+			if !contains(block, want) {
+				t.Errorf("%s: no line %q in\n%s", name, want, strings.Join(block, "\n"))
+			}
+		}
+		if block[0] != "gantt" {
+			t.Errorf("%s: block starts %q, want gantt", name, block[0])
+		}
+		marker, sections, tasks := 0, map[string]bool{}, map[string]bool{}
+		for _, l := range block[1:] {
+			switch {
+			case strings.HasPrefix(l, "    todayMarker "):
+				marker++
+			case strings.HasPrefix(l, "    title "), strings.HasPrefix(l, "    dateFormat "), strings.HasPrefix(l, "    axisFormat "):
+			case strings.HasPrefix(l, "    section "):
+				sections[strings.TrimPrefix(l, "    section ")] = true
+			default:
+				m := ganttTask.FindStringSubmatch(l)
+				if m == nil {
+					t.Errorf("%s: not a valid task line: %q", name, l)
+					continue
+				}
+				if tasks[m[3]] {
+					t.Errorf("%s: task id %s twice", name, m[3])
+				}
+				tasks[m[3]] = true
+			}
+		}
+		if marker != 1 {
+			t.Errorf("%s: %d todayMarker lines, want 1", name, marker)
+		}
+		if len(tasks) != len(r.Credentials)+1 {
+			t.Errorf("%s: %d tasks, want one per credential (%d) and the window", name, len(tasks), len(r.Credentials))
+		}
+		for _, c := range r.Credentials {
+			if !sections[c.App] {
+				t.Errorf("%s: no section for %s", name, c.App)
+			}
+		}
+	}
+}

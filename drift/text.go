@@ -1,0 +1,68 @@
+package drift
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Text writes the report for a terminal or a log: a header, one section per
+// class that has items (drift marked "x", warnings "!"), each item with its
+// expected and actual values, and the summary line last.
+func Text(w io.Writer, r *Report) error {
+	bw := bufio.NewWriter(w)
+	line := func(format string, args ...any) { fmt.Fprintf(bw, format+"\n", args...) }
+	line("regsync drift for set %s in tenant %s", r.Set, tenantLabel(r))
+	line("spec %s (%s)", r.SpecFile, r.SpecDigest)
+	line("checked %s; secrets ending within %s are reported", r.CheckedAt.Format("2006-01-02T15:04:05Z"), r.ExpiryWindow)
+	for _, cc := range r.Summary.Classes {
+		if cc.Count == 0 {
+			continue
+		}
+		line("")
+		line("%s (%d):", cc.Class.Title(), cc.Count)
+		for _, it := range r.ItemsOf(cc.Class) {
+			line("  %s %s: %s", marker(it.Severity), it.Address, it.Message)
+			for _, d := range details(it) {
+				line("      %s", d)
+			}
+		}
+	}
+	line("")
+	line("%s", r.Summary.Line())
+	return bw.Flush()
+}
+
+func marker(s Severity) string {
+	switch s {
+	case SeverityDrift:
+		return "x"
+	case SeverityWarning:
+		return "!"
+	default:
+		panic(fmt.Sprintf("internal error: unknown drift.Severity %q", string(s)))
+	}
+}
+
+// details are the item's values, one "name: value" per line.
+func details(it Item) []string {
+	var out []string
+	if len(it.Expected) > 0 || len(it.Actual) > 0 {
+		out = append(out, "expected: "+jsonOr(it.Expected, "(absent)"), "actual:   "+jsonOr(it.Actual, "(absent)"))
+	}
+	if len(it.Missing) > 0 {
+		out = append(out, "missing:    "+strings.Join(it.Missing, ", "))
+	}
+	if len(it.Unexpected) > 0 {
+		out = append(out, "unexpected: "+strings.Join(it.Unexpected, ", "))
+	}
+	return out
+}
+
+func tenantLabel(r *Report) string {
+	if r.Tenant.Spec != "" && r.Tenant.Spec != r.Tenant.ID {
+		return fmt.Sprintf("%s (%s)", r.Tenant.Spec, r.Tenant.ID)
+	}
+	return r.Tenant.ID
+}
