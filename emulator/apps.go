@@ -272,6 +272,7 @@ func (g *graphServer) addPassword(ctx *graphCtx, k keyRef, body map[string]any) 
 	rec.Doc["passwordCredentials"] = append(list(rec.Doc, "passwordCredentials"), cred)
 	out := copyDoc(cred)
 	out["secretText"] = secret
+	g.issued = append(g.issued, secret)
 	out["@odata.context"] = ctx.base + "/$metadata#microsoft.graph.passwordCredential"
 	return http.StatusOK, out, nil
 }

@@ -2,10 +2,8 @@ package emulator
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,11 +93,11 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 		o.Now = time.Now
 	}
 	if o.Token == "" {
-		b := make([]byte, 24)
-		if _, err := rand.Read(b); err != nil {
-			return nil, fmt.Errorf("generating token: %w", err)
+		t, err := newCallerToken(o.Now())
+		if err != nil {
+			return nil, err
 		}
-		o.Token = "emu." + base64.RawURLEncoding.EncodeToString(b)
+		o.Token = t
 	}
 	if err := validateFaults(o.Faults); err != nil {
 		return nil, err
@@ -399,4 +397,14 @@ func (e *Emulator) save() error {
 		return fmt.Errorf("encoding state: %w", err)
 	}
 	return writeFileAtomic(filepath.Join(e.opts.StateDir, stateFileName), b, 0o600)
+}
+
+// SecretValues returns every client secret the emulator issued since Start
+// (addPassword's secretText) and every value its vaults hold or held, so
+// tests can prove that none of them appears in an output or a file.
+func (e *Emulator) SecretValues() []string {
+	e.graph.mu.Lock()
+	out := append([]string(nil), e.graph.issued...)
+	e.graph.mu.Unlock()
+	return append(out, e.vaults.SecretValues()...)
 }

@@ -69,6 +69,9 @@ type graphServer struct {
 	faults  *faultInjector
 	onWrite func()                        // called after every successful write, outside mu
 	count   func(route string, http bool) // request counter, set by the Emulator
+	// issued holds every secretText addPassword returned, in memory only,
+	// so tests can scan outputs for leaks (SecretValues).
+	issued []string
 }
 
 func newGraphServer(now func() time.Time, fi *faultInjector) *graphServer {

@@ -15,6 +15,7 @@ type vaultBackend interface {
 	Vaults() []string
 	MarshalState() ([]byte, error)
 	UnmarshalState([]byte) error
+	SecretValues() []string
 }
 
 // newVaultBackend builds the Key Vault half, accepting the same token as

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	kiotaazure "github.com/microsoft/kiota-authentication-azure-go"
 	nethttplibrary "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
@@ -21,6 +22,8 @@ type Client struct {
 	sdk     *msgraphsdk.GraphServiceClient
 	adapter *msgraphsdk.GraphRequestAdapter
 	base    string // Graph base URL, e.g. https://graph.microsoft.com/v1.0
+	cred    azcore.TokenCredential
+	scope   string
 	counter *countingTransport
 	// batchSleep waits before re-sending throttled $batch items; tests may
 	// shorten it.
@@ -94,6 +97,8 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 		sdk:        msgraphsdk.NewGraphServiceClient(adapter),
 		adapter:    adapter,
 		base:       base,
+		cred:       cred,
+		scope:      cfg.GraphScope(),
 		counter:    counter,
 		batchSleep: time.After,
 	}, nil

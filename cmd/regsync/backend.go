@@ -124,6 +124,14 @@ func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*bac
 		return nil, fmt.Errorf("connecting to Key Vault: %w", err)
 	}
 	b.Dir, b.Vault = dir, vault
+	if b.CallerID == "" {
+		// Knowing who regsync runs as keeps the planner from removing
+		// regsync's own ownership of the applications it created.
+		if b.CallerID, err = dir.CallerID(ctx); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
 	return b, nil
 }
 

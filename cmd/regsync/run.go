@@ -133,15 +133,34 @@ func newFlagSet(e *env, name, synopsis, examples string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; it returns (code, true) when the command should
-// stop: --help (exit 0) or a bad flag (exit 1).
+// parseFlags parses args, allowing flags after positional arguments
+// (regsync apply PLAN --auto-approve), as kubectl and terraform users expect;
+// "--" ends the flags. Afterwards fs.Args() holds the positional arguments.
+// It returns (code, true) when the command should stop: --help (exit 0) or a
+// bad flag (exit 1).
 func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, true
+	var positional []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK, true
+			}
+			return exitError, true
 		}
-		return exitError, true
+		remaining := fs.Args()
+		if len(remaining) == 0 {
+			break
+		}
+		if consumed := len(rest) - len(remaining); consumed > 0 && rest[consumed-1] == "--" {
+			positional = append(positional, remaining...)
+			break
+		}
+		positional = append(positional, remaining[0])
+		rest = remaining[1:]
 	}
+	// Leave the positional arguments in fs.Args().
+	_ = fs.Parse(append([]string{"--"}, positional...))
 	return 0, false
 }
 

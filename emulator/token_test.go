@@ -1,0 +1,36 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCallerTokenNamesTheCaller(t *testing.T) {
+	tok, err := newCallerToken(time.Unix(1700000000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token has %d parts, want a JWT's 3", len(parts))
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	for claim, want := range map[string]string{"oid": CallerSPID, "tid": SeedTenantID, "appid": CallerAppID, "idtyp": "app"} {
+		if claims[claim] != want {
+			t.Errorf("claim %s = %v, want %s", claim, claims[claim], want)
+		}
+	}
+	if other, _ := newCallerToken(time.Unix(1700000000, 0)); other == tok {
+		t.Error("two tokens are equal; the signature part must be random")
+	}
+}
