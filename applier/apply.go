@@ -77,7 +77,7 @@ func (o Options) withDefaults() Options {
 	if o.Retry.LagWindow == 0 {
 		o.Retry.LagWindow = DefaultRetryPolicy().LagWindow
 	}
-	o.Retry = o.Retry.withDefaults()
+	o.Retry = o.Retry.WithDefaults()
 	if o.LookAgain == 0 {
 		o.LookAgain = DefaultLookAgain
 	}

@@ -23,6 +23,10 @@ type ReadQuery struct {
 	Vaults []string
 	// Parallelism bounds the reads in flight; zero means 4.
 	Parallelism int
+	// Retry is how each read is retried; its zero fields take
+	// DefaultRetryPolicy's values. Read never tolerates lag: a NotFound
+	// (a vault that does not exist) is final.
+	Retry RetryPolicy
 }
 
 // Read fetches everything the planner needs, at the paging floor, with
@@ -36,10 +40,18 @@ type ReadQuery struct {
 //     one of the set's or adopted that exposes scopes or app roles — its
 //     app-role assignments and delegated grants.
 //
+// Every read is a GET, so each call is retried as a whole under q.Retry
+// when it fails Throttled or Transient: a 500 or 502, which the Graph SDK
+// does not resend, or a 429, 503 or 504 that outlasted the SDK's own
+// retries. A paged list that fails on a later page is read again from its
+// first page. (Why the retry is here and not in the Graph client: see
+// RetryPolicy.)
+//
 // Results are deduplicated by id and sorted, so two reads of the same
 // tenant compare equal. GraphRequests and VaultRequests count the requests
-// this read added to dir and store. store may be nil when q names no vault.
-// The first failure cancels the other reads and is returned.
+// this read added to dir and store, retries included. store may be nil when
+// q names no vault. The first failure that retrying did not cure cancels
+// the other reads and is returned.
 func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*Snapshot, error) {
 	if q.Set == "" {
 		return nil, fmt.Errorf("reading the tenant: empty set name")
@@ -56,6 +68,11 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	if par <= 0 {
 		par = 4
 	}
+	retry := q.Retry.WithDefaults()
+	// get runs one idempotent read under the retry policy.
+	get := func(ctx context.Context, read func(ctx context.Context) error) error {
+		return retry.Do(ctx, false, read)
+	}
 
 	snap := &Snapshot{}
 	var (
@@ -65,33 +82,46 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	)
 	g := newGroup(ctx, par)
 	g.Go(func(ctx context.Context) error {
-		org, err := dir.Organization(ctx)
-		snap.Organization = org
-		return err
+		return get(ctx, func(ctx context.Context) (err error) {
+			snap.Organization, err = dir.Organization(ctx)
+			return err
+		})
 	})
-	g.Go(func(ctx context.Context) (err error) {
-		setApps, err = dir.ListApplications(ctx, q.Set)
-		return err
+	g.Go(func(ctx context.Context) error {
+		return get(ctx, func(ctx context.Context) (err error) {
+			setApps, err = dir.ListApplications(ctx, q.Set)
+			return err
+		})
 	})
-	g.Go(func(ctx context.Context) (err error) {
-		setSPs, err = dir.ListServicePrincipals(ctx, q.Set)
-		return err
+	g.Go(func(ctx context.Context) error {
+		return get(ctx, func(ctx context.Context) (err error) {
+			setSPs, err = dir.ListServicePrincipals(ctx, q.Set)
+			return err
+		})
 	})
 	if ids := uniq(q.AdoptedAppIDs); len(ids) > 0 {
-		g.Go(func(ctx context.Context) (err error) {
-			adoptedApps, err = dir.ApplicationsByAppID(ctx, ids)
-			return err
+		g.Go(func(ctx context.Context) error {
+			return get(ctx, func(ctx context.Context) (err error) {
+				adoptedApps, err = dir.ApplicationsByAppID(ctx, ids)
+				return err
+			})
 		})
 	}
 	if ids := uniq(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...)); len(ids) > 0 {
-		g.Go(func(ctx context.Context) (err error) {
-			knownSPs, err = dir.ServicePrincipalsByAppID(ctx, ids)
-			return err
+		g.Go(func(ctx context.Context) error {
+			return get(ctx, func(ctx context.Context) (err error) {
+				knownSPs, err = dir.ServicePrincipalsByAppID(ctx, ids)
+				return err
+			})
 		})
 	}
 	for _, v := range uniq(q.Vaults) {
 		g.Go(func(ctx context.Context) error {
-			secrets, err := store.ListSecrets(ctx, v)
+			var secrets []SecretMeta
+			err := get(ctx, func(ctx context.Context) (err error) {
+				secrets, err = store.ListSecrets(ctx, v)
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -118,7 +148,11 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			continue
 		}
 		g.Go(func(ctx context.Context) error {
-			as, err := dir.AppRoleAssignedTo(ctx, sp.ID)
+			var as []AppRoleAssignment
+			err := get(ctx, func(ctx context.Context) (err error) {
+				as, err = dir.AppRoleAssignedTo(ctx, sp.ID)
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -128,7 +162,11 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			return nil
 		})
 		g.Go(func(ctx context.Context) error {
-			gs, err := dir.PermissionGrantsForResource(ctx, sp.ID)
+			var gs []PermissionGrant
+			err := get(ctx, func(ctx context.Context) (err error) {
+				gs, err = dir.PermissionGrantsForResource(ctx, sp.ID)
+				return err
+			})
 			if err != nil {
 				return err
 			}

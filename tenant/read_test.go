@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -20,7 +21,13 @@ type fakeDir struct {
 	sps       []*ServicePrincipal
 	assigns   map[string][]AppRoleAssignment // by resource SP id
 	grants    map[string][]PermissionGrant
+	// failOn names a method whose calls fail with failKind (Throttled
+	// when zero): the first failTimes calls, or every call when
+	// failTimes is zero.
 	failOn    string
+	failKind  Kind
+	failTimes int
+	failed    int
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -37,8 +44,13 @@ func (f *fakeDir) record(method string, args ...string) error {
 	sorted := append([]string(nil), args...)
 	sort.Strings(sorted)
 	f.args[method] = append(f.args[method], sorted)
-	if method == f.failOn {
-		return &Error{Kind: Throttled, Message: "slow down"}
+	if method == f.failOn && (f.failTimes == 0 || f.failed < f.failTimes) {
+		f.failed++
+		kind := f.failKind
+		if kind == Unknown {
+			kind = Throttled
+		}
+		return &Error{Kind: kind, Message: "injected " + kind.String() + " failure"}
 	}
 	return nil
 }
@@ -119,14 +131,20 @@ func (f *fakeDir) Requests() int {
 type fakeStore struct {
 	SecretStore
 	secrets map[string][]SecretMeta
-	mu      sync.Mutex
-	lists   []string
+	// failTimes is how many ListSecrets calls fail Transient first.
+	failTimes int
+	mu        sync.Mutex
+	lists     []string
 }
 
 func (s *fakeStore) ListSecrets(ctx context.Context, vault string) ([]SecretMeta, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lists = append(s.lists, vault)
+	if s.failTimes > 0 {
+		s.failTimes--
+		return nil, &Error{Kind: Transient, Status: 500, Message: "key vault answered 500"}
+	}
 	m, ok := s.secrets[vault]
 	if !ok {
 		return nil, &Error{Kind: NotFound, Message: "key vault " + vault + " does not exist"}
@@ -250,25 +268,41 @@ func TestReadSkipsWhatTheSpecDoesNotName(t *testing.T) {
 	}
 }
 
+// noWait is a retry policy for tests: three attempts, no real waiting.
+func noWait() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 3, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+}
+
 func TestReadErrors(t *testing.T) {
 	tests := []struct {
-		name     string
-		failOn   string
-		vaults   []string
-		wantKind Kind
+		name      string
+		failOn    string
+		failKind  Kind
+		vaults    []string
+		wantKind  Kind
+		wantCalls int // of the failing method
+		reason    string
 	}{
-		{name: "graph failure keeps its kind", failOn: "ListServicePrincipals", wantKind: Throttled},
-		{name: "grant read failure", failOn: "PermissionGrantsForResource", wantKind: Throttled},
-		{name: "missing vault", vaults: []string{"kv-missing"}, wantKind: NotFound},
+		{name: "graph failure keeps its kind", failOn: "ListServicePrincipals", wantKind: Throttled, wantCalls: 3,
+			reason: "throttling that outlasts the attempts is returned as throttled"},
+		{name: "grant read failure", failOn: "PermissionGrantsForResource", failKind: Transient, wantKind: Transient, wantCalls: 3},
+		{name: "forbidden is final", failOn: "ListApplications", failKind: Forbidden, wantKind: Forbidden, wantCalls: 1},
+		{name: "missing vault", vaults: []string{"kv-missing"}, wantKind: NotFound, reason: "a read never treats NotFound as lag"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, store := testTenant()
-			dir.failOn = tt.failOn
-			_, err := Read(context.Background(), dir, store, ReadQuery{Set: "fhir-prod", Vaults: tt.vaults})
+			dir.failOn, dir.failKind = tt.failOn, tt.failKind
+			_, err := Read(context.Background(), dir, store, ReadQuery{Set: "fhir-prod", Vaults: tt.vaults, Retry: noWait()})
 			var te *Error
 			if !errors.As(err, &te) || te.Kind != tt.wantKind {
-				t.Fatalf("err = %v, want kind %v", err, tt.wantKind)
+				t.Fatalf("err = %v, want kind %v (%s)", err, tt.wantKind, tt.reason)
+			}
+			if tt.failOn != "" && dir.calls[tt.failOn] != tt.wantCalls {
+				t.Errorf("%s called %d times, want %d (%s)", tt.failOn, dir.calls[tt.failOn], tt.wantCalls, tt.reason)
+			}
+			if tt.failOn == "" && len(store.lists) != 1 {
+				t.Errorf("ListSecrets called %d times, want 1 (%s)", len(store.lists), tt.reason)
 			}
 		})
 	}
@@ -277,5 +311,43 @@ func TestReadErrors(t *testing.T) {
 	}
 	if _, err := Read(context.Background(), &fakeDir{}, nil, ReadQuery{Set: "s", Vaults: []string{"kv"}}); err == nil {
 		t.Error("Read with vaults and no store succeeded")
+	}
+}
+
+// TestReadRetriesServerErrors: a 5xx on any read (which the Graph SDK does
+// not resend for 500 and 502) is retried, and the snapshot is the one a
+// clean read gives, with the retries counted as requests.
+func TestReadRetriesServerErrors(t *testing.T) {
+	q := ReadQuery{Set: "fhir-prod", AdoptedAppIDs: []string{"legacy"}, APIAppIDs: []string{graphAppID}, Vaults: []string{"kv-a", "kv-b"}, Retry: noWait()}
+	cleanDir, cleanStore := testTenant()
+	want, err := Read(context.Background(), cleanDir, cleanStore, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"Organization", "ListApplications", "ListServicePrincipals", "ApplicationsByAppID",
+		"ServicePrincipalsByAppID", "AppRoleAssignedTo", "PermissionGrantsForResource", "ListSecrets"} {
+		t.Run(method, func(t *testing.T) {
+			dir, store := testTenant()
+			if method == "ListSecrets" {
+				store.failTimes = 2
+			} else {
+				dir.failOn, dir.failKind, dir.failTimes = method, Transient, 2
+			}
+			got, err := Read(context.Background(), dir, store, q)
+			if err != nil {
+				t.Fatalf("Read failed although every read succeeds on its third attempt: %v", err)
+			}
+			wantRequests := [2]int{want.GraphRequests + 2, want.VaultRequests}
+			if method == "ListSecrets" {
+				wantRequests = [2]int{want.GraphRequests, want.VaultRequests + 2}
+			}
+			if d := cmp.Diff(wantRequests, [2]int{got.GraphRequests, got.VaultRequests}); d != "" {
+				t.Errorf("graph and vault requests (-want +got):\n%s", d)
+			}
+			got.GraphRequests, got.VaultRequests = want.GraphRequests, want.VaultRequests
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("snapshot after retries (-want +got):\n%s", d)
+			}
+		})
 	}
 }

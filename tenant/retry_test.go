@@ -1,4 +1,4 @@
-package applier
+package tenant
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/regsync/regsync/tenant"
 )
 
 // fakeClock records sleeps and advances time by them.
@@ -29,7 +28,7 @@ func (c *fakeClock) policy() RetryPolicy {
 }
 
 func TestRetryByKind(t *testing.T) {
-	throttled := &tenant.Error{Kind: tenant.Throttled, RetryAfter: 3 * time.Second}
+	throttled := &Error{Kind: Throttled, RetryAfter: 3 * time.Second}
 	for _, tc := range []struct {
 		name        string
 		errs        []error // returned by successive attempts; nil = success
@@ -40,11 +39,11 @@ func TestRetryByKind(t *testing.T) {
 	}{
 		{name: "success", errs: []error{nil}, wantCalls: 1},
 		{name: "throttled then ok", errs: []error{throttled, nil}, wantCalls: 2},
-		{name: "transient thrice then ok", errs: []error{&tenant.Error{Kind: tenant.Transient}, &tenant.Error{Kind: tenant.Transient}, &tenant.Error{Kind: tenant.Transient}, nil}, wantCalls: 4},
-		{name: "transient exhausts", errs: []error{&tenant.Error{Kind: tenant.Transient}, &tenant.Error{Kind: tenant.Transient}, &tenant.Error{Kind: tenant.Transient}, &tenant.Error{Kind: tenant.Transient}}, wantCalls: 4, wantErr: true},
-		{name: "invalid is final", errs: []error{&tenant.Error{Kind: tenant.Invalid}}, wantCalls: 1, wantErr: true},
-		{name: "not found is final without lag", errs: []error{&tenant.Error{Kind: tenant.NotFound}}, wantCalls: 1, wantErr: true},
-		{name: "not found retried under lag", errs: []error{&tenant.Error{Kind: tenant.NotFound}, nil}, tolerateLag: true, wantCalls: 2},
+		{name: "transient thrice then ok", errs: []error{&Error{Kind: Transient}, &Error{Kind: Transient}, &Error{Kind: Transient}, nil}, wantCalls: 4},
+		{name: "transient exhausts", errs: []error{&Error{Kind: Transient}, &Error{Kind: Transient}, &Error{Kind: Transient}, &Error{Kind: Transient}}, wantCalls: 4, wantErr: true},
+		{name: "invalid is final", errs: []error{&Error{Kind: Invalid}}, wantCalls: 1, wantErr: true},
+		{name: "not found is final without lag", errs: []error{&Error{Kind: NotFound}}, wantCalls: 1, wantErr: true},
+		{name: "not found retried under lag", errs: []error{&Error{Kind: NotFound}, nil}, tolerateLag: true, wantCalls: 2},
 		{name: "plain error is final", errs: []error{errors.New("x")}, wantCalls: 1, wantErr: true, reason: "unclassified errors are not retried"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +67,7 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 	_ = c.policy().Do(context.Background(), false, func(context.Context) error {
 		n++
 		if n < 3 {
-			return &tenant.Error{Kind: tenant.Throttled, RetryAfter: 7 * time.Second}
+			return &Error{Kind: Throttled, RetryAfter: 7 * time.Second}
 		}
 		return nil
 	})
@@ -84,7 +83,7 @@ func TestRetryLagWindowEnds(t *testing.T) {
 	calls := 0
 	err := p.Do(context.Background(), true, func(context.Context) error {
 		calls++
-		return &tenant.Error{Kind: tenant.NotFound}
+		return &Error{Kind: NotFound}
 	})
 	if err == nil {
 		t.Fatal("want the NotFound once the lag window is over")
@@ -98,7 +97,7 @@ func TestRetryLagWindowEnds(t *testing.T) {
 }
 
 func TestBackoffGrowsAndCaps(t *testing.T) {
-	p := RetryPolicy{BaseDelay: time.Second, MaxDelay: 4 * time.Second}.withDefaults()
+	p := RetryPolicy{BaseDelay: time.Second, MaxDelay: 4 * time.Second}.WithDefaults()
 	for attempt, max := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 10: 4 * time.Second} {
 		d := p.delay(attempt, errors.New("x"))
 		if d < max/2 || d > max {
