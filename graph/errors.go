@@ -44,13 +44,47 @@ var (
 	}
 )
 
+// missingReferenceMessages are 400 Request_BadRequest messages that say an
+// object the request refers to (a service principal named in the body, an
+// application in the path) does not exist. Graph gives them no code or
+// detail of their own, so the message is the only signal. Right after the
+// object was created this is replication lag (WIRE.md §2.3), so they map
+// to NotFound, which the applier retries within its lag window for actions
+// on objects created in the same run, and treats as final otherwise.
+//
+//   - "... does not exist or one of its queried reference-property objects
+//     are not present": Graph's not-found wording (WIRE.md §2.1).
+//     manicminer/hamilton, the Graph client terraform-provider-azuread
+//     used, treats it as a consistency failure and retries it when POST
+//     /oauth2PermissionGrants answers it with a 400
+//     (msgraph/delegated_permission_grants_client.go): a clientId or
+//     resourceId whose service principal has not replicated.
+//   - "Not a valid reference update.": POST .../appRoleAssignedTo whose
+//     principalId is a service principal that has not replicated
+//     (microsoftgraph/msgraph-bicep-types#193, "Replication delays: Not a
+//     valid reference update"); hamilton retries it on that call too
+//     (msgraph/app_role_assignments.go).
+//   - "... is not the id of a service principal." and "... is not a user
+//     or service principal of the tenant.": the wording of the project's
+//     emulator for the same two cases (a grant's clientId or resourceId; an
+//     assignment's principalId). No report shows real Graph using it; it
+//     is matched so that the emulator's lag is ridden out like Graph's.
+var missingReferenceMessages = []string{
+	"does not exist or one of its queried reference-property objects are not present",
+	"not a valid reference update",
+	"is not the id of a service principal",
+	"is not a user or service principal of the tenant",
+}
+
 // classify maps an HTTP status and the service's codes to a tenant.Error:
 //
 //	404                       NotFound
 //	400 NoBackingApplicationObject  NotFound (replication lag)
+//	400 naming a missing referenced object  NotFound (see missingReferenceMessages)
 //	409, 400 ObjectConflict   Conflict
 //	429                       Throttled, RetryAfter from the header
-//	5xx, 408                  Transient
+//	5xx, 408                  Transient (whatever the code: a 500 says
+//	                          UnknownError, a 502 BadGateway)
 //	401, 403                  Forbidden
 //	other 4xx                 Invalid
 //
@@ -100,7 +134,7 @@ func classify(status int, code, message string, detailCodes []string, header htt
 		}
 	case status == http.StatusBadRequest && (has(codeObjectConflict) || contains(conflictMessages)):
 		e.Kind = tenant.Conflict
-	case status == http.StatusBadRequest && contains(goneMessages):
+	case status == http.StatusBadRequest && (contains(goneMessages) || contains(missingReferenceMessages)):
 		e.Kind = tenant.NotFound
 	case status >= 400:
 		e.Kind = tenant.Invalid
