@@ -536,7 +536,7 @@ func closest(v string, candidates []string, n int) []string {
 	list := make([]scored, len(candidates))
 	lv := strings.ToLower(v)
 	for i, c := range candidates {
-		list[i] = scored{c, levenshtein(lv, strings.ToLower(c))}
+		list[i] = scored{c, diag.EditDistance(lv, c)}
 	}
 	sort.SliceStable(list, func(i, j int) bool {
 		if list[i].d != list[j].d {
@@ -552,24 +552,4 @@ func closest(v string, candidates []string, n int) []string {
 		out[i] = s.s
 	}
 	return out
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
