@@ -181,7 +181,10 @@ func CountDeletes(p *planner.Plan) int {
 //     objects and filled by each create.
 //   - Calls are retried by error kind (RetryPolicy), honouring
 //     Retry-After; calls on objects created in this run also ride out
-//     replication lag (NotFound, NoBackingApplicationObject).
+//     replication lag: NotFound, which graph/ gives for a 404, for
+//     NoBackingApplicationObject, and for a 400 that names a referenced
+//     object Graph cannot see yet (a grant's client, an assignment's
+//     principal).
 //   - Creates are idempotent: an application is looked for by its tags
 //     before it is created and after a create whose answer was lost; an
 //     existing service principal, owner, assignment or grant (Conflict)

@@ -599,3 +599,59 @@ func TestApplyBatchesSmallWrites(t *testing.T) {
 		t.Errorf("$batch sent %d requests, single calls %d: want fewer", requests[1], requests[0])
 	}
 }
+
+// missingReference is what graph/ makes of Graph's 400 for a grant or an
+// assignment that names a service principal which has not replicated yet
+// ("Not a valid reference update."): NotFound, with the 400 kept.
+func missingReference() error {
+	return &tenant.Error{Kind: tenant.NotFound, Status: 400, Code: "Request_BadRequest", Message: "Not a valid reference update."}
+}
+
+// TestApplyRidesOutMissingReferences: a grant or an assignment that names
+// service principals created in this run is retried through Graph's
+// "reference to a missing object" answers within the lag window; the same
+// answer for objects that existed before the run is final.
+func TestApplyRidesOutMissingReferences(t *testing.T) {
+	h := newHarness(t)
+	h.fake.inject("CreatePermissionGrant", 3, missingReference(), false)
+	h.fake.inject("CreateAppRoleAssignment", 3, missingReference(), false)
+	h.converge(fhirSpec)
+	retried := map[planner.ObjectType]bool{}
+	for _, e := range h.recorded() {
+		if e.Type == EventActionRetry && e.Kind == "not found" &&
+			(e.ObjectType == planner.TypePermissionGrant || e.ObjectType == planner.TypeAppRoleAssignment) {
+			retried[e.ObjectType] = true
+		}
+	}
+	if d := cmp.Diff(map[planner.ObjectType]bool{planner.TypePermissionGrant: true, planner.TypeAppRoleAssignment: true}, retried); d != "" {
+		t.Errorf("grant and assignment actions retried as lag (-want +got):\n%s", d)
+	}
+
+	// Every object exists now; a new grant between them is not lag.
+	grown := strings.Replace(fhirSpec, "      fhir-api: { scopes: [user_impersonation] }\n  exporter:",
+		"      fhir-api: { scopes: [user_impersonation] }\n      microsoft-graph: { scopes: [User.Read] }\n    adminConsent: true\n  exporter:", 1)
+	if grown == fhirSpec {
+		t.Fatal("the spec edit did not apply")
+	}
+	p, live := h.plan(grown, false)
+	before := len(h.fake.callsOf("CreatePermissionGrant"))
+	h.fake.inject("CreatePermissionGrant", 1, missingReference(), false)
+	opts := h.options()
+	opts.NoBatch = true // one call per action, so the count below is the retries'
+	res, err := h.apply(p, live, opts)
+	if err == nil {
+		t.Fatalf("apply succeeded although Graph said a referenced object is missing:\n%s", describe(res))
+	}
+	grants := 0
+	for _, a := range p.Actions {
+		if a.Type == planner.TypePermissionGrant && a.Op == planner.OpCreate {
+			grants++
+		}
+	}
+	if n := len(h.fake.callsOf("CreatePermissionGrant")) - before; n != grants {
+		t.Errorf("CreatePermissionGrant sent %d times for %d grants, want once each: the objects predate the run", n, grants)
+	}
+	if s := res.Summary; s.Failed != 1 {
+		t.Errorf("%d actions failed, want the one grant:\n%s", s.Failed, describe(res))
+	}
+}
