@@ -46,8 +46,11 @@ type Faults struct {
 // not part of Total, which counts HTTP requests. Admin routes are not
 // counted.
 type Stats struct {
-	Total  int            `json:"total"`
-	Routes map[string]int `json:"routes"`
+	Total int `json:"total"`
+	// Throttled counts the requests and $batch items answered 429; they
+	// are counted under their routes too.
+	Throttled int            `json:"throttled"`
+	Routes    map[string]int `json:"routes"`
 }
 
 // Fixed identities of the seeded tenant.
@@ -276,7 +279,7 @@ func (e *Emulator) Faults() Faults { return e.faults.get() }
 func (e *Emulator) Stats() Stats {
 	e.statsMu.Lock()
 	defer e.statsMu.Unlock()
-	s := Stats{Total: e.stats.Total, Routes: make(map[string]int, len(e.stats.Routes))}
+	s := Stats{Total: e.stats.Total, Throttled: e.faults.takeThrottled(false), Routes: make(map[string]int, len(e.stats.Routes))}
 	for k, v := range e.stats.Routes {
 		s.Routes[k] = v
 	}
@@ -287,6 +290,7 @@ func (e *Emulator) Stats() Stats {
 func (e *Emulator) ResetStats() {
 	e.statsMu.Lock()
 	e.stats = Stats{Routes: map[string]int{}}
+	e.faults.takeThrottled(true)
 	e.statsMu.Unlock()
 }
 

@@ -17,6 +17,8 @@ type faultInjector struct {
 	tokens float64
 	last   time.Time
 	rng    *rand.Rand
+	// throttled counts the requests (and $batch items) answered 429.
+	throttled int
 }
 
 func newFaultInjector(f Faults) *faultInjector {
@@ -71,6 +73,7 @@ func (fi *faultInjector) take() (ok bool, retryAfter int) {
 		fi.tokens--
 		return true, 0
 	}
+	fi.throttled++
 	return false, retryAfterSeconds(fi.f.RetryAfter)
 }
 
@@ -99,4 +102,16 @@ func (fi *faultInjector) injectedError() int {
 
 func (fi *faultInjector) retryAfterHeader() string {
 	return strconv.Itoa(retryAfterSeconds(fi.get().RetryAfter))
+}
+
+// takeThrottled returns the number of 429 answers so far and, when reset,
+// starts counting again from zero.
+func (fi *faultInjector) takeThrottled(reset bool) int {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	n := fi.throttled
+	if reset {
+		fi.throttled = 0
+	}
+	return n
 }

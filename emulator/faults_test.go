@@ -37,6 +37,9 @@ func TestFaultThrottle(t *testing.T) {
 	if r.errMessage() == "" {
 		t.Error("429 without a message")
 	}
+	if n := h.e.Stats().Throttled; n != 1 {
+		t.Errorf("Stats().Throttled = %d, want 1", n)
+	}
 	// Key Vault is not throttled by the Graph bucket.
 	if s := h.do("GET", "/vaults/kv1/secrets?api-version=7.4", nil).status; s == http.StatusTooManyRequests {
 		t.Error("Key Vault request throttled")
