@@ -172,6 +172,7 @@ func TestApplyUnderFaults(t *testing.T) {
 			if r.Code != 0 {
 				t.Fatalf("apply under %s failed (exit %d):\n%s\n%s", name, r.Code, r.Stdout, r.Stderr)
 			}
+			t.Logf("apply under %s: %d requests to the emulator", name, w.em.Stats().Total)
 			w.em.SetFaults(emulator.Faults{})
 			w.assertConverged(file, "fhir-prod", "contoso-fhir-kv")
 		})
