@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -147,7 +149,15 @@ func compressionFirst(mws []nethttplibrary.Middleware) []nethttplibrary.Middlewa
 // Requests is the number of HTTP requests sent so far, retries included.
 func (c *Client) Requests() int { return int(c.counter.n.Load()) }
 
-// countingTransport counts every request that reaches the wire.
+// countingTransport counts every request that reaches the wire, and hands
+// net/http a private copy of each request body.
+//
+// The copy matters under throttling: net/http may still be writing a body
+// in its own goroutine after the response (a 429 answered before the body
+// was read) has come back, while kiota's retry handler rewinds and re-sends
+// that same reader — the retry then goes out with an empty body ("Body
+// length 0"). Reading the body here, before RoundTrip, makes each attempt
+// independent. Graph bodies are small.
 type countingTransport struct {
 	next http.RoundTripper
 	n    atomic.Int64
@@ -155,5 +165,21 @@ type countingTransport struct {
 
 func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.n.Add(1)
-	return t.next.RoundTrip(r)
+	if r.Body == nil || r.Body == http.NoBody {
+		return t.next.RoundTrip(r)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading the request body: %w", err)
+	}
+	if s, ok := r.Body.(io.Seeker); ok {
+		// Leave the caller's reader where a retry expects to find it.
+		s.Seek(0, io.SeekStart)
+	}
+	r.Body.Close() // as RoundTrip must; kiota's bodies close as no-ops
+	wire := r.Clone(r.Context())
+	wire.Body = io.NopCloser(bytes.NewReader(body))
+	wire.ContentLength = int64(len(body))
+	wire.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return t.next.RoundTrip(wire)
 }
