@@ -160,10 +160,10 @@ func TestApplyNeedsApprovalWithoutATerminal(t *testing.T) {
 func TestApplyUnderFaults(t *testing.T) {
 	for name, f := range map[string]emulator.Faults{
 		"latency":            {Latency: 30 * time.Millisecond},
-		"throttling":         {ThrottleRate: 40, RetryAfter: time.Second},
+		"throttling":         {ThrottleRate: 5, RetryAfter: time.Second},
 		"server errors":      {ErrorRate: 0.1, Seed: 7, RetryAfter: time.Second},
 		"replication lag":    {ReplicationLag: 2 * time.Second},
-		"everything at once": {Latency: 10 * time.Millisecond, ThrottleRate: 60, RetryAfter: time.Second, ErrorRate: 0.05, Seed: 3, ReplicationLag: time.Second},
+		"everything at once": {Latency: 10 * time.Millisecond, ThrottleRate: 8, RetryAfter: time.Second, ErrorRate: 0.05, Seed: 3, ReplicationLag: time.Second},
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld(t, f)
@@ -172,7 +172,11 @@ func TestApplyUnderFaults(t *testing.T) {
 			if r.Code != 0 {
 				t.Fatalf("apply under %s failed (exit %d):\n%s\n%s", name, r.Code, r.Stdout, r.Stderr)
 			}
-			t.Logf("apply under %s: %d requests to the emulator", name, w.em.Stats().Total)
+			st := w.em.Stats()
+			t.Logf("apply under %s: %d requests to the emulator, %d answered 429", name, st.Total, st.Throttled)
+			if f.ThrottleRate > 0 && st.Throttled == 0 {
+				t.Errorf("the throttle never answered 429: the test proves nothing about throttling")
+			}
 			w.em.SetFaults(emulator.Faults{})
 			w.assertConverged(file, "fhir-prod", "contoso-fhir-kv")
 		})

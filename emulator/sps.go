@@ -266,7 +266,13 @@ func (g *graphServer) createAssignment(ctx *graphCtx, k keyRef, resourceView boo
 		return 0, nil, notFound(resourceID)
 	}
 	principal, ptype := g.directoryObject(principalID)
-	if principal == nil || ptype == "#microsoft.graph.application" {
+	if principal == nil {
+		// Graph's answer for a principalId it cannot find, typically a
+		// service principal that has not replicated yet
+		// (microsoftgraph/msgraph-bicep-types#193).
+		return 0, nil, badRequest("Not a valid reference update.")
+	}
+	if ptype == "#microsoft.graph.application" {
 		return 0, nil, badRequest(fmt.Sprintf("Invalid value specified for property 'principalId' of resource 'AppRoleAssignment': '%s' is not a user or service principal of the tenant.", principalID))
 	}
 	principalType := "ServicePrincipal"
@@ -377,11 +383,14 @@ func (g *graphServer) createGrant(ctx *graphCtx, body map[string]any) (int, any,
 	consent := str(clean, "consentType")
 	principalID := strings.ToLower(str(clean, "principalId"))
 	scopeText := str(clean, "scope")
+	// A clientId or resourceId Graph cannot find (or that has not
+	// replicated) is a 400 worded like a not-found, as reported for
+	// POST /oauth2PermissionGrants (WIRE.md §2.1; hamilton retries it).
 	if c := g.st.SPs[clientID]; c == nil || !g.visible(c) {
-		return 0, nil, badRequest(fmt.Sprintf("Invalid value specified for property 'clientId' of resource 'OAuth2PermissionGrant': '%s' is not the id of a service principal.", clientID))
+		return 0, nil, badRequest(fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", clientID))
 	}
 	if rs := g.st.SPs[resourceID]; rs == nil || !g.visible(rs) {
-		return 0, nil, badRequest(fmt.Sprintf("Invalid value specified for property 'resourceId' of resource 'OAuth2PermissionGrant': '%s' is not the id of a service principal.", resourceID))
+		return 0, nil, badRequest(fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", resourceID))
 	}
 	switch consent {
 	case "AllPrincipals":

@@ -64,16 +64,9 @@ var (
 //     (microsoftgraph/msgraph-bicep-types#193, "Replication delays: Not a
 //     valid reference update"); hamilton retries it on that call too
 //     (msgraph/app_role_assignments.go).
-//   - "... is not the id of a service principal." and "... is not a user
-//     or service principal of the tenant.": the wording of the project's
-//     emulator for the same two cases (a grant's clientId or resourceId; an
-//     assignment's principalId). No report shows real Graph using it; it
-//     is matched so that the emulator's lag is ridden out like Graph's.
 var missingReferenceMessages = []string{
 	"does not exist or one of its queried reference-property objects are not present",
 	"not a valid reference update",
-	"is not the id of a service principal",
-	"is not a user or service principal of the tenant",
 }
 
 // classify maps an HTTP status and the service's codes to a tenant.Error:
