@@ -283,3 +283,56 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestApplyPrune(t *testing.T) {
+	w := newWorld(t, emulator.Faults{})
+	file := w.example("fhir")
+	w.mustRun(0, "apply", "-f", file, "--auto-approve")
+
+	// Drop the public client from the spec.
+	path := filepath.Join(w.dir, file)
+	data, _ := os.ReadFile(path)
+	spec := string(data)
+	start := strings.Index(spec, "\n  patient-spa:\n")
+	end := strings.Index(spec, "\n  exporter:\n")
+	if start < 0 || end < start {
+		t.Fatal("the FHIR example no longer has patient-spa before exporter")
+	}
+	os.WriteFile(path, []byte(spec[:start]+spec[end:]), 0o644)
+
+	// Without --prune nothing is destroyed.
+	r := w.mustRun(0, "plan", "-f", file, "--detailed-exitcode")
+	if !strings.Contains(r.Stdout, "patient-spa") {
+		t.Errorf("plan does not mention the application left out of the spec:\n%s", r.Stdout)
+	}
+	r = w.mustRun(2, "plan", "-f", file, "--prune", "--detailed-exitcode")
+	if m := summaryLine.FindStringSubmatch(r.Stdout); m == nil || m[3] == "0" {
+		t.Fatalf("plan --prune destroys nothing:\n%s", r.Stdout)
+	}
+	// --max-deletes stops a delete larger than allowed, before any write.
+	w.em.ResetStats()
+	r = w.mustRun(1, "apply", "-f", file, "--prune", "--max-deletes", "0", "--auto-approve")
+	if !strings.Contains(r.Stderr, "--max-deletes") {
+		t.Errorf("refusal does not name --max-deletes:\n%s", r.Stderr)
+	}
+	if n := writes(w.em.Stats()); n != 0 {
+		t.Errorf("a refused apply sent %d writes", n)
+	}
+	w.mustRun(0, "apply", "-f", file, "--prune", "--auto-approve")
+	g, _ := w.clients()
+	apps, err := g.ListApplications(context.Background(), "fhir-prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		for _, tag := range a.Tags {
+			if tag == tenant.KeyTag("patient-spa") {
+				t.Errorf("patient-spa survived apply --prune")
+			}
+		}
+	}
+	if len(apps) != 3 {
+		t.Errorf("%d applications left in the set, want 3", len(apps))
+	}
+	w.assertConverged(file, "fhir-prod", "contoso-fhir-kv")
+}
