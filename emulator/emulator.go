@@ -82,8 +82,10 @@ type Emulator struct {
 	stats   Stats
 
 	saveMu sync.Mutex
-	closed bool
-	done   chan struct{} // closed by Close
+
+	closeOnce sync.Once
+	closeErr  error
+	done      chan struct{} // closed by Close
 }
 
 // Start loads or seeds the tenant, generates the TLS material, listens and
@@ -306,12 +308,14 @@ func (e *Emulator) count(route string, http bool) {
 // Close stops the server, saves the state when StateDir is set and removes
 // the temporary directory of a memory-only emulator.
 func (e *Emulator) Close() error {
+	// Once blocks a concurrent second Close (ctx ending while the owner
+	// closes) until the first is done, state saved included.
+	e.closeOnce.Do(func() { e.closeErr = e.close() })
+	return e.closeErr
+}
+
+func (e *Emulator) close() error {
 	e.saveMu.Lock()
-	if e.closed {
-		e.saveMu.Unlock()
-		return nil
-	}
-	e.closed = true
 	close(e.done)
 	e.saveMu.Unlock()
 	var errs []error
