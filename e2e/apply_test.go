@@ -100,7 +100,7 @@ func writes(s emulator.Stats) int {
 func TestApplyExamplesConverge(t *testing.T) {
 	for _, tc := range []struct{ name, set, vault string }{
 		{"fhir", "fhir-prod", "contoso-fhir-kv"},
-		{"dicom", "dicom-prod", ""},
+		{"dicom", "dicom-prod", "contoso-dicom-kv"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, emulator.Faults{})
