@@ -123,12 +123,7 @@ func (x *exec) application(ctx context.Context) error {
 		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.dir.UpdateApplication(ctx, app.ObjectID, p) })
 	case planner.OpDelete:
 		x.objectID = app.ObjectID
-		err := x.retry(ctx, false, func(ctx context.Context) error { return x.dir.DeleteApplication(ctx, app.ObjectID) })
-		if gone(err) {
-			x.note("already deleted")
-			return nil
-		}
-		return err
+		return x.remove(ctx, "already deleted", func(ctx context.Context) error { return x.dir.DeleteApplication(ctx, app.ObjectID) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -235,12 +230,7 @@ func (x *exec) servicePrincipal(ctx context.Context) error {
 		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.dir.UpdateServicePrincipal(ctx, sp.ObjectID, patch) })
 	case planner.OpDelete:
 		x.objectID = sp.ObjectID
-		err := x.retry(ctx, false, func(ctx context.Context) error { return x.dir.DeleteServicePrincipal(ctx, sp.ObjectID) })
-		if gone(err) {
-			x.note("already deleted")
-			return nil
-		}
-		return err
+		return x.remove(ctx, "already deleted", func(ctx context.Context) error { return x.dir.DeleteServicePrincipal(ctx, sp.ObjectID) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -339,12 +329,7 @@ func (x *exec) owner(ctx context.Context) error {
 		}
 		return err
 	case planner.OpDelete:
-		err := x.retry(ctx, false, func(ctx context.Context) error { return x.dir.RemoveOwner(ctx, o.ApplicationID, o.OwnerID) })
-		if gone(err) {
-			x.note("already not an owner")
-			return nil
-		}
-		return err
+		return x.remove(ctx, "already not an owner", func(ctx context.Context) error { return x.dir.RemoveOwner(ctx, o.ApplicationID, o.OwnerID) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -374,12 +359,7 @@ func (x *exec) federated(ctx context.Context) error {
 		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.dir.UpdateFederatedCredential(ctx, f.ApplicationID, fc) })
 	case planner.OpDelete:
 		x.objectID = f.ID
-		err := x.retry(ctx, false, func(ctx context.Context) error { return x.dir.DeleteFederatedCredential(ctx, f.ApplicationID, f.ID) })
-		if gone(err) {
-			x.note("already deleted")
-			return nil
-		}
-		return err
+		return x.remove(ctx, "already deleted", func(ctx context.Context) error { return x.dir.DeleteFederatedCredential(ctx, f.ApplicationID, f.ID) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -457,12 +437,7 @@ func (x *exec) assignment(ctx context.Context) error {
 		return err
 	case planner.OpDelete:
 		x.objectID = as.ID
-		err := x.retry(ctx, false, func(ctx context.Context) error { return x.dir.DeleteAppRoleAssignment(ctx, as.ResourceID, as.ID) })
-		if gone(err) {
-			x.note("already revoked")
-			return nil
-		}
-		return err
+		return x.remove(ctx, "already revoked", func(ctx context.Context) error { return x.dir.DeleteAppRoleAssignment(ctx, as.ResourceID, as.ID) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -516,12 +491,7 @@ func (x *exec) grant(ctx context.Context) error {
 		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.dir.UpdatePermissionGrant(ctx, g.ID, g.Scope) })
 	case planner.OpDelete:
 		x.objectID = g.ID
-		err := x.retry(ctx, false, func(ctx context.Context) error { return x.dir.DeletePermissionGrant(ctx, g.ID) })
-		if gone(err) {
-			x.note("already revoked")
-			return nil
-		}
-		return err
+		return x.remove(ctx, "already revoked", func(ctx context.Context) error { return x.dir.DeletePermissionGrant(ctx, g.ID) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -556,4 +526,16 @@ func (x *exec) convergeGrant(ctx context.Context, want tenant.PermissionGrant, c
 		return nil
 	}
 	return x.retry(ctx, true, func(ctx context.Context) error { return x.dir.UpdatePermissionGrant(ctx, have.ID, want.Scope) })
+}
+
+// remove runs a delete with retries; an object already gone counts as
+// removed, with already ("already deleted", "already revoked", ...) noted
+// on the result.
+func (x *exec) remove(ctx context.Context, already string, del func(ctx context.Context) error) error {
+	err := x.retry(ctx, false, del)
+	if gone(err) {
+		x.note("%s", already)
+		return nil
+	}
+	return err
 }

@@ -21,12 +21,7 @@ func (x *exec) secret(ctx context.Context) error {
 		return x.addSecret(ctx)
 	case planner.OpDelete:
 		x.objectID = s.KeyID
-		err := x.retry(ctx, false, func(ctx context.Context) error { return x.dir.RemovePassword(ctx, s.ApplicationID, s.KeyID) })
-		if gone(err) {
-			x.note("already removed")
-			return nil
-		}
-		return err
+		return x.remove(ctx, "already removed", func(ctx context.Context) error { return x.dir.RemovePassword(ctx, s.ApplicationID, s.KeyID) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
