@@ -129,7 +129,7 @@ func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*bac
 		// regsync's own ownership of the applications it created.
 		if b.CallerID, err = dir.CallerID(ctx); err != nil {
 			b.Close()
-			return nil, err
+			return nil, fmt.Errorf("signing in: %w\nNo Azure account at hand? Add --local to run against the embedded emulator. docs/auth.md lists the ways to sign in", err)
 		}
 	}
 	return b, nil
