@@ -38,7 +38,19 @@ type Faults struct {
 	ErrorRate      float64       // fraction of requests answered with a random 500/502/503/504
 	ReplicationLag time.Duration // a directory object younger than this (by Options.Now) is invisible to reads and writes
 	VaultOutage    bool          // every /vaults/ request answers 503
-	Seed           int64         // seed of the randomness behind ErrorRate
+	Seed           int64         // seed of the randomness behind ErrorRate and LostAnswerRate
+	// LostAnswerRate is the fraction of writes (any method but GET and
+	// HEAD, Graph and Key Vault) that are carried out and committed, and
+	// whose answer is then lost: the client gets 504 GatewayTimeout as if
+	// a proxy had given up waiting, and no sign that the write happened.
+	// Real services produce this under load or on a dropped connection;
+	// only a client that looks before it writes again stays exactly once.
+	LostAnswerRate float64
+	// LostAnswerRoutes limits LostAnswerRate to these routes, each written
+	// as Stats names them ("POST /v1.0/applications",
+	// "POST /v1.0/applications/{id}/addPassword",
+	// "PUT /vaults/{vault}/secrets/{name}"). Empty means every write.
+	LostAnswerRoutes []string
 }
 
 // Stats counts the requests served, by "METHOD /route/template". Requests
@@ -49,8 +61,11 @@ type Stats struct {
 	Total int `json:"total"`
 	// Throttled counts the requests and $batch items answered 429; they
 	// are counted under their routes too.
-	Throttled int            `json:"throttled"`
-	Routes    map[string]int `json:"routes"`
+	Throttled int `json:"throttled"`
+	// LostAnswers counts the writes carried out whose answer the
+	// LostAnswerRate fault dropped (never reset).
+	LostAnswers int            `json:"lostAnswers"`
+	Routes      map[string]int `json:"routes"`
 }
 
 // Fixed identities of the seeded tenant.
@@ -188,6 +203,8 @@ func validateFaults(f Faults) error {
 		return errors.New("throttle rate must not be negative")
 	case f.ErrorRate < 0 || f.ErrorRate > 1:
 		return errors.New("error rate must be between 0 and 1")
+	case f.LostAnswerRate < 0 || f.LostAnswerRate > 1:
+		return errors.New("lost-answer rate must be between 0 and 1")
 	}
 	return nil
 }
@@ -281,7 +298,7 @@ func (e *Emulator) Faults() Faults { return e.faults.get() }
 func (e *Emulator) Stats() Stats {
 	e.statsMu.Lock()
 	defer e.statsMu.Unlock()
-	s := Stats{Total: e.stats.Total, Throttled: e.faults.takeThrottled(false), Routes: make(map[string]int, len(e.stats.Routes))}
+	s := Stats{Total: e.stats.Total, Throttled: e.faults.takeThrottled(false), LostAnswers: e.faults.lostAnswers(), Routes: make(map[string]int, len(e.stats.Routes))}
 	for k, v := range e.stats.Routes {
 		s.Routes[k] = v
 	}

@@ -3,6 +3,8 @@ package emulator
 import (
 	"math"
 	"math/rand"
+	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -19,6 +21,8 @@ type faultInjector struct {
 	rng    *rand.Rand
 	// throttled counts the requests (and $batch items) answered 429.
 	throttled int
+	// lost counts the writes whose answer LostAnswerRate dropped.
+	lost int
 }
 
 func newFaultInjector(f Faults) *faultInjector {
@@ -104,6 +108,13 @@ func (fi *faultInjector) retryAfterHeader() string {
 	return strconv.Itoa(retryAfterSeconds(fi.get().RetryAfter))
 }
 
+// lostAnswers returns the number of answers lost so far.
+func (fi *faultInjector) lostAnswers() int {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	return fi.lost
+}
+
 // takeThrottled returns the number of 429 answers so far and, when reset,
 // starts counting again from zero.
 func (fi *faultInjector) takeThrottled(reset bool) int {
@@ -115,3 +126,37 @@ func (fi *faultInjector) takeThrottled(reset bool) int {
 	}
 	return n
 }
+
+// lostAnswer decides whether the answer to a write on route ("METHOD
+// /template", as Stats counts it) is lost after the write is carried out.
+func (fi *faultInjector) lostAnswer(method, route string) bool {
+	if method == http.MethodGet || method == http.MethodHead {
+		return false
+	}
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	if fi.f.LostAnswerRate <= 0 {
+		return false
+	}
+	if len(fi.f.LostAnswerRoutes) > 0 && !slices.Contains(fi.f.LostAnswerRoutes, route) {
+		return false
+	}
+	if fi.rng.Float64() >= fi.f.LostAnswerRate {
+		return false
+	}
+	fi.lost++
+	return true
+}
+
+// discardWriter is the ResponseWriter of a write whose answer is lost: the
+// handler runs to the end and what it answers goes nowhere.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header {
+	if d.h == nil {
+		d.h = http.Header{}
+	}
+	return d.h
+}
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}

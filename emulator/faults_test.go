@@ -444,3 +444,45 @@ func TestStartErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestFaultLostAnswer(t *testing.T) {
+	h := start(t, Options{})
+	h.e.SetFaults(Faults{LostAnswerRate: 1, LostAnswerRoutes: []string{"POST /v1.0/applications", "PUT /vaults/{vault}/secrets/{name}"}})
+	r := h.do("POST", "/v1.0/applications", map[string]any{"displayName": "lost-1"}).must(t, http.StatusGatewayTimeout)
+	if r.errCode() != "GatewayTimeout" {
+		t.Errorf("error code %q, want GatewayTimeout", r.errCode())
+	}
+	// The write happened: the application is there.
+	list := h.do("GET", "/v1.0/applications?$filter=displayName+eq+'lost-1'", nil).must(t, http.StatusOK)
+	if n := len(list.values()); n != 1 {
+		t.Fatalf("%d applications named lost-1 after a lost create answer, want 1", n)
+	}
+	// A route not listed answers as usual.
+	id := list.values()[0]["id"].(string)
+	h.do("PATCH", "/v1.0/applications/"+id, map[string]any{"notes": "n"}).must(t, http.StatusNoContent)
+	// Reads are never lost.
+	h.do("GET", "/v1.0/applications/"+id, nil).must(t, http.StatusOK)
+
+	// Key Vault: the version is written, the answer lost.
+	h.do("PUT", "/vaults/kv1/secrets/s1?api-version=7.4", map[string]any{"value": "v"}).must(t, http.StatusGatewayTimeout)
+	got := h.do("GET", "/vaults/kv1/secrets/s1/?api-version=7.4", nil).must(t, http.StatusOK)
+	if got.str("value") != "v" {
+		t.Errorf("secret after a lost answer = %v, want the written value", got.body)
+	}
+	if n := h.e.Stats().LostAnswers; n != 2 {
+		t.Errorf("Stats().LostAnswers = %d, want 2", n)
+	}
+}
+
+func TestFaultLostAnswerRateIsValidated(t *testing.T) {
+	if _, err := mergeFaultsJSON(Faults{}, []byte(`{"lostAnswerRate": 1.5}`)); err == nil {
+		t.Error("lostAnswerRate 1.5 accepted")
+	}
+	f, err := mergeFaultsJSON(Faults{}, []byte(`{"lostAnswerRate": 0.25, "lostAnswerRoutes": ["POST /v1.0/applications"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Faults{LostAnswerRate: 0.25, LostAnswerRoutes: []string{"POST /v1.0/applications"}}, f); diff != "" {
+		t.Errorf("faults (-want +got):\n%s", diff)
+	}
+}

@@ -82,7 +82,8 @@ func (e *Emulator) sleepLatency(r *http.Request) {
 // token check, the throttle, random 5xx, then the Graph handler.
 func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 	rt := resolveGraphRoute(r.Method, r.URL.Path)
-	e.count(r.Method+" "+rt.template, true)
+	route := r.Method + " " + rt.template
+	e.count(route, true)
 	e.sleepLatency(r)
 	ctx := newGraphCtx(r, e.now())
 	if present, ok := e.bearerOK(r); !ok {
@@ -103,6 +104,11 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", e.faults.retryAfterHeader())
 		}
 		ctx.writeError(w, injectedGraphError(status))
+		return
+	}
+	if e.faults.lostAnswer(r.Method, route) {
+		e.graph.serve(&discardWriter{}, r, ctx, rt)
+		ctx.writeError(w, gerr(http.StatusGatewayTimeout, "GatewayTimeout", "The request timed out (the emulator carried out the write and dropped its answer)."))
 		return
 	}
 	e.graph.serve(w, r, ctx, rt)
@@ -133,7 +139,8 @@ func injectedGraphError(status int) *graphError {
 // serveVault applies the counter, latency, the outage and random 5xx around
 // the Key Vault handler, and saves the state after a write.
 func (e *Emulator) serveVault(w http.ResponseWriter, r *http.Request) {
-	e.count(r.Method+" "+vaultRouteTemplate(r.URL.Path), true)
+	route := r.Method + " " + vaultRouteTemplate(r.URL.Path)
+	e.count(route, true)
 	e.sleepLatency(r)
 	if e.faults.vaultOutage() {
 		writeKVError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The Key Vault service is unavailable (emulated outage).")
@@ -141,6 +148,12 @@ func (e *Emulator) serveVault(w http.ResponseWriter, r *http.Request) {
 	}
 	if status := e.faults.injectedError(); status != 0 {
 		writeKVError(w, status, http.StatusText(status), "Injected failure from the emulator.")
+		return
+	}
+	if e.faults.lostAnswer(r.Method, route) {
+		e.vaults.ServeHTTP(&discardWriter{}, r)
+		e.persist()
+		writeKVError(w, http.StatusGatewayTimeout, "GatewayTimeout", "The request timed out (the emulator carried out the write and dropped its answer).")
 		return
 	}
 	e.vaults.ServeHTTP(w, r)
@@ -259,24 +272,28 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 
 // faultsJSON is the admin form of Faults: durations as Go duration strings.
 type faultsJSON struct {
-	Latency        string  `json:"latency"`
-	ThrottleRate   float64 `json:"throttleRate"`
-	RetryAfter     string  `json:"retryAfter"`
-	ErrorRate      float64 `json:"errorRate"`
-	ReplicationLag string  `json:"replicationLag"`
-	VaultOutage    bool    `json:"vaultOutage"`
-	Seed           int64   `json:"seed"`
+	Latency          string   `json:"latency"`
+	ThrottleRate     float64  `json:"throttleRate"`
+	RetryAfter       string   `json:"retryAfter"`
+	ErrorRate        float64  `json:"errorRate"`
+	ReplicationLag   string   `json:"replicationLag"`
+	VaultOutage      bool     `json:"vaultOutage"`
+	Seed             int64    `json:"seed"`
+	LostAnswerRate   float64  `json:"lostAnswerRate"`
+	LostAnswerRoutes []string `json:"lostAnswerRoutes"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
 	return faultsJSON{
-		Latency:        f.Latency.String(),
-		ThrottleRate:   f.ThrottleRate,
-		RetryAfter:     f.RetryAfter.String(),
-		ErrorRate:      f.ErrorRate,
-		ReplicationLag: f.ReplicationLag.String(),
-		VaultOutage:    f.VaultOutage,
-		Seed:           f.Seed,
+		Latency:          f.Latency.String(),
+		ThrottleRate:     f.ThrottleRate,
+		RetryAfter:       f.RetryAfter.String(),
+		ErrorRate:        f.ErrorRate,
+		ReplicationLag:   f.ReplicationLag.String(),
+		VaultOutage:      f.VaultOutage,
+		Seed:             f.Seed,
+		LostAnswerRate:   f.LostAnswerRate,
+		LostAnswerRoutes: f.LostAnswerRoutes,
 	}
 }
 
@@ -305,8 +322,12 @@ func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
 			err = json.Unmarshal(raw, &f.VaultOutage)
 		case "seed":
 			err = json.Unmarshal(raw, &f.Seed)
+		case "lostAnswerRate":
+			err = json.Unmarshal(raw, &f.LostAnswerRate)
+		case "lostAnswerRoutes":
+			err = json.Unmarshal(raw, &f.LostAnswerRoutes)
 		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed)", k)
+			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes)", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault knob %q: %w", k, err)

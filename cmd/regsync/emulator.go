@@ -55,6 +55,11 @@ func runEmulator(ctx context.Context, e *env, args []string) int {
 	fs.Int64Var(&o.Faults.Seed, "error-seed", 0, "random `SEED` for --error-rate")
 	fs.DurationVar(&o.Faults.ReplicationLag, "replication-lag", 0, "new directory objects stay invisible for `DURATION`")
 	fs.BoolVar(&o.Faults.VaultOutage, "vault-outage", false, "answer every Key Vault request with 503")
+	fs.Float64Var(&o.Faults.LostAnswerRate, "lost-answer-rate", 0, "carry out this `FRACTION` of writes, then answer 504 as if the answer was lost")
+	fs.Func("lost-answer-route", "limit --lost-answer-rate to the `ROUTE` \"METHOD /template\" as the stats name it (repeatable)", func(v string) error {
+		o.Faults.LostAnswerRoutes = append(o.Faults.LostAnswerRoutes, v)
+		return nil
+	})
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}

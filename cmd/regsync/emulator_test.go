@@ -33,7 +33,8 @@ func TestEmulatorCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- runEmulator(ctx, e, []string{"--state", filepath.Join(dir, "state"), "--env-file", envFile, "--latency", "1ms", "--throttle-rate", "1000", "--retry-after", "2s"})
+		done <- runEmulator(ctx, e, []string{"--state", filepath.Join(dir, "state"), "--env-file", envFile, "--latency", "1ms", "--throttle-rate", "1000", "--retry-after", "2s",
+			"--lost-answer-rate", "0.5", "--lost-answer-route", "POST /v1.0/applications", "--lost-answer-route", "PUT /vaults/{vault}/secrets/{name}"})
 	}()
 	var ready string
 	select {
@@ -79,7 +80,7 @@ func TestEmulatorCommand(t *testing.T) {
 		body.WriteString(sc.Text())
 	}
 	res.Body.Close()
-	if want := `{"latency":"1ms","throttleRate":1000,"retryAfter":"2s","errorRate":0,"replicationLag":"0s","vaultOutage":false,"seed":0}`; body.String() != want {
+	if want := `{"latency":"1ms","throttleRate":1000,"retryAfter":"2s","errorRate":0,"replicationLag":"0s","vaultOutage":false,"seed":0,"lostAnswerRate":0.5,"lostAnswerRoutes":["POST /v1.0/applications","PUT /vaults/{vault}/secrets/{name}"]}`; body.String() != want {
 		t.Errorf("faults from flags:\n got %s\nwant %s", body.String(), want)
 	}
 	cancel()
