@@ -43,9 +43,15 @@ type Options struct {
 	// Timeout bounds one HTTP request including the SDK's retries; zero
 	// means 100s.
 	Timeout time.Duration
-	// NoRetry turns off the SDK's own retries (429, 503, 504 honouring
-	// Retry-After, up to 3 times), leaving every retry to the caller.
-	NoRetry bool
+	// SDKRetries turns on the SDK's own retries (429, 503 and 504,
+	// honouring Retry-After, up to 3 times). They are off by default, and
+	// regsync never turns them on: kiota's handler re-sends any request,
+	// POSTs included, so a create whose answer was lost (a 503 or 504 after
+	// Graph committed it) was made twice, behind the back of the applier's
+	// look-before-create. With them off every retry is the caller's
+	// (tenant.RetryPolicy), which knows what is safe to send again and
+	// reports each retry as an event.
+	SDKRetries bool
 }
 
 // New builds a Client for cfg. The bearer token comes from
@@ -73,7 +79,7 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 		parent = t
 	}
 	counter := &countingTransport{next: parent}
-	middleware, err := middlewares(opts.NoRetry)
+	middleware, err := middlewares(opts.SDKRetries)
 	if err != nil {
 		return nil, err
 	}
@@ -108,11 +114,11 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 
 // middlewares is the Graph SDK's default chain (telemetry, /me rewrite,
 // then kiota's retry, redirect, compression, ...), with the SDK's retries
-// off when noRetry is set.
-func middlewares(noRetry bool) ([]nethttplibrary.Middleware, error) {
+// off unless sdkRetries is set.
+func middlewares(sdkRetries bool) ([]nethttplibrary.Middleware, error) {
 	graphOpts := msgraphsdk.GetDefaultClientOptions()
 	retry := &nethttplibrary.RetryHandlerOptions{
-		ShouldRetry: func(time.Duration, int, *http.Request, *http.Response) bool { return !noRetry },
+		ShouldRetry: func(time.Duration, int, *http.Request, *http.Response) bool { return sdkRetries },
 	}
 	kiota, err := nethttplibrary.GetDefaultMiddlewaresWithOptions(retry)
 	if err != nil {

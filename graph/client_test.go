@@ -67,7 +67,7 @@ func newStub(t *testing.T, h func(w http.ResponseWriter, r *http.Request, body m
 	}))
 	t.Cleanup(s.srv.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
-	c, err := New(endpoints.Config{GraphURL: s.srv.URL + "/v1.0", Token: "test-token", CACertPEM: caPEM}, Options{NoRetry: true})
+	c, err := New(endpoints.Config{GraphURL: s.srv.URL + "/v1.0", Token: "test-token", CACertPEM: caPEM}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestRequestsCountSDKRetries(t *testing.T) {
 	}))
 	t.Cleanup(s.srv.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
-	c, err := New(endpoints.Config{GraphURL: s.srv.URL + "/v1.0", Token: "t", CACertPEM: caPEM}, Options{})
+	c, err := New(endpoints.Config{GraphURL: s.srv.URL + "/v1.0", Token: "t", CACertPEM: caPEM}, Options{SDKRetries: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func TestTokenOnlyToTheGraphHost(t *testing.T) {
 	defer srv.Close()
 	// httptest's client sends example.com and its subdomains to srv, so
 	// graph.example.com and 127.0.0.1 are two hosts of one server.
-	c, err := New(endpoints.Config{GraphURL: "https://graph.example.com/v1.0", Token: "secret-token"}, Options{NoRetry: true, Transport: srv.Client().Transport})
+	c, err := New(endpoints.Config{GraphURL: "https://graph.example.com/v1.0", Token: "secret-token"}, Options{Transport: srv.Client().Transport})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func mustNoErr(t *testing.T, what string, err error) {
 
 func TestEmulatorDirectory(t *testing.T) {
 	e := startEmulator(t, emulator.Faults{})
-	c := emulatorClient(t, e, Options{NoRetry: true})
+	c := emulatorClient(t, e, Options{})
 	ctx := context.Background()
 	const set = "fhir-prod"
 
@@ -201,7 +201,7 @@ func hasScope(scopes []tenant.PermissionScope, value, id string) bool {
 
 func TestEmulatorErrorKinds(t *testing.T) {
 	e := startEmulator(t, emulator.Faults{})
-	c := emulatorClient(t, e, Options{NoRetry: true})
+	c := emulatorClient(t, e, Options{})
 	ctx := context.Background()
 	scopeID := tenant.StableID("s", "api", "scope", "read")
 	name := "api"
@@ -353,7 +353,7 @@ func TestEmulatorReadCountsMatchServer(t *testing.T) {
 
 func TestEmulatorWriteBatch(t *testing.T) {
 	e := startEmulator(t, emulator.Faults{})
-	c := emulatorClient(t, e, Options{NoRetry: true})
+	c := emulatorClient(t, e, Options{})
 	apps := createSet(t, c, "batch", 25, false)
 	var writes []tenant.Write
 	for i, a := range apps {
@@ -380,5 +380,27 @@ func TestEmulatorWriteBatch(t *testing.T) {
 		if len(a.DisplayName) < 8 || a.DisplayName[:8] != "renamed-" {
 			t.Errorf("app %s not renamed: %q", a.ID, a.DisplayName)
 		}
+	}
+}
+
+// TestLostCreateAnswerIsNotResent: when Graph commits a create and its
+// answer is lost (504), the client must not send the POST again on its own:
+// only the caller can look before it writes again. With the SDK's retries
+// on (as regsync had them), one lost answer made four applications, after
+// 27 s of the handler's backoff.
+func TestLostCreateAnswerIsNotResent(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{LostAnswerRate: 1, LostAnswerRoutes: []string{"POST /v1.0/applications"}})
+	c := emulatorClient(t, e, Options{})
+	_, err := c.CreateApplication(context.Background(), tenant.ApplicationPatch{DisplayName: ptr("lost"), Tags: &[]string{tenant.SetTag("lost")}})
+	if k := kindOf(err); k != tenant.Transient {
+		t.Fatalf("create with its answer lost: kind %v (%v), want Transient", k, err)
+	}
+	apps, err := c.ListApplications(context.Background(), "lost")
+	mustNoErr(t, "list", err)
+	if len(apps) != 1 {
+		t.Errorf("%d applications after one create call, want 1", len(apps))
+	}
+	if n := e.Stats().Routes["POST /v1.0/applications"]; n != 1 {
+		t.Errorf("%d POST /applications sent, want 1", n)
 	}
 }

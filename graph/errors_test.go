@@ -89,7 +89,7 @@ func TestEmulatorLagKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Close() })
-	c := emulatorClient(t, e, Options{NoRetry: true})
+	c := emulatorClient(t, e, Options{})
 	ctx := context.Background()
 
 	// An application made two hours ago has replicated; its service

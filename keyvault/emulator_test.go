@@ -23,7 +23,7 @@ func emulatorStore(t *testing.T) (*emulator.Emulator, *Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Close() })
-	s, err := New(endpoints.Config{GraphURL: e.GraphURL(), VaultURL: e.KeyVaultURL(), Token: e.Token(), CACertPEM: e.CACertPEM()}, Options{NoRetry: true})
+	s, err := New(endpoints.Config{GraphURL: e.GraphURL(), VaultURL: e.KeyVaultURL(), Token: e.Token(), CACertPEM: e.CACertPEM()}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

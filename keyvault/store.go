@@ -38,9 +38,12 @@ type Options struct {
 	// Transport sends the requests; nil means an http.Client over
 	// cfg.Transport() (Go's defaults plus cfg.CACertPEM).
 	Transport policy.Transporter
-	// NoRetry turns off azcore's own retries (408, 429, 5xx), leaving
-	// every retry to the caller.
-	NoRetry bool
+	// SDKRetries turns on azcore's own retries (408, 429 and 5xx, a fixed
+	// three times). They are off by default, and regsync never turns them
+	// on: every retry is the caller's (tenant.RetryPolicy), which bounds a
+	// run of failures and reports each retry as an event, where azcore's
+	// retries were silent waits (a vault outage was 70 s of silence).
+	SDKRetries bool
 }
 
 // New builds a Store for cfg.
@@ -61,7 +64,7 @@ func New(cfg endpoints.Config, opts Options) (*Store, error) {
 		next = &http.Client{Transport: t, Timeout: 100 * time.Second}
 	}
 	s := &Store{cfg: cfg, cred: cred, doer: &countingDoer{next: next}, clients: map[string]*azsecrets.Client{}}
-	if opts.NoRetry {
+	if !opts.SDKRetries {
 		s.retry.MaxRetries = -1
 	}
 	return s, nil

@@ -105,7 +105,7 @@ func newTestStore(t *testing.T, h http.Handler) (*Store, *httptest.Server) {
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	s, err := New(endpoints.Config{VaultURL: srv.URL + "/vaults/{vault}", Token: "kv-token", CACertPEM: ca}, Options{NoRetry: true})
+	s, err := New(endpoints.Config{VaultURL: srv.URL + "/vaults/{vault}", Token: "kv-token", CACertPEM: ca}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
