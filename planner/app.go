@@ -31,14 +31,13 @@ func (b *builder) desiredFields(st *appState, create bool) *ApplicationFields {
 	}
 	f.GroupMembershipClaims = sa.GroupMembershipClaims
 	f.RequestedAccessTokenVersion = sa.RequestedAccessTokenVersion
-	if sa.Kind == spec.KindResource && create && f.RequestedAccessTokenVersion == nil {
-		// A new API issues v2 access tokens: Graph's default (null = v1) is
-		// kept only for compatibility, and v2 is required for personal
-		// accounts (apiApplication.requestedAccessTokenVersion in the Graph
-		// v1.0 reference). Existing APIs keep theirs unless the spec says.
-		v := 2
-		f.RequestedAccessTokenVersion = &v
-	}
+	// A resource the spec is silent about keeps Graph's default (null,
+	// which issues v1 access tokens), new or not. regsync used to default
+	// new APIs to v2, which broke servers configured the way the FHIR docs
+	// say: in a v2 token aud is always the API's appId, while a v1 token
+	// asked for by the identifier URI carries that URI, the Audience the
+	// FHIR server checks. Personal-account audiences need v2, which the
+	// spec's rules already demand be written out.
 	if sa.OptionalClaims != nil {
 		f.OptionalClaims = &OptionalClaims{
 			IDToken:     fromSpecClaims(sa.OptionalClaims.IDToken),

@@ -66,8 +66,10 @@ func TestCreateFromEmpty(t *testing.T) {
 	if got := (*api.Scopes)[0].ID; got != scopeID {
 		t.Errorf("scope id = %s, want the stable id %s", got, scopeID)
 	}
-	if got := *api.RequestedAccessTokenVersion; got != 2 {
-		t.Errorf("new API requestedAccessTokenVersion = %d, want 2", got)
+	// The spec leaves the token version to Graph's default (v1), so the
+	// create must not write one.
+	if v := api.RequestedAccessTokenVersion; v != nil {
+		t.Errorf("new API requestedAccessTokenVersion = %d, want none (Graph's default)", *v)
 	}
 	if d := cmp.Diff([]string{"regsync:set=fhir-prod", "regsync:key=fhir-api"}, *api.Tags); d != "" {
 		t.Errorf("tags (-want +got):\n%s", d)
