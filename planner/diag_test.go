@@ -8,6 +8,7 @@ import (
 
 	"github.com/regsync/regsync/diag"
 	"github.com/regsync/regsync/planner"
+	"github.com/regsync/regsync/tenant"
 )
 
 func TestDiagnostics(t *testing.T) {
@@ -77,5 +78,42 @@ func TestDiagnostics(t *testing.T) {
 func TestNilInputs(t *testing.T) {
 	if p, ds := planner.Compute(nil, nil, planner.Options{}); p != nil || !ds.HasErrors() {
 		t.Errorf("Compute(nil, nil) = %v, %v; want an error diagnostic", p, ds)
+	}
+}
+
+// TestAdoptingAnotherSetsApplication: appId: may adopt a hand-made
+// application or one of this set, never one that another set manages; the
+// error names the other set and how to move the application.
+func TestAdoptingAnotherSetsApplication(t *testing.T) {
+	const appID = "6a1b7c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
+	for _, tc := range []struct {
+		name string
+		tags []string
+		want []string
+	}{
+		{name: "hand-made", tags: nil},
+		{name: "this set's", tags: []string{"regsync:set=fhir-prod", "regsync:key=portal"}},
+		{name: "another set's", tags: []string{"regsync:set=dicom-prod", "regsync:key=viewer"},
+			want: []string{`application "portal" adopts appId ` + appID + `, which set "dicom-prod" manages (tag regsync:set=dicom-prod)`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := parseSpec(t, strings.Replace(fhirYAML, "  portal:\n    kind: confidential\n", "  portal:\n    kind: confidential\n    appId: "+appID+"\n", 1))
+			live := emptyTenant()
+			live.Applications = append(live.Applications, &tenant.Application{ID: "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", AppID: appID, DisplayName: "Portal", Tags: tc.tags})
+			_, ds := planner.Compute(s, live, planner.Options{Now: now})
+			var got []string
+			for _, d := range ds {
+				if d.Severity != diag.Error {
+					continue
+				}
+				got = append(got, d.Summary)
+				if !strings.Contains(d.Detail, "delete its entry from set \"dicom-prod\"'s spec") || d.Pos.Line == 0 {
+					t.Errorf("diagnostic %q: detail %q, position %v; want how to move it, at the appId's application", d.Summary, d.Detail, d.Pos)
+				}
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("errors (-want +got):\n%s", d)
+			}
+		})
 	}
 }

@@ -228,6 +228,16 @@ func (b *builder) match() {
 				b.diags.Errorf(sa.Pos, "applications."+sa.Key+".appId",
 					"Check the appId, or remove it to create a new registration.",
 					"application %q adopts appId %s, which does not exist in the tenant", sa.Key, sa.AppID)
+			} else if other, ok := tagValue(st.live.Tags, tenant.TagSet); ok && other != b.spec.Set {
+				// An application belongs to one set. Taking it over would
+				// make both sets manage it, and the other set's next
+				// plan would undo this one's changes (or prune it).
+				otherKey, _ := tagValue(st.live.Tags, tenant.TagKey)
+				b.diags.Errorf(sa.Pos, "applications."+sa.Key+".appId",
+					fmt.Sprintf("An application belongs to one set. To move it here: delete its entry from set %q's spec and apply that set (without --prune), "+
+						"then remove the tags %s and %s from the application (Graph PATCH /applications/%s with the remaining tags), and plan this set again. docs/spec.md explains it.",
+						other, tenant.SetTag(other), tenant.KeyTag(otherKey), st.live.ID),
+					"application %q adopts appId %s, which set %q manages (tag %s)", sa.Key, sa.AppID, other, tenant.SetTag(other))
 			}
 		} else {
 			st.live = b.managed[sa.Key]
