@@ -186,7 +186,7 @@ func TestApplyAdoptsTaggedApplicationBeforeCreate(t *testing.T) {
 	p, live := h.plan(fhirSpec, false)
 	// An earlier apply created the API after this plan's read (or lag hid
 	// it from the read): it exists, tagged, with an old display name.
-	old, _ := h.fake.CreateApplication(context.Background(), tenant.ApplicationPatch{
+	old, _ := h.fake.CreateApplication(context.Background(), tenant.AppProps{
 		DisplayName: ptrTo("old name"), Tags: &[]string{tenant.SetTag("fhir-test"), tenant.KeyTag("fhir-api")}})
 	res, err := h.apply(p, live, h.options())
 	if err != nil {

@@ -115,7 +115,7 @@ func (x *exec) application(ctx context.Context) error {
 	case planner.OpCreate:
 		return x.createApplication(ctx)
 	case planner.OpUpdate:
-		p, err := app.Fields.Patch()
+		p, err := app.Payload()
 		if err != nil {
 			return fmt.Errorf("updating application %q: %w", x.a.App, err)
 		}
@@ -142,7 +142,7 @@ func (x *exec) find(ctx context.Context) (*tenant.Application, error) {
 // before the create is sent a second time.
 func (x *exec) createApplication(ctx context.Context) error {
 	key := x.a.App
-	p, err := x.a.Application.Fields.Patch()
+	p, err := x.a.Application.Payload()
 	if err != nil {
 		return fmt.Errorf("creating application %q: %w", key, err)
 	}
@@ -337,7 +337,8 @@ func (x *exec) owner(ctx context.Context) error {
 
 func (x *exec) federated(ctx context.Context) error {
 	f := x.a.FederatedCredential
-	fc := f.Credential.Tenant()
+	fc := f.Credential
+	fc.Audiences = append([]string(nil), fc.Audiences...)
 	fc.ID = f.ID
 	switch x.a.Op {
 	case planner.OpCreate:

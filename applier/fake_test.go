@@ -317,7 +317,7 @@ func (f *fakeTenant) PermissionGrantsForResource(_ context.Context, resourceSPID
 
 // ---- writes
 
-func applyPatch(a *tenant.Application, p tenant.ApplicationPatch) {
+func applyPatch(a *tenant.Application, p tenant.AppProps) {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -368,7 +368,7 @@ func applyPatch(a *tenant.Application, p tenant.ApplicationPatch) {
 	}
 }
 
-func (f *fakeTenant) CreateApplication(_ context.Context, p tenant.ApplicationPatch) (*tenant.Application, error) {
+func (f *fakeTenant) CreateApplication(_ context.Context, p tenant.AppProps) (*tenant.Application, error) {
 	key := ""
 	if p.Tags != nil {
 		key = keyTagOf(*p.Tags)
@@ -418,7 +418,7 @@ func (f *fakeTenant) appCall(method, id string, batched bool, do func(a *tenant.
 	return nil
 }
 
-func (f *fakeTenant) UpdateApplication(_ context.Context, id string, p tenant.ApplicationPatch) error {
+func (f *fakeTenant) UpdateApplication(_ context.Context, id string, p tenant.AppProps) error {
 	return f.appCall("UpdateApplication", id, false, func(a *tenant.Application) error { applyPatch(a, p); return nil })
 }
 

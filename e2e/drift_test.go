@@ -110,7 +110,7 @@ func TestDriftClasses(t *testing.T) {
 	}{
 		{"field changed by hand", func(t *testing.T, w *world, g *graph.Client) {
 			name := "Renamed by hand"
-			if err := g.UpdateApplication(ctx, app(t, g, "portal").ID, tenant.ApplicationPatch{DisplayName: &name}); err != nil {
+			if err := g.UpdateApplication(ctx, app(t, g, "portal").ID, tenant.AppProps{DisplayName: &name}); err != nil {
 				t.Fatal(err)
 			}
 		}, "field_changed"},
@@ -121,7 +121,7 @@ func TestDriftClasses(t *testing.T) {
 		}, "missing"},
 		{"tagged in the set but not in the spec", func(t *testing.T, w *world, g *graph.Client) {
 			name, tags := "Stray", []string{tenant.SetTag("fhir-prod"), tenant.KeyTag("stray")}
-			if _, err := g.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &name, Tags: &tags}); err != nil {
+			if _, err := g.CreateApplication(ctx, tenant.AppProps{DisplayName: &name, Tags: &tags}); err != nil {
 				t.Fatal(err)
 			}
 		}, "not_in_spec"},

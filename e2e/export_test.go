@@ -58,7 +58,7 @@ func TestExportAdoptsHandMadeApplications(t *testing.T) {
 	const scopeID, roleID = "7b9c1d2e-0000-4000-8000-000000000001", "7b9c1d2e-0000-4000-8000-000000000002"
 	apiName, webName, jobName := "Billing API", "Billing Web", "Billing Job"
 	apiURIs := []string{"https://billing.contoso.com"}
-	api, err := g.CreateApplication(ctx, tenant.ApplicationPatch{
+	api, err := g.CreateApplication(ctx, tenant.AppProps{
 		DisplayName: &apiName, IdentifierURIs: &apiURIs,
 		Scopes: &[]tenant.PermissionScope{{ID: scopeID, Value: "Billing.Read", Type: "User", IsEnabled: true,
 			AdminConsentDisplayName: "Read billing data", AdminConsentDescription: "Lets the app read billing data as the user.",
@@ -68,7 +68,7 @@ func TestExportAdoptsHandMadeApplications(t *testing.T) {
 	})
 	must("create the API", err)
 	webURIs := []string{"https://billing.contoso.com/signin-oidc"}
-	web, err := g.CreateApplication(ctx, tenant.ApplicationPatch{
+	web, err := g.CreateApplication(ctx, tenant.AppProps{
 		DisplayName: &webName, WebRedirectURIs: &webURIs,
 		RequiredResourceAccess: &[]tenant.RequiredResourceAccess{
 			{ResourceAppID: api.AppID, ResourceAccess: []tenant.ResourceAccess{{ID: scopeID, Type: "Scope"}}},
@@ -76,7 +76,7 @@ func TestExportAdoptsHandMadeApplications(t *testing.T) {
 		},
 	})
 	must("create the web app", err)
-	job, err := g.CreateApplication(ctx, tenant.ApplicationPatch{
+	job, err := g.CreateApplication(ctx, tenant.AppProps{
 		DisplayName: &jobName,
 		RequiredResourceAccess: &[]tenant.RequiredResourceAccess{
 			{ResourceAppID: api.AppID, ResourceAccess: []tenant.ResourceAccess{{ID: roleID, Type: "Role"}}},

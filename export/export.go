@@ -179,6 +179,7 @@ func (x *exporter) selectApps() {
 		named[strings.ToLower(id)] = true
 	}
 	x.byAppID = map[string]*app{}
+	refused := map[string]bool{}
 	setTag := tenant.SetTag(x.o.Set)
 	for _, l := range x.snap.Applications {
 		if l == nil {
@@ -192,12 +193,20 @@ func (x *exporter) selectApps() {
 		if x.byAppID[id] != nil {
 			continue
 		}
+		if other, ok := tagValue(l.Tags, tenant.TagSet); ok && !inSet {
+			// The plan refuses to adopt another set's application; so
+			// does export, rather than write a spec that cannot plan.
+			x.ds.Errorf(diag.Pos{}, "", fmt.Sprintf("An application belongs to one set. Export it with --set %s, or move it first (docs/spec.md, \"An application belongs to one set\").", other),
+				"application %q (appId %s) belongs to set %q (tag %s)", l.DisplayName, l.AppID, other, tenant.SetTag(other))
+			refused[id] = true
+			continue
+		}
 		a := &app{live: l, inSet: inSet, sp: x.spByAppID[id]}
 		x.apps = append(x.apps, a)
 		x.byAppID[id] = a
 	}
 	for _, id := range sortedKeys(named) {
-		if x.byAppID[id] == nil {
+		if x.byAppID[id] == nil && !refused[id] {
 			x.ds.Errorf(diag.Pos{}, "", "Check the appId (the application's client id, not its object id).",
 				"no application with appId %s in the tenant", id)
 		}

@@ -148,7 +148,7 @@ func handMade() *tenant.Snapshot {
 	add(&tenant.Application{ID: "h4", AppID: "a0000000-0000-0000-0000-000000000004", DisplayName: "Phone",
 		PublicClientRedirectURIs: []string{"msauth.com.contoso.phone://auth"}})
 	add(&tenant.Application{ID: "h5", AppID: "a0000000-0000-0000-0000-000000000005", DisplayName: "3rd-party sync",
-		Tags: []string{"regsync:key=sync", "regsync:set=other"},
+		Tags: []string{"regsync:key=sync"},
 		FederatedCredentials: []tenant.FederatedCredential{{Name: "aks", Issuer: "https://oidc.aks.example.com/abc",
 			Subject: "system:serviceaccount:sync:sync", Audiences: []string{"api://custom"}, Description: "cluster identity"}}})
 	add(&tenant.Application{ID: "h6", AppID: "a0000000-0000-0000-0000-000000000006", DisplayName: "Not exported"})
@@ -391,5 +391,20 @@ func TestSlug(t *testing.T) {
 	want := []string{strings.Repeat("b", 63), strings.Repeat("b", 61) + "-2", strings.Repeat("b", 61) + "-3"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("unique (-want +got):\n%s", diff)
+	}
+}
+
+// TestExportRefusesAnotherSetsApplication: an --app-id that another set
+// manages is an error, as the plan's adoption would be.
+func TestExportRefusesAnotherSetsApplication(t *testing.T) {
+	snap := handMade()
+	for _, a := range snap.Applications {
+		if a.ID == "h5" {
+			a.Tags = append(a.Tags, "regsync:set=other")
+		}
+	}
+	res, ds := Spec(snap, Options{Tenant: "contoso.onmicrosoft.com", Set: "billing", AppIDs: []string{"a0000000-0000-0000-0000-000000000005"}})
+	if res != nil || !strings.Contains(ds.Format(), `belongs to set "other"`) {
+		t.Errorf("export of another set's application: result %v, diagnostics:\n%s", res != nil, ds.Format())
 	}
 }

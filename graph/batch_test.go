@@ -63,7 +63,7 @@ func TestWriteBatch(t *testing.T) {
 	}
 	name := "renamed"
 	writes := []tenant.Write{
-		{Op: tenant.OpUpdateApplication, ID: "a1", Application: &tenant.ApplicationPatch{DisplayName: &name}},
+		{Op: tenant.OpUpdateApplication, ID: "a1", Application: &tenant.AppProps{DisplayName: &name}},
 		{Op: tenant.OpDeleteApplication, ID: "gone"},
 		{Op: tenant.OpUpdatePermissionGrant, ID: "g1", Scope: "User.Read"},
 		{Op: tenant.OpCreateAppRoleAssignment, Assignment: &tenant.AppRoleAssignment{

@@ -176,7 +176,7 @@ func TestUpdateApplicationSendsOnlyThePatch(t *testing.T) {
 	name := "new name"
 	empty := []string{}
 	uris := []string{"https://portal.contoso.com/signin-oidc"}
-	err := c.UpdateApplication(context.Background(), "o1", tenant.ApplicationPatch{
+	err := c.UpdateApplication(context.Background(), "o1", tenant.AppProps{
 		DisplayName:     &name,
 		IdentifierURIs:  &empty,
 		WebRedirectURIs: &uris,

@@ -224,7 +224,7 @@ func toGrant(m models.OAuth2PermissionGrantable) tenant.PermissionGrant {
 // applicationModel builds a fresh application model holding exactly the
 // non-nil fields of p. Collections are sent whole (Graph replaces them);
 // a pointer to an empty slice sends [] and clears the collection.
-func applicationModel(p tenant.ApplicationPatch) (models.Applicationable, error) {
+func applicationModel(p tenant.AppProps) (models.Applicationable, error) {
 	m := models.NewApplication()
 	if p.DisplayName != nil {
 		m.SetDisplayName(ptr(*p.DisplayName))

@@ -73,7 +73,7 @@ func TestEmulatorDirectory(t *testing.T) {
 	roleID := tenant.StableID(set, "fhir-api", "role", "globalReader")
 	tags := []string{tenant.SetTag(set), tenant.KeyTag("fhir-api")}
 	name := "Contoso FHIR API"
-	api, err := c.CreateApplication(ctx, tenant.ApplicationPatch{
+	api, err := c.CreateApplication(ctx, tenant.AppProps{
 		DisplayName: &name, Tags: &tags,
 		Scopes:   &[]tenant.PermissionScope{{ID: scopeID, Value: "user_impersonation", Type: "User", IsEnabled: true, AdminConsentDisplayName: "Access the FHIR API", AdminConsentDescription: "Access the FHIR API"}},
 		AppRoles: &[]tenant.AppRole{{ID: roleID, Value: "globalReader", DisplayName: "Global reader", Description: "Reads everything", AllowedMemberTypes: []string{"User", "Application"}, IsEnabled: true}},
@@ -81,12 +81,12 @@ func TestEmulatorDirectory(t *testing.T) {
 	mustNoErr(t, "create resource app", err)
 	clientTags := []string{tenant.SetTag(set), tenant.KeyTag("loader")}
 	loaderName := "loader"
-	loader, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &loaderName, Tags: &clientTags})
+	loader, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &loaderName, Tags: &clientTags})
 	mustNoErr(t, "create client app", err)
 
 	newName := "Contoso FHIR API (prod)"
 	uris := []string{"https://portal.contoso.com/signin-oidc"}
-	mustNoErr(t, "update", c.UpdateApplication(ctx, loader.ID, tenant.ApplicationPatch{DisplayName: &newName, WebRedirectURIs: &uris}))
+	mustNoErr(t, "update", c.UpdateApplication(ctx, loader.ID, tenant.AppProps{DisplayName: &newName, WebRedirectURIs: &uris}))
 	mustNoErr(t, "add owner", c.AddOwner(ctx, loader.ID, emulator.SeedAdminUserID))
 	pc, secret, err := c.AddPassword(ctx, loader.ID, tenant.PasswordRequest{DisplayName: "regsync", End: time.Now().Add(90 * 24 * time.Hour)})
 	mustNoErr(t, "add password", err)
@@ -206,7 +206,7 @@ func TestEmulatorErrorKinds(t *testing.T) {
 	scopeID := tenant.StableID("s", "api", "scope", "read")
 	name := "api"
 	tags := []string{tenant.SetTag("s")}
-	app, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &name, Tags: &tags,
+	app, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &name, Tags: &tags,
 		Scopes: &[]tenant.PermissionScope{{ID: scopeID, Value: "read", Type: "User", IsEnabled: true, AdminConsentDisplayName: "Read", AdminConsentDescription: "Read"}}})
 	mustNoErr(t, "create", err)
 
@@ -217,7 +217,7 @@ func TestEmulatorErrorKinds(t *testing.T) {
 		}
 	})
 	t.Run("enabled scope removed in one step", func(t *testing.T) {
-		err := c.UpdateApplication(ctx, app.ID, tenant.ApplicationPatch{Scopes: &[]tenant.PermissionScope{}})
+		err := c.UpdateApplication(ctx, app.ID, tenant.AppProps{Scopes: &[]tenant.PermissionScope{}})
 		var te *tenant.Error
 		if !errors.As(err, &te) || te.Kind != tenant.Invalid || te.Code != "CannotDeleteOrUpdateEnabledEntitlement" {
 			t.Errorf("err = %v, want invalid CannotDeleteOrUpdateEnabledEntitlement", err)
@@ -225,7 +225,7 @@ func TestEmulatorErrorKinds(t *testing.T) {
 	})
 	t.Run("http redirect uri", func(t *testing.T) {
 		uris := []string{"http://portal.contoso.com/cb"}
-		err := c.UpdateApplication(ctx, app.ID, tenant.ApplicationPatch{WebRedirectURIs: &uris})
+		err := c.UpdateApplication(ctx, app.ID, tenant.AppProps{WebRedirectURIs: &uris})
 		if k := kindOf(err); k != tenant.Invalid {
 			t.Errorf("kind %v (%v), want invalid", k, err)
 		}
@@ -256,13 +256,13 @@ func TestEmulatorErrorKinds(t *testing.T) {
 		e.SetFaults(emulator.Faults{ReplicationLag: time.Hour})
 		defer e.SetFaults(emulator.Faults{})
 		n := "lagging"
-		fresh, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &n})
+		fresh, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &n})
 		mustNoErr(t, "create", err)
 		_, err = c.CreateServicePrincipal(ctx, fresh.AppID, nil)
 		if k := kindOf(err); k != tenant.NotFound {
 			t.Errorf("SP of a lagging app: kind %v (%v), want not found (NoBackingApplicationObject)", k, err)
 		}
-		err = c.UpdateApplication(ctx, fresh.ID, tenant.ApplicationPatch{DisplayName: &n})
+		err = c.UpdateApplication(ctx, fresh.ID, tenant.AppProps{DisplayName: &n})
 		if k := kindOf(err); k != tenant.NotFound {
 			t.Errorf("PATCH of a lagging app: kind %v (%v), want not found", k, err)
 		}
@@ -286,7 +286,7 @@ func createSet(t testing.TB, c *Client, set string, n int, withSPs bool) []*tena
 			defer func() { <-sem }()
 			name := fmt.Sprintf("%s-app-%04d", set, i)
 			tags := []string{tenant.SetTag(set), tenant.KeyTag(name)}
-			a, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &name, Tags: &tags})
+			a, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &name, Tags: &tags})
 			if err != nil {
 				errs <- err
 				return
@@ -358,7 +358,7 @@ func TestEmulatorWriteBatch(t *testing.T) {
 	var writes []tenant.Write
 	for i, a := range apps {
 		n := fmt.Sprintf("renamed-%02d", i)
-		writes = append(writes, tenant.Write{Op: tenant.OpUpdateApplication, ID: a.ID, Application: &tenant.ApplicationPatch{DisplayName: &n}})
+		writes = append(writes, tenant.Write{Op: tenant.OpUpdateApplication, ID: a.ID, Application: &tenant.AppProps{DisplayName: &n}})
 	}
 	writes = append(writes, tenant.Write{Op: tenant.OpDeleteApplication, ID: "6b1d6f0e-0000-4000-8000-000000000404"})
 	e.ResetStats()
@@ -391,7 +391,7 @@ func TestEmulatorWriteBatch(t *testing.T) {
 func TestLostCreateAnswerIsNotResent(t *testing.T) {
 	e := startEmulator(t, emulator.Faults{LostAnswerRate: 1, LostAnswerRoutes: []string{"POST /v1.0/applications"}})
 	c := emulatorClient(t, e, Options{})
-	_, err := c.CreateApplication(context.Background(), tenant.ApplicationPatch{DisplayName: ptr("lost"), Tags: &[]string{tenant.SetTag("lost")}})
+	_, err := c.CreateApplication(context.Background(), tenant.AppProps{DisplayName: ptr("lost"), Tags: &[]string{tenant.SetTag("lost")}})
 	if k := kindOf(err); k != tenant.Transient {
 		t.Fatalf("create with its answer lost: kind %v (%v), want Transient", k, err)
 	}

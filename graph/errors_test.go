@@ -97,7 +97,7 @@ func TestEmulatorLagKinds(t *testing.T) {
 	// either.
 	name := "lag-resource"
 	roleID := tenant.StableID("lag", "lag-resource", "role", "read")
-	old, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &name,
+	old, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &name,
 		AppRoles: &[]tenant.AppRole{{ID: roleID, Value: "Data.Read", DisplayName: "Read", Description: "Read", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}}})
 	mustNoErr(t, "create application", err)
 	clock.add(2 * time.Hour)
@@ -105,7 +105,7 @@ func TestEmulatorLagKinds(t *testing.T) {
 	newSP, err := c.CreateServicePrincipal(ctx, old.AppID, nil)
 	mustNoErr(t, "create service principal", err)
 	fresh := "lag-fresh"
-	newApp, err := c.CreateApplication(ctx, tenant.ApplicationPatch{DisplayName: &fresh})
+	newApp, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &fresh})
 	mustNoErr(t, "create application", err)
 
 	graphSPs, err := c.ServicePrincipalsByAppID(ctx, []string{"00000003-0000-0000-c000-000000000000"})

@@ -16,7 +16,7 @@ import (
 
 // CreateApplication POSTs a new application with the non-nil fields of p
 // and returns it as Graph created it.
-func (c *Client) CreateApplication(ctx context.Context, p tenant.ApplicationPatch) (*tenant.Application, error) {
+func (c *Client) CreateApplication(ctx context.Context, p tenant.AppProps) (*tenant.Application, error) {
 	body, err := applicationModel(p)
 	if err != nil {
 		return nil, fmt.Errorf("creating application: %w", err)
@@ -30,7 +30,7 @@ func (c *Client) CreateApplication(ctx context.Context, p tenant.ApplicationPatc
 
 // UpdateApplication PATCHes the non-nil fields of p. A pointer to an empty
 // collection clears it.
-func (c *Client) UpdateApplication(ctx context.Context, id string, p tenant.ApplicationPatch) error {
+func (c *Client) UpdateApplication(ctx context.Context, id string, p tenant.AppProps) error {
 	body, err := applicationModel(p)
 	if err != nil {
 		return fmt.Errorf("updating application %s: %w", id, err)

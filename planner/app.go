@@ -14,9 +14,9 @@ import (
 // every field the spec declares, the regsync tags, and what the kind implies
 // (DESIGN.md, "The four kinds of application"). Undeclared fields stay nil.
 // create is true when the application does not exist yet.
-func (b *builder) desiredFields(st *appState, create bool) *ApplicationFields {
+func (b *builder) desiredFields(st *appState, create bool) *tenant.AppProps {
 	sa := st.spec
-	f := &ApplicationFields{}
+	f := &tenant.AppProps{}
 	name := displayName(sa)
 	f.DisplayName = &name
 	f.Description = sa.Description
@@ -39,7 +39,7 @@ func (b *builder) desiredFields(st *appState, create bool) *ApplicationFields {
 	// FHIR server checks. Personal-account audiences need v2, which the
 	// spec's rules already demand be written out.
 	if sa.OptionalClaims != nil {
-		f.OptionalClaims = &OptionalClaims{
+		f.OptionalClaims = &tenant.OptionalClaims{
 			IDToken:     fromSpecClaims(sa.OptionalClaims.IDToken),
 			AccessToken: fromSpecClaims(sa.OptionalClaims.AccessToken),
 			SAML2Token:  fromSpecClaims(sa.OptionalClaims.SAML2Token),
@@ -102,14 +102,14 @@ func (b *builder) desiredTags(st *appState) []string {
 	return out
 }
 
-func (b *builder) desiredScopes(st *appState) []PermissionScope {
-	out := make([]PermissionScope, 0, len(st.spec.Scopes))
+func (b *builder) desiredScopes(st *appState) []tenant.PermissionScope {
+	out := make([]tenant.PermissionScope, 0, len(st.spec.Scopes))
 	for _, s := range st.spec.Scopes {
 		typ := s.Type
 		if typ == "" {
 			typ = "User"
 		}
-		out = append(out, PermissionScope{
+		out = append(out, tenant.PermissionScope{
 			ID: st.scopeIDs[s.Value], Value: s.Value, Type: typ, IsEnabled: s.Enabled,
 			AdminConsentDisplayName: s.AdminConsentDisplayName, AdminConsentDescription: s.AdminConsentDescription,
 			UserConsentDisplayName: s.UserConsentDisplayName, UserConsentDescription: s.UserConsentDescription,
@@ -118,10 +118,10 @@ func (b *builder) desiredScopes(st *appState) []PermissionScope {
 	return out
 }
 
-func (b *builder) desiredRoles(st *appState) []AppRole {
-	out := make([]AppRole, 0, len(st.spec.AppRoles))
+func (b *builder) desiredRoles(st *appState) []tenant.AppRole {
+	out := make([]tenant.AppRole, 0, len(st.spec.AppRoles))
 	for _, r := range st.spec.AppRoles {
-		out = append(out, AppRole{
+		out = append(out, tenant.AppRole{
 			ID: st.roleIDs[r.Value], Value: r.Value, DisplayName: r.DisplayName, Description: r.Description,
 			AllowedMemberTypes: clone(r.AllowedMemberTypes), IsEnabled: r.Enabled,
 		})
@@ -129,37 +129,37 @@ func (b *builder) desiredRoles(st *appState) []AppRole {
 	return out
 }
 
-func desiredRRA(st *appState) []RequiredResourceAccess {
-	out := []RequiredResourceAccess{}
+func desiredRRA(st *appState) []tenant.RequiredResourceAccess {
+	out := []tenant.RequiredResourceAccess{}
 	for _, ra := range st.access {
 		if len(ra.scopes)+len(ra.roles) == 0 {
 			continue
 		}
-		r := RequiredResourceAccess{ResourceAppID: ra.resourceAppID, ResourceAccess: []ResourceAccess{}}
+		r := tenant.RequiredResourceAccess{ResourceAppID: ra.resourceAppID, ResourceAccess: []tenant.ResourceAccess{}}
 		for _, s := range ra.scopes {
-			r.ResourceAccess = append(r.ResourceAccess, ResourceAccess{ID: s.id, Type: "Scope"})
+			r.ResourceAccess = append(r.ResourceAccess, tenant.ResourceAccess{ID: s.id, Type: "Scope"})
 		}
 		for _, x := range ra.roles {
-			r.ResourceAccess = append(r.ResourceAccess, ResourceAccess{ID: x.id, Type: "Role"})
+			r.ResourceAccess = append(r.ResourceAccess, tenant.ResourceAccess{ID: x.id, Type: "Role"})
 		}
 		out = append(out, r)
 	}
 	return out
 }
 
-func fromSpecClaims(cs []spec.OptionalClaim) []OptionalClaim {
-	out := make([]OptionalClaim, 0, len(cs))
+func fromSpecClaims(cs []spec.OptionalClaim) []tenant.OptionalClaim {
+	out := make([]tenant.OptionalClaim, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, OptionalClaim{Name: c.Name, Source: c.Source, Essential: c.Essential,
+		out = append(out, tenant.OptionalClaim{Name: c.Name, Source: c.Source, Essential: c.Essential,
 			AdditionalProperties: nonNil(clone(c.AdditionalProperties))})
 	}
 	return out
 }
 
-func fromTenantClaims(cs []tenant.OptionalClaim) []OptionalClaim {
-	out := make([]OptionalClaim, 0, len(cs))
+func fromTenantClaims(cs []tenant.OptionalClaim) []tenant.OptionalClaim {
+	out := make([]tenant.OptionalClaim, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, OptionalClaim{Name: c.Name, Source: c.Source, Essential: c.Essential,
+		out = append(out, tenant.OptionalClaim{Name: c.Name, Source: c.Source, Essential: c.Essential,
 			AdditionalProperties: nonNil(clone(c.AdditionalProperties))})
 	}
 	return out
@@ -245,7 +245,7 @@ func appendUnique(list []string, ids ...string) []string {
 }
 
 // createChanges lists every field of a new application, for display.
-func (b *builder) createChanges(f *ApplicationFields) []Change {
+func (b *builder) createChanges(f *tenant.AppProps) []Change {
 	var out []Change
 	scalar := func(path string, v any, set bool) {
 		if set {
@@ -294,7 +294,7 @@ func (b *builder) createChanges(f *ApplicationFields) []Change {
 	return out
 }
 
-func scopeLabel(s PermissionScope) string {
+func scopeLabel(s tenant.PermissionScope) string {
 	l := fmt.Sprintf("%s (%s", s.Value, s.Type)
 	if !s.IsEnabled {
 		l += ", disabled"
@@ -302,7 +302,7 @@ func scopeLabel(s PermissionScope) string {
 	return l + ")"
 }
 
-func roleLabel(r AppRole) string {
+func roleLabel(r tenant.AppRole) string {
 	l := fmt.Sprintf("%s (%s", r.Value, strings.Join(r.AllowedMemberTypes, ", "))
 	if !r.IsEnabled {
 		l += ", disabled"
@@ -313,7 +313,7 @@ func roleLabel(r AppRole) string {
 // triple is one requested permission: resource appId, permission id, type.
 type triple struct{ app, id, typ string }
 
-func rraTriples(rr []RequiredResourceAccess) []triple {
+func rraTriples(rr []tenant.RequiredResourceAccess) []triple {
 	var out []triple
 	for _, r := range rr {
 		for _, a := range r.ResourceAccess {
@@ -379,7 +379,7 @@ func setDiff[T comparable](want, have []T) (added, removed []T) {
 
 // appDiff accumulates a sparse update.
 type appDiff struct {
-	f       ApplicationFields
+	f       tenant.AppProps
 	changes []Change
 	risks   []Risk
 	empty   bool
@@ -459,9 +459,9 @@ func (b *builder) updateApp(st *appState, addr string, resourceDeps []string) {
 		d.scalar("requested_access_token_version", before, *want.RequestedAccessTokenVersion)
 	}
 	if want.OptionalClaims != nil {
-		have := &OptionalClaims{IDToken: []OptionalClaim{}, AccessToken: []OptionalClaim{}, SAML2Token: []OptionalClaim{}}
+		have := &tenant.OptionalClaims{IDToken: []tenant.OptionalClaim{}, AccessToken: []tenant.OptionalClaim{}, SAML2Token: []tenant.OptionalClaim{}}
 		if live.OptionalClaims != nil {
-			have = &OptionalClaims{
+			have = &tenant.OptionalClaims{
 				IDToken:     fromTenantClaims(live.OptionalClaims.IDToken),
 				AccessToken: fromTenantClaims(live.OptionalClaims.AccessToken),
 				SAML2Token:  fromTenantClaims(live.OptionalClaims.SAML2Token),
@@ -473,7 +473,7 @@ func (b *builder) updateApp(st *appState, addr string, resourceDeps []string) {
 		}
 	}
 
-	var disable ApplicationFields
+	var disable tenant.AppProps
 	var disableChanges []Change
 	if want.Scopes != nil {
 		b.diffScopes(st, d, *want.Scopes, &disable, &disableChanges)
@@ -565,9 +565,9 @@ func tokenVersion(v *int) int {
 	return *v
 }
 
-func sortedClaims(oc *OptionalClaims) *OptionalClaims {
-	s := func(cs []OptionalClaim) []OptionalClaim {
-		out := make([]OptionalClaim, len(cs))
+func sortedClaims(oc *tenant.OptionalClaims) *tenant.OptionalClaims {
+	s := func(cs []tenant.OptionalClaim) []tenant.OptionalClaim {
+		out := make([]tenant.OptionalClaim, len(cs))
 		for i, c := range cs {
 			c.AdditionalProperties = append([]string{}, c.AdditionalProperties...)
 			sort.Strings(c.AdditionalProperties)
@@ -581,5 +581,5 @@ func sortedClaims(oc *OptionalClaims) *OptionalClaims {
 		})
 		return out
 	}
-	return &OptionalClaims{IDToken: s(oc.IDToken), AccessToken: s(oc.AccessToken), SAML2Token: s(oc.SAML2Token)}
+	return &tenant.OptionalClaims{IDToken: s(oc.IDToken), AccessToken: s(oc.AccessToken), SAML2Token: s(oc.SAML2Token)}
 }

@@ -21,7 +21,7 @@
 //     isEnabled property of appRole and permissionScope in the Graph v1.0
 //     reference). The planner emits two update actions (diffScopes).
 //   - Graph replaces collections whole on PATCH, so every collection in an
-//     update carries its complete new value (ApplicationFields).
+//     update carries its complete new value (tenant.AppProps).
 //   - A client secret's value is returned once by addPassword and never again;
 //     the plan only holds where it will be stored (SecretAction), never a
 //     value: no type in this package can hold one.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/regsync/regsync/tenant"
 )
 
 // entitlement is the common view of a scope and an app role for diffing.
@@ -17,7 +19,7 @@ type entitlement struct {
 	text  [][2]string // (field, value) of the descriptive fields, in a fixed order
 }
 
-func scopeEnt(s PermissionScope) entitlement {
+func scopeEnt(s tenant.PermissionScope) entitlement {
 	return entitlement{id: s.ID, value: s.Value, enabled: s.IsEnabled, grant: s.Type, text: [][2]string{
 		{"admin_consent_display_name", s.AdminConsentDisplayName},
 		{"admin_consent_description", s.AdminConsentDescription},
@@ -26,7 +28,7 @@ func scopeEnt(s PermissionScope) entitlement {
 	}}
 }
 
-func roleEnt(r AppRole) entitlement {
+func roleEnt(r tenant.AppRole) entitlement {
 	types := append([]string{}, r.AllowedMemberTypes...)
 	sort.Strings(types)
 	return entitlement{id: r.ID, value: r.Value, enabled: r.IsEnabled, grant: strings.Join(types, ","), text: [][2]string{
@@ -98,11 +100,11 @@ func diffEntitlements(path, grantField string, live, want []entitlement) entDiff
 	return out
 }
 
-func (b *builder) diffScopes(st *appState, d *appDiff, want []PermissionScope, disable *ApplicationFields, disableChanges *[]Change) {
+func (b *builder) diffScopes(st *appState, d *appDiff, want []tenant.PermissionScope, disable *tenant.AppProps, disableChanges *[]Change) {
 	var live, desired []entitlement
-	liveScopes := make([]PermissionScope, len(st.live.Scopes))
+	liveScopes := make([]tenant.PermissionScope, len(st.live.Scopes))
 	for i, s := range st.live.Scopes {
-		liveScopes[i] = PermissionScope(s)
+		liveScopes[i] = tenant.PermissionScope(s)
 		live = append(live, scopeEnt(liveScopes[i]))
 	}
 	for _, s := range want {
@@ -131,11 +133,11 @@ func (b *builder) diffScopes(st *appState, d *appDiff, want []PermissionScope, d
 	}
 }
 
-func (b *builder) diffRoles(st *appState, d *appDiff, want []AppRole, disable *ApplicationFields, disableChanges *[]Change) {
+func (b *builder) diffRoles(st *appState, d *appDiff, want []tenant.AppRole, disable *tenant.AppProps, disableChanges *[]Change) {
 	var live, desired []entitlement
-	liveRoles := make([]AppRole, len(st.live.AppRoles))
+	liveRoles := make([]tenant.AppRole, len(st.live.AppRoles))
 	for i, r := range st.live.AppRoles {
-		liveRoles[i] = AppRole{ID: r.ID, Value: r.Value, DisplayName: r.DisplayName, Description: r.Description,
+		liveRoles[i] = tenant.AppRole{ID: r.ID, Value: r.Value, DisplayName: r.DisplayName, Description: r.Description,
 			AllowedMemberTypes: nonNil(clone(r.AllowedMemberTypes)), IsEnabled: r.IsEnabled}
 		live = append(live, roleEnt(liveRoles[i]))
 	}

@@ -6,170 +6,21 @@ import (
 	"github.com/regsync/regsync/tenant"
 )
 
-// ApplicationFields is the application payload of a create or update: a
-// sparse set of Graph application properties. A nil field is left alone; a
-// non-nil field is written; a pointer to an empty slice clears the
-// collection. Collections always carry their complete new value, because
-// Graph replaces them whole. Patch converts it to the tenant form.
-type ApplicationFields struct {
-	DisplayName                 *string                   `json:"display_name,omitempty"`
-	Description                 *string                   `json:"description,omitempty"`
-	SignInAudience              *string                   `json:"sign_in_audience,omitempty"`
-	Notes                       *string                   `json:"notes,omitempty"`
-	Tags                        *[]string                 `json:"tags,omitempty"`
-	IdentifierURIs              *[]string                 `json:"identifier_uris,omitempty"`
-	GroupMembershipClaims       *string                   `json:"group_membership_claims,omitempty"`
-	IsFallbackPublicClient      *bool                     `json:"is_fallback_public_client,omitempty"`
-	RequestedAccessTokenVersion *int                      `json:"requested_access_token_version,omitempty"`
-	OptionalClaims              *OptionalClaims           `json:"optional_claims,omitempty"`
-	Scopes                      *[]PermissionScope        `json:"oauth2_permission_scopes,omitempty"`
-	AppRoles                    *[]AppRole                `json:"app_roles,omitempty"`
-	WebRedirectURIs             *[]string                 `json:"web_redirect_uris,omitempty"`
-	WebHomePageURL              *string                   `json:"web_home_page_url,omitempty"`
-	WebLogoutURL                *string                   `json:"web_logout_url,omitempty"`
-	EnableIDTokenIssuance       *bool                     `json:"enable_id_token_issuance,omitempty"`
-	EnableAccessTokenIssuance   *bool                     `json:"enable_access_token_issuance,omitempty"`
-	SPARedirectURIs             *[]string                 `json:"spa_redirect_uris,omitempty"`
-	PublicClientRedirectURIs    *[]string                 `json:"public_client_redirect_uris,omitempty"`
-	RequiredResourceAccess      *[]RequiredResourceAccess `json:"required_resource_access,omitempty"`
-}
-
-// PermissionScope is a delegated permission an API exposes.
-type PermissionScope struct {
-	ID                      string `json:"id"`
-	Value                   string `json:"value"`
-	Type                    string `json:"type"`
-	IsEnabled               bool   `json:"is_enabled"`
-	AdminConsentDisplayName string `json:"admin_consent_display_name"`
-	AdminConsentDescription string `json:"admin_consent_description"`
-	UserConsentDisplayName  string `json:"user_consent_display_name"`
-	UserConsentDescription  string `json:"user_consent_description"`
-}
-
-// AppRole is a role an API exposes.
-type AppRole struct {
-	ID                 string   `json:"id"`
-	Value              string   `json:"value"`
-	DisplayName        string   `json:"display_name"`
-	Description        string   `json:"description"`
-	AllowedMemberTypes []string `json:"allowed_member_types"`
-	IsEnabled          bool     `json:"is_enabled"`
-}
-
-// RequiredResourceAccess is the set of permissions requested from one
-// resource. ResourceAppID is a literal appId or a Ref.
-type RequiredResourceAccess struct {
-	ResourceAppID  string           `json:"resource_app_id"`
-	ResourceAccess []ResourceAccess `json:"resource_access"`
-}
-
-// ResourceAccess is one requested permission; Type is "Scope" or "Role".
-type ResourceAccess struct {
-	ID   string `json:"id"`
-	Type string `json:"type"`
-}
-
-// OptionalClaims are extra claims in tokens.
-type OptionalClaims struct {
-	IDToken     []OptionalClaim `json:"id_token"`
-	AccessToken []OptionalClaim `json:"access_token"`
-	SAML2Token  []OptionalClaim `json:"saml2_token"`
-}
-
-// OptionalClaim is one optional claim.
-type OptionalClaim struct {
-	Name                 string   `json:"name"`
-	Source               string   `json:"source"`
-	Essential            bool     `json:"essential"`
-	AdditionalProperties []string `json:"additional_properties"`
-}
-
-// FederatedCredential is a federated identity credential.
-type FederatedCredential struct {
-	Name        string   `json:"name"`
-	Issuer      string   `json:"issuer"`
-	Subject     string   `json:"subject"`
-	Audiences   []string `json:"audiences"`
-	Description string   `json:"description"`
-}
-
-// Patch converts the payload to the tenant's sparse update type. It fails
-// when a field still holds an unresolved Ref (see Action.Resolve).
-func (f *ApplicationFields) Patch() (tenant.ApplicationPatch, error) {
-	p := tenant.ApplicationPatch{
-		DisplayName:                 f.DisplayName,
-		Description:                 f.Description,
-		SignInAudience:              f.SignInAudience,
-		Notes:                       f.Notes,
-		Tags:                        f.Tags,
-		IdentifierURIs:              f.IdentifierURIs,
-		GroupMembershipClaims:       f.GroupMembershipClaims,
-		IsFallbackPublicClient:      f.IsFallbackPublicClient,
-		RequestedAccessTokenVersion: f.RequestedAccessTokenVersion,
-		WebRedirectURIs:             f.WebRedirectURIs,
-		WebHomePageURL:              f.WebHomePageURL,
-		WebLogoutURL:                f.WebLogoutURL,
-		EnableIDTokenIssuance:       f.EnableIDTokenIssuance,
-		EnableAccessTokenIssuance:   f.EnableAccessTokenIssuance,
-		SPARedirectURIs:             f.SPARedirectURIs,
-		PublicClientRedirectURIs:    f.PublicClientRedirectURIs,
+// Payload returns the properties to send, failing when a field still
+// holds an unresolved Ref (see Action.Resolve).
+func (a *ApplicationAction) Payload() (tenant.AppProps, error) {
+	if a.Fields == nil {
+		return tenant.AppProps{}, nil
 	}
-	if f.OptionalClaims != nil {
-		oc := tenant.OptionalClaims{
-			IDToken:     toTenantClaims(f.OptionalClaims.IDToken),
-			AccessToken: toTenantClaims(f.OptionalClaims.AccessToken),
-			SAML2Token:  toTenantClaims(f.OptionalClaims.SAML2Token),
-		}
-		p.OptionalClaims = &oc
-	}
-	if f.Scopes != nil {
-		s := make([]tenant.PermissionScope, len(*f.Scopes))
-		for i, x := range *f.Scopes {
-			s[i] = tenant.PermissionScope(x)
-		}
-		p.Scopes = &s
-	}
-	if f.AppRoles != nil {
-		r := make([]tenant.AppRole, len(*f.AppRoles))
-		for i, x := range *f.AppRoles {
-			r[i] = tenant.AppRole{ID: x.ID, Value: x.Value, DisplayName: x.DisplayName, Description: x.Description,
-				AllowedMemberTypes: append([]string(nil), x.AllowedMemberTypes...), IsEnabled: x.IsEnabled}
-		}
-		p.AppRoles = &r
-	}
-	if f.RequiredResourceAccess != nil {
-		rr := make([]tenant.RequiredResourceAccess, len(*f.RequiredResourceAccess))
-		for i, x := range *f.RequiredResourceAccess {
+	p := *a.Fields
+	if p.RequiredResourceAccess != nil {
+		for i, x := range *p.RequiredResourceAccess {
 			if IsRef(x.ResourceAppID) {
-				return tenant.ApplicationPatch{}, fmt.Errorf("required_resource_access[%d]: unresolved reference %s", i, x.ResourceAppID)
+				return tenant.AppProps{}, fmt.Errorf("required_resource_access[%d]: unresolved reference %s", i, x.ResourceAppID)
 			}
-			ra := make([]tenant.ResourceAccess, len(x.ResourceAccess))
-			for j, a := range x.ResourceAccess {
-				ra[j] = tenant.ResourceAccess(a)
-			}
-			rr[i] = tenant.RequiredResourceAccess{ResourceAppID: x.ResourceAppID, ResourceAccess: ra}
 		}
-		p.RequiredResourceAccess = &rr
 	}
 	return p, nil
-}
-
-func toTenantClaims(cs []OptionalClaim) []tenant.OptionalClaim {
-	if cs == nil {
-		return nil
-	}
-	out := make([]tenant.OptionalClaim, len(cs))
-	for i, c := range cs {
-		out[i] = tenant.OptionalClaim{Name: c.Name, Source: c.Source, Essential: c.Essential,
-			AdditionalProperties: append([]string(nil), c.AdditionalProperties...)}
-	}
-	return out
-}
-
-// Tenant converts the credential to the tenant type (ID left empty).
-func (c FederatedCredential) Tenant() tenant.FederatedCredential {
-	return tenant.FederatedCredential{Name: c.Name, Issuer: c.Issuer, Subject: c.Subject,
-		Audiences: append([]string(nil), c.Audiences...), Description: c.Description}
 }
 
 // refFields calls visit with a pointer to every string field of the action's
@@ -226,7 +77,7 @@ func (a *Action) Refs() []Ref {
 func (a *Action) Resolve(lookup func(Ref) (string, bool)) error {
 	if a.Application != nil && a.Application.Fields != nil && a.Application.Fields.RequiredResourceAccess != nil {
 		// Copy the slice so resolving never edits a shared backing array.
-		rr := append([]RequiredResourceAccess(nil), *a.Application.Fields.RequiredResourceAccess...)
+		rr := append([]tenant.RequiredResourceAccess(nil), *a.Application.Fields.RequiredResourceAccess...)
 		f := *a.Application.Fields
 		f.RequiredResourceAccess = &rr
 		app := *a.Application

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/regsync/regsync/tenant"
 )
 
 // FormatVersion is the version of the JSON plan document (render.JSON and the
@@ -165,7 +167,7 @@ type Action struct {
 }
 
 // Change is one field-level difference, for display. Path uses the JSON
-// field names of ApplicationFields, with ["value"] selecting an element of a
+// field names of tenant.AppProps, with ["value"] selecting an element of a
 // keyed collection. Scalars carry Before and/or After as JSON (absent when
 // the value is absent: Before on create, After on delete). Collections that
 // Graph treats as sets carry Added and Removed elements instead, in a
@@ -252,7 +254,7 @@ type ApplicationAction struct {
 	AppID string `json:"app_id,omitempty"`
 	// Fields: on create, every field to set; on update, only the changed
 	// ones (sparse); absent on delete.
-	Fields *ApplicationFields `json:"fields,omitempty"`
+	Fields *tenant.AppProps `json:"fields,omitempty"`
 }
 
 // ServicePrincipalAction creates, updates or deletes a service principal.
@@ -279,8 +281,8 @@ type OwnerAction struct {
 type FederatedCredentialAction struct {
 	ApplicationID string `json:"application_id"` // literal or a Ref
 	// ID is the live credential id (update, delete).
-	ID         string              `json:"id,omitempty"`
-	Credential FederatedCredential `json:"credential"`
+	ID         string                     `json:"id,omitempty"`
+	Credential tenant.FederatedCredential `json:"credential"`
 }
 
 // SecretAction adds (create) or removes (delete) a client secret.

@@ -294,7 +294,7 @@ func (b *builder) planFederated(st *appState, addr string) {
 	wanted := map[string]bool{}
 	for _, fc := range st.spec.FederatedCredentials {
 		wanted[fc.Name] = true
-		w := FederatedCredential{Name: fc.Name, Issuer: fc.Issuer, Subject: fc.Subject, Audiences: clone(fc.Audiences), Description: fc.Description}
+		w := tenant.FederatedCredential{Name: fc.Name, Issuer: fc.Issuer, Subject: fc.Subject, Audiences: clone(fc.Audiences), Description: fc.Description}
 		if len(w.Audiences) == 0 {
 			w.Audiences = []string{DefaultAudience}
 		}
@@ -352,7 +352,7 @@ func (b *builder) planFederated(st *appState, addr string) {
 			Risks: []Risk{{Code: RiskCredentialRemoval, Message: fmt.Sprintf(
 				"removes federated credential %q: %s can no longer sign in as this application", fc.Name, fc.Subject)}},
 			FederatedCredential: &FederatedCredentialAction{ApplicationID: st.objectID, ID: fc.ID,
-				Credential: FederatedCredential{Name: fc.Name, Issuer: fc.Issuer, Subject: fc.Subject,
+				Credential: tenant.FederatedCredential{Name: fc.Name, Issuer: fc.Issuer, Subject: fc.Subject,
 					Audiences: nonNil(clone(fc.Audiences)), Description: fc.Description}},
 		})
 	}

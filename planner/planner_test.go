@@ -78,9 +78,9 @@ func TestCreateFromEmpty(t *testing.T) {
 	// The portal requests the API's scope by the id planned for it, and the
 	// API's appId through a reference.
 	portal := byID["applications.portal:create"]
-	wantRRA := []planner.RequiredResourceAccess{
-		{ResourceAppID: "${applications.fhir-api.app_id}", ResourceAccess: []planner.ResourceAccess{{ID: scopeID, Type: "Scope"}}},
-		{ResourceAppID: graphAppID, ResourceAccess: []planner.ResourceAccess{{ID: userRead, Type: "Scope"}}},
+	wantRRA := []tenant.RequiredResourceAccess{
+		{ResourceAppID: "${applications.fhir-api.app_id}", ResourceAccess: []tenant.ResourceAccess{{ID: scopeID, Type: "Scope"}}},
+		{ResourceAppID: graphAppID, ResourceAccess: []tenant.ResourceAccess{{ID: userRead, Type: "Scope"}}},
 	}
 	if d := cmp.Diff(wantRRA, *portal.Application.Fields.RequiredResourceAccess); d != "" {
 		t.Errorf("portal requiredResourceAccess (-want +got):\n%s", d)

@@ -112,7 +112,7 @@ func (s *simulated) apply(t testing.TB, p *planner.Plan) {
 			}
 		case a.FederatedCredential != nil:
 			app := s.app(a.FederatedCredential.ApplicationID)
-			fc := a.FederatedCredential.Credential.Tenant()
+			fc := a.FederatedCredential.Credential
 			switch a.Op {
 			case planner.OpCreate:
 				fc.ID = fakeID("fc", app.ID, fc.Name)
@@ -232,7 +232,7 @@ func (s *simulated) applyApplication(t testing.TB, a *planner.Action, refs map[p
 		// its grant, after a PATCH that disabled it.
 		if f := a.Application.Fields; f.Scopes != nil {
 			for _, old := range app.Scopes {
-				var now *planner.PermissionScope
+				var now *tenant.PermissionScope
 				for i := range *f.Scopes {
 					if (*f.Scopes)[i].ID == old.ID {
 						now = &(*f.Scopes)[i]
@@ -271,56 +271,10 @@ func (s *simulated) applyApplication(t testing.TB, a *planner.Action, refs map[p
 	}
 }
 
-func (s *simulated) patch(t testing.TB, app *tenant.Application, f *planner.ApplicationFields) {
+func (s *simulated) patch(t testing.TB, app *tenant.Application, f *tenant.AppProps) {
 	t.Helper()
-	p, err := f.Patch()
-	if err != nil {
-		t.Fatal(err)
+	if f == nil {
+		return
 	}
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setB := func(dst *bool, v *bool) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setL := func(dst *[]string, v *[]string) {
-		if v != nil {
-			*dst = append([]string{}, *v...)
-		}
-	}
-	set(&app.DisplayName, p.DisplayName)
-	set(&app.Description, p.Description)
-	set(&app.SignInAudience, p.SignInAudience)
-	set(&app.Notes, p.Notes)
-	setL(&app.Tags, p.Tags)
-	setL(&app.IdentifierURIs, p.IdentifierURIs)
-	set(&app.GroupMembershipClaims, p.GroupMembershipClaims)
-	setB(&app.IsFallbackPublicClient, p.IsFallbackPublicClient)
-	if p.RequestedAccessTokenVersion != nil {
-		v := *p.RequestedAccessTokenVersion
-		app.RequestedAccessTokenVersion = &v
-	}
-	if p.OptionalClaims != nil {
-		app.OptionalClaims = p.OptionalClaims
-	}
-	if p.Scopes != nil {
-		app.Scopes = *p.Scopes
-	}
-	if p.AppRoles != nil {
-		app.AppRoles = *p.AppRoles
-	}
-	setL(&app.Web.RedirectURIs, p.WebRedirectURIs)
-	set(&app.Web.HomePageURL, p.WebHomePageURL)
-	set(&app.Web.LogoutURL, p.WebLogoutURL)
-	setB(&app.Web.EnableIDTokenIssuance, p.EnableIDTokenIssuance)
-	setB(&app.Web.EnableAccessTokenIssuance, p.EnableAccessTokenIssuance)
-	setL(&app.SPARedirectURIs, p.SPARedirectURIs)
-	setL(&app.PublicClientRedirectURIs, p.PublicClientRedirectURIs)
-	if p.RequiredResourceAccess != nil {
-		app.RequiredResourceAccess = *p.RequiredResourceAccess
-	}
+	tenant.Apply(app, f)
 }

@@ -66,7 +66,7 @@ type Write struct {
 	Op               WriteOp
 	ID               string
 	RefID            string
-	Application      *ApplicationPatch
+	Application      *AppProps
 	ServicePrincipal *ServicePrincipalPatch
 	Assignment       *AppRoleAssignment
 	Grant            *PermissionGrant

@@ -32,8 +32,8 @@ type Directory interface {
 	// service principal.
 	PermissionGrantsForResource(ctx context.Context, resourceSPID string) ([]PermissionGrant, error)
 
-	CreateApplication(ctx context.Context, p ApplicationPatch) (*Application, error)
-	UpdateApplication(ctx context.Context, id string, p ApplicationPatch) error
+	CreateApplication(ctx context.Context, p AppProps) (*Application, error)
+	UpdateApplication(ctx context.Context, id string, p AppProps) error
 	DeleteApplication(ctx context.Context, id string) error
 	AddOwner(ctx context.Context, appObjectID, ownerID string) error
 	RemoveOwner(ctx context.Context, appObjectID, ownerID string) error
@@ -80,33 +80,6 @@ type SecretWrite struct {
 type PasswordRequest struct {
 	DisplayName string
 	End         time.Time
-}
-
-// ApplicationPatch is a sparse update of an application: a nil field is left
-// alone; a non-nil field is written, and a pointer to an empty slice clears
-// the collection. Graph replaces collections whole, so a collection field
-// always carries its complete new value.
-type ApplicationPatch struct {
-	DisplayName                 *string
-	Description                 *string
-	SignInAudience              *string
-	Notes                       *string
-	Tags                        *[]string
-	IdentifierURIs              *[]string
-	GroupMembershipClaims       *string
-	IsFallbackPublicClient      *bool
-	RequestedAccessTokenVersion *int
-	OptionalClaims              *OptionalClaims
-	Scopes                      *[]PermissionScope
-	AppRoles                    *[]AppRole
-	WebRedirectURIs             *[]string
-	WebHomePageURL              *string
-	WebLogoutURL                *string
-	EnableIDTokenIssuance       *bool
-	EnableAccessTokenIssuance   *bool
-	SPARedirectURIs             *[]string
-	PublicClientRedirectURIs    *[]string
-	RequiredResourceAccess      *[]RequiredResourceAccess
 }
 
 // ServicePrincipalPatch is a sparse update of a service principal.

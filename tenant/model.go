@@ -48,24 +48,24 @@ type Application struct {
 
 // PermissionScope is an oauth2PermissionScope (a delegated permission).
 type PermissionScope struct {
-	ID                      string
-	Value                   string
-	Type                    string // "User" or "Admin"
-	IsEnabled               bool
-	AdminConsentDisplayName string
-	AdminConsentDescription string
-	UserConsentDisplayName  string
-	UserConsentDescription  string
+	ID                      string `json:"id"`
+	Value                   string `json:"value"`
+	Type                    string `json:"type"` // "User" or "Admin"
+	IsEnabled               bool   `json:"is_enabled"`
+	AdminConsentDisplayName string `json:"admin_consent_display_name"`
+	AdminConsentDescription string `json:"admin_consent_description"`
+	UserConsentDisplayName  string `json:"user_consent_display_name"`
+	UserConsentDescription  string `json:"user_consent_description"`
 }
 
 // AppRole is a role defined by an application.
 type AppRole struct {
-	ID                 string
-	Value              string
-	DisplayName        string
-	Description        string
-	AllowedMemberTypes []string
-	IsEnabled          bool
+	ID                 string   `json:"id"`
+	Value              string   `json:"value"`
+	DisplayName        string   `json:"display_name"`
+	Description        string   `json:"description"`
+	AllowedMemberTypes []string `json:"allowed_member_types"`
+	IsEnabled          bool     `json:"is_enabled"`
 }
 
 // WebApplication is the web platform.
@@ -79,15 +79,15 @@ type WebApplication struct {
 
 // RequiredResourceAccess is the set of permissions requested from one resource.
 type RequiredResourceAccess struct {
-	ResourceAppID  string
-	ResourceAccess []ResourceAccess
+	ResourceAppID  string           `json:"resource_app_id"`
+	ResourceAccess []ResourceAccess `json:"resource_access"`
 }
 
 // ResourceAccess is one requested permission: Type is "Scope" (delegated) or
 // "Role" (application).
 type ResourceAccess struct {
-	ID   string
-	Type string
+	ID   string `json:"id"`
+	Type string `json:"type"`
 }
 
 // PasswordCredential is a client secret's metadata. The value is never part
@@ -102,27 +102,27 @@ type PasswordCredential struct {
 
 // FederatedCredential is a federatedIdentityCredential.
 type FederatedCredential struct {
-	ID          string
-	Name        string
-	Issuer      string
-	Subject     string
-	Audiences   []string
-	Description string
+	ID          string   `json:"id,omitempty"`
+	Name        string   `json:"name"`
+	Issuer      string   `json:"issuer"`
+	Subject     string   `json:"subject"`
+	Audiences   []string `json:"audiences"`
+	Description string   `json:"description"`
 }
 
 // OptionalClaims mirrors Graph's optionalClaims.
 type OptionalClaims struct {
-	IDToken     []OptionalClaim
-	AccessToken []OptionalClaim
-	SAML2Token  []OptionalClaim
+	IDToken     []OptionalClaim `json:"id_token"`
+	AccessToken []OptionalClaim `json:"access_token"`
+	SAML2Token  []OptionalClaim `json:"saml2_token"`
 }
 
 // OptionalClaim is one optional claim.
 type OptionalClaim struct {
-	Name                 string
-	Source               string
-	Essential            bool
-	AdditionalProperties []string
+	Name                 string   `json:"name"`
+	Source               string   `json:"source"`
+	Essential            bool     `json:"essential"`
+	AdditionalProperties []string `json:"additional_properties"`
 }
 
 // ServicePrincipal is the tenant-local instance of an application.

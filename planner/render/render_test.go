@@ -10,6 +10,7 @@ import (
 
 	"github.com/regsync/regsync/planner"
 	"github.com/regsync/regsync/planner/render"
+	"github.com/regsync/regsync/tenant"
 )
 
 func samplePlan() *planner.Plan {
@@ -21,7 +22,7 @@ func samplePlan() *planner.Plan {
 			Address: "applications.a", Description: "update application \"A | <b>\"",
 			Changes: []planner.Change{{Path: "web_redirect_uris", Removed: []string{`"https://x"`}}},
 			Risks:   []planner.Risk{{Code: planner.RiskRedirectURIRemoval, Message: "removes redirect URIs https://x | ```"}},
-			Application: &planner.ApplicationAction{ObjectID: "o", Fields: &planner.ApplicationFields{
+			Application: &planner.ApplicationAction{ObjectID: "o", Fields: &tenant.AppProps{
 				WebRedirectURIs: &[]string{}}}}},
 		Notes:   []planner.Note{},
 		Summary: planner.Summary{Change: 1},
