@@ -26,12 +26,27 @@
 // builds set the linker flags and do not depend on either.
 //
 // Full is the string that tells two builds apart, used wherever a
-// version is compared or shown: the saved plan's binary version (a plan is
-// applied only by the build that made it). A dev build
+// version is compared or sent: the saved plan's binary version (a plan is
+// applied only by the build that made it) and the User-Agent. A dev build
 // with a known commit is "dev+<12-hex commit>", with "-dirty" appended when
 // the tree was modified, so a plan made at one commit is not silently
 // applied by a build of another. Two dev builds of the same modified tree
 // still look alike; nothing in the build information tells them apart.
+//
+// # User-Agent
+//
+// Every request regsync sends to a service carries UserAgent() as the first
+// product of its User-Agent header, followed by the SDK's own products
+// (for example "regsync/v1.2.3 kiota-go/1.5.4" for Graph and
+// "regsync/v1.2.3 azsdk-go-azsecrets/v1.5.1 (go1.26.8; linux)" for Key
+// Vault). regsync comes first because products are listed in order of
+// significance (RFC 9110, section 10.1.5) and it is the application a
+// tenant's sign-in and audit logs should name; the SDK products stay
+// because Microsoft support asks for the SDK version when diagnosing a
+// request. The graph and keyvault packages add the header below their
+// retry handling, so retries, $batch requests and Key Vault's challenge
+// round trip carry it too. The Azure Resource Manager package, once it
+// exists, must do the same.
 //
 // This package imports no SDK, so every package may use it.
 package buildinfo
