@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 
+	"github.com/regsync/regsync/buildinfo"
 	"github.com/regsync/regsync/graph/endpoints"
 	"github.com/regsync/regsync/tenant"
 )
@@ -52,6 +54,10 @@ type Options struct {
 	// (tenant.RetryPolicy), which knows what is safe to send again and
 	// reports each retry as an event.
 	SDKRetries bool
+	// UserAgent is the product every request names first in its
+	// User-Agent header, ahead of the SDK's own ("regsync/v1.2.3
+	// kiota-go/1.5.4"); empty means buildinfo.Get().UserAgent().
+	UserAgent string
 }
 
 // New builds a Client for cfg. The bearer token comes from
@@ -79,6 +85,10 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 		parent = t
 	}
 	counter := &countingTransport{next: parent}
+	product := opts.UserAgent
+	if product == "" {
+		product = buildinfo.Get().UserAgent()
+	}
 	middleware, err := middlewares(opts.SDKRetries)
 	if err != nil {
 		return nil, err
@@ -89,9 +99,12 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 	}
 	hc := &http.Client{
 		// The counter sits under the middleware, so the SDK's own retries
-		// are counted as the requests they are.
-		Transport: nethttplibrary.NewCustomTransportWithParentTransport(counter, middleware...),
-		Timeout:   timeout,
+		// are counted as the requests they are. The User-Agent is set at
+		// the same depth: every attempt of every request, $batch included,
+		// passes there after kiota's user-agent handler has run.
+		Transport: nethttplibrary.NewCustomTransportWithParentTransport(
+			&userAgentTransport{product: product, next: counter}, middleware...),
+		Timeout: timeout,
 		// Redirects are the redirect middleware's job.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -150,6 +163,30 @@ func compressionFirst(mws []nethttplibrary.Middleware) []nethttplibrary.Middlewa
 		}
 	}
 	return out
+}
+
+// userAgentTransport puts product first in each request's User-Agent,
+// keeping what the SDK put there after it (kiota's "kiota-go/<version>"),
+// and leaves a header that already starts with product alone. It hands on
+// a copy of the request, as a RoundTripper must not change the caller's.
+type userAgentTransport struct {
+	product string
+	next    http.RoundTripper
+}
+
+func (t *userAgentTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	ua := r.Header.Get("User-Agent")
+	if ua == t.product || strings.HasPrefix(ua, t.product+" ") {
+		return t.next.RoundTrip(r)
+	}
+	if ua != "" {
+		ua = t.product + " " + ua
+	} else {
+		ua = t.product
+	}
+	out := r.Clone(r.Context())
+	out.Header.Set("User-Agent", ua)
+	return t.next.RoundTrip(out)
 }
 
 // Requests is the number of HTTP requests sent so far, retries included.

@@ -17,6 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
+	"github.com/regsync/regsync/buildinfo"
 	"github.com/regsync/regsync/graph/endpoints"
 	"github.com/regsync/regsync/tenant"
 )
@@ -27,6 +28,7 @@ type Store struct {
 	cred    azcore.TokenCredential
 	doer    *countingDoer
 	retry   policy.RetryOptions
+	agent   userAgentPolicy
 	mu      sync.Mutex
 	clients map[string]*azsecrets.Client
 }
@@ -44,6 +46,11 @@ type Options struct {
 	// run of failures and reports each retry as an event, where azcore's
 	// retries were silent waits (a vault outage was 70 s of silence).
 	SDKRetries bool
+	// UserAgent is the product every request names first in its
+	// User-Agent header, ahead of azcore's own ("regsync/v1.2.3
+	// azsdk-go-azsecrets/v1.5.1 (go1.26.8; linux)"); empty means
+	// buildinfo.Get().UserAgent().
+	UserAgent string
 }
 
 // New builds a Store for cfg.
@@ -63,7 +70,12 @@ func New(cfg endpoints.Config, opts Options) (*Store, error) {
 		}
 		next = &http.Client{Transport: t, Timeout: 100 * time.Second}
 	}
-	s := &Store{cfg: cfg, cred: cred, doer: &countingDoer{next: next}, clients: map[string]*azsecrets.Client{}}
+	product := opts.UserAgent
+	if product == "" {
+		product = buildinfo.Get().UserAgent()
+	}
+	s := &Store{cfg: cfg, cred: cred, doer: &countingDoer{next: next}, agent: userAgentPolicy{product: product},
+		clients: map[string]*azsecrets.Client{}}
 	if !opts.SDKRetries {
 		s.retry.MaxRetries = -1
 	}
@@ -84,6 +96,32 @@ func (d *countingDoer) Do(r *http.Request) (*http.Response, error) {
 	return d.next.Do(r)
 }
 
+// userAgentPolicy puts product first in the User-Agent, ahead of the
+// "azsdk-go-azsecrets/<version> (<go>; <os>)" that azcore's telemetry
+// policy sets once per call. azcore's own slot for this,
+// policy.TelemetryOptions.ApplicationID, cuts the value to 24 characters
+// (and turns spaces into "/") without an error, which would cut a dev
+// build's "regsync/dev+0123456789ab-dirty" or a pseudo-version short. The
+// policy runs per retry, after the Key Vault challenge policy, so every
+// attempt carries it: retries, the unauthenticated probe and the request
+// sent again with the token. Attempts share one header map, so it leaves a
+// header that already starts with product alone.
+type userAgentPolicy struct {
+	product string
+}
+
+func (p userAgentPolicy) Do(req *policy.Request) (*http.Response, error) {
+	h := req.Raw().Header
+	ua := h.Get("User-Agent")
+	switch {
+	case ua == "":
+		h.Set("User-Agent", p.product)
+	case ua != p.product && !strings.HasPrefix(ua, p.product+" "):
+		h.Set("User-Agent", p.product+" "+ua)
+	}
+	return req.Next()
+}
+
 // client returns the (cached) client of a vault.
 func (s *Store) client(vault string) (*azsecrets.Client, error) {
 	if vault == "" {
@@ -101,6 +139,7 @@ func (s *Store) client(vault string) (*azsecrets.Client, error) {
 	}
 	opts.Transport = s.doer
 	opts.Retry = s.retry
+	opts.PerRetryPolicies = []policy.Policy{s.agent}
 	c, err := azsecrets.NewClient(s.cfg.VaultURLFor(vault), s.cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("building the key vault client for %q: %w", vault, err)

@@ -179,7 +179,7 @@ func (e *env) loadSavedPlan(ctx context.Context, o applyOptions) (*planResult, i
 		fmt.Fprintf(e.Err, "regsync: reading the tenant: %v\n", err)
 		return nil, exitError
 	}
-	if err := pf.Check(Version, sp.Digest, snap.Organization.ID, snap); err != nil {
+	if err := pf.Check(e.Build.Full(), sp.Digest, snap.Organization.ID, snap); err != nil {
 		b.Close()
 		if errors.Is(err, planfile.ErrStale) {
 			fmt.Fprintf(e.Err, "regsync apply: the saved plan %s is stale: %v\n", o.PlanFile, err)

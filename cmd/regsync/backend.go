@@ -113,12 +113,12 @@ func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*bac
 			cfg.Cloud = want
 		}
 	}
-	dir, err := graph.New(cfg, graph.Options{})
+	dir, err := graph.New(cfg, graph.Options{UserAgent: e.Build.UserAgent()})
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("connecting to Microsoft Graph: %w", err)
 	}
-	vault, err := keyvault.New(cfg, keyvault.Options{})
+	vault, err := keyvault.New(cfg, keyvault.Options{UserAgent: e.Build.UserAgent()})
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("connecting to Key Vault: %w", err)

@@ -109,7 +109,7 @@ func savePlan(path string, res *planResult, e *env) error {
 		return fmt.Errorf("saving the plan: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := planfile.Write(tmp, res.plan, Version, res.snapshot); err != nil {
+	if err := planfile.Write(tmp, res.plan, e.Build.Full(), res.snapshot); err != nil {
 		tmp.Close()
 		return fmt.Errorf("saving the plan: %w", err)
 	}

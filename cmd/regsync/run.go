@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/regsync/regsync/buildinfo"
 )
 
 // Exit codes, the one place they are defined. regsync follows terraform's
@@ -41,12 +43,16 @@ func osStreams() *streams {
 	return &streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, IsTTY: tty}
 }
 
-// env is the factory of a command's dependencies: environment, clock and
-// streams. Tests build their own.
+// env is the factory of a command's dependencies: environment, clock,
+// streams and what is known about this build. Tests build their own.
 type env struct {
 	*streams
 	Getenv func(string) string
 	Now    func() time.Time
+	// Build is this binary's version information. Build.Full() is the one
+	// version string a saved plan records and checks, and the User-Agent
+	// sends; the zero value is a plain "dev".
+	Build buildinfo.Info
 }
 
 // Colour reports whether output may use ANSI colour: only on a TTY, and
@@ -69,7 +75,7 @@ func register(c command) { commands[c.Name] = c }
 
 // run is main without the process: it parses args and returns the exit code.
 func run(ctx context.Context, args []string, s *streams) int {
-	e := &env{streams: s, Getenv: os.Getenv, Now: time.Now}
+	e := &env{streams: s, Getenv: os.Getenv, Now: time.Now, Build: buildinfo.Get()}
 	return runWith(ctx, e, args)
 }
 
@@ -84,9 +90,8 @@ func runWith(ctx context.Context, e *env, args []string) int {
 		}
 		return exitOK
 	}
-	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintf(e.Out, "regsync %s\n", Version)
-		return exitOK
+	if args[0] == "--version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	c, ok := commands[args[0]]
 	if !ok {
@@ -97,7 +102,7 @@ func runWith(ctx context.Context, e *env, args []string) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "regsync manages Microsoft Entra ID app registrations as code.\n\nUsage:\n  regsync <command> [flags]\n\nCommands:\n")
+	fmt.Fprintf(w, "regsync manages Microsoft Entra ID app registrations as code.\n\nUsage:\n  regsync <command> [flags]\n  regsync --version\n\nCommands:\n")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -106,12 +111,8 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].Summary)
 	}
-	fmt.Fprintf(w, "  %-10s %s\n", "version", "Print the version")
 	fmt.Fprintf(w, "\nRun 'regsync <command> --help' for a command's flags and examples.\n\n%s\n", exitCodesHelp)
 }
-
-// Version is set at build time with -ldflags "-X main.Version=...".
-var Version = "dev"
 
 // newFlagSet builds a flag set whose --help prints usage, flags, examples and
 // the exit codes to stdout and whose errors go to stderr.
