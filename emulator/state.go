@@ -134,70 +134,11 @@ func (g *graphServer) unmarshalState(b []byte) error {
 // (appOwnerOrganizationId of their service principals).
 const microsoftTenantID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 
-// derivedID is a fixed id for a first-party scope whose real id could not be
-// confirmed from a public source (see docs/graph-quirks.md).
+// derivedID is a fixed id derived from an appId and a value: the id of a
+// seed file's service principal, app role or scope that names none.
 func derivedID(appID, value string) string {
 	ns := uuid.MustParse("6ba7b811-9dad-11d1-80b4-00c04fd430c8") // the URL namespace
 	return uuid.NewSHA1(ns, []byte("https://regsync.invalid/emulator/"+appID+"/"+value)).String()
-}
-
-func scope(id, value, typ, name string) map[string]any {
-	return map[string]any{
-		"adminConsentDescription": name, "adminConsentDisplayName": name, "id": id, "isEnabled": true,
-		"origin": "Application", "type": typ, "userConsentDescription": name, "userConsentDisplayName": name,
-		"value": value,
-	}
-}
-
-func role(id, value, name string) map[string]any {
-	return map[string]any{
-		"allowedMemberTypes": []any{"Application"}, "description": name, "displayName": name, "id": id,
-		"isEnabled": true, "origin": "Application", "value": value,
-	}
-}
-
-// seedFirstParty is the catalogue of first-party applications. Microsoft
-// Graph's ids are the published ones (Graph permissions reference); the two
-// healthcare scope ids are derived, see docs/graph-quirks.md.
-func seedFirstParty() map[string]*firstParty {
-	return map[string]*firstParty{
-		MicrosoftGraphApp: {
-			AppID: MicrosoftGraphApp, DisplayName: "Microsoft Graph",
-			Scopes: []map[string]any{
-				scope("e1fe6dd8-ba31-4d61-89e7-88639da4683d", "User.Read", "User", "Sign in and read user profile"),
-				scope("37f7f235-527c-4136-accd-4a02d197296e", "openid", "User", "Sign users in"),
-				scope("14dad69e-099b-42c9-810b-d002981feec1", "profile", "User", "View users' basic profile"),
-				scope("64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "email", "User", "View users' email address"),
-				scope("7427e0e9-2fba-42fe-b0c0-848c9e6a8182", "offline_access", "User", "Maintain access to data you have given it access to"),
-			},
-			AppRoles: []map[string]any{
-				role("18a4783c-866b-4cc7-a460-3d5e5662c884", "Application.ReadWrite.OwnedBy", "Manage apps that this app creates or owns"),
-				role("1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "Application.ReadWrite.All", "Read and write all applications"),
-				role("df021288-bdef-4463-88db-98f22de89214", "User.Read.All", "Read all users' full profiles"),
-				role("7ab1d382-f21e-4acd-a863-ba3e13f7da61", "Directory.Read.All", "Read directory data"),
-				role("06b708a9-e830-4db3-a914-8e69da51d44f", "AppRoleAssignment.ReadWrite.All", "Manage app permission grants and app role assignments"),
-				role("5b567255-7703-4780-807c-7be8301ae99b", "Group.Read.All", "Read all groups"),
-			},
-		},
-		HealthcareAPIsApp: {
-			AppID: HealthcareAPIsApp, DisplayName: "Azure Healthcare APIs",
-			Scopes: []map[string]any{
-				scope(derivedID(HealthcareAPIsApp, "user_impersonation"), "user_impersonation", "User", "Access Azure Healthcare APIs"),
-			},
-			AppRoles: []map[string]any{},
-		},
-		DICOMApp: {
-			AppID: DICOMApp, DisplayName: "Azure API for DICOM",
-			Scopes: []map[string]any{
-				scope(derivedID(DICOMApp, "Dicom.ReadWrite"), "Dicom.ReadWrite", "User", "Read and write DICOM data"),
-			},
-			AppRoles: []map[string]any{},
-		},
-		CallerAppID: {
-			AppID: CallerAppID, DisplayName: "regsync emulator caller",
-			Scopes: []map[string]any{}, AppRoles: []map[string]any{},
-		},
-	}
 }
 
 // seedTenant builds the fixed tenant: organization, domains, the admin
