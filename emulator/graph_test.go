@@ -837,3 +837,57 @@ func TestFirstPartyPermissionIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestRolesBesideScopes: an application's app roles and scopes share one
+// namespace. A value may appear in both only as one permission under one
+// id, with the same texts; a value under two ids is DuplicateValue.
+func TestRolesBesideScopes(t *testing.T) {
+	h := start(t, Options{})
+	id := uuid.NewString()
+	role := func(id, value, text string) map[string]any {
+		return map[string]any{"id": id, "value": value, "displayName": text, "description": text, "allowedMemberTypes": []any{"Application"}, "isEnabled": true}
+	}
+	scope := func(id, value, text string) map[string]any {
+		return map[string]any{"id": id, "value": value, "type": "User", "isEnabled": true,
+			"adminConsentDisplayName": text, "adminConsentDescription": text}
+	}
+	body := func(r, s map[string]any) map[string]any {
+		return map[string]any{"displayName": "api", "appRoles": []any{r}, "api": map[string]any{"oauth2PermissionScopes": []any{s}}}
+	}
+	tests := []struct {
+		name   string
+		body   map[string]any
+		status int
+		code   string
+		detail string
+		reason string
+	}{
+		{"same value, other ids", body(role(uuid.NewString(), "Data.Read", "Read"), scope(uuid.NewString(), "Data.Read", "Read")),
+			400, "DuplicateValue", "DuplicateValue", "Entra's 'It contains duplicate value'"},
+		{"one permission under one id", body(role(id, "Data.Read", "Read"), scope(id, "Data.Read", "Read")),
+			201, "", "", "as Azure Healthcare APIs' offline_access is both"},
+		{"one id, other texts", body(role(id, "Data.Read", "Read"), scope(id, "Data.Read", "Read data")),
+			400, "Request_BadRequest", "", "the texts must match under one id"},
+		{"one id, other values", body(role(id, "Data.Read", "Read"), scope(id, "Data.Write", "Read")),
+			400, "Request_BadRequest", "", "one id is one permission"},
+		{"other values, other ids", body(role(uuid.NewString(), "Data.Read", "Read"), scope(uuid.NewString(), "user_impersonation", "Access")),
+			201, "", "", "the usual case"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do("POST", "/v1.0/applications", tc.body)
+			got := []string{fmt.Sprint(r.status), r.errCode(), r.detailCode()}
+			if diff := cmp.Diff([]string{fmt.Sprint(tc.status), tc.code, tc.detail}, got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s\nbody: %s", tc.reason, diff, r.raw)
+			}
+		})
+	}
+	// The rule holds on PATCH: a scope added beside a role of its value.
+	kept := scope(uuid.NewString(), "user_impersonation", "Access")
+	app := h.createApp(body(role(uuid.NewString(), "Data.Read", "Read"), kept))
+	r := h.do("PATCH", "/v1.0/applications/"+app.str("id"), map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{
+		kept, scope(uuid.NewString(), "Data.Read", "Read")}}})
+	if r.status != http.StatusBadRequest || r.errCode() != "DuplicateValue" || r.errMessage() != "Request contains a property with duplicate values." {
+		t.Errorf("PATCH adding a scope with a role's value: %d %s", r.status, r.raw)
+	}
+}
