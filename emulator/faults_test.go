@@ -142,6 +142,75 @@ func TestFaultReplicationLag(t *testing.T) {
 	h.do("GET", "/v1.0/servicePrincipals/"+created.str("id"), nil).must(t, http.StatusOK)
 }
 
+// TestFaultReplicationLagRoles: an application's new app role reaches its
+// service principal only once the replication lag has passed since the
+// write ("the synchronization isn't immediate"): the service principal as
+// read lacks it, and assigning it answers Graph's "Permission being
+// assigned was not found on application." 400 until then. Other inherited
+// properties travel with the same sync.
+func TestFaultReplicationLagRoles(t *testing.T) {
+	h := start(t, Options{})
+	role := func(id, value string) map[string]any {
+		return map[string]any{"id": id, "value": value, "displayName": value, "description": value, "allowedMemberTypes": []any{"Application"}, "isEnabled": true}
+	}
+	readerID, writerID := uuid.NewString(), uuid.NewString()
+	api := h.createApp(map[string]any{"displayName": "api", "appRoles": []any{role(readerID, "reader")}})
+	client := h.createApp(map[string]any{"displayName": "client"})
+	apiSP := h.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": api.str("appId")}).must(t, http.StatusCreated)
+	clientSP := h.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": client.str("appId")}).must(t, http.StatusCreated)
+	h.clock.Advance(time.Minute) // all four have replicated
+	h.e.SetFaults(Faults{ReplicationLag: 10 * time.Second})
+
+	h.do("PATCH", "/v1.0/applications/"+api.str("id"), map[string]any{"appRoles": []any{role(readerID, "reader"), role(writerID, "writer")},
+		"identifierUris": []any{"api://api"}}).must(t, http.StatusNoContent)
+	to := "/v1.0/servicePrincipals/" + apiSP.str("id") + "/appRoleAssignedTo"
+	assign := func(roleID string) resp {
+		return h.do("POST", to, map[string]any{"principalId": clientSP.str("id"), "resourceId": apiSP.str("id"), "appRoleId": roleID})
+	}
+	seen := func() []any {
+		sp := h.do("GET", "/v1.0/servicePrincipals/"+apiSP.str("id"), nil).must(t, http.StatusOK)
+		var values []any
+		for _, r := range sp.body["appRoles"].([]any) {
+			values = append(values, r.(map[string]any)["value"])
+		}
+		return []any{values, sp.body["servicePrincipalNames"]}
+	}
+	if diff := cmp.Diff([]any{[]any{"reader"}, []any{api.str("appId")}}, seen()); diff != "" {
+		t.Errorf("service principal during the lag (-want +got):\n%s", diff)
+	}
+	r := assign(writerID).must(t, http.StatusBadRequest)
+	if r.errCode() != "Request_BadRequest" || r.errMessage() != "Permission being assigned was not found on application." {
+		t.Errorf("assigning the new role during the lag: %s", r.raw)
+	}
+	assign(readerID).must(t, http.StatusCreated) // a role that had replicated is assignable
+	h.clock.Advance(9 * time.Second)
+	assign(writerID).must(t, http.StatusBadRequest)
+	h.clock.Advance(time.Second)
+	if diff := cmp.Diff([]any{[]any{"reader", "writer"}, []any{api.str("appId"), "api://api"}}, seen()); diff != "" {
+		t.Errorf("service principal after the lag (-want +got):\n%s", diff)
+	}
+	assign(writerID).must(t, http.StatusCreated)
+
+	// Writes replicate in order; with the lag off, at once.
+	h.do("PATCH", "/v1.0/applications/"+api.str("id"), map[string]any{"displayName": "api v2"}).must(t, http.StatusNoContent)
+	h.clock.Advance(5 * time.Second)
+	h.do("PATCH", "/v1.0/applications/"+api.str("id"), map[string]any{"displayName": "api v3"}).must(t, http.StatusNoContent)
+	appName := func() string {
+		return h.do("GET", "/v1.0/servicePrincipals/"+apiSP.str("id"), nil).must(t, http.StatusOK).str("appDisplayName")
+	}
+	if got := appName(); got != "api" {
+		t.Errorf("appDisplayName %q during the lag of both writes, want api", got)
+	}
+	h.clock.Advance(5 * time.Second)
+	if got := appName(); got != "api v2" {
+		t.Errorf("appDisplayName %q after the first write's lag, want api v2", got)
+	}
+	h.e.SetFaults(Faults{})
+	if got := appName(); got != "api v3" {
+		t.Errorf("appDisplayName %q with the lag off, want api v3", got)
+	}
+}
+
 func TestFaultVaultOutage(t *testing.T) {
 	h := start(t, Options{Faults: Faults{VaultOutage: true}})
 	r := h.do("GET", "/vaults/kv1/secrets?api-version=7.4", nil).must(t, http.StatusServiceUnavailable)

@@ -24,6 +24,17 @@ type record struct {
 	FICs    []map[string]any `json:"federatedIdentityCredentials,omitempty"`
 	Seeded  bool             `json:"seeded,omitempty"` // seeded objects are never subject to replication lag
 	Seq     int64            `json:"seq"`              // creation order, for stable listing
+	// Pending holds, for a service principal, the properties it inherits
+	// from its application as of each application write not yet synced to
+	// it (oldest first); see replicate.
+	Pending []pendingSync `json:"pending,omitempty"`
+}
+
+// pendingSync is one application write on its way to the service
+// principal: the inherited properties as they were after it.
+type pendingSync struct {
+	At    time.Time      `json:"at"`
+	Props map[string]any `json:"props"`
 }
 
 // deletedRecord is an object in /directory/deletedItems.
