@@ -500,6 +500,99 @@ domains:
 	}
 }
 
+// TestSeedFileReplacesBuiltIn: a seed entry for a built-in appId replaces
+// the built-in service principal's permissions (it keeps its id); an entry
+// that names another id for it, or an appId listed twice, is refused. With
+// a state directory the seed file applies as it is at each start, and a
+// start without it brings the built-in back.
+func TestSeedFileReplacesBuiltIn(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	entry := func(display, scopeID string) string {
+		return `
+servicePrincipals:
+  - appId: ` + DICOMApp + `
+    displayName: ` + display + `
+    oauth2PermissionScopes:
+      - id: ` + scopeID + `
+        value: Dicom.Read
+domains:
+  - id: fabrikam.com
+`
+	}
+	state := filepath.Join(dir, "state")
+	startWith := func(seed string) (*Emulator, resp) {
+		t.Helper()
+		e, err := Start(context.Background(), Options{StateDir: state, Token: "tok", SeedFile: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &harness{t: t, e: e, hc: e.Client()}
+		return e, h.do("GET", "/v1.0/servicePrincipals(appId='"+DICOMApp+"')", nil).must(t, http.StatusOK)
+	}
+	summary := func(sp resp) []any {
+		return []any{sp.str("id"), sp.str("displayName"), permissionIDs(sp, "oauth2PermissionScopes")}
+	}
+	builtinID := "1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e"
+	first, second := uuid.NewString(), uuid.NewString()
+
+	e, sp := startWith(write("v1.yaml", entry("DICOM v1", first)))
+	if diff := cmp.Diff([]any{builtinID, "DICOM v1", map[string]string{"Dicom.Read": first}}, summary(sp)); diff != "" {
+		t.Errorf("seed over the built-in (-want +got):\n%s", diff)
+	}
+	_ = e.Close()
+	e, sp = startWith(write("v2.yaml", entry("DICOM v2", second)))
+	if diff := cmp.Diff([]any{builtinID, "DICOM v2", map[string]string{"Dicom.Read": second}}, summary(sp)); diff != "" {
+		t.Errorf("a changed seed file after a restart (-want +got):\n%s", diff)
+	}
+	h := &harness{t: t, e: e, hc: e.Client()}
+	var domains []string
+	for _, d := range h.do("GET", "/v1.0/domains", nil).must(t, http.StatusOK).values() {
+		domains = append(domains, d["id"].(string))
+	}
+	if diff := cmp.Diff([]string{"contoso.onmicrosoft.com", "contoso.com", "fabrikam.com"}, domains); diff != "" {
+		t.Errorf("domains after two seeded starts (-want +got):\n%s", diff)
+	}
+	_ = e.Close()
+	e, sp = startWith("")
+	if diff := cmp.Diff([]any{builtinID, "Azure API for DICOM", map[string]string{"Dicom.ReadWrite": "e69ab058-b8ae-4c0f-b687-5d97888ddccb"}}, summary(sp)); diff != "" {
+		t.Errorf("the built-in after a start without the seed file (-want +got):\n%s", diff)
+	}
+	_ = e.Close()
+
+	for _, tc := range []struct {
+		name, seed, want string
+	}{
+		{"another id for a built-in", "servicePrincipals:\n  - appId: " + DICOMApp + "\n    id: " + uuid.NewString() + "\n    displayName: x\n",
+			"exists with id " + builtinID},
+		{"an appId twice", "servicePrincipals:\n  - appId: " + DICOMApp + "\n    displayName: x\n  - appId: " + strings.ToUpper(DICOMApp) + "\n    displayName: y\n",
+			"is listed at servicePrincipals[0] already"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := Start(context.Background(), Options{SeedFile: write("bad.yaml", tc.seed)})
+			if err == nil {
+				e.Close()
+				t.Fatal("Start accepted the seed file")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not say %q", err, tc.want)
+			}
+		})
+	}
+	// The built-in's own id may be repeated.
+	e2, err := Start(context.Background(), Options{SeedFile: write("same.yaml", "servicePrincipals:\n  - appId: "+DICOMApp+"\n    id: "+builtinID+"\n    displayName: x\n")})
+	if err != nil {
+		t.Fatalf("a seed entry repeating the built-in's id: %v", err)
+	}
+	_ = e2.Close()
+}
+
 func TestStartErrors(t *testing.T) {
 	for _, o := range []Options{
 		{Faults: Faults{ErrorRate: 1.5}},

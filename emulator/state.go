@@ -133,11 +133,18 @@ func (g *graphServer) unmarshalState(b []byte) error {
 		st.Deleted = map[string]*deletedRecord{}
 	}
 	if st.FirstParty == nil {
-		st.FirstParty = fresh.FirstParty
+		st.FirstParty = map[string]*firstParty{}
 	}
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.st = &st
-	g.mu.Unlock()
+	// The built-in first-party applications are the emulator's, not the
+	// tenant's: a state saved by an older emulator takes the current
+	// catalogue (its permission ids among them). A service principal a
+	// client deleted stays deleted.
+	for _, fp := range seedFirstParty() {
+		g.putFirstParty(fp, g.now())
+	}
 	return nil
 }
 
@@ -255,6 +262,14 @@ type seedFile struct {
 }
 
 // loadSeedFile adds the seed file's objects (JSON or YAML) to the tenant.
+// It runs after a persisted state is loaded, so the file as it is now is
+// what counts. A service principal entry whose appId is in the catalogue
+// already (a built-in one, or one a persisted state holds) replaces that
+// entry: the service principal keeps its id, owners and assignments and
+// takes the entry's display name, app roles and scopes. An entry may name
+// the id of a service principal it creates, and may repeat the id of one
+// that exists; another id for an existing one, or an appId listed twice,
+// is refused, as is anything else wrong, before the tenant changes.
 func (g *graphServer) loadSeedFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -268,11 +283,35 @@ func (g *graphServer) loadSeedFile(path string) error {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	now := g.now()
+	seen := map[string]int{}
 	for i, sp := range sf.ServicePrincipals {
 		if _, err := uuid.Parse(sp.AppID); err != nil {
 			return fmt.Errorf("seed file %s: servicePrincipals[%d]: appId %q is not a GUID", path, i, sp.AppID)
 		}
+		key := strings.ToLower(sp.AppID)
+		if j, dup := seen[key]; dup {
+			return fmt.Errorf("seed file %s: servicePrincipals[%d]: appId %s is listed at servicePrincipals[%d] already", path, i, sp.AppID, j)
+		}
+		seen[key] = i
+		if sp.ID == "" {
+			continue
+		}
+		if _, err := uuid.Parse(sp.ID); err != nil {
+			return fmt.Errorf("seed file %s: servicePrincipals[%d]: id %q is not a GUID", path, i, sp.ID)
+		}
+		if existing := g.spByAppID(sp.AppID); existing != nil && !strings.EqualFold(str(existing.Doc, "id"), sp.ID) {
+			return fmt.Errorf("seed file %s: servicePrincipals[%d]: the service principal of appId %s exists with id %s; "+
+				"a seed entry can replace its permissions but not its id (leave id out, or give %s)",
+				path, i, sp.AppID, str(existing.Doc, "id"), str(existing.Doc, "id"))
+		}
+	}
+	for i, u := range sf.Users {
+		if _, err := uuid.Parse(u.ID); err != nil {
+			return fmt.Errorf("seed file %s: users[%d]: id %q is not a GUID", path, i, u.ID)
+		}
+	}
+	now := g.now()
+	for _, sp := range sf.ServicePrincipals {
 		fp := sp.firstParty
 		for _, r := range fp.AppRoles {
 			normaliseSeedEntry(r, true)
@@ -280,29 +319,60 @@ func (g *graphServer) loadSeedFile(path string) error {
 		for _, s := range fp.Scopes {
 			normaliseSeedEntry(s, false)
 		}
-		g.st.FirstParty[fp.AppID] = &fp
-		id := sp.ID
+		if g.putFirstParty(&fp, now) {
+			continue
+		}
+		id := strings.ToLower(sp.ID)
 		if id == "" {
 			id = derivedID(fp.AppID, "servicePrincipal")
 		}
-		if g.spByAppID(fp.AppID) == nil {
-			g.st.add(g.st.SPs, &record{Doc: firstPartySPDoc(&fp, id, now), Created: now, Seeded: true})
-		}
+		g.st.add(g.st.SPs, &record{Doc: firstPartySPDoc(&fp, id, now), Created: now, Seeded: true})
 	}
-	for i, u := range sf.Users {
-		if _, err := uuid.Parse(u.ID); err != nil {
-			return fmt.Errorf("seed file %s: users[%d]: id %q is not a GUID", path, i, u.ID)
-		}
-		g.st.Users[u.ID] = map[string]any{
-			"id": u.ID, "displayName": u.DisplayName, "userPrincipalName": u.UserPrincipalName,
+	for _, u := range sf.Users {
+		id := strings.ToLower(u.ID)
+		g.st.Users[id] = map[string]any{
+			"id": id, "displayName": u.DisplayName, "userPrincipalName": u.UserPrincipalName,
 			"mail": nil, "accountEnabled": true, "businessPhones": []any{},
 		}
 	}
 	for _, d := range sf.Domains {
 		verified := d.IsVerified == nil || *d.IsVerified
-		g.st.Domains = append(g.st.Domains, domainDoc(strings.ToLower(d.ID), false, false, verified))
+		name := strings.ToLower(d.ID)
+		if i := g.domainIndex(name); i >= 0 {
+			g.st.Domains[i]["isVerified"] = verified
+			continue
+		}
+		g.st.Domains = append(g.st.Domains, domainDoc(name, false, false, verified))
 	}
 	return nil
+}
+
+// putFirstParty makes fp the catalogue entry of its appId and brings the
+// service principal of that appId, when there is one, to it: the display
+// name, app roles and scopes are fp's, everything else (id, tags, owners,
+// assignments, grants) stays. It reports whether there was one. Callers
+// hold g.mu.
+func (g *graphServer) putFirstParty(fp *firstParty, now time.Time) bool {
+	g.st.FirstParty[strings.ToLower(fp.AppID)] = fp
+	sp := g.spByAppID(fp.AppID)
+	if sp == nil {
+		return false
+	}
+	doc := firstPartySPDoc(fp, str(sp.Doc, "id"), now)
+	for _, k := range []string{"appDisplayName", "displayName", "appRoles", "oauth2PermissionScopes"} {
+		sp.Doc[k] = doc[k]
+	}
+	sp.Pending = nil
+	return true
+}
+
+func (g *graphServer) domainIndex(name string) int {
+	for i, d := range g.st.Domains {
+		if strings.EqualFold(str(d, "id"), name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // normaliseSeedEntry fills the defaults of a seeded app role or scope.
