@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -184,7 +185,9 @@ func CountDeletes(p *planner.Plan) int {
 //     replication lag: NotFound, which graph/ gives for a 404, for
 //     NoBackingApplicationObject, and for a 400 that names a referenced
 //     object Graph cannot see yet (a grant's client, an assignment's
-//     principal).
+//     principal). An assignment also rides out Graph's answer that its app
+//     role is not on the resource (MissingAppRole) when an application
+//     action of this run added the role, and only then.
 //   - Creates are idempotent: an application is looked for by its tags
 //     before it is created and after a create whose answer was lost; an
 //     existing service principal, owner, assignment or grant (Conflict)
@@ -401,6 +404,10 @@ type run struct {
 	// instead of one lookup per create); nil when not listed.
 	existing map[string][]*tenant.Application
 
+	// addedRoles are, by the id of an application action, the ids (lower
+	// case) of the app roles it adds or enables: see rolesAdded.
+	addedRoles map[string]map[string]bool
+
 	mu      sync.Mutex
 	created map[string]bool            // app keys whose application or service principal this run created
 	keys    map[string]map[string]bool // application object id → keyIds known to exist
@@ -409,7 +416,7 @@ type run struct {
 }
 
 func newRun(p *planner.Plan, dir tenant.Directory, vault tenant.SecretStore, live *tenant.Snapshot, opts Options) *run {
-	r := &run{plan: p, dir: dir, vault: vault, opts: opts, refs: seedRefs(p.Set, live),
+	r := &run{plan: p, dir: dir, vault: vault, opts: opts, refs: seedRefs(p.Set, live), addedRoles: rolesAdded(p, live),
 		created: map[string]bool{}, keys: map[string]map[string]bool{}, infos: map[string]actionInfo{}}
 	if f, ok := dir.(tenant.Finder); ok {
 		r.finder = f
@@ -509,4 +516,59 @@ func (r *run) listExisting(ctx context.Context) {
 			r.existing[key] = append(r.existing[key], a)
 		}
 	}
+}
+
+// rolesAdded maps the id of each application action of the plan to the app
+// roles it adds or enables, by lower-case id: every enabled role of a
+// create, and those enabled roles of an update that the live application
+// (by object id) does not have enabled.
+func rolesAdded(p *planner.Plan, live *tenant.Snapshot) map[string]map[string]bool {
+	enabled := map[string]map[string]bool{} // live application object id -> enabled role ids
+	for _, a := range live.Applications {
+		if a == nil {
+			continue
+		}
+		m := map[string]bool{}
+		for _, r := range a.AppRoles {
+			if r.IsEnabled {
+				m[strings.ToLower(r.ID)] = true
+			}
+		}
+		enabled[strings.ToLower(a.ID)] = m
+	}
+	out := map[string]map[string]bool{}
+	for _, a := range p.Actions {
+		if a == nil || a.Type != planner.TypeApplication || a.Application == nil || a.Application.Fields == nil ||
+			a.Application.Fields.AppRoles == nil || (a.Op != planner.OpCreate && a.Op != planner.OpUpdate) {
+			continue
+		}
+		had := enabled[strings.ToLower(a.Application.ObjectID)]
+		for _, r := range *a.Application.Fields.AppRoles {
+			id := strings.ToLower(r.ID)
+			if !r.IsEnabled || (a.Op == planner.OpUpdate && had[id]) {
+				continue
+			}
+			if out[a.ID] == nil {
+				out[a.ID] = map[string]bool{}
+			}
+			out[a.ID][id] = true
+		}
+	}
+	return out
+}
+
+// roleAdded reports whether the app role an assignment names is added (or
+// enabled) in this run by an application action the assignment depends on:
+// the create or update of its resource application.
+func (r *run) roleAdded(a *planner.Action) bool {
+	if a.AppRoleAssignment == nil {
+		return false
+	}
+	id := strings.ToLower(a.AppRoleAssignment.AppRoleID)
+	for _, dep := range a.DependsOn {
+		if r.addedRoles[dep][id] {
+			return true
+		}
+	}
+	return false
 }

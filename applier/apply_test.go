@@ -655,3 +655,103 @@ func TestApplyRidesOutMissingReferences(t *testing.T) {
 		t.Errorf("%d actions failed, want the one grant:\n%s", s.Failed, describe(res))
 	}
 }
+
+// missingAppRole is what graph/ makes of Graph's 400 "Permission being
+// assigned was not found on application.": NotFound about an app role.
+func missingAppRole() error {
+	return &tenant.Error{Kind: tenant.NotFound, Missing: tenant.MissingAppRole, Status: 400, Code: "Request_BadRequest",
+		Message: "Permission being assigned was not found on application."}
+}
+
+// edit applies one replacement to a spec, failing the test when the text
+// is not there.
+func edit(t *testing.T, src, old, new string) string {
+	t.Helper()
+	out := strings.Replace(src, old, new, 1)
+	if out == src {
+		t.Fatalf("the spec edit did not apply: %q", old)
+	}
+	return out
+}
+
+// TestApplyRidesOutNewAppRoles: assigning an app role that this run adds to
+// an existing resource application is retried through Graph's "not found
+// on application" answer within the lag window, as the role reaches the
+// resource's service principal only after the sync. The same answer about
+// a role that predates the run is final, even when the assignment's
+// principal is new in the run (so other missing references would be lag).
+func TestApplyRidesOutNewAppRoles(t *testing.T) {
+	h := newHarness(t)
+	h.converge(fhirSpec)
+
+	grown := edit(t, fhirSpec, "      exporter: { displayName: Exporter, memberTypes: [Application] }\n",
+		"      exporter: { displayName: Exporter, memberTypes: [Application] }\n      auditor: { displayName: Auditor, memberTypes: [Application] }\n")
+	grown = edit(t, grown, "fhir-api: { roles: [reader, exporter] }", "fhir-api: { roles: [reader, exporter, auditor] }")
+	p, live := h.plan(grown, false)
+	opts := h.options()
+	opts.NoBatch = true // one call per action, so the counts below are the retries'
+	before := len(h.fake.callsOf("CreateAppRoleAssignment"))
+	h.fake.inject("CreateAppRoleAssignment", 3, missingAppRole(), false)
+	if res, err := h.apply(p, live, opts); err != nil {
+		t.Fatalf("apply: %v\n%s", err, describe(res))
+	}
+	if n := len(h.fake.callsOf("CreateAppRoleAssignment")) - before; n != 4 {
+		t.Errorf("CreateAppRoleAssignment sent %d times, want 4: three answers that the new role is not there yet, then the assignment", n)
+	}
+	retried := 0
+	for _, e := range h.recorded() {
+		if e.Type == EventActionRetry && e.ObjectType == planner.TypeAppRoleAssignment && e.Kind == "not found" {
+			retried++
+		}
+	}
+	if retried != 3 {
+		t.Errorf("%d retries of the assignment as lag, want 3", retried)
+	}
+
+	// A new service client asks for reader, which predates the run.
+	third := grown + `  audit:
+    kind: service
+    displayName: Audit job
+    access:
+      fhir-api: { roles: [reader] }
+    adminConsent: true
+    federatedCredentials:
+      main: { issuer: https://token.actions.githubusercontent.com, subject: "repo:contoso/audit:ref:refs/heads/main" }
+`
+	p, live = h.plan(third, false)
+	before = len(h.fake.callsOf("CreateAppRoleAssignment"))
+	h.fake.inject("CreateAppRoleAssignment", 1, missingAppRole(), false)
+	res, err := h.apply(p, live, opts)
+	if err == nil {
+		t.Fatalf("apply succeeded although Graph said the role is not on the resource:\n%s", describe(res))
+	}
+	if n := len(h.fake.callsOf("CreateAppRoleAssignment")) - before; n != 1 {
+		t.Errorf("CreateAppRoleAssignment sent %d times, want once: the role predates the run", n)
+	}
+	if s := res.Summary; s.Failed != 1 {
+		t.Errorf("%d actions failed, want the one assignment:\n%s", s.Failed, describe(res))
+	}
+}
+
+// TestRolesAdded: an application action adds the enabled roles of a create,
+// and those of an update that the live application does not have enabled
+// (a new role, or one enabled again); a disabled role is added by neither.
+func TestRolesAdded(t *testing.T) {
+	live := &tenant.Snapshot{Applications: []*tenant.Application{{ID: "app-1", AppRoles: []tenant.AppRole{
+		{ID: "R-OLD", IsEnabled: true}, {ID: "r-off", IsEnabled: false}}}}}
+	roles := func(rs ...tenant.AppRole) *tenant.AppProps {
+		return &tenant.AppProps{AppRoles: &rs}
+	}
+	p := &planner.Plan{Actions: []*planner.Action{
+		{ID: "create", Op: planner.OpCreate, Type: planner.TypeApplication,
+			Application: &planner.ApplicationAction{Fields: roles(tenant.AppRole{ID: "a", IsEnabled: true}, tenant.AppRole{ID: "b"})}},
+		{ID: "update", Op: planner.OpUpdate, Type: planner.TypeApplication, Application: &planner.ApplicationAction{ObjectID: "APP-1",
+			Fields: roles(tenant.AppRole{ID: "r-old", IsEnabled: true}, tenant.AppRole{ID: "r-off", IsEnabled: true}, tenant.AppRole{ID: "r-new", IsEnabled: true})}},
+		{ID: "rename", Op: planner.OpUpdate, Type: planner.TypeApplication, Application: &planner.ApplicationAction{ObjectID: "app-1",
+			Fields: &tenant.AppProps{}}},
+	}}
+	want := map[string]map[string]bool{"create": {"a": true}, "update": {"r-off": true, "r-new": true}}
+	if d := cmp.Diff(want, rolesAdded(p, live)); d != "" {
+		t.Errorf("roles added (-want +got):\n%s", d)
+	}
+}

@@ -56,8 +56,14 @@ func (x *exec) note(format string, args ...any) {
 	x.details = append(x.details, fmt.Sprintf(format, args...))
 }
 
-// retry runs fn under the run's policy, reporting each retry as an event.
+// retry runs fn under the run's policy, reporting each retry as an event;
+// lag says whether a NotFound is replication lag.
 func (x *exec) retry(ctx context.Context, lag bool, fn func(ctx context.Context) error) error {
+	return x.retryLag(ctx, func(error) bool { return lag }, fn)
+}
+
+// retryLag is retry with the lag decision made for each failure.
+func (x *exec) retryLag(ctx context.Context, lag func(error) bool, fn func(ctx context.Context) error) error {
 	p := x.opts.Retry
 	p.OnRetry = func(attempt int, err error, d time.Duration) {
 		e := actionEvent(EventActionRetry, x.a)
@@ -67,7 +73,7 @@ func (x *exec) retry(ctx context.Context, lag bool, fn func(ctx context.Context)
 		e.Error = err.Error()
 		x.emit(e)
 	}
-	return p.Do(ctx, lag, fn)
+	return p.DoLag(ctx, lag, fn)
 }
 
 // lookAgain calls find until it reports a hit or Options.LookAgain has
@@ -426,8 +432,20 @@ func (x *exec) assignment(ctx context.Context) error {
 	switch x.a.Op {
 	case planner.OpCreate:
 		want := tenant.AppRoleAssignment{PrincipalID: as.PrincipalID, ResourceID: as.ResourceID, AppRoleID: as.AppRoleID}
+		// Graph answers "Permission being assigned was not found on
+		// application" (MissingAppRole) for a role the resource's service
+		// principal does not show: lag when this run added the role to the
+		// resource's application, a fact for a role that predates the run.
+		// A missing principal or resource is lag when this run made it.
+		newRole := x.roleAdded(x.a)
+		lag := func(err error) bool {
+			if tenant.MissingOf(err) == tenant.MissingAppRole {
+				return newRole
+			}
+			return x.lag
+		}
 		var made tenant.AppRoleAssignment
-		err := x.retry(ctx, x.lag, func(ctx context.Context) (err error) {
+		err := x.retryLag(ctx, lag, func(ctx context.Context) (err error) {
 			made, err = x.dir.CreateAppRoleAssignment(ctx, want)
 			return err
 		})

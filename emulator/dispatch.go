@@ -57,6 +57,7 @@ func methodNotAllowed() *graphError {
 
 // handle runs the operation under g.mu and returns status and body.
 func (g *graphServer) handle(r *http.Request, ctx *graphCtx, rt graphRoute, body map[string]any) (int, any, *graphError) {
+	g.replicate()
 	m := r.Method
 	k := rt.keys
 	switch rt.pattern {

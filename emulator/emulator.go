@@ -24,7 +24,7 @@ type Options struct {
 	Listen   string           // address to listen on; default "127.0.0.1:0"
 	StateDir string           // "" = memory only; else the tenant and vaults are loaded at Start and saved (atomically) after every write and at Close
 	Token    string           // the bearer token Graph, Key Vault and the admin routes accept; random when empty
-	SeedFile string           // optional JSON or YAML file with extra first-party service principals, users and domains
+	SeedFile string           // optional JSON or YAML file with first-party service principals (an entry for a built-in appId replaces it), users and domains; applied after the state is loaded
 	Faults   Faults           // initial fault knobs
 	Now      func() time.Time // clock for timestamps and replication lag; default time.Now
 	Logf     func(format string, args ...any)
@@ -153,14 +153,15 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	e.faults = newFaultInjector(o.Faults)
 	e.graph = newGraphServer(o.Now, e.faults)
 	e.vaults = newVaultBackend(SeedTenantID, o.Token, o.Now)
-	if o.SeedFile != "" {
-		if err := e.graph.loadSeedFile(o.SeedFile); err != nil {
+	if dir != "" {
+		if err := e.load(); err != nil {
 			e.cleanup()
 			return nil, err
 		}
 	}
-	if dir != "" {
-		if err := e.load(); err != nil {
+	// The seed file after the saved state, so that it applies as it is now.
+	if o.SeedFile != "" {
+		if err := e.graph.loadSeedFile(o.SeedFile); err != nil {
 			e.cleanup()
 			return nil, err
 		}

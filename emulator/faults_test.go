@@ -142,6 +142,75 @@ func TestFaultReplicationLag(t *testing.T) {
 	h.do("GET", "/v1.0/servicePrincipals/"+created.str("id"), nil).must(t, http.StatusOK)
 }
 
+// TestFaultReplicationLagRoles: an application's new app role reaches its
+// service principal only once the replication lag has passed since the
+// write ("the synchronization isn't immediate"): the service principal as
+// read lacks it, and assigning it answers Graph's "Permission being
+// assigned was not found on application." 400 until then. Other inherited
+// properties travel with the same sync.
+func TestFaultReplicationLagRoles(t *testing.T) {
+	h := start(t, Options{})
+	role := func(id, value string) map[string]any {
+		return map[string]any{"id": id, "value": value, "displayName": value, "description": value, "allowedMemberTypes": []any{"Application"}, "isEnabled": true}
+	}
+	readerID, writerID := uuid.NewString(), uuid.NewString()
+	api := h.createApp(map[string]any{"displayName": "api", "appRoles": []any{role(readerID, "reader")}})
+	client := h.createApp(map[string]any{"displayName": "client"})
+	apiSP := h.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": api.str("appId")}).must(t, http.StatusCreated)
+	clientSP := h.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": client.str("appId")}).must(t, http.StatusCreated)
+	h.clock.Advance(time.Minute) // all four have replicated
+	h.e.SetFaults(Faults{ReplicationLag: 10 * time.Second})
+
+	h.do("PATCH", "/v1.0/applications/"+api.str("id"), map[string]any{"appRoles": []any{role(readerID, "reader"), role(writerID, "writer")},
+		"identifierUris": []any{"api://api"}}).must(t, http.StatusNoContent)
+	to := "/v1.0/servicePrincipals/" + apiSP.str("id") + "/appRoleAssignedTo"
+	assign := func(roleID string) resp {
+		return h.do("POST", to, map[string]any{"principalId": clientSP.str("id"), "resourceId": apiSP.str("id"), "appRoleId": roleID})
+	}
+	seen := func() []any {
+		sp := h.do("GET", "/v1.0/servicePrincipals/"+apiSP.str("id"), nil).must(t, http.StatusOK)
+		var values []any
+		for _, r := range sp.body["appRoles"].([]any) {
+			values = append(values, r.(map[string]any)["value"])
+		}
+		return []any{values, sp.body["servicePrincipalNames"]}
+	}
+	if diff := cmp.Diff([]any{[]any{"reader"}, []any{api.str("appId")}}, seen()); diff != "" {
+		t.Errorf("service principal during the lag (-want +got):\n%s", diff)
+	}
+	r := assign(writerID).must(t, http.StatusBadRequest)
+	if r.errCode() != "Request_BadRequest" || r.errMessage() != "Permission being assigned was not found on application." {
+		t.Errorf("assigning the new role during the lag: %s", r.raw)
+	}
+	assign(readerID).must(t, http.StatusCreated) // a role that had replicated is assignable
+	h.clock.Advance(9 * time.Second)
+	assign(writerID).must(t, http.StatusBadRequest)
+	h.clock.Advance(time.Second)
+	if diff := cmp.Diff([]any{[]any{"reader", "writer"}, []any{api.str("appId"), "api://api"}}, seen()); diff != "" {
+		t.Errorf("service principal after the lag (-want +got):\n%s", diff)
+	}
+	assign(writerID).must(t, http.StatusCreated)
+
+	// Writes replicate in order; with the lag off, at once.
+	h.do("PATCH", "/v1.0/applications/"+api.str("id"), map[string]any{"displayName": "api v2"}).must(t, http.StatusNoContent)
+	h.clock.Advance(5 * time.Second)
+	h.do("PATCH", "/v1.0/applications/"+api.str("id"), map[string]any{"displayName": "api v3"}).must(t, http.StatusNoContent)
+	appName := func() string {
+		return h.do("GET", "/v1.0/servicePrincipals/"+apiSP.str("id"), nil).must(t, http.StatusOK).str("appDisplayName")
+	}
+	if got := appName(); got != "api" {
+		t.Errorf("appDisplayName %q during the lag of both writes, want api", got)
+	}
+	h.clock.Advance(5 * time.Second)
+	if got := appName(); got != "api v2" {
+		t.Errorf("appDisplayName %q after the first write's lag, want api v2", got)
+	}
+	h.e.SetFaults(Faults{})
+	if got := appName(); got != "api v3" {
+		t.Errorf("appDisplayName %q with the lag off, want api v3", got)
+	}
+}
+
 func TestFaultVaultOutage(t *testing.T) {
 	h := start(t, Options{Faults: Faults{VaultOutage: true}})
 	r := h.do("GET", "/vaults/kv1/secrets?api-version=7.4", nil).must(t, http.StatusServiceUnavailable)
@@ -429,6 +498,99 @@ domains:
 	if _, err := Start(context.Background(), Options{SeedFile: bad}); err == nil {
 		t.Error("Start accepted a seed file with an unknown key")
 	}
+}
+
+// TestSeedFileReplacesBuiltIn: a seed entry for a built-in appId replaces
+// the built-in service principal's permissions (it keeps its id); an entry
+// that names another id for it, or an appId listed twice, is refused. With
+// a state directory the seed file applies as it is at each start, and a
+// start without it brings the built-in back.
+func TestSeedFileReplacesBuiltIn(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	entry := func(display, scopeID string) string {
+		return `
+servicePrincipals:
+  - appId: ` + DICOMApp + `
+    displayName: ` + display + `
+    oauth2PermissionScopes:
+      - id: ` + scopeID + `
+        value: Dicom.Read
+domains:
+  - id: fabrikam.com
+`
+	}
+	state := filepath.Join(dir, "state")
+	startWith := func(seed string) (*Emulator, resp) {
+		t.Helper()
+		e, err := Start(context.Background(), Options{StateDir: state, Token: "tok", SeedFile: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &harness{t: t, e: e, hc: e.Client()}
+		return e, h.do("GET", "/v1.0/servicePrincipals(appId='"+DICOMApp+"')", nil).must(t, http.StatusOK)
+	}
+	summary := func(sp resp) []any {
+		return []any{sp.str("id"), sp.str("displayName"), permissionIDs(sp, "oauth2PermissionScopes")}
+	}
+	builtinID := "1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e"
+	first, second := uuid.NewString(), uuid.NewString()
+
+	e, sp := startWith(write("v1.yaml", entry("DICOM v1", first)))
+	if diff := cmp.Diff([]any{builtinID, "DICOM v1", map[string]string{"Dicom.Read": first}}, summary(sp)); diff != "" {
+		t.Errorf("seed over the built-in (-want +got):\n%s", diff)
+	}
+	_ = e.Close()
+	e, sp = startWith(write("v2.yaml", entry("DICOM v2", second)))
+	if diff := cmp.Diff([]any{builtinID, "DICOM v2", map[string]string{"Dicom.Read": second}}, summary(sp)); diff != "" {
+		t.Errorf("a changed seed file after a restart (-want +got):\n%s", diff)
+	}
+	h := &harness{t: t, e: e, hc: e.Client()}
+	var domains []string
+	for _, d := range h.do("GET", "/v1.0/domains", nil).must(t, http.StatusOK).values() {
+		domains = append(domains, d["id"].(string))
+	}
+	if diff := cmp.Diff([]string{"contoso.onmicrosoft.com", "contoso.com", "fabrikam.com"}, domains); diff != "" {
+		t.Errorf("domains after two seeded starts (-want +got):\n%s", diff)
+	}
+	_ = e.Close()
+	e, sp = startWith("")
+	if diff := cmp.Diff([]any{builtinID, "Azure API for DICOM", map[string]string{"Dicom.ReadWrite": "e69ab058-b8ae-4c0f-b687-5d97888ddccb"}}, summary(sp)); diff != "" {
+		t.Errorf("the built-in after a start without the seed file (-want +got):\n%s", diff)
+	}
+	_ = e.Close()
+
+	for _, tc := range []struct {
+		name, seed, want string
+	}{
+		{"another id for a built-in", "servicePrincipals:\n  - appId: " + DICOMApp + "\n    id: " + uuid.NewString() + "\n    displayName: x\n",
+			"exists with id " + builtinID},
+		{"an appId twice", "servicePrincipals:\n  - appId: " + DICOMApp + "\n    displayName: x\n  - appId: " + strings.ToUpper(DICOMApp) + "\n    displayName: y\n",
+			"is listed at servicePrincipals[0] already"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := Start(context.Background(), Options{SeedFile: write("bad.yaml", tc.seed)})
+			if err == nil {
+				e.Close()
+				t.Fatal("Start accepted the seed file")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not say %q", err, tc.want)
+			}
+		})
+	}
+	// The built-in's own id may be repeated.
+	e2, err := Start(context.Background(), Options{SeedFile: write("same.yaml", "servicePrincipals:\n  - appId: "+DICOMApp+"\n    id: "+builtinID+"\n    displayName: x\n")})
+	if err != nil {
+		t.Fatalf("a seed entry repeating the built-in's id: %v", err)
+	}
+	_ = e2.Close()
 }
 
 func TestStartErrors(t *testing.T) {

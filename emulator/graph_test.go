@@ -769,3 +769,125 @@ func TestTimeIsRFC3339(t *testing.T) {
 		t.Errorf("createdDateTime: %v", err)
 	}
 }
+
+// permissionIDs maps the values of a service principal's scopes (or app
+// roles) to their ids.
+func permissionIDs(r resp, collection string) map[string]string {
+	out := map[string]string{}
+	for _, e := range r.body[collection].([]any) {
+		m := e.(map[string]any)
+		out[m["value"].(string)] = m["id"].(string)
+	}
+	return out
+}
+
+// TestFirstPartyPermissionIDs checks a sample of the first-party
+// permissions against the ids their service principals carry in every
+// tenant (sources in docs/graph-quirks.md).
+func TestFirstPartyPermissionIDs(t *testing.T) {
+	h := start(t, Options{})
+	sp := func(appID string) resp {
+		return h.do("GET", "/v1.0/servicePrincipals(appId='"+appID+"')", nil).must(t, http.StatusOK)
+	}
+	graph, hc, dicom := sp(MicrosoftGraphApp), sp(HealthcareAPIsApp), sp(DICOMApp)
+	hcScopes, hcRoles := permissionIDs(hc, "oauth2PermissionScopes"), permissionIDs(hc, "appRoles")
+	got := map[string]string{
+		"graph User.Read":              permissionIDs(graph, "oauth2PermissionScopes")["User.Read"],
+		"graph User.Read.All":          permissionIDs(graph, "appRoles")["User.Read.All"],
+		"dicom Dicom.ReadWrite":        permissionIDs(dicom, "oauth2PermissionScopes")["Dicom.ReadWrite"],
+		"hc user_impersonation":        hcScopes["user_impersonation"],
+		"hc fhirUser":                  hcScopes["fhirUser"],
+		"hc launch":                    hcScopes["launch"],
+		"hc launch.patient":            hcScopes["launch.patient"],
+		"hc patient.all.read":          hcScopes["patient.all.read"],
+		"hc patient.Observation.read":  hcScopes["patient.Observation.read"],
+		"hc user.Patient.read":         hcScopes["user.Patient.read"],
+		"hc offline_access (scope)":    hcScopes["offline_access"],
+		"hc system.all.read (role)":    hcRoles["system.all.read"],
+		"hc offline_access (role)":     hcRoles["offline_access"],
+		"hc scope and role count":      fmt.Sprint(len(hcScopes), " ", len(hcRoles)),
+		"dicom scope and role count":   fmt.Sprint(len(dicom.body["oauth2PermissionScopes"].([]any)), " ", len(dicom.body["appRoles"].([]any))),
+		"hc patient/Patient.read (no)": hcScopes["patient/Patient.read"],
+	}
+	want := map[string]string{
+		"graph User.Read":              "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
+		"graph User.Read.All":          "df021288-bdef-4463-88db-98f22de89214",
+		"dicom Dicom.ReadWrite":        "e69ab058-b8ae-4c0f-b687-5d97888ddccb",
+		"hc user_impersonation":        "db75143a-8f20-4238-9450-8b73ef4992f4",
+		"hc fhirUser":                  "a86144c7-3e19-4b56-9675-15803eb1e617",
+		"hc launch":                    "fa5f9b76-5f20-4466-8b3d-6718de9744e2",
+		"hc launch.patient":            "f6c8eb20-e799-4de7-a7ce-74ca0c7270e1",
+		"hc patient.all.read":          "c71e9482-f052-461b-80e1-7cfeba7b2b12",
+		"hc patient.Observation.read":  "890da85b-b5ad-4981-8966-4b80fd75a5b8",
+		"hc user.Patient.read":         "56998e01-1f00-4832-a130-c358e252acf2",
+		"hc offline_access (scope)":    "7f08bce5-b21b-4518-b783-c69c9c0cd658",
+		"hc system.all.read (role)":    "a44c4c64-cdb5-48fc-adbd-070df4852b2c",
+		"hc offline_access (role)":     "7f08bce5-b21b-4518-b783-c69c9c0cd658",
+		"hc scope and role count":      "49 3",
+		"dicom scope and role count":   "1 0",
+		"hc patient/Patient.read (no)": "",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("first-party permission ids (-want +got):\n%s", diff)
+	}
+	for _, e := range hc.body["oauth2PermissionScopes"].([]any) {
+		m := e.(map[string]any)
+		if m["isEnabled"] != true || m["type"] != "User" {
+			t.Errorf("Azure Healthcare APIs scope %v: want enabled, type User", m)
+		}
+	}
+}
+
+// TestRolesBesideScopes: an application's app roles and scopes share one
+// namespace. A value may appear in both only as one permission under one
+// id, with the same texts; a value under two ids is DuplicateValue.
+func TestRolesBesideScopes(t *testing.T) {
+	h := start(t, Options{})
+	id := uuid.NewString()
+	role := func(id, value, text string) map[string]any {
+		return map[string]any{"id": id, "value": value, "displayName": text, "description": text, "allowedMemberTypes": []any{"Application"}, "isEnabled": true}
+	}
+	scope := func(id, value, text string) map[string]any {
+		return map[string]any{"id": id, "value": value, "type": "User", "isEnabled": true,
+			"adminConsentDisplayName": text, "adminConsentDescription": text}
+	}
+	body := func(r, s map[string]any) map[string]any {
+		return map[string]any{"displayName": "api", "appRoles": []any{r}, "api": map[string]any{"oauth2PermissionScopes": []any{s}}}
+	}
+	tests := []struct {
+		name   string
+		body   map[string]any
+		status int
+		code   string
+		detail string
+		reason string
+	}{
+		{"same value, other ids", body(role(uuid.NewString(), "Data.Read", "Read"), scope(uuid.NewString(), "Data.Read", "Read")),
+			400, "DuplicateValue", "DuplicateValue", "Entra's 'It contains duplicate value'"},
+		{"one permission under one id", body(role(id, "Data.Read", "Read"), scope(id, "Data.Read", "Read")),
+			201, "", "", "as Azure Healthcare APIs' offline_access is both"},
+		{"one id, other texts", body(role(id, "Data.Read", "Read"), scope(id, "Data.Read", "Read data")),
+			400, "Request_BadRequest", "", "the texts must match under one id"},
+		{"one id, other values", body(role(id, "Data.Read", "Read"), scope(id, "Data.Write", "Read")),
+			400, "Request_BadRequest", "", "one id is one permission"},
+		{"other values, other ids", body(role(uuid.NewString(), "Data.Read", "Read"), scope(uuid.NewString(), "user_impersonation", "Access")),
+			201, "", "", "the usual case"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do("POST", "/v1.0/applications", tc.body)
+			got := []string{fmt.Sprint(r.status), r.errCode(), r.detailCode()}
+			if diff := cmp.Diff([]string{fmt.Sprint(tc.status), tc.code, tc.detail}, got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s\nbody: %s", tc.reason, diff, r.raw)
+			}
+		})
+	}
+	// The rule holds on PATCH: a scope added beside a role of its value.
+	kept := scope(uuid.NewString(), "user_impersonation", "Access")
+	app := h.createApp(body(role(uuid.NewString(), "Data.Read", "Read"), kept))
+	r := h.do("PATCH", "/v1.0/applications/"+app.str("id"), map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{
+		kept, scope(uuid.NewString(), "Data.Read", "Read")}}})
+	if r.status != http.StatusBadRequest || r.errCode() != "DuplicateValue" || r.errMessage() != "Request contains a property with duplicate values." {
+		t.Errorf("PATCH adding a scope with a role's value: %d %s", r.status, r.raw)
+	}
+}

@@ -48,6 +48,9 @@ func (g *graphServer) validateApplication(next, prev map[string]any) *graphError
 	if err := checkEntitlements(list(api, "oauth2PermissionScopes"), false); err != nil {
 		return err
 	}
+	if err := checkRolesBesideScopes(list(next, "appRoles"), list(api, "oauth2PermissionScopes")); err != nil {
+		return err
+	}
 	if prev != nil {
 		if err := checkEnabledKept(list(prev, "appRoles"), list(next, "appRoles")); err != nil {
 			return err
@@ -221,6 +224,42 @@ func checkEntitlements(items []any, roles bool) *graphError {
 			}
 		} else if t := str(m, "type"); t != "User" && t != "Admin" {
 			return badRequest(fmt.Sprintf("Invalid value '%s' for property 'oauth2PermissionScopes.type': User or Admin.", t))
+		}
+	}
+	return nil
+}
+
+// checkRolesBesideScopes: app roles and scopes of an application share one
+// namespace. A role and a scope may have the same value only as one
+// permission under one id, and then their texts, state and origin must
+// match (description = adminConsentDescription, displayName =
+// adminConsentDisplayName, isEnabled, origin, value); the wordings are the
+// service's as reported in MicrosoftDocs/azure-docs#81899 and
+// microsoftgraph/microsoft-graph-docs#21667.
+func checkRolesBesideScopes(roles, scopes []any) *graphError {
+	origin := func(m map[string]any) string {
+		if o := str(m, "origin"); o != "" {
+			return o
+		}
+		return "Application"
+	}
+	for _, ri := range roles {
+		r := ri.(map[string]any)
+		for _, si := range scopes {
+			s := si.(map[string]any)
+			sameID := strings.EqualFold(str(r, "id"), str(s, "id"))
+			sameValue := str(r, "value") != "" && str(r, "value") == str(s, "value")
+			switch {
+			case sameValue && !sameID:
+				msg := "Request contains a property with duplicate values."
+				return gerr(http.StatusBadRequest, "DuplicateValue", msg).withDetail("DuplicateValue", "appRoles")
+			case sameID && (!sameValue || str(r, "description") != str(s, "adminConsentDescription") ||
+				str(r, "displayName") != str(s, "adminConsentDisplayName") ||
+				r["isEnabled"] != s["isEnabled"] || origin(r) != origin(s)):
+				return badRequest(fmt.Sprintf("The following values must match for the 'oauth2Permissions' and 'appRoles' properties with identifier '%s': "+
+					"(description, adminConsentDescription),(displayName, adminConsentDisplayName),(isEnabled, isEnabled),(origin, origin),(value, value). "+
+					"Ensure that you are intending to have entries with the same identifier, and if so, are updating them together.", str(r, "id")))
+			}
 		}
 	}
 	return nil

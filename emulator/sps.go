@@ -68,35 +68,77 @@ func (g *graphServer) getServicePrincipal(r *http.Request, ctx *graphCtx, k keyR
 	return http.StatusOK, doc, nil
 }
 
-// syncServicePrincipal copies the properties a service principal inherits
-// from its application (applications-api-overview.md). The real service
-// syncs with a delay; the emulator syncs on every application write.
+// inherited are the properties a service principal takes from its
+// application (applications-api-overview.md): app roles, scopes, names,
+// reply URLs, sign-in audience and the app's display name.
+func inherited(app map[string]any) map[string]any {
+	scopes := list(sub(app, "api"), "oauth2PermissionScopes")
+	if scopes == nil {
+		scopes = []any{}
+	}
+	names := []any{app["appId"]}
+	for _, u := range stringList(app, "identifierUris") {
+		names = append(names, u)
+	}
+	reply := []any{}
+	for _, p := range []string{"web", "spa", "publicClient"} {
+		for _, u := range stringList(sub(app, p), "redirectUris") {
+			reply = append(reply, u)
+		}
+	}
+	roles := list(app, "appRoles")
+	if roles == nil {
+		roles = []any{}
+	}
+	return map[string]any{
+		"appDisplayName": app["displayName"], "appRoles": deepCopy(roles), "oauth2PermissionScopes": deepCopy(scopes),
+		"signInAudience": app["signInAudience"], "servicePrincipalNames": names, "replyUrls": reply,
+	}
+}
+
+// syncServicePrincipal queues an application's inherited properties for
+// its service principal. Graph syncs them "but the synchronization isn't
+// immediate" (applications-api-overview.md, serviceprincipal-update.md):
+// with replication lag the service principal shows them, and the
+// appRoleAssignedTo check sees its new roles, only once the lag has passed
+// since the write (replicate); without lag at once.
 func (g *graphServer) syncServicePrincipal(app *record) {
 	sp := g.spByAppID(str(app.Doc, "appId"))
 	if sp == nil {
 		return
 	}
-	d := sp.Doc
-	d["appDisplayName"] = app.Doc["displayName"]
-	d["appRoles"] = deepCopy(list(app.Doc, "appRoles"))
-	scopes := list(sub(app.Doc, "api"), "oauth2PermissionScopes")
-	if scopes == nil {
-		scopes = []any{}
-	}
-	d["oauth2PermissionScopes"] = deepCopy(scopes)
-	d["signInAudience"] = app.Doc["signInAudience"]
-	names := []any{app.Doc["appId"]}
-	for _, u := range stringList(app.Doc, "identifierUris") {
-		names = append(names, u)
-	}
-	d["servicePrincipalNames"] = names
-	reply := []any{}
-	for _, p := range []string{"web", "spa", "publicClient"} {
-		for _, u := range stringList(sub(app.Doc, p), "redirectUris") {
-			reply = append(reply, u)
+	sp.Pending = append(sp.Pending, pendingSync{At: g.now(), Props: inherited(app.Doc)})
+	g.replicateSP(sp)
+}
+
+// replicate copies to every service principal the application writes whose
+// lag has passed. handle calls it before each request.
+func (g *graphServer) replicate() {
+	for _, sp := range g.st.SPs {
+		if len(sp.Pending) > 0 {
+			g.replicateSP(sp)
 		}
 	}
-	d["replyUrls"] = reply
+}
+
+// replicateSP applies sp's pending syncs that are due, oldest first: those
+// older than the replication lag as it is now, as visible judges objects.
+func (g *graphServer) replicateSP(sp *record) {
+	lag := g.faults.replicationLag()
+	n := 0
+	for _, p := range sp.Pending {
+		if lag > 0 && g.now().Before(p.At.Add(lag)) {
+			break
+		}
+		for k, v := range p.Props {
+			sp.Doc[k] = v
+		}
+		n++
+	}
+	sp.Pending = sp.Pending[n:]
+	if len(sp.Pending) == 0 {
+		sp.Pending = nil
+	}
 }
 
 func noBackingApp(appID string) *graphError {
@@ -133,10 +175,13 @@ func (g *graphServer) createServicePrincipal(ctx *graphCtx, body map[string]any)
 		delete(clean, k) // inherited from the application
 	}
 	mergePatch(doc, clean, servicePrincipalType)
-	g.st.add(g.st.SPs, &record{Doc: doc, Created: g.now()})
 	if app != nil {
-		g.syncServicePrincipal(app)
+		// A new service principal is made from its application as it is.
+		for k, v := range inherited(app.Doc) {
+			doc[k] = v
+		}
 	}
+	g.st.add(g.st.SPs, &record{Doc: doc, Created: g.now()})
 	out := copyDoc(doc)
 	out["@odata.context"] = ctx.base + "/$metadata#servicePrincipals/$entity"
 	return http.StatusCreated, out, nil

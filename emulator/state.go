@@ -24,6 +24,17 @@ type record struct {
 	FICs    []map[string]any `json:"federatedIdentityCredentials,omitempty"`
 	Seeded  bool             `json:"seeded,omitempty"` // seeded objects are never subject to replication lag
 	Seq     int64            `json:"seq"`              // creation order, for stable listing
+	// Pending holds, for a service principal, the properties it inherits
+	// from its application as of each application write not yet synced to
+	// it (oldest first); see replicate.
+	Pending []pendingSync `json:"pending,omitempty"`
+}
+
+// pendingSync is one application write on its way to the service
+// principal: the inherited properties as they were after it.
+type pendingSync struct {
+	At    time.Time      `json:"at"`
+	Props map[string]any `json:"props"`
 }
 
 // deletedRecord is an object in /directory/deletedItems.
@@ -122,11 +133,18 @@ func (g *graphServer) unmarshalState(b []byte) error {
 		st.Deleted = map[string]*deletedRecord{}
 	}
 	if st.FirstParty == nil {
-		st.FirstParty = fresh.FirstParty
+		st.FirstParty = map[string]*firstParty{}
 	}
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.st = &st
-	g.mu.Unlock()
+	// The built-in first-party applications are the emulator's, not the
+	// tenant's: a state saved by an older emulator takes the current
+	// catalogue (its permission ids among them). A service principal a
+	// client deleted stays deleted.
+	for _, fp := range seedFirstParty() {
+		g.putFirstParty(fp, g.now())
+	}
 	return nil
 }
 
@@ -134,70 +152,11 @@ func (g *graphServer) unmarshalState(b []byte) error {
 // (appOwnerOrganizationId of their service principals).
 const microsoftTenantID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 
-// derivedID is a fixed id for a first-party scope whose real id could not be
-// confirmed from a public source (see docs/graph-quirks.md).
+// derivedID is a fixed id derived from an appId and a value: the id of a
+// seed file's service principal, app role or scope that names none.
 func derivedID(appID, value string) string {
 	ns := uuid.MustParse("6ba7b811-9dad-11d1-80b4-00c04fd430c8") // the URL namespace
 	return uuid.NewSHA1(ns, []byte("https://regsync.invalid/emulator/"+appID+"/"+value)).String()
-}
-
-func scope(id, value, typ, name string) map[string]any {
-	return map[string]any{
-		"adminConsentDescription": name, "adminConsentDisplayName": name, "id": id, "isEnabled": true,
-		"origin": "Application", "type": typ, "userConsentDescription": name, "userConsentDisplayName": name,
-		"value": value,
-	}
-}
-
-func role(id, value, name string) map[string]any {
-	return map[string]any{
-		"allowedMemberTypes": []any{"Application"}, "description": name, "displayName": name, "id": id,
-		"isEnabled": true, "origin": "Application", "value": value,
-	}
-}
-
-// seedFirstParty is the catalogue of first-party applications. Microsoft
-// Graph's ids are the published ones (Graph permissions reference); the two
-// healthcare scope ids are derived, see docs/graph-quirks.md.
-func seedFirstParty() map[string]*firstParty {
-	return map[string]*firstParty{
-		MicrosoftGraphApp: {
-			AppID: MicrosoftGraphApp, DisplayName: "Microsoft Graph",
-			Scopes: []map[string]any{
-				scope("e1fe6dd8-ba31-4d61-89e7-88639da4683d", "User.Read", "User", "Sign in and read user profile"),
-				scope("37f7f235-527c-4136-accd-4a02d197296e", "openid", "User", "Sign users in"),
-				scope("14dad69e-099b-42c9-810b-d002981feec1", "profile", "User", "View users' basic profile"),
-				scope("64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "email", "User", "View users' email address"),
-				scope("7427e0e9-2fba-42fe-b0c0-848c9e6a8182", "offline_access", "User", "Maintain access to data you have given it access to"),
-			},
-			AppRoles: []map[string]any{
-				role("18a4783c-866b-4cc7-a460-3d5e5662c884", "Application.ReadWrite.OwnedBy", "Manage apps that this app creates or owns"),
-				role("1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "Application.ReadWrite.All", "Read and write all applications"),
-				role("df021288-bdef-4463-88db-98f22de89214", "User.Read.All", "Read all users' full profiles"),
-				role("7ab1d382-f21e-4acd-a863-ba3e13f7da61", "Directory.Read.All", "Read directory data"),
-				role("06b708a9-e830-4db3-a914-8e69da51d44f", "AppRoleAssignment.ReadWrite.All", "Manage app permission grants and app role assignments"),
-				role("5b567255-7703-4780-807c-7be8301ae99b", "Group.Read.All", "Read all groups"),
-			},
-		},
-		HealthcareAPIsApp: {
-			AppID: HealthcareAPIsApp, DisplayName: "Azure Healthcare APIs",
-			Scopes: []map[string]any{
-				scope(derivedID(HealthcareAPIsApp, "user_impersonation"), "user_impersonation", "User", "Access Azure Healthcare APIs"),
-			},
-			AppRoles: []map[string]any{},
-		},
-		DICOMApp: {
-			AppID: DICOMApp, DisplayName: "Azure API for DICOM",
-			Scopes: []map[string]any{
-				scope(derivedID(DICOMApp, "Dicom.ReadWrite"), "Dicom.ReadWrite", "User", "Read and write DICOM data"),
-			},
-			AppRoles: []map[string]any{},
-		},
-		CallerAppID: {
-			AppID: CallerAppID, DisplayName: "regsync emulator caller",
-			Scopes: []map[string]any{}, AppRoles: []map[string]any{},
-		},
-	}
 }
 
 // seedTenant builds the fixed tenant: organization, domains, the admin
@@ -303,6 +262,14 @@ type seedFile struct {
 }
 
 // loadSeedFile adds the seed file's objects (JSON or YAML) to the tenant.
+// It runs after a persisted state is loaded, so the file as it is now is
+// what counts. A service principal entry whose appId is in the catalogue
+// already (a built-in one, or one a persisted state holds) replaces that
+// entry: the service principal keeps its id, owners and assignments and
+// takes the entry's display name, app roles and scopes. An entry may name
+// the id of a service principal it creates, and may repeat the id of one
+// that exists; another id for an existing one, or an appId listed twice,
+// is refused, as is anything else wrong, before the tenant changes.
 func (g *graphServer) loadSeedFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -316,11 +283,35 @@ func (g *graphServer) loadSeedFile(path string) error {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	now := g.now()
+	seen := map[string]int{}
 	for i, sp := range sf.ServicePrincipals {
 		if _, err := uuid.Parse(sp.AppID); err != nil {
 			return fmt.Errorf("seed file %s: servicePrincipals[%d]: appId %q is not a GUID", path, i, sp.AppID)
 		}
+		key := strings.ToLower(sp.AppID)
+		if j, dup := seen[key]; dup {
+			return fmt.Errorf("seed file %s: servicePrincipals[%d]: appId %s is listed at servicePrincipals[%d] already", path, i, sp.AppID, j)
+		}
+		seen[key] = i
+		if sp.ID == "" {
+			continue
+		}
+		if _, err := uuid.Parse(sp.ID); err != nil {
+			return fmt.Errorf("seed file %s: servicePrincipals[%d]: id %q is not a GUID", path, i, sp.ID)
+		}
+		if existing := g.spByAppID(sp.AppID); existing != nil && !strings.EqualFold(str(existing.Doc, "id"), sp.ID) {
+			return fmt.Errorf("seed file %s: servicePrincipals[%d]: the service principal of appId %s exists with id %s; "+
+				"a seed entry can replace its permissions but not its id (leave id out, or give %s)",
+				path, i, sp.AppID, str(existing.Doc, "id"), str(existing.Doc, "id"))
+		}
+	}
+	for i, u := range sf.Users {
+		if _, err := uuid.Parse(u.ID); err != nil {
+			return fmt.Errorf("seed file %s: users[%d]: id %q is not a GUID", path, i, u.ID)
+		}
+	}
+	now := g.now()
+	for _, sp := range sf.ServicePrincipals {
 		fp := sp.firstParty
 		for _, r := range fp.AppRoles {
 			normaliseSeedEntry(r, true)
@@ -328,29 +319,60 @@ func (g *graphServer) loadSeedFile(path string) error {
 		for _, s := range fp.Scopes {
 			normaliseSeedEntry(s, false)
 		}
-		g.st.FirstParty[fp.AppID] = &fp
-		id := sp.ID
+		if g.putFirstParty(&fp, now) {
+			continue
+		}
+		id := strings.ToLower(sp.ID)
 		if id == "" {
 			id = derivedID(fp.AppID, "servicePrincipal")
 		}
-		if g.spByAppID(fp.AppID) == nil {
-			g.st.add(g.st.SPs, &record{Doc: firstPartySPDoc(&fp, id, now), Created: now, Seeded: true})
-		}
+		g.st.add(g.st.SPs, &record{Doc: firstPartySPDoc(&fp, id, now), Created: now, Seeded: true})
 	}
-	for i, u := range sf.Users {
-		if _, err := uuid.Parse(u.ID); err != nil {
-			return fmt.Errorf("seed file %s: users[%d]: id %q is not a GUID", path, i, u.ID)
-		}
-		g.st.Users[u.ID] = map[string]any{
-			"id": u.ID, "displayName": u.DisplayName, "userPrincipalName": u.UserPrincipalName,
+	for _, u := range sf.Users {
+		id := strings.ToLower(u.ID)
+		g.st.Users[id] = map[string]any{
+			"id": id, "displayName": u.DisplayName, "userPrincipalName": u.UserPrincipalName,
 			"mail": nil, "accountEnabled": true, "businessPhones": []any{},
 		}
 	}
 	for _, d := range sf.Domains {
 		verified := d.IsVerified == nil || *d.IsVerified
-		g.st.Domains = append(g.st.Domains, domainDoc(strings.ToLower(d.ID), false, false, verified))
+		name := strings.ToLower(d.ID)
+		if i := g.domainIndex(name); i >= 0 {
+			g.st.Domains[i]["isVerified"] = verified
+			continue
+		}
+		g.st.Domains = append(g.st.Domains, domainDoc(name, false, false, verified))
 	}
 	return nil
+}
+
+// putFirstParty makes fp the catalogue entry of its appId and brings the
+// service principal of that appId, when there is one, to it: the display
+// name, app roles and scopes are fp's, everything else (id, tags, owners,
+// assignments, grants) stays. It reports whether there was one. Callers
+// hold g.mu.
+func (g *graphServer) putFirstParty(fp *firstParty, now time.Time) bool {
+	g.st.FirstParty[strings.ToLower(fp.AppID)] = fp
+	sp := g.spByAppID(fp.AppID)
+	if sp == nil {
+		return false
+	}
+	doc := firstPartySPDoc(fp, str(sp.Doc, "id"), now)
+	for _, k := range []string{"appDisplayName", "displayName", "appRoles", "oauth2PermissionScopes"} {
+		sp.Doc[k] = doc[k]
+	}
+	sp.Pending = nil
+	return true
+}
+
+func (g *graphServer) domainIndex(name string) int {
+	for i, d := range g.st.Domains {
+		if strings.EqualFold(str(d, "id"), name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // normaliseSeedEntry fills the defaults of a seeded app role or scope.

@@ -69,11 +69,23 @@ var missingReferenceMessages = []string{
 	"not a valid reference update",
 }
 
+// missingAppRoleMessage is the 400 Request_BadRequest of POST
+// .../appRoleAssignedTo whose appRoleId is not an app role of the resource
+// service principal. It is NotFound with Missing set to MissingAppRole: a
+// role just added to the resource's application reaches the service
+// principal only after the sync ("the synchronization isn't immediate",
+// applications-api-overview.md), so the applier rides it out when the role
+// is new in its run, and treats it as final for a role that predates the
+// run (which then is not there at all). The wording is the one scripts
+// that assign app roles match (WIRE.md §1.11; it is a guess there).
+const missingAppRoleMessage = "permission being assigned was not found on application"
+
 // classify maps an HTTP status and the service's codes to a tenant.Error:
 //
 //	404                       NotFound
 //	400 NoBackingApplicationObject  NotFound (replication lag)
 //	400 naming a missing referenced object  NotFound (see missingReferenceMessages)
+//	400 naming a missing app role  NotFound, Missing MissingAppRole
 //	409, 400 ObjectConflict   Conflict
 //	429                       Throttled, RetryAfter from the header
 //	5xx, 408                  Transient (whatever the code: a 500 says
@@ -129,6 +141,8 @@ func classify(status int, code, message string, detailCodes []string, header htt
 		e.Kind = tenant.Conflict
 	case status == http.StatusBadRequest && (contains(goneMessages) || contains(missingReferenceMessages)):
 		e.Kind = tenant.NotFound
+	case status == http.StatusBadRequest && strings.Contains(lower, missingAppRoleMessage):
+		e.Kind, e.Missing = tenant.NotFound, tenant.MissingAppRole
 	case status >= 400:
 		e.Kind = tenant.Invalid
 	default:

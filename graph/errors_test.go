@@ -22,6 +22,7 @@ func TestClassify(t *testing.T) {
 		code    string
 		message string
 		want    tenant.Kind
+		missing tenant.Missing
 		reason  string
 	}{
 		{name: "500 UnknownError", status: 500, code: "UnknownError", message: "An internal server error occurred.", want: tenant.Transient,
@@ -40,16 +41,17 @@ func TestClassify(t *testing.T) {
 		{name: "invalid value stays invalid", status: 400, code: "Request_BadRequest",
 			message: "Invalid value specified for property 'type' of resource 'PermissionScope'.", want: tenant.Invalid,
 			reason: "only the missing-object wordings are NotFound, not every invalid property value"},
-		{name: "unknown app role", status: 400, code: "Request_BadRequest", message: "Permission being assigned was not found on application.",
-			want: tenant.Invalid, reason: "a role the resource does not define is a fact, not lag"},
+		{name: "app role not on the resource", status: 400, code: "Request_BadRequest", message: "Permission being assigned was not found on application.",
+			want: tenant.NotFound, missing: tenant.MissingAppRole,
+			reason: "a new role reaches the service principal late; whether that is lag is the caller's call (Missing)"},
 		{name: "not found on a 404", status: 404, code: "Request_ResourceNotFound",
 			message: "Resource 'x' does not exist or one of its queried reference-property objects are not present.", want: tenant.NotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := classify(tt.status, tt.code, tt.message, nil, http.Header{})
-			if e.Kind != tt.want {
-				t.Errorf("classify(%d, %q, %q) = %v, want %v (%s)", tt.status, tt.code, tt.message, e.Kind, tt.want, tt.reason)
+			if e.Kind != tt.want || e.Missing != tt.missing {
+				t.Errorf("classify(%d, %q, %q) = %v (missing %d), want %v (missing %d) (%s)", tt.status, tt.code, tt.message, e.Kind, e.Missing, tt.want, tt.missing, tt.reason)
 			}
 			if e.Status != tt.status || e.Code != tt.code {
 				t.Errorf("status, code = %d, %q; want %d, %q kept", e.Status, e.Code, tt.status, tt.code)
@@ -158,4 +160,51 @@ func TestEmulatorLagKinds(t *testing.T) {
 	if err := c.AddOwner(ctx, newApp.ID, emulator.SeedAdminUserID); err != nil {
 		t.Errorf("owner after the lag: %v", err)
 	}
+}
+
+// TestEmulatorNewAppRoleLag: against the emulator with replication lag, an
+// app role added to an existing resource application is not on its service
+// principal yet, and assigning it answers NotFound with MissingAppRole,
+// which the applier rides out only for a role its run added. A role that
+// exists nowhere gets the same answer (Graph cannot tell them apart); a new
+// principal stays MissingObject. After the lag the role is assignable.
+func TestEmulatorNewAppRoleLag(t *testing.T) {
+	clock := &settableClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	e, err := emulator.Start(context.Background(), emulator.Options{Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	c := emulatorClient(t, e, Options{})
+	ctx := context.Background()
+
+	role := func(id, value string) tenant.AppRole {
+		return tenant.AppRole{ID: id, Value: value, DisplayName: value, Description: value, AllowedMemberTypes: []string{"Application"}, IsEnabled: true}
+	}
+	name := "roles-resource"
+	readID := tenant.StableID("lag", "roles-resource", "role", "Data.Read")
+	writeID := tenant.StableID("lag", "roles-resource", "role", "Data.Write")
+	app, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &name, AppRoles: &[]tenant.AppRole{role(readID, "Data.Read")}})
+	mustNoErr(t, "create application", err)
+	sp, err := c.CreateServicePrincipal(ctx, app.AppID, nil)
+	mustNoErr(t, "create service principal", err)
+	clock.add(2 * time.Hour)
+	e.SetFaults(emulator.Faults{ReplicationLag: time.Hour})
+
+	roles := []tenant.AppRole{role(readID, "Data.Read"), role(writeID, "Data.Write")}
+	mustNoErr(t, "add a role", c.UpdateApplication(ctx, app.ID, tenant.AppProps{AppRoles: &roles}))
+	assign := func(roleID string) error {
+		_, err := c.CreateAppRoleAssignment(ctx, tenant.AppRoleAssignment{PrincipalID: emulator.CallerSPID, ResourceID: sp.ID, AppRoleID: roleID})
+		return err
+	}
+	err = assign(writeID)
+	if kindOf(err) != tenant.NotFound || tenant.MissingOf(err) != tenant.MissingAppRole {
+		t.Errorf("the new role during the lag: kind %v, missing %d (%v); want not found, MissingAppRole", kindOf(err), tenant.MissingOf(err), err)
+	}
+	if err := assign(tenant.StableID("lag", "roles-resource", "role", "nowhere")); tenant.MissingOf(err) != tenant.MissingAppRole {
+		t.Errorf("a role that exists nowhere: missing %d (%v), want MissingAppRole", tenant.MissingOf(err), err)
+	}
+	mustNoErr(t, "assign the role that had replicated", assign(readID))
+	clock.add(2 * time.Hour)
+	mustNoErr(t, "assign the new role after the lag", assign(writeID))
 }

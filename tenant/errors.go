@@ -48,9 +48,26 @@ func (k Kind) String() string {
 	}
 }
 
+// Missing says what a NotFound is about.
+type Missing int
+
+const (
+	// MissingObject: a directory object, the one the call addresses or one
+	// it names (an assignment's principal, a grant's client).
+	MissingObject Missing = iota
+	// MissingAppRole: the app role an app-role assignment names is not on
+	// the resource's service principal, or not yet: an application's new
+	// role reaches its service principal some time after the write.
+	MissingAppRole
+)
+
 // Error is a classified failure from Graph or Key Vault.
 type Error struct {
 	Kind Kind
+	// Missing refines a NotFound: whether a directory object or an app role
+	// could not be found. Whether that is replication lag depends on when
+	// the caller made it, so callers decide per Missing.
+	Missing Missing
 	// Code is the service's error code (e.g. Request_ResourceNotFound), for
 	// messages and for the few documented codes that refine a kind.
 	Code       string
@@ -80,6 +97,16 @@ func KindOf(err error) Kind {
 		return te.Kind
 	}
 	return Unknown
+}
+
+// MissingOf returns what the first *Error in err's chain says is missing;
+// MissingObject when there is none.
+func MissingOf(err error) Missing {
+	var te *Error
+	if errors.As(err, &te) {
+		return te.Missing
+	}
+	return MissingObject
 }
 
 // Retryable reports whether an error of this kind may succeed if tried again.

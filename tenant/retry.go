@@ -94,6 +94,15 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // ago); those retries end with the window, whatever MaxAttempts says. It
 // returns the last error.
 func (p RetryPolicy) Do(ctx context.Context, tolerateLag bool, fn func(ctx context.Context) error) error {
+	return p.DoLag(ctx, func(error) bool { return tolerateLag }, fn)
+}
+
+// DoLag is Do with the lag decision made for each failure: a NotFound is
+// retried within LagWindow when lag(err) says it is replication lag. A
+// call that names several objects uses it when only some of them are new
+// (an app-role assignment whose role this run added to an existing
+// resource).
+func (p RetryPolicy) DoLag(ctx context.Context, lag func(err error) bool, fn func(ctx context.Context) error) error {
 	p = p.WithDefaults()
 	start := p.Now()
 	var err error
@@ -107,8 +116,8 @@ func (p RetryPolicy) Do(ctx context.Context, tolerateLag bool, fn func(ctx conte
 		kind := KindOf(err)
 		// Replication lag is bounded by the window, not by the attempts:
 		// a new object may stay invisible for minutes.
-		lag := kind == NotFound && tolerateLag && p.Now().Sub(start) < p.LagWindow
-		if !lag && (!kind.Retryable() || attempt >= p.MaxAttempts) {
+		lagging := kind == NotFound && lag(err) && p.Now().Sub(start) < p.LagWindow
+		if !lagging && (!kind.Retryable() || attempt >= p.MaxAttempts) {
 			return err
 		}
 		d := p.delay(attempt, err)

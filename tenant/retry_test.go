@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -105,3 +106,39 @@ func TestBackoffGrowsAndCaps(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryLagPerFailure: DoLag asks, for each NotFound, whether it is lag,
+// so a call can ride out one missing reference and not another.
+func TestRetryLagPerFailure(t *testing.T) {
+	role := &Error{Kind: NotFound, Missing: MissingAppRole}
+	object := &Error{Kind: NotFound}
+	newRoleOnly := func(err error) bool { return MissingOf(err) == MissingAppRole }
+	for _, tc := range []struct {
+		name      string
+		errs      []error
+		wantCalls int
+		wantErr   bool
+	}{
+		{name: "missing role ridden out", errs: []error{role, role, nil}, wantCalls: 3},
+		{name: "missing object final", errs: []error{object}, wantCalls: 1, wantErr: true},
+		{name: "role then object", errs: []error{role, object}, wantCalls: 2, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &fakeClock{now: time.Unix(0, 0)}
+			calls := 0
+			err := c.policy().DoLag(context.Background(), newRoleOnly, func(context.Context) error {
+				e := tc.errs[calls]
+				calls++
+				return e
+			})
+			if calls != tc.wantCalls || (err != nil) != tc.wantErr {
+				t.Errorf("calls=%d err=%v, want calls=%d err=%v", calls, err, tc.wantCalls, tc.wantErr)
+			}
+		})
+	}
+	if MissingOf(errors.New("plain")) != MissingObject || MissingOf(fmtWrap(role)) != MissingAppRole {
+		t.Error("MissingOf does not read the chain")
+	}
+}
+
+func fmtWrap(err error) error { return fmt.Errorf("creating assignment: %w", err) }

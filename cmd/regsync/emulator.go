@@ -45,7 +45,7 @@ func runEmulator(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:0", "`ADDR` to listen on (port 0 = a free port)")
 	fs.StringVar(&o.State, "state", "", "keep the tenant and the vaults in `DIR` across restarts (default: memory only)")
 	fs.StringVar(&o.EnvFile, "env-file", "", "write the client environment (export NAME=value lines) to `FILE` once ready")
-	fs.StringVar(&o.Seed, "seed", "", "JSON or YAML `FILE` with extra first-party service principals, users and domains")
+	fs.StringVar(&o.Seed, "seed", "", "JSON or YAML `FILE` with first-party service principals (one with a built-in appId replaces it), users and domains")
 	fs.StringVar(&o.Token, "token", "", "bearer `TOKEN` to accept (default: a random one, written to the env file)")
 	fs.BoolVar(&o.Verbose, "v", false, "log every request to stderr")
 	fs.DurationVar(&o.Faults.Latency, "latency", 0, "add `DURATION` to every request")
