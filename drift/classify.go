@@ -333,9 +333,13 @@ func (c *classifier) fromPlan() {
 // changes turns an update action's field changes into ClassFieldChanged
 // items: Before is what the tenant has, After what the spec says.
 func (c *classifier) changes(a *planner.Action, object, prefix string) {
+	kind := ""
+	if sa := c.apps[a.App]; sa != nil {
+		kind = string(sa.Kind)
+	}
 	for _, ch := range a.Changes {
-		field := prefix + ch.Path
-		it := Item{Class: ClassFieldChanged, App: a.App, Object: object, Address: a.Address + "." + ch.Path, Field: field,
+		field := SpecPath(kind, prefix+ch.Path)
+		it := Item{Class: ClassFieldChanged, App: a.App, Object: object, Address: object + "." + field, Field: field,
 			Expected: ch.After, Actual: ch.Before, Missing: unquoteAll(ch.Added), Unexpected: unquoteAll(ch.Removed)}
 		if len(ch.Added)+len(ch.Removed) > 0 {
 			var parts []string
@@ -678,4 +682,85 @@ func hasString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// SpecPath turns a plan change path into the names spec authors write:
+// the head through the property table (tenant.Properties, which knows
+// that web_redirect_uris is a confidential client's redirectUris), the
+// rest from snake_case to the spec's camelCase. Keys in brackets stay.
+func SpecPath(kind, path string) string {
+	var out strings.Builder
+	for i, part := range splitPath(path) {
+		if strings.HasPrefix(part, "[") {
+			out.WriteString(part)
+			continue
+		}
+		if i > 0 {
+			out.WriteByte('.')
+		}
+		if i == 0 {
+			if p, ok := tenant.PropertyByPlan(part); ok {
+				if n := p.SpecName(kind); n != "" {
+					out.WriteString(n)
+					continue
+				}
+			}
+		}
+		if n, ok := specWords[part]; ok {
+			out.WriteString(n)
+			continue
+		}
+		out.WriteString(lowerCamel(part))
+	}
+	return out.String()
+}
+
+// specWords are the plan names whose spec name is not their camelCase.
+var specWords = map[string]string{
+	"is_enabled":           "enabled",
+	"allowed_member_types": "memberTypes",
+}
+
+// splitPath splits a.b["k"].c into a, b, ["k"], c.
+func splitPath(path string) []string {
+	var parts []string
+	for path != "" {
+		switch {
+		case path[0] == '.':
+			path = path[1:]
+		case path[0] == '[':
+			end := strings.Index(path, "]")
+			for end > 0 && strings.Count(path[:end], `"`)%2 == 1 {
+				next := strings.Index(path[end+1:], "]")
+				if next < 0 {
+					end = -1
+					break
+				}
+				end += next + 1
+			}
+			if end < 0 {
+				return append(parts, path)
+			}
+			parts = append(parts, path[:end+1])
+			path = path[end+1:]
+		default:
+			end := strings.IndexAny(path, ".[")
+			if end < 0 {
+				end = len(path)
+			}
+			parts = append(parts, path[:end])
+			path = path[end:]
+		}
+	}
+	return parts
+}
+
+func lowerCamel(s string) string {
+	words := strings.Split(s, "_")
+	for i := 1; i < len(words); i++ {
+		if words[i] != "" {
+			words[i] = strings.ToUpper(words[i][:1]) + words[i][1:]
+		}
+	}
+	return strings.Join(words, "")
 }

@@ -88,10 +88,10 @@ func driftCases() []driftCase {
 			},
 			want: []outline{
 				{drift.ClassFieldChanged, D, "applications.fhir-api", "applications.fhir-api.owners", "owners", nil, []string{"99999999-0000-4000-8000-000000000001"}},
-				{drift.ClassFieldChanged, D, "applications.fhir-api.service_principal", "applications.fhir-api.service_principal.app_role_assignment_required", "app_role_assignment_required", nil, nil},
-				{drift.ClassFieldChanged, D, "applications.portal", "applications.portal.display_name", "display_name", nil, nil},
-				{drift.ClassFieldChanged, D, "applications.portal", "applications.portal.web_redirect_uris", "web_redirect_uris", nil, []string{"https://evil.example.com/cb"}},
-				{drift.ClassFieldChanged, D, "applications.ingest", `applications.ingest.federated_credentials["github-main"].subject`, `federated_credentials["github-main"].subject`, nil, nil},
+				{drift.ClassFieldChanged, D, "applications.fhir-api.service_principal", "applications.fhir-api.service_principal.appRoleAssignmentRequired", "appRoleAssignmentRequired", nil, nil},
+				{drift.ClassFieldChanged, D, "applications.portal", "applications.portal.displayName", "displayName", nil, nil},
+				{drift.ClassFieldChanged, D, "applications.portal", "applications.portal.redirectUris", "redirectUris", nil, []string{"https://evil.example.com/cb"}},
+				{drift.ClassFieldChanged, D, "applications.ingest", `applications.ingest.federatedCredentials["github-main"].subject`, `federatedCredentials["github-main"].subject`, nil, nil},
 			},
 		},
 		{
@@ -358,5 +358,22 @@ func TestObjects(t *testing.T) {
 func TestComputeRefusesMissingInputs(t *testing.T) {
 	if _, err := drift.Compute(nil, nil, nil, drift.Options{}); err == nil {
 		t.Error("Compute(nil...) succeeded")
+	}
+}
+
+func TestSpecPath(t *testing.T) {
+	for _, tc := range []struct{ kind, path, want string }{
+		{"confidential", "web_redirect_uris", "redirectUris"},
+		{"public", "spa_redirect_uris", "redirectUris"},
+		{"confidential", "spa_redirect_uris", "spaRedirectUris"},
+		{"public", "is_fallback_public_client", "platform"},
+		{"resource", `oauth2_permission_scopes["a.b[c]"].is_enabled`, `scopes["a.b[c]"].enabled`},
+		{"resource", `app_roles["r"].allowed_member_types`, `appRoles["r"].memberTypes`},
+		{"service", "required_resource_access", "access"},
+		{"", "app_role_assignment_required", "appRoleAssignmentRequired"},
+	} {
+		if got := drift.SpecPath(tc.kind, tc.path); got != tc.want {
+			t.Errorf("SpecPath(%q, %q) = %q, want %q", tc.kind, tc.path, got, tc.want)
+		}
 	}
 }

@@ -32,13 +32,10 @@ const (
 	expandCap = 20
 )
 
-// applicationSelect is every application field the planner reads.
-var applicationSelect = []string{
-	"id", "appId", "displayName", "description", "signInAudience", "notes", "tags",
-	"identifierUris", "groupMembershipClaims", "isFallbackPublicClient", "api", "appRoles",
-	"optionalClaims", "web", "spa", "publicClient", "requiredResourceAccess",
-	"passwordCredentials", "createdDateTime",
-}
+// applicationSelect is every application property of tenant.Properties
+// (by its top-level Graph name), the ids, and the credentials and creation
+// time the planner reads besides.
+var applicationSelect = tenant.GraphSelect("id", "appId", "passwordCredentials", "createdDateTime")
 
 var servicePrincipalSelect = []string{
 	"id", "appId", "displayName", "tags", "appRoleAssignmentRequired", "appRoles", "oauth2PermissionScopes",

@@ -64,7 +64,7 @@ func TestUserAgentOnEveryRequest(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	c, err := New(endpoints.Config{GraphURL: srv.URL + "/v1.0", Token: "t", CACertPEM: caPEM}, Options{UserAgent: "regsync/v9.8.7"})
+	c, err := New(endpoints.Config{GraphURL: srv.URL + "/v1.0", Token: "t", CACertPEM: caPEM}, Options{UserAgent: "regsync/v9.8.7", SDKRetries: true})
 	if err != nil {
 		t.Fatal(err)
 	}

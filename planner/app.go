@@ -244,54 +244,52 @@ func appendUnique(list []string, ids ...string) []string {
 	return list
 }
 
-// createChanges lists every field of a new application, for display.
+// createChanges lists every property of a new application, for display,
+// in the table's order (tenant.Properties).
 func (b *builder) createChanges(f *tenant.AppProps) []Change {
 	var out []Change
-	scalar := func(path string, v any, set bool) {
-		if set {
-			out = append(out, Change{Path: path, After: rawJSON(v)})
+	for i := range tenant.Properties {
+		p := &tenant.Properties[i]
+		if !p.Has(f) {
+			continue
+		}
+		switch p.Kind {
+		case tenant.PropScalar:
+			out = append(out, Change{Path: p.Plan, After: rawJSON(p.Want(f))})
+		case tenant.PropStringSet:
+			if v := p.Want(f).([]string); len(v) > 0 {
+				out = append(out, Change{Path: p.Plan, Added: quoteAll(v)})
+			}
+		case tenant.PropStructured:
+			if labels := b.structuredLabels(p.Plan, f); labels != nil {
+				out = append(out, Change{Path: p.Plan, Added: labels})
+			} else if p.Plan == "optional_claims" {
+				out = append(out, Change{Path: p.Plan, After: rawJSON(f.OptionalClaims)})
+			}
+		default:
+			panic(fmt.Sprintf("internal error: unknown tenant.PropKind %d", p.Kind))
 		}
 	}
-	list := func(path string, v *[]string) {
-		if v != nil && len(*v) > 0 {
-			out = append(out, Change{Path: path, Added: quoteAll(*v)})
-		}
-	}
-	scalar("display_name", f.DisplayName, f.DisplayName != nil)
-	scalar("description", f.Description, f.Description != nil)
-	scalar("sign_in_audience", f.SignInAudience, f.SignInAudience != nil)
-	scalar("notes", f.Notes, f.Notes != nil)
-	list("tags", f.Tags)
-	list("identifier_uris", f.IdentifierURIs)
-	scalar("group_membership_claims", f.GroupMembershipClaims, f.GroupMembershipClaims != nil)
-	scalar("is_fallback_public_client", f.IsFallbackPublicClient, f.IsFallbackPublicClient != nil)
-	scalar("requested_access_token_version", f.RequestedAccessTokenVersion, f.RequestedAccessTokenVersion != nil)
-	scalar("optional_claims", f.OptionalClaims, f.OptionalClaims != nil)
-	if f.Scopes != nil && len(*f.Scopes) > 0 {
-		var v []string
+	return out
+}
+
+// structuredLabels renders a structured property of a new application as
+// one label per element; nil when it has none (or is not a list).
+func (b *builder) structuredLabels(plan string, f *tenant.AppProps) []string {
+	var v []string
+	switch plan {
+	case "oauth2_permission_scopes":
 		for _, s := range *f.Scopes {
 			v = append(v, scopeLabel(s))
 		}
-		out = append(out, Change{Path: "oauth2_permission_scopes", Added: v})
-	}
-	if f.AppRoles != nil && len(*f.AppRoles) > 0 {
-		var v []string
+	case "app_roles":
 		for _, r := range *f.AppRoles {
 			v = append(v, roleLabel(r))
 		}
-		out = append(out, Change{Path: "app_roles", Added: v})
+	case "required_resource_access":
+		v = b.rraLabels(rraTriples(*f.RequiredResourceAccess))
 	}
-	list("web_redirect_uris", f.WebRedirectURIs)
-	scalar("web_home_page_url", f.WebHomePageURL, f.WebHomePageURL != nil)
-	scalar("web_logout_url", f.WebLogoutURL, f.WebLogoutURL != nil)
-	scalar("enable_id_token_issuance", f.EnableIDTokenIssuance, f.EnableIDTokenIssuance != nil)
-	scalar("enable_access_token_issuance", f.EnableAccessTokenIssuance, f.EnableAccessTokenIssuance != nil)
-	list("spa_redirect_uris", f.SPARedirectURIs)
-	list("public_client_redirect_uris", f.PublicClientRedirectURIs)
-	if f.RequiredResourceAccess != nil && len(*f.RequiredResourceAccess) > 0 {
-		out = append(out, Change{Path: "required_resource_access", Added: b.rraLabels(rraTriples(*f.RequiredResourceAccess))})
-	}
-	return out
+	return v
 }
 
 func scopeLabel(s tenant.PermissionScope) string {
@@ -390,118 +388,64 @@ func (d *appDiff) scalar(path string, before, after any) {
 	d.empty = false
 }
 
-func (d *appDiff) str(path string, want *string, have string, set func(*string)) {
-	if want != nil && *want != have {
-		set(want)
-		d.scalar(path, have, *want)
-	}
-}
-
-func (d *appDiff) boolean(path string, want *bool, have bool, set func(*bool)) {
-	if want != nil && *want != have {
-		set(want)
-		d.scalar(path, have, *want)
-	}
-}
-
-// strSet compares a collection Graph treats as a set; on a difference the
-// patch carries the complete desired list. It returns the removed elements.
-func (d *appDiff) strSet(path string, want *[]string, have []string, set func(*[]string)) []string {
-	if want == nil {
-		return nil
-	}
-	added, removed := setDiff(*want, have)
-	if len(added) == 0 && len(removed) == 0 {
-		return nil
-	}
-	set(want)
-	d.changes = append(d.changes, Change{Path: path, Added: quoteAll(added), Removed: quoteAll(removed)})
-	d.empty = false
-	return removed
-}
-
 // updateApp diffs a live application against the spec and emits the update
 // (and, when an enabled scope or role must go, the disable step before it).
+// It walks tenant.Properties: scalars and string sets compare by the row's
+// rules, structured values through their differ (structuredDiffs).
 func (b *builder) updateApp(st *appState, addr string, resourceDeps []string) {
 	want := b.desiredFields(st, false)
 	live := st.live
 	d := &appDiff{empty: true}
-	d.str("display_name", want.DisplayName, live.DisplayName, func(v *string) { d.f.DisplayName = v })
-	d.str("description", want.Description, live.Description, func(v *string) { d.f.Description = v })
-	// Graph's default audience is AzureADMyOrg; an empty value reads as it.
-	liveAudience := live.SignInAudience
-	if liveAudience == "" {
-		liveAudience = spec.DefaultSignInAudience
-	}
-	if want.SignInAudience != nil && *want.SignInAudience != liveAudience {
-		d.f.SignInAudience = want.SignInAudience
-		d.scalar("sign_in_audience", liveAudience, *want.SignInAudience)
-		d.risks = append(d.risks, Risk{Code: RiskSignInAudience, Message: fmt.Sprintf(
-			"sign-in audience changes from %s to %s: who can sign in, and the token issuer, change", liveAudience, *want.SignInAudience)})
-	}
-	d.str("notes", want.Notes, live.Notes, func(v *string) { d.f.Notes = v })
-	d.strSet("tags", want.Tags, live.Tags, func(v *[]string) { d.f.Tags = v })
-	if removed := d.strSet("identifier_uris", want.IdentifierURIs, live.IdentifierURIs, func(v *[]string) { d.f.IdentifierURIs = v }); len(removed) > 0 {
-		d.risks = append(d.risks, Risk{Code: RiskIdentifierURI, Message: fmt.Sprintf(
-			"identifier URIs change (the token audience): removes %s; clients that ask for tokens for it will fail", strings.Join(removed, ", "))})
-	}
-	if want.GroupMembershipClaims != nil && !strings.EqualFold(orNone(*want.GroupMembershipClaims), orNone(live.GroupMembershipClaims)) {
-		d.f.GroupMembershipClaims = want.GroupMembershipClaims
-		d.scalar("group_membership_claims", live.GroupMembershipClaims, *want.GroupMembershipClaims)
-	}
-	d.boolean("is_fallback_public_client", want.IsFallbackPublicClient, live.IsFallbackPublicClient, func(v *bool) { d.f.IsFallbackPublicClient = v })
-	if want.RequestedAccessTokenVersion != nil && *want.RequestedAccessTokenVersion != tokenVersion(live.RequestedAccessTokenVersion) {
-		d.f.RequestedAccessTokenVersion = want.RequestedAccessTokenVersion
-		var before any
-		if live.RequestedAccessTokenVersion != nil {
-			before = *live.RequestedAccessTokenVersion
+	dis := &disableStep{}
+	var redirectsRemoved []string
+	for i := range tenant.Properties {
+		p := &tenant.Properties[i]
+		if !p.Has(want) {
+			continue
 		}
-		d.scalar("requested_access_token_version", before, *want.RequestedAccessTokenVersion)
-	}
-	if want.OptionalClaims != nil {
-		have := &tenant.OptionalClaims{IDToken: []tenant.OptionalClaim{}, AccessToken: []tenant.OptionalClaim{}, SAML2Token: []tenant.OptionalClaim{}}
-		if live.OptionalClaims != nil {
-			have = &tenant.OptionalClaims{
-				IDToken:     fromTenantClaims(live.OptionalClaims.IDToken),
-				AccessToken: fromTenantClaims(live.OptionalClaims.AccessToken),
-				SAML2Token:  fromTenantClaims(live.OptionalClaims.SAML2Token),
+		switch p.Kind {
+		case tenant.PropScalar:
+			w, l := p.Want(want), p.Live(live)
+			if p.Equal(w, l) {
+				continue
 			}
-		}
-		if string(rawJSON(sortedClaims(want.OptionalClaims))) != string(rawJSON(sortedClaims(have))) {
-			d.f.OptionalClaims = want.OptionalClaims
-			d.scalar("optional_claims", have, want.OptionalClaims)
-		}
-	}
-
-	var disable tenant.AppProps
-	var disableChanges []Change
-	if want.Scopes != nil {
-		b.diffScopes(st, d, *want.Scopes, &disable, &disableChanges)
-	}
-	if want.AppRoles != nil {
-		b.diffRoles(st, d, *want.AppRoles, &disable, &disableChanges)
-	}
-
-	var redirectRemoved []string
-	redirectRemoved = append(redirectRemoved, d.strSet("web_redirect_uris", want.WebRedirectURIs, live.Web.RedirectURIs, func(v *[]string) { d.f.WebRedirectURIs = v })...)
-	d.str("web_home_page_url", want.WebHomePageURL, live.Web.HomePageURL, func(v *string) { d.f.WebHomePageURL = v })
-	d.str("web_logout_url", want.WebLogoutURL, live.Web.LogoutURL, func(v *string) { d.f.WebLogoutURL = v })
-	d.boolean("enable_id_token_issuance", want.EnableIDTokenIssuance, live.Web.EnableIDTokenIssuance, func(v *bool) { d.f.EnableIDTokenIssuance = v })
-	d.boolean("enable_access_token_issuance", want.EnableAccessTokenIssuance, live.Web.EnableAccessTokenIssuance, func(v *bool) { d.f.EnableAccessTokenIssuance = v })
-	redirectRemoved = append(redirectRemoved, d.strSet("spa_redirect_uris", want.SPARedirectURIs, live.SPARedirectURIs, func(v *[]string) { d.f.SPARedirectURIs = v })...)
-	redirectRemoved = append(redirectRemoved, d.strSet("public_client_redirect_uris", want.PublicClientRedirectURIs, live.PublicClientRedirectURIs, func(v *[]string) { d.f.PublicClientRedirectURIs = v })...)
-	if len(redirectRemoved) > 0 {
-		d.risks = append(d.risks, Risk{Code: RiskRedirectURIRemoval, Message: fmt.Sprintf(
-			"removes redirect URIs %s: sign-ins that return there will fail", strings.Join(redirectRemoved, ", "))})
-	}
-	if want.RequiredResourceAccess != nil {
-		added, removed := setDiff(rraTriples(*want.RequiredResourceAccess), liveRRATriples(live.RequiredResourceAccess))
-		if len(added)+len(removed) > 0 {
-			d.f.RequiredResourceAccess = want.RequiredResourceAccess
-			d.changes = append(d.changes, Change{Path: "required_resource_access", Added: b.rraLabels(added), Removed: b.rraLabels(removed)})
+			p.Copy(&d.f, want)
+			d.scalar(p.Plan, l, w)
+			if p.Plan == "sign_in_audience" {
+				d.risks = append(d.risks, Risk{Code: RiskSignInAudience, Message: fmt.Sprintf(
+					"sign-in audience changes from %s to %s: who can sign in, and the token issuer, change", l, w)})
+			}
+		case tenant.PropStringSet:
+			added, removed := setDiff(p.Want(want).([]string), p.Live(live).([]string))
+			if len(added)+len(removed) == 0 {
+				continue
+			}
+			p.Copy(&d.f, want)
+			d.changes = append(d.changes, Change{Path: p.Plan, Added: quoteAll(added), Removed: quoteAll(removed)})
 			d.empty = false
+			switch {
+			case !p.Risky || len(removed) == 0:
+			case p.Plan == "identifier_uris":
+				d.risks = append(d.risks, Risk{Code: RiskIdentifierURI, Message: fmt.Sprintf(
+					"identifier URIs change (the token audience): removes %s; clients that ask for tokens for it will fail", strings.Join(removed, ", "))})
+			default:
+				redirectsRemoved = append(redirectsRemoved, removed...)
+			}
+		case tenant.PropStructured:
+			diff, ok := structuredDiffs[p.Plan]
+			if !ok {
+				panic("internal error: no differ for structured property " + p.Plan)
+			}
+			diff(b, st, d, want, dis)
+		default:
+			panic(fmt.Sprintf("internal error: unknown tenant.PropKind %d", p.Kind))
 		}
 	}
+	if len(redirectsRemoved) > 0 {
+		d.risks = append(d.risks, Risk{Code: RiskRedirectURIRemoval, Message: fmt.Sprintf(
+			"removes redirect URIs %s: sign-ins that return there will fail", strings.Join(redirectsRemoved, ", "))})
+	}
+	disable, disableChanges := dis.f, dis.changes
 	b.kindNotes(st, addr)
 
 	var deps []string
@@ -531,6 +475,46 @@ func (b *builder) updateApp(st *appState, addr string, resourceDeps []string) {
 	}
 }
 
+// disableStep collects the PATCH that disables scopes and roles before the
+// update removes or changes them.
+type disableStep struct {
+	f       tenant.AppProps
+	changes []Change
+}
+
+// structuredDiffs compares the structured properties of tenant.Properties,
+// by Plan name; TestStructuredPropertiesHaveDiffers checks none is missing.
+var structuredDiffs = map[string]func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, dis *disableStep){
+	"optional_claims": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, _ *disableStep) {
+		have := &tenant.OptionalClaims{IDToken: []tenant.OptionalClaim{}, AccessToken: []tenant.OptionalClaim{}, SAML2Token: []tenant.OptionalClaim{}}
+		if oc := st.live.OptionalClaims; oc != nil {
+			have = &tenant.OptionalClaims{
+				IDToken:     fromTenantClaims(oc.IDToken),
+				AccessToken: fromTenantClaims(oc.AccessToken),
+				SAML2Token:  fromTenantClaims(oc.SAML2Token),
+			}
+		}
+		if string(rawJSON(sortedClaims(want.OptionalClaims))) != string(rawJSON(sortedClaims(have))) {
+			d.f.OptionalClaims = want.OptionalClaims
+			d.scalar("optional_claims", have, want.OptionalClaims)
+		}
+	},
+	"oauth2_permission_scopes": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, dis *disableStep) {
+		b.diffScopes(st, d, *want.Scopes, &dis.f, &dis.changes)
+	},
+	"app_roles": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, dis *disableStep) {
+		b.diffRoles(st, d, *want.AppRoles, &dis.f, &dis.changes)
+	},
+	"required_resource_access": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, _ *disableStep) {
+		added, removed := setDiff(rraTriples(*want.RequiredResourceAccess), liveRRATriples(st.live.RequiredResourceAccess))
+		if len(added)+len(removed) > 0 {
+			d.f.RequiredResourceAccess = want.RequiredResourceAccess
+			d.changes = append(d.changes, Change{Path: "required_resource_access", Added: b.rraLabels(added), Removed: b.rraLabels(removed)})
+			d.empty = false
+		}
+	},
+}
+
 // kindNotes reports live values a kind does not use, without changing them.
 func (b *builder) kindNotes(st *appState, addr string) {
 	live := st.live
@@ -548,21 +532,6 @@ func (b *builder) kindNotes(st *appState, addr string) {
 	default:
 		panic(fmt.Sprintf("internal error: unknown spec.Kind %q", string(st.spec.Kind)))
 	}
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "None"
-	}
-	return s
-}
-
-// tokenVersion reads Graph's requestedAccessTokenVersion: null means 1.
-func tokenVersion(v *int) int {
-	if v == nil {
-		return 1
-	}
-	return *v
 }
 
 func sortedClaims(oc *tenant.OptionalClaims) *tenant.OptionalClaims {

@@ -211,9 +211,8 @@ var Properties = []Property{
 		func(p *AppProps) **string { return &p.Description }, func(a *Application) string { return a.Description },
 		func(a *Application, v string) { a.Description = v }),
 	field("sign_in_audience", "signInAudience", "signInAudience", PropScalar,
-		func(p *AppProps) **string { return &p.SignInAudience }, func(a *Application) string { return a.SignInAudience },
-		func(a *Application, v string) { a.SignInAudience = v }).risky().
-		equalWith(func(w, l any) bool { return w.(string) == orDefault(l.(string), DefaultSignInAudience) }),
+		func(p *AppProps) **string { return &p.SignInAudience }, func(a *Application) string { return orDefault(a.SignInAudience, DefaultSignInAudience) },
+		func(a *Application, v string) { a.SignInAudience = v }).risky(),
 	field("notes", "notes", "notes", PropScalar,
 		func(p *AppProps) **string { return &p.Notes }, func(a *Application) string { return a.Notes },
 		func(a *Application, v string) { a.Notes = v }),
