@@ -250,6 +250,22 @@ func mergeSnap(a, b *tenant.Snapshot) *tenant.Snapshot {
 	return &out
 }
 
+// unclaimed drops every regsync:set tag from snap's applications: the
+// planner refuses to adopt an application another set manages, and the
+// round trip is about what export writes, not about moving sets.
+func unclaimed(snap *tenant.Snapshot) *tenant.Snapshot {
+	for _, a := range snap.Applications {
+		var keep []string
+		for _, t := range a.Tags {
+			if !strings.HasPrefix(t, tenant.TagSet+"=") {
+				keep = append(keep, t)
+			}
+		}
+		a.Tags = keep
+	}
+	return snap
+}
+
 // TestSpecRoundTrip plans the exported spec against the snapshot it came
 // from: nothing may change but the tags regsync adds to adopted apps.
 func TestSpecRoundTrip(t *testing.T) {
@@ -259,7 +275,7 @@ func TestSpecRoundTrip(t *testing.T) {
 		opts Options
 	}{
 		{"set", fhirSet(), Options{Tenant: "contoso.onmicrosoft.com", Set: "fhir-prod", Vault: "contoso-fhir-kv"}},
-		{"adoption", handMade(), Options{Tenant: "contoso.onmicrosoft.com", Set: "billing", AppIDs: []string{"a0000000-0000-0000-0000-000000000003", "a0000000-0000-0000-0000-000000000005"}}},
+		{"adoption", unclaimed(handMade()), Options{Tenant: "contoso.onmicrosoft.com", Set: "billing", AppIDs: []string{"a0000000-0000-0000-0000-000000000003", "a0000000-0000-0000-0000-000000000005"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, ds := Spec(tc.snap, tc.opts)
