@@ -20,9 +20,10 @@ type MarshalOptions struct {
 	// "# yaml-language-server: $schema=<Schema>", so editors validate and
 	// complete the file.
 	Schema string
-	// Header are comment paragraphs written at the top of the file, after
-	// the schema line and a line holding only "#". Each paragraph is
-	// wrapped (see Comments); an empty one is a line holding only "#".
+	// Header are comment lines written at the top of the file, after the
+	// schema line and a line holding only "#". They are written as they
+	// are, not wrapped; a line break in one starts a new comment line, and
+	// an empty one is a line holding only "#".
 	Header []string
 	// Comments are comment paragraphs written above an application, by the
 	// application's key. Runs of white space in a paragraph become one
@@ -92,8 +93,10 @@ func (o MarshalOptions) Marshal(s *Spec) ([]byte, error) {
 			b.WriteString("#\n")
 		}
 	}
-	if len(o.Header) > 0 {
-		b.WriteString(comment(o.Header) + "\n")
+	for _, h := range o.Header {
+		for _, l := range strings.Split(h, "\n") {
+			b.WriteString(strings.TrimRight("# "+l, " ") + "\n")
+		}
 	}
 
 	top := yMap()

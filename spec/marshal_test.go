@@ -199,7 +199,7 @@ func TestMarshalGolden(t *testing.T) {
 	}{
 		{name: "full", in: full, opts: MarshalOptions{
 			Schema: "../schema/registrations.schema.json",
-			Header: []string{"Every field of the format once.", "", "A second paragraph, long enough to be wrapped: it goes on and on past the ninetieth column of the line."},
+			Header: []string{"Every field of the format once.", "", "A header line is never wrapped, however long it is: it goes on and on past the ninetieth column.", "A line break\nstarts a new line."},
 			Comments: map[string][]string{
 				"web": {"A confidential client.", "Its secret overrides every default of defaults.secrets, so each field of it is written out below."},
 				"svc": {"The  white   space\tof a comment\nis collapsed."},
