@@ -15,6 +15,10 @@
 // cannot say for an application's kind is left out and named in a YAML
 // comment above the application; regsync leaves undeclared fields alone.
 //
-// Spec checks its own output with spec.Parse: text that would not validate
-// is never returned.
+// The export builds a typed *spec.Spec with the tenant's values (and the
+// defaults Parse would fold in) and writes it with spec.Marshal, which
+// leaves the defaults out and puts the notes above the applications as
+// comments; the text is therefore what spec.Parse reads back as that Spec.
+// Spec still checks its output with spec.Parse: text that would not
+// validate is never returned.
 package export

@@ -60,38 +60,16 @@ type Result struct {
 // an error.
 func Spec(snap *tenant.Snapshot, o Options) (*Result, diag.Diagnostics) {
 	var ds diag.Diagnostics
-	if snap == nil {
-		ds.Errorf(diag.Pos{}, "", "", "internal error: export needs a snapshot")
+	x := decide(snap, o, &ds)
+	if x == nil {
 		return nil, ds
 	}
-	x := &exporter{snap: snap, o: o, ds: &ds}
-	x.index()
-	x.selectApps()
-	if ds.HasErrors() {
+	s, mo := x.build()
+	text, err := mo.Marshal(s)
+	if err != nil {
+		ds.Errorf(diag.Pos{}, "", "", "internal error: writing the exported spec: %v", err)
 		return nil, ds
 	}
-	if len(x.apps) == 0 {
-		ds.Errorf(diag.Pos{}, "", "Name existing applications with --app-id to adopt them into the set.",
-			"set %q has no applications in the tenant and no application was named by appId", o.Set)
-		return nil, ds
-	}
-	x.assignKeys()
-	for _, a := range x.apps {
-		x.inferKind(a)
-	}
-	for _, a := range x.apps {
-		x.resolveAccess(a)
-	}
-	if ds.HasErrors() {
-		return nil, ds
-	}
-	x.assignAPIKeys()
-	for _, a := range x.apps {
-		x.consent(a)
-		x.kindNotes(a)
-		x.secret(a)
-	}
-	text := x.render()
 
 	name := o.Name
 	if name == "" {
@@ -114,6 +92,45 @@ func Spec(snap *tenant.Snapshot, o Options) (*Result, diag.Diagnostics) {
 		}
 	}
 	return res, ds
+}
+
+// decide reads snap and decides what the export writes: which
+// applications, their keys and kinds, their permissions by name, consent,
+// secrets and the notes about them. It returns nil once it has reported an
+// error in ds.
+func decide(snap *tenant.Snapshot, o Options, ds *diag.Diagnostics) *exporter {
+	if snap == nil {
+		ds.Errorf(diag.Pos{}, "", "", "internal error: export needs a snapshot")
+		return nil
+	}
+	x := &exporter{snap: snap, o: o, ds: ds}
+	x.index()
+	x.selectApps()
+	if ds.HasErrors() {
+		return nil
+	}
+	if len(x.apps) == 0 {
+		ds.Errorf(diag.Pos{}, "", "Name existing applications with --app-id to adopt them into the set.",
+			"set %q has no applications in the tenant and no application was named by appId", o.Set)
+		return nil
+	}
+	x.assignKeys()
+	for _, a := range x.apps {
+		x.inferKind(a)
+	}
+	for _, a := range x.apps {
+		x.resolveAccess(a)
+	}
+	if ds.HasErrors() {
+		return nil
+	}
+	x.assignAPIKeys()
+	for _, a := range x.apps {
+		x.consent(a)
+		x.kindNotes(a)
+		x.secret(a)
+	}
+	return x
 }
 
 // app is one exported application and what the export decided about it.
@@ -144,8 +161,8 @@ type access struct {
 }
 
 type secretOut struct {
-	name     string // "" for the default
-	lifetime string // "" for the default
+	name     string        // "" for the default
+	lifetime time.Duration // 0 for the default
 }
 
 type exporter struct {
@@ -658,7 +675,7 @@ func (x *exporter) kindNotes(a *app) {
 	if g := l.GroupMembershipClaims; g != "" && !strings.EqualFold(g, "None") && !validGroupClaims[g] {
 		left("groupMembershipClaims " + g)
 	}
-	if a.kind == spec.KindResource && (l.SignInAudience == "AzureADandPersonalMicrosoftAccount" || l.SignInAudience == "PersonalMicrosoftAccount") &&
+	if a.kind == spec.KindResource && personal(l.SignInAudience) &&
 		(l.RequestedAccessTokenVersion == nil || *l.RequestedAccessTokenVersion != 2) {
 		a.note("the API is open to personal accounts but asks for v1 tokens; the format requires requestedAccessTokenVersion: 2, written below, so apply changes it")
 	}
@@ -712,7 +729,7 @@ func (x *exporter) secret(a *app) {
 		}
 		days := c.End.Sub(c.Start).Round(spec.Day) / spec.Day
 		if d := time.Duration(days) * spec.Day; d > spec.DefaultRenewBefore && d != spec.DefaultLifetime {
-			out.lifetime = spec.FormatDuration(d)
+			out.lifetime = d
 		}
 	}
 	a.secret = out

@@ -9,6 +9,9 @@
 // before parsing, YAML aliases are refused (no billion laughs), nesting is
 // bounded, and invalid UTF-8 is reported with its line.
 //
-// The package reads the file and nothing else; it knows Microsoft Graph only
-// by the names of its properties.
+// Marshal goes the other way: it writes a Spec as the compact, canonical
+// form of the file, which Parse reads back into an equal Spec.
+//
+// The package reads and writes bytes and nothing else; it knows Microsoft
+// Graph only by the names of its properties.
 package spec

@@ -44,13 +44,14 @@ func brief(ds diag.Diagnostics) []string {
 	return out
 }
 
-func TestSemanticRules(t *testing.T) {
-	cases := []struct {
-		name string
-		doc  string // appended to header (+ base unless noBase)
-		want []string
-	}{
-		{"valid clients", `  web:
+// ruleCases are appended to header and base; want are the diagnostics in
+// brief form. Those without errors also seed the marshalling round trip.
+var ruleCases = []struct {
+	name string
+	doc  string
+	want []string
+}{
+	{"valid clients", `  web:
     kind: confidential
     redirectUris: [https://web.contoso.com/cb, http://localhost:5000/cb, http://127.0.0.1/cb]
     access: {api: {scopes: [read], roles: [reader]}, graph: {scopes: [User.Read]}}
@@ -70,12 +71,12 @@ func TestSemanticRules(t *testing.T) {
     adminConsent: true
     secret: {}
 `, nil},
-		{"access to unknown resource", `  web:
+	{"access to unknown resource", `  web:
     kind: confidential
     secret: {}
     access: {nope: {scopes: [read]}}
 `, []string{`19:14 applications.web.access.nope: access names unknown resource "nope"`}},
-		{"access to a non-resource", `  web:
+	{"access to a non-resource", `  web:
     kind: confidential
     secret: {}
   svc:
@@ -83,17 +84,17 @@ func TestSemanticRules(t *testing.T) {
     secret: {}
     access: {web: {roles: [x]}}
 `, []string{`22:14 applications.svc.access.web: access names web, which is not a resource`, `22:14 applications.svc.access.web: warning: svc asks for roles on web without adminConsent`}},
-		{"access to itself", `  web:
+	{"access to itself", `  web:
     kind: confidential
     secret: {}
     access: {web: {scopes: [x]}}
 `, []string{`19:14 applications.web.access.web: web asks for access to itself`}},
-		{"access asks for nothing", `  web:
+	{"access asks for nothing", `  web:
     kind: confidential
     secret: {}
     access: {api: {}}
 `, []string{`19:14 applications.web.access.api: access to api asks for nothing`}},
-		{"unknown scope and role", `  svc:
+	{"unknown scope and role", `  svc:
     kind: service
     secret: {}
     adminConsent: true
@@ -103,43 +104,43 @@ func TestSemanticRules(t *testing.T) {
     secret: {}
     access: {api: {scopes: [write]}}
 `, []string{
-			`20:36 applications.svc.access.api.roles[1]: api has no app role "writer"`,
-			`24:29 applications.web.access.api.scopes[0]: api has no scope "write"`,
-		}},
-		{"role not for applications", `  svc:
+		`20:36 applications.svc.access.api.roles[1]: api has no app role "writer"`,
+		`24:29 applications.web.access.api.scopes[0]: api has no scope "write"`,
+	}},
+	{"role not for applications", `  svc:
     kind: service
     secret: {}
     adminConsent: true
     access: {api: {roles: [user-only]}}
 `, []string{`20:28 applications.svc.access.api.roles[0]: app role "user-only" of api cannot be given to applications`}},
-		{"names on external apis are not checked here", `  svc:
+	{"names on external apis are not checked here", `  svc:
     kind: service
     secret: {}
     adminConsent: true
     access: {graph: {roles: [Anything.Goes]}}
 `, nil},
-		{"public client: no secret, no roles, no federated credential, needs platform", `  spa:
+	{"public client: no secret, no roles, no federated credential, needs platform", `  spa:
     kind: public
     secret: {}
     federatedCredentials:
       gh: {issuer: https://token.actions.githubusercontent.com, subject: repo:a/b:ref:refs/heads/main}
     access: {api: {roles: [reader]}}
 `, []string{
-			`16:3 applications.spa.platform: public client spa has no platform`,
-			`18:5 applications.spa.secret: a public application cannot have secret`,
-			`19:5 applications.spa.federatedCredentials: a public application cannot have federatedCredentials`,
-			`21:20 applications.spa.access.api.roles: a public client cannot ask for application roles`,
-		}},
-		{"service client: no redirect URIs, no delegated scopes", `  svc:
+		`16:3 applications.spa.platform: public client spa has no platform`,
+		`18:5 applications.spa.secret: a public application cannot have secret`,
+		`19:5 applications.spa.federatedCredentials: a public application cannot have federatedCredentials`,
+		`21:20 applications.spa.access.api.roles: a public client cannot ask for application roles`,
+	}},
+	{"service client: no redirect URIs, no delegated scopes", `  svc:
     kind: service
     secret: {}
     redirectUris: [https://svc.contoso.com]
     access: {api: {scopes: [read]}}
 `, []string{
-			`19:5 applications.svc.redirectUris: a service application cannot have redirectUris`,
-			`20:20 applications.svc.access.api.scopes: a service client cannot use delegated scopes`,
-		}},
-		{"kind-specific fields", `  web:
+		`19:5 applications.svc.redirectUris: a service application cannot have redirectUris`,
+		`20:20 applications.svc.access.api.scopes: a service client cannot use delegated scopes`,
+	}},
+	{"kind-specific fields", `  web:
     kind: confidential
     platform: spa
     scopes: {x: {}}
@@ -156,123 +157,125 @@ func TestSemanticRules(t *testing.T) {
     implicitGrant: {idTokens: true}
     requestedAccessTokenVersion: 2
 `, []string{
-			`18:5 applications.web.platform: a confidential application cannot have platform`,
-			`19:5 applications.web.scopes: a confidential application cannot have scopes`,
-			`20:5 applications.web.identifierUris: a confidential application cannot have identifierUris`,
-			`24:5 applications.svc.homePageUrl: a service application cannot have homePageUrl`,
-			`25:5 applications.svc.implicitGrant: a service application cannot have implicitGrant`,
-			`30:5 applications.app.implicitGrant: a mobile client cannot use the implicit grant`,
-			`31:5 applications.app.requestedAccessTokenVersion: a public application cannot have requestedAccessTokenVersion`,
-		}},
-		{"resource needs an identifier URI and has no redirect URIs", `  api2:
+		`18:5 applications.web.platform: a confidential application cannot have platform`,
+		`19:5 applications.web.scopes: a confidential application cannot have scopes`,
+		`20:5 applications.web.identifierUris: a confidential application cannot have identifierUris`,
+		`24:5 applications.svc.homePageUrl: a service application cannot have homePageUrl`,
+		`25:5 applications.svc.implicitGrant: a service application cannot have implicitGrant`,
+		`30:5 applications.app.implicitGrant: a mobile client cannot use the implicit grant`,
+		`31:5 applications.app.requestedAccessTokenVersion: a public application cannot have requestedAccessTokenVersion`,
+	}},
+	{"resource needs an identifier URI and has no redirect URIs", `  api2:
     kind: resource
     redirectUris: [https://x.contoso.com]
 `, []string{
-			`16:3 applications.api2.identifierUris: resource api2 has no identifierUris`,
-			`18:5 applications.api2.redirectUris: a resource application cannot have redirectUris`,
-		}},
-		{"http only for localhost", `  web:
+		`16:3 applications.api2.identifierUris: resource api2 has no identifierUris`,
+		`18:5 applications.api2.redirectUris: a resource application cannot have redirectUris`,
+	}},
+	{"http only for localhost", `  web:
     kind: confidential
     secret: {}
     redirectUris: [http://web.contoso.com/cb, http://localhost.evil.com/cb]
 `, []string{
-			`19:20 applications.web.redirectUris[0]: redirect URI "http://web.contoso.com/cb" uses http on a host other than localhost`,
-			`19:47 applications.web.redirectUris[1]: redirect URI "http://localhost.evil.com/cb" uses http on a host other than localhost`,
-		}},
-		{"spa and web URIs are https", `  spa:
+		`19:20 applications.web.redirectUris[0]: redirect URI "http://web.contoso.com/cb" uses http on a host other than localhost`,
+		`19:47 applications.web.redirectUris[1]: redirect URI "http://localhost.evil.com/cb" uses http on a host other than localhost`,
+	}},
+	{"spa and web URIs are https", `  spa:
     kind: public
     platform: spa
     redirectUris: [myapp://cb, https:cb]
 `, []string{
-			`19:20 applications.spa.redirectUris[0]: redirect URI "myapp://cb" uses scheme myapp`,
-			`19:32 applications.spa.redirectUris[1]: redirect URI "https:cb" has no host`,
-		}},
-		{"query in redirect URI with personal accounts", `  spa:
+		`19:20 applications.spa.redirectUris[0]: redirect URI "myapp://cb" uses scheme myapp`,
+		`19:32 applications.spa.redirectUris[1]: redirect URI "https:cb" has no host`,
+	}},
+	{"query in redirect URI with personal accounts", `  spa:
     kind: public
     platform: spa
     signInAudience: PersonalMicrosoftAccount
     redirectUris: ["https://spa.contoso.com/cb?x=1"]
 `, []string{`20:20 applications.spa.redirectUris[0]: redirect URI "https://spa.contoso.com/cb?x=1" has a query, and personal accounts may sign in`}},
-		{"identifier URIs unique and well formed", `  api2:
+	{"identifier URIs unique and well formed", `  api2:
     kind: resource
     identifierUris: [api://API.contoso.com, "https://x.contoso.com/a?b=c", "https://u@x.contoso.com"]
 `, []string{
-			`18:22 applications.api2.identifierUris[0]: identifier URI "api://API.contoso.com" is used twice`,
-			`18:45 applications.api2.identifierUris[1]: identifier URI "https://x.contoso.com/a?b=c" has a query or fragment`,
-			`18:76 applications.api2.identifierUris[2]: identifier URI "https://u@x.contoso.com" has a user name`,
-		}},
-		{"scope and role share a namespace", `  api2:
+		`18:22 applications.api2.identifierUris[0]: identifier URI "api://API.contoso.com" is used twice`,
+		`18:45 applications.api2.identifierUris[1]: identifier URI "https://x.contoso.com/a?b=c" has a query or fragment`,
+		`18:76 applications.api2.identifierUris[2]: identifier URI "https://u@x.contoso.com" has a user name`,
+	}},
+	{"scope and role share a namespace", `  api2:
     kind: resource
     identifierUris: [api://api2.contoso.com]
     scopes: {Data.Read: {}, data.read: {}}
     appRoles:
       DATA.READ: {memberTypes: [User]}
 `, []string{
-			`19:29 applications.api2.scopes["data.read"]: scope "data.read" is defined twice`,
-			`21:7 applications.api2.appRoles["DATA.READ"]: app role "DATA.READ" has the value of a scope`,
-		}},
-		{"durations", `  svc:
+		`19:29 applications.api2.scopes["data.read"]: scope "data.read" is defined twice`,
+		`21:7 applications.api2.appRoles["DATA.READ"]: app role "DATA.READ" has the value of a scope`,
+	}},
+	{"durations", `  svc:
     kind: service
     secret: {lifetime: 0d, renewBefore: 40d, overlap: 50d}
 `, []string{
-			`18:5 applications.svc.secret: overlap must be shorter than renewBefore`,
-			`18:24 applications.svc.secret.lifetime: invalid duration: duration "0d" is zero`,
-		}},
-		{"renewBefore against lifetime", `  svc:
+		`18:5 applications.svc.secret: overlap must be shorter than renewBefore`,
+		`18:24 applications.svc.secret.lifetime: invalid duration: duration "0d" is zero`,
+	}},
+	{"renewBefore against lifetime", `  svc:
     kind: service
     secret: {lifetime: 30d}
 `, []string{`18:5 applications.svc.secret: renewBefore must be shorter than lifetime`}},
-		{"secret needs a vault", `  svc:
+	{"secret needs a vault", `  svc:
     kind: service
     secret: {vault: a--b}
   svc2:
     kind: service
     secret: {name: svc-client-secret}
 `, []string{
-			`18:21 applications.svc.secret.vault: invalid Key Vault name "a--b"`,
-		}},
-		{"secret names unique per vault", `  svc:
+		`18:21 applications.svc.secret.vault: invalid Key Vault name "a--b"`,
+	}},
+	{"secret names unique per vault", `  svc:
     kind: service
     secret: {}
   svc2:
     kind: service
     secret: {name: SVC-client-secret}
 `, []string{`21:5 applications.svc2.secret: secret name "SVC-client-secret" is used twice in vault contoso-kv`}},
-		{"reserved tags", `  svc:
+	{"reserved tags", `  svc:
     kind: service
     secret: {}
     tags: [team-a, "regsync:set=other"]
 `, []string{`19:20 applications.svc.tags[1]: tag "regsync:set=other" uses the reserved prefix regsync:`}},
-		{"adminConsent needs access", `  svc:
+	{"adminConsent needs access", `  svc:
     kind: service
     secret: {}
     adminConsent: true
 `, []string{`19:5 applications.svc.adminConsent: adminConsent without access`}},
-		{"personal accounts need v2 tokens", `  api2:
+	{"personal accounts need v2 tokens", `  api2:
     kind: resource
     signInAudience: AzureADandPersonalMicrosoftAccount
     identifierUris: [api://api2.contoso.com]
 `, []string{`16:3 applications.api2.requestedAccessTokenVersion: api2 allows personal accounts but does not ask for v2 tokens`}},
-		{"federated credential pairs unique", `  svc:
+	{"federated credential pairs unique", `  svc:
     kind: service
     federatedCredentials:
       one: {issuer: https://token.actions.githubusercontent.com, subject: repo:a/b:ref:refs/heads/main}
       two: {issuer: https://token.actions.githubusercontent.com, subject: repo:a/b:ref:refs/heads/main}
 `, []string{`20:7 applications.svc.federatedCredentials.two: federated credential two repeats an issuer and subject`}},
-		{"credential missing is a warning", `  svc:
+	{"credential missing is a warning", `  svc:
     kind: service
 `, []string{`16:3 applications.svc: warning: service client svc has no secret and no federated credential`}},
-		{"appIds unique", `  adopted:
+	{"appIds unique", `  adopted:
     kind: service
     appId: 00000003-0000-0000-C000-000000000000
     secret: {}
 `, []string{`18:12 applications.adopted.appId: appId 00000003-0000-0000-C000-000000000000 is used twice`}},
-		{"api and application keys differ", `  graph:
+	{"api and application keys differ", `  graph:
     kind: service
     secret: {}
 `, []string{`7:3 apis.graph: "graph" is both an api and an application`}},
-	}
-	for _, tc := range cases {
+}
+
+func TestSemanticRules(t *testing.T) {
+	for _, tc := range ruleCases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, ds := Parse("r.yaml", []byte(header+base+tc.doc))
 			if diff := cmp.Diff(tc.want, brief(ds)); diff != "" {
