@@ -185,6 +185,18 @@ func (g *graphServer) patchApplication(ctx *graphCtx, k keyRef, body map[string]
 		return 0, nil, badRequest("Updating passwordCredentials with PATCH is not supported; use addPassword and removePassword.")
 	}
 	next := copyDoc(rec.Doc)
+	if g.faults.get().PatchReplacesComplex {
+		// Each complex value in the body replaces the stored one whole:
+		// what the body leaves out goes back to its default.
+		fresh := newApplicationDoc(g.now())
+		for k, v := range clean {
+			if _, complex := v.(map[string]any); complex {
+				if def, ok := fresh[k].(map[string]any); ok {
+					next[k] = def
+				}
+			}
+		}
+	}
 	mergePatch(next, clean, applicationType)
 	if err := g.validateApplication(next, rec.Doc); err != nil {
 		return 0, nil, err

@@ -51,6 +51,12 @@ type Faults struct {
 	// "POST /v1.0/applications/{id}/addPassword",
 	// "PUT /vaults/{vault}/secrets/{name}"). Empty means every write.
 	LostAnswerRoutes []string
+	// PatchReplacesComplex changes the merge rule of an application PATCH:
+	// each complex value in the body (api, web, spa, publicClient, info,
+	// ...) replaces the stored one whole instead of being merged property
+	// by property. Graph's reference does not say which rule it applies;
+	// a client that sends complex values whole is right under both.
+	PatchReplacesComplex bool
 }
 
 // Stats counts the requests served, by "METHOD /route/template". Requests

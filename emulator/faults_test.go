@@ -270,7 +270,7 @@ func TestAdminRoutes(t *testing.T) {
 	if diff := cmp.Diff(want, h.e.Faults()); diff != "" {
 		t.Errorf("Faults after POST (-want +got):\n%s", diff)
 	}
-	wantJSON := map[string]any{"latency": "5ms", "throttleRate": float64(50), "retryAfter": "2s", "errorRate": float64(0), "replicationLag": "1s", "vaultOutage": true, "seed": float64(3), "lostAnswerRate": float64(0), "lostAnswerRoutes": nil}
+	wantJSON := map[string]any{"latency": "5ms", "throttleRate": float64(50), "retryAfter": "2s", "errorRate": float64(0), "replicationLag": "1s", "vaultOutage": true, "seed": float64(3), "lostAnswerRate": float64(0), "lostAnswerRoutes": nil, "patchReplacesComplex": false}
 	if diff := cmp.Diff(wantJSON, r.body); diff != "" {
 		t.Errorf("POST answer (-want +got):\n%s", diff)
 	}

@@ -891,3 +891,44 @@ func TestRolesBesideScopes(t *testing.T) {
 		t.Errorf("PATCH adding a scope with a role's value: %d %s", r.status, r.raw)
 	}
 }
+
+func TestPreAuthorizedNeedsExistingScopes(t *testing.T) {
+	h := start(t, Options{})
+	const scopeID = "6b1c1a3e-0b0e-4e57-9a1a-0c4f2b1e9d11"
+	scopes := []any{map[string]any{"id": scopeID, "value": "user_impersonation", "type": "User", "isEnabled": true,
+		"adminConsentDisplayName": "a", "adminConsentDescription": "a"}}
+	pre := []any{map[string]any{"appId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "delegatedPermissionIds": []any{scopeID}}}
+	// A create cannot pre-authorize the scope it defines.
+	r := h.do("POST", "/v1.0/applications", map[string]any{"displayName": "api",
+		"api": map[string]any{"oauth2PermissionScopes": scopes, "preAuthorizedApplications": pre}}).must(t, http.StatusBadRequest)
+	if !strings.Contains(r.errMessage(), "cannot be found in the AppPermissions sets") {
+		t.Errorf("message %q", r.errMessage())
+	}
+	// Once the scope exists, a later PATCH may.
+	id := h.createApp(map[string]any{"displayName": "api", "api": map[string]any{"oauth2PermissionScopes": scopes}}).str("id")
+	h.do("PATCH", "/v1.0/applications/"+id, map[string]any{"api": map[string]any{"preAuthorizedApplications": pre}}).must(t, http.StatusNoContent)
+	got := h.do("GET", "/v1.0/applications/"+id, nil).must(t, http.StatusOK)
+	api := got.body["api"].(map[string]any)
+	if n := len(api["preAuthorizedApplications"].([]any)); n != 1 {
+		t.Errorf("%d pre-authorized clients, want 1", n)
+	}
+	if n := len(api["oauth2PermissionScopes"].([]any)); n != 1 {
+		t.Errorf("merging PATCH lost the scopes: %d left", n)
+	}
+}
+
+func TestPatchReplacesComplex(t *testing.T) {
+	h := start(t, Options{})
+	id := h.createApp(map[string]any{"displayName": "web", "web": map[string]any{
+		"redirectUris": []any{"https://a.contoso.com/cb"}, "homePageUrl": "https://a.contoso.com",
+		"implicitGrantSettings": map[string]any{"enableIdTokenIssuance": true}}}).str("id")
+	h.e.SetFaults(Faults{PatchReplacesComplex: true})
+	h.do("PATCH", "/v1.0/applications/"+id, map[string]any{"web": map[string]any{"redirectUris": []any{"https://b.contoso.com/cb"}}}).must(t, http.StatusNoContent)
+	web := h.do("GET", "/v1.0/applications/"+id, nil).must(t, http.StatusOK).body["web"].(map[string]any)
+	if web["homePageUrl"] != nil || web["implicitGrantSettings"].(map[string]any)["enableIdTokenIssuance"] != false {
+		t.Errorf("web after a replacing PATCH keeps what the body left out: %v", web)
+	}
+	if uris := web["redirectUris"].([]any); len(uris) != 1 || uris[0] != "https://b.contoso.com/cb" {
+		t.Errorf("redirectUris %v", uris)
+	}
+}

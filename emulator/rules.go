@@ -35,6 +35,9 @@ func (g *graphServer) validateApplication(next, prev map[string]any) *graphError
 			}
 		}
 	}
+	if err := checkPreAuthorized(next, prev); err != nil {
+		return err
+	}
 	if err := g.checkIdentifierURIs(next); err != nil {
 		return err
 	}
@@ -312,6 +315,42 @@ func checkRequiredResourceAccess(items []any) *graphError {
 	}
 	if total > 400 {
 		return badRequest("requiredResourceAccess may hold at most 400 permissions in total.")
+	}
+	return nil
+}
+
+// checkPreAuthorized: every delegated permission a pre-authorized client is
+// given must be a scope the application already had before this request.
+// Graph does not see scopes defined in the same request body
+// (microsoft-graph-docs#20177, msgraph-sdk-dotnet#2044, whose title is the
+// wording used here); on a create there is no earlier state, so nothing
+// can be pre-authorized yet.
+func checkPreAuthorized(next, prev map[string]any) *graphError {
+	api, _ := next["api"].(map[string]any)
+	pre, _ := api["preAuthorizedApplications"].([]any)
+	if len(pre) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	if prev != nil {
+		papi, _ := prev["api"].(map[string]any)
+		scopes, _ := papi["oauth2PermissionScopes"].([]any)
+		for _, s := range scopes {
+			if m, ok := s.(map[string]any); ok {
+				if id, ok := m["id"].(string); ok {
+					known[strings.ToLower(id)] = true
+				}
+			}
+		}
+	}
+	for _, p := range pre {
+		m, _ := p.(map[string]any)
+		ids, _ := m["delegatedPermissionIds"].([]any)
+		for _, id := range ids {
+			if s, _ := id.(string); !known[strings.ToLower(s)] {
+				return badRequest("Property api.preAuthorizedApplications.delegatedPermissionIds has a Permission Id that cannot be found in the AppPermissions sets.")
+			}
+		}
 	}
 	return nil
 }

@@ -272,28 +272,30 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 
 // faultsJSON is the admin form of Faults: durations as Go duration strings.
 type faultsJSON struct {
-	Latency          string   `json:"latency"`
-	ThrottleRate     float64  `json:"throttleRate"`
-	RetryAfter       string   `json:"retryAfter"`
-	ErrorRate        float64  `json:"errorRate"`
-	ReplicationLag   string   `json:"replicationLag"`
-	VaultOutage      bool     `json:"vaultOutage"`
-	Seed             int64    `json:"seed"`
-	LostAnswerRate   float64  `json:"lostAnswerRate"`
-	LostAnswerRoutes []string `json:"lostAnswerRoutes"`
+	Latency              string   `json:"latency"`
+	ThrottleRate         float64  `json:"throttleRate"`
+	RetryAfter           string   `json:"retryAfter"`
+	ErrorRate            float64  `json:"errorRate"`
+	ReplicationLag       string   `json:"replicationLag"`
+	VaultOutage          bool     `json:"vaultOutage"`
+	Seed                 int64    `json:"seed"`
+	LostAnswerRate       float64  `json:"lostAnswerRate"`
+	LostAnswerRoutes     []string `json:"lostAnswerRoutes"`
+	PatchReplacesComplex bool     `json:"patchReplacesComplex"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
 	return faultsJSON{
-		Latency:          f.Latency.String(),
-		ThrottleRate:     f.ThrottleRate,
-		RetryAfter:       f.RetryAfter.String(),
-		ErrorRate:        f.ErrorRate,
-		ReplicationLag:   f.ReplicationLag.String(),
-		VaultOutage:      f.VaultOutage,
-		Seed:             f.Seed,
-		LostAnswerRate:   f.LostAnswerRate,
-		LostAnswerRoutes: f.LostAnswerRoutes,
+		Latency:              f.Latency.String(),
+		ThrottleRate:         f.ThrottleRate,
+		RetryAfter:           f.RetryAfter.String(),
+		ErrorRate:            f.ErrorRate,
+		ReplicationLag:       f.ReplicationLag.String(),
+		VaultOutage:          f.VaultOutage,
+		Seed:                 f.Seed,
+		LostAnswerRate:       f.LostAnswerRate,
+		LostAnswerRoutes:     f.LostAnswerRoutes,
+		PatchReplacesComplex: f.PatchReplacesComplex,
 	}
 }
 
@@ -326,8 +328,10 @@ func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
 			err = json.Unmarshal(raw, &f.LostAnswerRate)
 		case "lostAnswerRoutes":
 			err = json.Unmarshal(raw, &f.LostAnswerRoutes)
+		case "patchReplacesComplex":
+			err = json.Unmarshal(raw, &f.PatchReplacesComplex)
 		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes)", k)
+			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex)", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault knob %q: %w", k, err)

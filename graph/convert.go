@@ -75,6 +75,14 @@ func toApplication(m models.Applicationable) *tenant.Application {
 		if v := api.GetRequestedAccessTokenVersion(); v != nil {
 			a.RequestedAccessTokenVersion = ptr(int(*v))
 		}
+		a.AcceptMappedClaims = boolv(api.GetAcceptMappedClaims())
+		for _, id := range api.GetKnownClientApplications() {
+			a.KnownClientApplications = append(a.KnownClientApplications, id.String())
+		}
+		for _, x := range api.GetPreAuthorizedApplications() {
+			a.PreAuthorizedApplications = append(a.PreAuthorizedApplications, tenant.PreAuthorizedApplication{
+				AppID: str(x.GetAppId()), DelegatedPermissionIDs: x.GetDelegatedPermissionIds()})
+		}
 	}
 	if oc := m.GetOptionalClaims(); oc != nil {
 		a.OptionalClaims = &tenant.OptionalClaims{
@@ -257,8 +265,33 @@ func applicationModel(p tenant.AppProps) (models.Applicationable, error) {
 		oc.SetSaml2Token(claimModels(p.OptionalClaims.SAML2Token))
 		m.SetOptionalClaims(oc)
 	}
-	if p.Scopes != nil || p.RequestedAccessTokenVersion != nil {
+	if p.Scopes != nil || p.RequestedAccessTokenVersion != nil || p.AcceptMappedClaims != nil ||
+		p.KnownClientApplications != nil || p.PreAuthorizedApplications != nil {
 		api := models.NewApiApplication()
+		if p.AcceptMappedClaims != nil {
+			api.SetAcceptMappedClaims(ptr(*p.AcceptMappedClaims))
+		}
+		if p.KnownClientApplications != nil {
+			known := make([]uuid.UUID, 0, len(*p.KnownClientApplications))
+			for _, id := range *p.KnownClientApplications {
+				u, err := parseUUID("knownClientApplications", id)
+				if err != nil {
+					return nil, err
+				}
+				known = append(known, *u)
+			}
+			api.SetKnownClientApplications(known)
+		}
+		if p.PreAuthorizedApplications != nil {
+			pre := make([]models.PreAuthorizedApplicationable, 0, len(*p.PreAuthorizedApplications))
+			for _, x := range *p.PreAuthorizedApplications {
+				m := models.NewPreAuthorizedApplication()
+				m.SetAppId(ptr(x.AppID))
+				m.SetDelegatedPermissionIds(copyStrings(x.DelegatedPermissionIDs))
+				pre = append(pre, m)
+			}
+			api.SetPreAuthorizedApplications(pre)
+		}
 		if p.Scopes != nil {
 			scopes := make([]models.PermissionScopeable, 0, len(*p.Scopes))
 			for _, s := range *p.Scopes {

@@ -3,6 +3,7 @@ package planner
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -38,6 +39,25 @@ func (b *builder) desiredFields(st *appState, create bool) *tenant.AppProps {
 	// asked for by the identifier URI carries that URI, the Audience the
 	// FHIR server checks. Personal-account audiences need v2, which the
 	// spec's rules already demand be written out.
+	f.AcceptMappedClaims = sa.AcceptMappedClaims
+	if sa.KnownClientApplications != nil {
+		known := []string{}
+		for _, k := range sa.KnownClientApplications {
+			known = append(known, b.clientAppID(k.Key))
+		}
+		f.KnownClientApplications = &known
+	}
+	if sa.PreAuthorizedApplications != nil {
+		pre := []tenant.PreAuthorizedApplication{}
+		for _, p := range sa.PreAuthorizedApplications {
+			ids := []string{}
+			for _, v := range p.Scopes {
+				ids = append(ids, st.scopeIDs[v])
+			}
+			pre = append(pre, tenant.PreAuthorizedApplication{AppID: b.clientAppID(p.Client), DelegatedPermissionIDs: ids})
+		}
+		f.PreAuthorizedApplications = &pre
+	}
 	if sa.OptionalClaims != nil {
 		f.OptionalClaims = &tenant.OptionalClaims{
 			IDToken:     fromSpecClaims(sa.OptionalClaims.IDToken),
@@ -77,6 +97,64 @@ func (b *builder) desiredFields(st *appState, create bool) *tenant.AppProps {
 		f.RequiredResourceAccess = ptr(desiredRRA(st))
 	}
 	return f
+}
+
+// clientAppID is the appId of a client named by key: an application of
+// this file (a Ref when the plan creates it) or an entry of apis.
+func (b *builder) clientAppID(key string) string {
+	if st := b.byKey[key]; st != nil {
+		return st.appID
+	}
+	for _, api := range b.spec.APIs {
+		if api.Key == key {
+			return api.AppID
+		}
+	}
+	panic("internal error: client " + key + " is neither an application nor an api; spec validation should have refused it")
+}
+
+// clientName names a client appId (literal or Ref) for display: its key
+// in this file or apis, else the appId.
+func (b *builder) clientName(appID string) string {
+	if r, ok := ParseRef(appID); ok {
+		return r.App
+	}
+	if rn := b.names[strings.ToLower(appID)]; rn != nil {
+		return rn.name
+	}
+	for _, api := range b.spec.APIs {
+		if strings.EqualFold(api.AppID, appID) {
+			return api.Key
+		}
+	}
+	return appID
+}
+
+// preAuthLabels renders pre-authorized clients as "client: scope, scope".
+func (b *builder) preAuthLabels(st *appState, pre []tenant.PreAuthorizedApplication) []string {
+	var out []string
+	for _, p := range pre {
+		var scopes []string
+		for _, id := range p.DelegatedPermissionIDs {
+			v := id
+			for value, sid := range st.scopeIDs {
+				if strings.EqualFold(sid, id) {
+					v = value
+				}
+			}
+			if st.live != nil {
+				for _, s := range st.live.Scopes {
+					if strings.EqualFold(s.ID, id) {
+						v = s.Value
+					}
+				}
+			}
+			scopes = append(scopes, v)
+		}
+		sort.Strings(scopes)
+		out = append(out, fmt.Sprintf("%s: %s", b.clientName(p.AppID), strings.Join(scopes, ", ")))
+	}
+	return out
 }
 
 // desiredTags: the set and key tags, then the user's tags when declared;
@@ -213,12 +291,17 @@ func (b *builder) planApp(st *appState) {
 	}
 	if st.live == nil {
 		f := b.desiredFields(st, true)
+		if clients := splitClients(f); clients != nil {
+			changes := b.createChanges(st, clients)
+			completeGroups(clients, f, nil)
+			b.deferred = append(b.deferred, deferredStep{st: st, fields: clients, changes: changes})
+		}
 		a := b.addAction(&Action{
 			Op: OpCreate, Type: TypeApplication, App: st.key, Address: addr,
 			Description: fmt.Sprintf("create %s application %q", st.spec.Kind, *f.DisplayName),
 			Reason:      "no application in the tenant carries " + tenant.KeyTag(st.key) + " in set " + b.spec.Set,
 			DependsOn:   resourceDeps,
-			Changes:     b.createChanges(f),
+			Changes:     b.createChanges(st, f),
 			Application: &ApplicationAction{Fields: f},
 		})
 		st.appAction = a.ID
@@ -246,7 +329,7 @@ func appendUnique(list []string, ids ...string) []string {
 
 // createChanges lists every property of a new application, for display,
 // in the table's order (tenant.Properties).
-func (b *builder) createChanges(f *tenant.AppProps) []Change {
+func (b *builder) createChanges(st *appState, f *tenant.AppProps) []Change {
 	var out []Change
 	for i := range tenant.Properties {
 		p := &tenant.Properties[i]
@@ -261,7 +344,7 @@ func (b *builder) createChanges(f *tenant.AppProps) []Change {
 				out = append(out, Change{Path: p.Plan, Added: quoteAll(v)})
 			}
 		case tenant.PropStructured:
-			if labels := b.structuredLabels(p.Plan, f); labels != nil {
+			if labels := b.structuredLabels(st, p.Plan, f); labels != nil {
 				out = append(out, Change{Path: p.Plan, Added: labels})
 			} else if p.Plan == "optional_claims" {
 				out = append(out, Change{Path: p.Plan, After: rawJSON(f.OptionalClaims)})
@@ -275,7 +358,7 @@ func (b *builder) createChanges(f *tenant.AppProps) []Change {
 
 // structuredLabels renders a structured property of a new application as
 // one label per element; nil when it has none (or is not a list).
-func (b *builder) structuredLabels(plan string, f *tenant.AppProps) []string {
+func (b *builder) structuredLabels(st *appState, plan string, f *tenant.AppProps) []string {
 	var v []string
 	switch plan {
 	case "oauth2_permission_scopes":
@@ -288,6 +371,12 @@ func (b *builder) structuredLabels(plan string, f *tenant.AppProps) []string {
 		}
 	case "required_resource_access":
 		v = b.rraLabels(rraTriples(*f.RequiredResourceAccess))
+	case "known_client_applications":
+		for _, id := range *f.KnownClientApplications {
+			v = append(v, b.clientName(id))
+		}
+	case "pre_authorized_applications":
+		v = b.preAuthLabels(st, *f.PreAuthorizedApplications)
 	}
 	return v
 }
@@ -445,6 +534,22 @@ func (b *builder) updateApp(st *appState, addr string, resourceDeps []string) {
 		d.risks = append(d.risks, Risk{Code: RiskRedirectURIRemoval, Message: fmt.Sprintf(
 			"removes redirect URIs %s: sign-ins that return there will fail", strings.Join(redirectsRemoved, ", "))})
 	}
+	if clients := splitClients(&d.f); clients != nil {
+		completeGroups(clients, want, live)
+		var moved, kept []Change
+		for _, c := range d.changes {
+			if strings.HasPrefix(c.Path, "known_client_applications") || strings.HasPrefix(c.Path, "pre_authorized_applications") {
+				moved = append(moved, c)
+			} else {
+				kept = append(kept, c)
+			}
+		}
+		d.changes = kept
+		d.empty = len(kept) == 0
+		b.deferred = append(b.deferred, deferredStep{st: st, fields: clients, changes: moved})
+	}
+	completeGroups(&d.f, want, live)
+	completeGroups(&dis.f, &tenant.AppProps{}, live)
 	disable, disableChanges := dis.f, dis.changes
 	b.kindNotes(st, addr)
 
@@ -472,6 +577,77 @@ func (b *builder) updateApp(st *appState, addr string, resourceDeps []string) {
 			Application: &ApplicationAction{ObjectID: live.ID, AppID: live.AppID, Fields: &d.f},
 		})
 		st.appAction = a.ID
+	}
+}
+
+// deferredStep is a later PATCH of an application: the clients it trusts
+// (knownClientApplications, preAuthorizedApplications). They name other
+// applications, which may be created by this very plan, and scopes, which
+// Graph refuses to pre-authorize in the request that creates them
+// (microsoft-graph-docs#20177); so they go in a step of their own, after
+// the application's own action and the clients' creates.
+type deferredStep struct {
+	st      *appState
+	fields  *tenant.AppProps
+	changes []Change
+}
+
+// splitClients moves the client lists out of f into a payload of their
+// own; nil when f sets neither.
+func splitClients(f *tenant.AppProps) *tenant.AppProps {
+	if f.KnownClientApplications == nil && f.PreAuthorizedApplications == nil {
+		return nil
+	}
+	out := &tenant.AppProps{KnownClientApplications: f.KnownClientApplications, PreAuthorizedApplications: f.PreAuthorizedApplications}
+	f.KnownClientApplications, f.PreAuthorizedApplications = nil, nil
+	return out
+}
+
+// completeGroups makes a PATCH lossless: when f sets a property that lives
+// in a complex Graph value (api, web, spa, publicClient), every other
+// property of that value is sent too, as the spec wants it (want) or, when
+// the spec is silent, as it is live. Graph's reference does not say
+// whether a complex value in a PATCH is merged into the stored one or
+// replaces it; sent whole, it means the same under either rule, so a
+// hand-set preAuthorizedApplications entry or implicit-grant setting
+// survives a change of scopes or redirect URIs. Zero live values are left
+// out: absent and zero read the same.
+func completeGroups(f, want *tenant.AppProps, live *tenant.Application) {
+	groups := map[string]bool{}
+	for i := range tenant.Properties {
+		p := &tenant.Properties[i]
+		if g := p.Group(); g != "" && p.Has(f) {
+			groups[g] = true
+		}
+	}
+	if len(groups) == 0 {
+		return
+	}
+	for i := range tenant.Properties {
+		p := &tenant.Properties[i]
+		if !groups[p.Group()] || p.Has(f) {
+			continue
+		}
+		if p.Has(want) {
+			p.Copy(f, want)
+			continue
+		}
+		if live != nil && !isZero(p.Live(live)) {
+			p.FromLive(f, live)
+		}
+	}
+}
+
+func isZero(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Map:
+		return rv.Len() == 0
+	default:
+		return rv.IsZero()
 	}
 }
 
@@ -505,6 +681,53 @@ var structuredDiffs = map[string]func(b *builder, st *appState, d *appDiff, want
 	"app_roles": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, dis *disableStep) {
 		b.diffRoles(st, d, *want.AppRoles, &dis.f, &dis.changes)
 	},
+	"known_client_applications": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, _ *disableStep) {
+		added, removed := setDiff(lowerAll(*want.KnownClientApplications), lowerAll(st.live.KnownClientApplications))
+		if len(added)+len(removed) == 0 {
+			return
+		}
+		d.f.KnownClientApplications = want.KnownClientApplications
+		names := func(ids []string) []string {
+			var out []string
+			for _, id := range ids {
+				out = append(out, b.clientName(id))
+			}
+			return out
+		}
+		d.changes = append(d.changes, Change{Path: "known_client_applications", Added: quoteAll(names(added)), Removed: quoteAll(names(removed))})
+		d.empty = false
+	},
+	"pre_authorized_applications": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, _ *disableStep) {
+		key := func(p tenant.PreAuthorizedApplication) string {
+			ids := lowerAll(p.DelegatedPermissionIDs)
+			sort.Strings(ids)
+			return strings.ToLower(p.AppID) + " " + strings.Join(ids, ",")
+		}
+		byKey := map[string]tenant.PreAuthorizedApplication{}
+		var wk, lk []string
+		for _, p := range *want.PreAuthorizedApplications {
+			byKey[key(p)] = p
+			wk = append(wk, key(p))
+		}
+		for _, p := range st.live.PreAuthorizedApplications {
+			byKey[key(p)] = p
+			lk = append(lk, key(p))
+		}
+		added, removed := setDiff(wk, lk)
+		if len(added)+len(removed) == 0 {
+			return
+		}
+		pick := func(keys []string) []tenant.PreAuthorizedApplication {
+			var out []tenant.PreAuthorizedApplication
+			for _, k := range keys {
+				out = append(out, byKey[k])
+			}
+			return out
+		}
+		d.f.PreAuthorizedApplications = want.PreAuthorizedApplications
+		d.changes = append(d.changes, Change{Path: "pre_authorized_applications", Added: b.preAuthLabels(st, pick(added)), Removed: b.preAuthLabels(st, pick(removed))})
+		d.empty = false
+	},
 	"required_resource_access": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, _ *disableStep) {
 		added, removed := setDiff(rraTriples(*want.RequiredResourceAccess), liveRRATriples(st.live.RequiredResourceAccess))
 		if len(added)+len(removed) > 0 {
@@ -513,6 +736,14 @@ var structuredDiffs = map[string]func(b *builder, st *appState, d *appDiff, want
 			d.empty = false
 		}
 	},
+}
+
+func lowerAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = strings.ToLower(x)
+	}
+	return out
 }
 
 // kindNotes reports live values a kind does not use, without changing them.

@@ -13,12 +13,30 @@ func (a *ApplicationAction) Payload() (tenant.AppProps, error) {
 		return tenant.AppProps{}, nil
 	}
 	p := *a.Fields
+	var err error
+	check := func(field, v string) {
+		if err == nil && IsRef(v) {
+			err = fmt.Errorf("%s: unresolved reference %s", field, v)
+		}
+	}
+	check("object_id", a.ObjectID)
 	if p.RequiredResourceAccess != nil {
 		for i, x := range *p.RequiredResourceAccess {
-			if IsRef(x.ResourceAppID) {
-				return tenant.AppProps{}, fmt.Errorf("required_resource_access[%d]: unresolved reference %s", i, x.ResourceAppID)
-			}
+			check(fmt.Sprintf("required_resource_access[%d]", i), x.ResourceAppID)
 		}
+	}
+	if p.KnownClientApplications != nil {
+		for i, x := range *p.KnownClientApplications {
+			check(fmt.Sprintf("known_client_applications[%d]", i), x)
+		}
+	}
+	if p.PreAuthorizedApplications != nil {
+		for i, x := range *p.PreAuthorizedApplications {
+			check(fmt.Sprintf("pre_authorized_applications[%d]", i), x.AppID)
+		}
+	}
+	if err != nil {
+		return tenant.AppProps{}, err
 	}
 	return p, nil
 }
@@ -34,10 +52,25 @@ func (a *Action) refFields(visit func(field string, p *string) error) error {
 	}
 	switch {
 	case a.Application != nil:
-		if a.Application.Fields != nil && a.Application.Fields.RequiredResourceAccess != nil {
-			rr := *a.Application.Fields.RequiredResourceAccess
-			for i := range rr {
-				try(fmt.Sprintf("required_resource_access[%d].resource_app_id", i), &rr[i].ResourceAppID)
+		try("object_id", &a.Application.ObjectID)
+		if f := a.Application.Fields; f != nil {
+			if f.RequiredResourceAccess != nil {
+				rr := *f.RequiredResourceAccess
+				for i := range rr {
+					try(fmt.Sprintf("required_resource_access[%d].resource_app_id", i), &rr[i].ResourceAppID)
+				}
+			}
+			if f.KnownClientApplications != nil {
+				kc := *f.KnownClientApplications
+				for i := range kc {
+					try(fmt.Sprintf("known_client_applications[%d]", i), &kc[i])
+				}
+			}
+			if f.PreAuthorizedApplications != nil {
+				pa := *f.PreAuthorizedApplications
+				for i := range pa {
+					try(fmt.Sprintf("pre_authorized_applications[%d].app_id", i), &pa[i].AppID)
+				}
 			}
 		}
 	case a.ServicePrincipal != nil:
@@ -75,13 +108,26 @@ func (a *Action) Refs() []Ref {
 // returns for it, in place. It fails, naming the field, when lookup has no
 // id for a reference; the action is then partly resolved and must not run.
 func (a *Action) Resolve(lookup func(Ref) (string, bool)) error {
-	if a.Application != nil && a.Application.Fields != nil && a.Application.Fields.RequiredResourceAccess != nil {
-		// Copy the slice so resolving never edits a shared backing array.
-		rr := append([]tenant.RequiredResourceAccess(nil), *a.Application.Fields.RequiredResourceAccess...)
-		f := *a.Application.Fields
-		f.RequiredResourceAccess = &rr
+	if a.Application != nil {
+		// Copy what resolving writes to, so it never edits a backing
+		// array the plan shares.
 		app := *a.Application
-		app.Fields = &f
+		if app.Fields != nil {
+			f := *app.Fields
+			if f.RequiredResourceAccess != nil {
+				rr := append([]tenant.RequiredResourceAccess(nil), *f.RequiredResourceAccess...)
+				f.RequiredResourceAccess = &rr
+			}
+			if f.KnownClientApplications != nil {
+				kc := append([]string(nil), *f.KnownClientApplications...)
+				f.KnownClientApplications = &kc
+			}
+			if f.PreAuthorizedApplications != nil {
+				pa := append([]tenant.PreAuthorizedApplication(nil), *f.PreAuthorizedApplications...)
+				f.PreAuthorizedApplications = &pa
+			}
+			app.Fields = &f
+		}
 		a.Application = &app
 	}
 	return a.refFields(func(field string, p *string) error {

@@ -249,6 +249,8 @@ func (p *Plan) NotesFor(app string) []Note {
 // ApplicationAction creates, updates or deletes an application object.
 type ApplicationAction struct {
 	// ObjectID is the live object id (update, delete); empty on create.
+	// A later step of an application this plan creates (pre-authorize)
+	// holds a Ref.
 	ObjectID string `json:"object_id,omitempty"`
 	// AppID is the live appId (update, delete); empty on create.
 	AppID string `json:"app_id,omitempty"`

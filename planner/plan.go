@@ -76,6 +76,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, di
 	for _, st := range b.order {
 		b.planApp(st)
 	}
+	b.planDeferred()
 	b.prune()
 	b.summarise()
 	b.diags.Sort()
@@ -85,13 +86,42 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, di
 	return b.plan, b.diags
 }
 
+// planDeferred emits the later steps of applications (their trusted
+// clients) once every application's own actions are in the plan, so each
+// step can depend on the creates of the clients it names.
+func (b *builder) planDeferred() {
+	for _, d := range b.deferred {
+		st := d.st
+		deps := appendUnique(nil, st.appAction)
+		for _, r := range (&Action{Application: &ApplicationAction{Fields: d.fields}}).Refs() {
+			if c := b.byKey[r.App]; c != nil && c != st {
+				deps = appendUnique(deps, c.appAction)
+			}
+		}
+		name, appID := st.key, ""
+		if st.live != nil {
+			name, appID = st.live.DisplayName, st.live.AppID
+		}
+		a := b.addAction(&Action{
+			Op: OpUpdate, Type: TypeApplication, App: st.key, Address: "applications." + st.key, Step: "pre-authorize",
+			Description: fmt.Sprintf("set the clients application %q trusts", name),
+			Reason:      "known and pre-authorized clients are set once the application's scopes and the clients exist",
+			DependsOn:   deps,
+			Changes:     d.changes,
+			Application: &ApplicationAction{ObjectID: st.objectID, AppID: appID, Fields: d.fields},
+		})
+		st.appAction = a.ID
+	}
+}
+
 type builder struct {
-	spec  *spec.Spec
-	live  *tenant.Snapshot
-	opts  Options
-	diags diag.Diagnostics
-	plan  *Plan
-	ids   map[string]bool
+	deferred []deferredStep
+	spec     *spec.Spec
+	live     *tenant.Snapshot
+	opts     Options
+	diags    diag.Diagnostics
+	plan     *Plan
+	ids      map[string]bool
 
 	apps      []*appState // spec order
 	order     []*appState // resources before their clients

@@ -93,6 +93,22 @@ func buildApp(s *Spec, key string, n *node) *Application {
 		i := int(v.num)
 		a.RequestedAccessTokenVersion = &i
 	}
+	a.AcceptMappedClaims = boolPtr(n.get("acceptMappedClaims"))
+	if kc := n.get("knownClientApplications"); kc != nil && kc.kind == kindArray {
+		a.KnownClientApplications = []ClientRef{}
+		for _, it := range kc.items {
+			if it.kind == kindString {
+				a.KnownClientApplications = append(a.KnownClientApplications, ClientRef{Key: it.str, Pos: it.pos})
+			}
+		}
+	}
+	if pa := n.get("preAuthorizedApplications"); pa != nil && pa.kind == kindObject {
+		a.PreAuthorizedApplications = []PreAuthorized{}
+		for _, m := range pa.members {
+			a.PreAuthorizedApplications = append(a.PreAuthorizedApplications, PreAuthorized{
+				Client: m.key, Pos: m.val.keyPos, Scopes: strList(m.val)})
+		}
+	}
 	a.GroupMembershipClaims = strPtr(n.get("groupMembershipClaims"))
 	a.AppRoleAssignmentRequired = boolPtr(n.get("appRoleAssignmentRequired"))
 	if oc := n.get("optionalClaims"); oc != nil && oc.kind == kindObject {

@@ -257,6 +257,25 @@ func (m *marshaller) application(a *Application) *yaml.Node {
 	if v := a.RequestedAccessTokenVersion; v != nil {
 		yAdd(out, "requestedAccessTokenVersion", yInt(*v))
 	}
+	if v := a.AcceptMappedClaims; v != nil {
+		yAdd(out, "acceptMappedClaims", yBool(*v))
+	}
+	if a.KnownClientApplications != nil {
+		keys := make([]string, len(a.KnownClientApplications))
+		for i, k := range a.KnownClientApplications {
+			keys[i] = k.Key
+		}
+		yAdd(out, "knownClientApplications", yList(keys, true))
+	}
+	if a.PreAuthorizedApplications != nil {
+		pre := yMap()
+		seen := map[string]bool{}
+		for _, p := range a.PreAuthorizedApplications {
+			m.unique(seen, where+".preAuthorizedApplications", p.Client)
+			yAdd(pre, p.Client, yList(p.Scopes, true))
+		}
+		yAdd(out, "preAuthorizedApplications", pre)
+	}
 	if a.Scopes != nil {
 		yAdd(out, "scopes", m.scopes(where, a.Scopes))
 	}

@@ -42,6 +42,7 @@ func checkRules(s *Spec, doc *document, ds *diag.Diagnostics) {
 		c.identifierURIs(a, seenURI)
 		c.permissionValues(a)
 		c.access(a)
+		c.apiClients(a)
 		c.secret(a)
 		c.federated(a)
 		c.tags(a)
@@ -166,6 +167,7 @@ func (c *checker) kindRules(a *Application) {
 		not("scopes", "Only a resource exposes scopes; make a separate resource application for the API.")
 		not("identifierUris", "Only a resource has identifier URIs; make a separate resource application for the API.")
 		not("requestedAccessTokenVersion", "Only a resource receives access tokens.")
+		c.notAPI(not)
 		c.needsCredential(a)
 	case KindPublic:
 		not("secret", "A public client (SPA, mobile, desktop) runs where a secret cannot be kept; it signs in with PKCE instead.")
@@ -173,6 +175,7 @@ func (c *checker) kindRules(a *Application) {
 		not("scopes", "Only a resource exposes scopes.")
 		not("identifierUris", "Only a resource has identifier URIs.")
 		not("requestedAccessTokenVersion", "Only a resource receives access tokens.")
+		c.notAPI(not)
 		not("homePageUrl", "homePageUrl is part of the web platform of confidential clients.")
 		not("logoutUrl", "logoutUrl is part of the web platform of confidential clients.")
 		if a.Platform == "" {
@@ -192,6 +195,7 @@ func (c *checker) kindRules(a *Application) {
 		not("scopes", "Only a resource exposes scopes.")
 		not("identifierUris", "Only a resource has identifier URIs.")
 		not("requestedAccessTokenVersion", "Only a resource receives access tokens.")
+		c.notAPI(not)
 		c.needsCredential(a)
 	default:
 		return // the schema reported the unknown kind
@@ -327,6 +331,52 @@ func (c *checker) permissionValues(a *Application) {
 	}
 }
 
+// notAPI refuses a resource's api settings on a client.
+func (c *checker) notAPI(not func(field, detail string)) {
+	not("acceptMappedClaims", "Only a resource receives access tokens, and so mapped claims.")
+	not("knownClientApplications", "Only a resource (API) has known client applications; list this client on the resource instead.")
+	not("preAuthorizedApplications", "Only a resource (API) pre-authorizes clients; list this client on the resource instead.")
+}
+
+// apiClients: a resource's knownClientApplications and
+// preAuthorizedApplications name applications of this file or apis, never
+// the resource itself; pre-authorized scopes are the resource's own.
+func (c *checker) apiClients(a *Application) {
+	if a.Kind != KindResource {
+		return // the kind rules refused the settings
+	}
+	check := func(key string, pos diag.Pos, addr string) bool {
+		if key == a.Key {
+			c.ds.Errorf(pos, addr, "An API does not need to trust itself. Remove the entry.", "%s names itself", a.Key)
+			return false
+		}
+		if c.apps[key] == nil && c.apis[key] == nil {
+			c.ds.Errorf(pos, addr, fmt.Sprintf("Name an application of this file or an entry of apis (add the client under apis with its appId, e.g. the Azure CLI's 04b07795-8ddb-461a-bbee-02f9e1bf7b46).%s", c.didYouMeanKey(key)),
+				"unknown client %q", key)
+			return false
+		}
+		return true
+	}
+	for i, k := range a.KnownClientApplications {
+		check(k.Key, k.Pos, fmt.Sprintf("%s[%d]", appAddr(a, "knownClientApplications"), i))
+	}
+	if len(a.PreAuthorizedApplications) == 0 {
+		return
+	}
+	scopes, _ := c.permissions(a)
+	for _, p := range a.PreAuthorizedApplications {
+		addr := joinAddr(appAddr(a, "preAuthorizedApplications"), p.Client)
+		check(p.Client, p.Pos, addr)
+		for i, s := range p.Scopes {
+			if !scopes[s] {
+				iaddr := fmt.Sprintf("%s[%d]", addr, i)
+				c.ds.Errorf(c.valuePos(iaddr), iaddr, fmt.Sprintf("A client can be pre-authorized only for %s's own scopes: %s.", a.Key, c.perms[a.Key].scopeList),
+					"%s has no scope %q", a.Key, s)
+			}
+		}
+	}
+}
+
 // access: each entry names an application of this file of kind resource, or
 // an api; scope and role names exist on a resource of this file (names on
 // external apis are checked against the tenant by plan); a public client asks
@@ -415,6 +465,26 @@ type resourcePerms struct {
 	roles     map[string]*AppRole
 	scopeList string // for details
 	roleList  string
+}
+
+// didYouMeanKey suggests the key of this file or apis closest to key.
+func (c *checker) didYouMeanKey(key string) string {
+	best, bestD := "", 3
+	try := func(k string) {
+		if d := diag.EditDistance(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	for _, a := range c.s.Applications {
+		try(a.Key)
+	}
+	for _, a := range c.s.APIs {
+		try(a.Key)
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
 }
 
 func (c *checker) knownResources() string {

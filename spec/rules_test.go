@@ -84,6 +84,25 @@ var ruleCases = []struct {
     secret: {}
     access: {web: {roles: [x]}}
 `, []string{`22:14 applications.svc.access.web: access names web, which is not a resource`, `22:14 applications.svc.access.web: warning: svc asks for roles on web without adminConsent`}},
+	{"api clients", `  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    scopes: {read: {}}
+    acceptMappedClaims: true
+    knownClientApplications: [web, graph, wbe]
+    preAuthorizedApplications: {web: [read, write], api2: [read], graph: [read]}
+  web:
+    kind: confidential
+    secret: {}
+    acceptMappedClaims: true
+    preAuthorizedApplications: {api: [read]}
+`, []string{
+		`21:43 applications.api2.knownClientApplications[2]: unknown client "wbe"`,
+		`22:45 applications.api2.preAuthorizedApplications.web[1]: api2 has no scope "write"`,
+		"22:53 applications.api2.preAuthorizedApplications.api2: api2 names itself",
+		"26:5 applications.web.acceptMappedClaims: a confidential application cannot have acceptMappedClaims",
+		"27:5 applications.web.preAuthorizedApplications: a confidential application cannot have preAuthorizedApplications",
+	}},
 	{"access to itself", `  web:
     kind: confidential
     secret: {}

@@ -115,11 +115,16 @@ type Application struct {
 	Owners                      []string // object ids, after defaults
 	IdentifierURIs              []string
 	RequestedAccessTokenVersion *int
-	GroupMembershipClaims       *string
-	OptionalClaims              *OptionalClaims
-	AppRoleAssignmentRequired   *bool // on the service principal
-	Scopes                      []Scope
-	AppRoles                    []AppRole
+	// AcceptMappedClaims, KnownClientApplications and
+	// PreAuthorizedApplications are a resource's api settings.
+	AcceptMappedClaims        *bool
+	KnownClientApplications   []ClientRef
+	PreAuthorizedApplications []PreAuthorized
+	GroupMembershipClaims     *string
+	OptionalClaims            *OptionalClaims
+	AppRoleAssignmentRequired *bool // on the service principal
+	Scopes                    []Scope
+	AppRoles                  []AppRole
 
 	// Platform is set for public clients only.
 	Platform Platform
@@ -165,6 +170,21 @@ type Web struct {
 	LogoutURL            *string
 	ImplicitIDTokens     *bool
 	ImplicitAccessTokens *bool
+}
+
+// ClientRef names a client application: a key of this file or of apis.
+type ClientRef struct {
+	Key string
+	Pos diag.Pos
+}
+
+// PreAuthorized is a client a resource trusts for some of its scopes
+// (Graph: api.preAuthorizedApplications): users of that client are not
+// asked to consent to them.
+type PreAuthorized struct {
+	Client string // a key of this file or of apis
+	Pos    diag.Pos
+	Scopes []string // values of the resource's own scopes
 }
 
 // Access is an API permission request: the resource by its key (an

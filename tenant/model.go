@@ -33,6 +33,9 @@ type Application struct {
 	GroupMembershipClaims       string
 	IsFallbackPublicClient      bool
 	RequestedAccessTokenVersion *int
+	AcceptMappedClaims          bool
+	KnownClientApplications     []string // appIds
+	PreAuthorizedApplications   []PreAuthorizedApplication
 	OptionalClaims              *OptionalClaims
 	Scopes                      []PermissionScope
 	AppRoles                    []AppRole
@@ -66,6 +69,13 @@ type AppRole struct {
 	Description        string   `json:"description"`
 	AllowedMemberTypes []string `json:"allowed_member_types"`
 	IsEnabled          bool     `json:"is_enabled"`
+}
+
+// PreAuthorizedApplication is a client the API trusts for some of its
+// delegated permissions: users are not asked to consent to them.
+type PreAuthorizedApplication struct {
+	AppID                  string   `json:"app_id"` // literal or a planner Ref
+	DelegatedPermissionIDs []string `json:"delegated_permission_ids"`
 }
 
 // WebApplication is the web platform.

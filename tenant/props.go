@@ -22,26 +22,29 @@ import (
 // plan and Graph, how it compares, and how to read it from a live
 // application. TestEveryPropertyHasARow fails when a field has no row.
 type AppProps struct {
-	DisplayName                 *string                   `json:"display_name,omitempty"`
-	Description                 *string                   `json:"description,omitempty"`
-	SignInAudience              *string                   `json:"sign_in_audience,omitempty"`
-	Notes                       *string                   `json:"notes,omitempty"`
-	Tags                        *[]string                 `json:"tags,omitempty"`
-	IdentifierURIs              *[]string                 `json:"identifier_uris,omitempty"`
-	GroupMembershipClaims       *string                   `json:"group_membership_claims,omitempty"`
-	IsFallbackPublicClient      *bool                     `json:"is_fallback_public_client,omitempty"`
-	RequestedAccessTokenVersion *int                      `json:"requested_access_token_version,omitempty"`
-	OptionalClaims              *OptionalClaims           `json:"optional_claims,omitempty"`
-	Scopes                      *[]PermissionScope        `json:"oauth2_permission_scopes,omitempty"`
-	AppRoles                    *[]AppRole                `json:"app_roles,omitempty"`
-	WebRedirectURIs             *[]string                 `json:"web_redirect_uris,omitempty"`
-	WebHomePageURL              *string                   `json:"web_home_page_url,omitempty"`
-	WebLogoutURL                *string                   `json:"web_logout_url,omitempty"`
-	EnableIDTokenIssuance       *bool                     `json:"enable_id_token_issuance,omitempty"`
-	EnableAccessTokenIssuance   *bool                     `json:"enable_access_token_issuance,omitempty"`
-	SPARedirectURIs             *[]string                 `json:"spa_redirect_uris,omitempty"`
-	PublicClientRedirectURIs    *[]string                 `json:"public_client_redirect_uris,omitempty"`
-	RequiredResourceAccess      *[]RequiredResourceAccess `json:"required_resource_access,omitempty"`
+	DisplayName                 *string                     `json:"display_name,omitempty"`
+	Description                 *string                     `json:"description,omitempty"`
+	SignInAudience              *string                     `json:"sign_in_audience,omitempty"`
+	Notes                       *string                     `json:"notes,omitempty"`
+	Tags                        *[]string                   `json:"tags,omitempty"`
+	IdentifierURIs              *[]string                   `json:"identifier_uris,omitempty"`
+	GroupMembershipClaims       *string                     `json:"group_membership_claims,omitempty"`
+	IsFallbackPublicClient      *bool                       `json:"is_fallback_public_client,omitempty"`
+	RequestedAccessTokenVersion *int                        `json:"requested_access_token_version,omitempty"`
+	AcceptMappedClaims          *bool                       `json:"accept_mapped_claims,omitempty"`
+	OptionalClaims              *OptionalClaims             `json:"optional_claims,omitempty"`
+	Scopes                      *[]PermissionScope          `json:"oauth2_permission_scopes,omitempty"`
+	AppRoles                    *[]AppRole                  `json:"app_roles,omitempty"`
+	KnownClientApplications     *[]string                   `json:"known_client_applications,omitempty"`
+	PreAuthorizedApplications   *[]PreAuthorizedApplication `json:"pre_authorized_applications,omitempty"`
+	WebRedirectURIs             *[]string                   `json:"web_redirect_uris,omitempty"`
+	WebHomePageURL              *string                     `json:"web_home_page_url,omitempty"`
+	WebLogoutURL                *string                     `json:"web_logout_url,omitempty"`
+	EnableIDTokenIssuance       *bool                       `json:"enable_id_token_issuance,omitempty"`
+	EnableAccessTokenIssuance   *bool                       `json:"enable_access_token_issuance,omitempty"`
+	SPARedirectURIs             *[]string                   `json:"spa_redirect_uris,omitempty"`
+	PublicClientRedirectURIs    *[]string                   `json:"public_client_redirect_uris,omitempty"`
+	RequiredResourceAccess      *[]RequiredResourceAccess   `json:"required_resource_access,omitempty"`
 }
 
 // PropKind says how a property compares.
@@ -88,6 +91,17 @@ type Property struct {
 	live     func(*Application) any
 	equal    func(want, live any) bool
 	apply    func(*Application, *AppProps)
+}
+
+// Group is the complex Graph property the property lives in ("api",
+// "web", "spa", "publicClient"), or "" for a top-level property. Graph
+// may replace a complex value whole on PATCH, so the planner sends every
+// property of a group whose value changes (see planner.completeGroups).
+func (p *Property) Group() string {
+	if g, _, nested := strings.Cut(p.Graph, "."); nested {
+		return g
+	}
+	return ""
 }
 
 // SpecName is the spec's name for the property on an application of kind.
@@ -240,6 +254,9 @@ var Properties = []Property{
 	field("requested_access_token_version", "requestedAccessTokenVersion", "api.requestedAccessTokenVersion", PropScalar,
 		func(p *AppProps) **int { return &p.RequestedAccessTokenVersion }, func(a *Application) int { return TokenVersion(a.RequestedAccessTokenVersion) },
 		func(a *Application, v int) { a.RequestedAccessTokenVersion = &v }),
+	field("accept_mapped_claims", "acceptMappedClaims", "api.acceptMappedClaims", PropScalar,
+		func(p *AppProps) **bool { return &p.AcceptMappedClaims }, func(a *Application) bool { return a.AcceptMappedClaims },
+		func(a *Application, v bool) { a.AcceptMappedClaims = v }),
 	field("optional_claims", "optionalClaims", "optionalClaims", PropStructured,
 		func(p *AppProps) **OptionalClaims { return &p.OptionalClaims }, func(a *Application) OptionalClaims {
 			if a.OptionalClaims == nil {
@@ -254,6 +271,13 @@ var Properties = []Property{
 	field("app_roles", "appRoles", "appRoles", PropStructured,
 		func(p *AppProps) **[]AppRole { return &p.AppRoles }, func(a *Application) []AppRole { return a.AppRoles },
 		func(a *Application, v []AppRole) { a.AppRoles = v }).risky(),
+	field("known_client_applications", "knownClientApplications", "api.knownClientApplications", PropStructured,
+		func(p *AppProps) **[]string { return &p.KnownClientApplications }, func(a *Application) []string { return a.KnownClientApplications },
+		func(a *Application, v []string) { a.KnownClientApplications = v }),
+	field("pre_authorized_applications", "preAuthorizedApplications", "api.preAuthorizedApplications", PropStructured,
+		func(p *AppProps) **[]PreAuthorizedApplication { return &p.PreAuthorizedApplications },
+		func(a *Application) []PreAuthorizedApplication { return a.PreAuthorizedApplications },
+		func(a *Application, v []PreAuthorizedApplication) { a.PreAuthorizedApplications = v }),
 	field("web_redirect_uris", "", "web.redirectUris", PropStringSet,
 		func(p *AppProps) **[]string { return &p.WebRedirectURIs }, func(a *Application) []string { return a.Web.RedirectURIs },
 		func(a *Application, v []string) { a.Web.RedirectURIs = v }).risky().
