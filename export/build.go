@@ -86,6 +86,10 @@ func (x *exporter) application(a *app) *spec.Application {
 			out.RequestedAccessTokenVersion = ptr(2)
 		}
 		out.Scopes = scopes(l.Scopes)
+		if l.AcceptMappedClaims {
+			out.AcceptMappedClaims = ptr(true)
+		}
+		x.trustedClients(a, out)
 	}
 	if a.sp != nil && a.sp.AppRoleAssignmentRequired {
 		out.AppRoleAssignmentRequired = ptr(true)
@@ -275,3 +279,64 @@ func sortedCopy(s []string) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// trustedClients writes a resource's knownClientApplications and
+// preAuthorizedApplications by the clients' keys. A client that is neither
+// exported nor an api of the file has no key; the property is then left
+// out (so plan leaves it alone) and a note says why.
+func (x *exporter) trustedClients(a *app, out *spec.Application) {
+	l := a.live
+	keyOf := func(appID string) (string, bool) {
+		id := strings.ToLower(appID)
+		if t := x.byAppID[id]; t != nil {
+			return t.key, true
+		}
+		if k := x.apis[id]; k != "" {
+			return k, true
+		}
+		return "", false
+	}
+	if len(l.KnownClientApplications) > 0 {
+		var refs []spec.ClientRef
+		for _, id := range l.KnownClientApplications {
+			k, ok := keyOf(id)
+			if !ok {
+				a.note(fmt.Sprintf("knownClientApplications left out: client %s is not exported; export it too (--app-id) to manage the list", id))
+				refs = nil
+				break
+			}
+			refs = append(refs, spec.ClientRef{Key: k})
+		}
+		if refs != nil {
+			out.KnownClientApplications = refs
+		}
+	}
+	if len(l.PreAuthorizedApplications) == 0 {
+		return
+	}
+	scopeValue := map[string]string{}
+	for _, s := range l.Scopes {
+		scopeValue[strings.ToLower(s.ID)] = s.Value
+	}
+	var pre []spec.PreAuthorized
+	for _, p := range l.PreAuthorizedApplications {
+		k, ok := keyOf(p.AppID)
+		if !ok {
+			a.note(fmt.Sprintf("preAuthorizedApplications left out: client %s is not exported; export it too (--app-id) to manage the list", p.AppID))
+			return
+		}
+		var values []string
+		for _, id := range p.DelegatedPermissionIDs {
+			v, ok := scopeValue[strings.ToLower(id)]
+			if !ok {
+				a.note(fmt.Sprintf("preAuthorizedApplications left out: client %s is pre-authorized for %s, which is no scope of this API", p.AppID, id))
+				return
+			}
+			values = append(values, v)
+		}
+		sort.Strings(values)
+		pre = append(pre, spec.PreAuthorized{Client: k, Scopes: values})
+	}
+	sort.Slice(pre, func(i, j int) bool { return pre[i].Client < pre[j].Client })
+	out.PreAuthorizedApplications = pre
+}

@@ -283,6 +283,7 @@ func TestSpecRoundTrip(t *testing.T) {
 		opts Options
 	}{
 		{"set", fhirSet(), Options{Tenant: "contoso.onmicrosoft.com", Set: "fhir-prod", Vault: "contoso-fhir-kv"}},
+		{"trusted clients", withTrustedClients(fhirSet()), Options{Tenant: "contoso.onmicrosoft.com", Set: "fhir-prod", Vault: "contoso-fhir-kv"}},
 		{"adoption", unclaimed(handMade()), Options{Tenant: "contoso.onmicrosoft.com", Set: "billing", AppIDs: []string{"a0000000-0000-0000-0000-000000000003", "a0000000-0000-0000-0000-000000000005"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -430,5 +431,41 @@ func TestExportRefusesAnotherSetsApplication(t *testing.T) {
 	res, ds := Spec(snap, Options{Tenant: "contoso.onmicrosoft.com", Set: "billing", AppIDs: []string{"a0000000-0000-0000-0000-000000000005"}})
 	if res != nil || !strings.Contains(ds.Format(), `belongs to set "other"`) {
 		t.Errorf("export of another set's application: result %v, diagnostics:\n%s", res != nil, ds.Format())
+	}
+}
+
+// withTrustedClients gives the FHIR API acceptMappedClaims and the portal
+// as a known and pre-authorized client.
+func withTrustedClients(snap *tenant.Snapshot) *tenant.Snapshot {
+	for _, a := range snap.Applications {
+		if a.AppID == fhirAppID {
+			a.AcceptMappedClaims = true
+			a.KnownClientApplications = []string{portalAppID}
+			a.PreAuthorizedApplications = []tenant.PreAuthorizedApplication{{AppID: portalAppID, DelegatedPermissionIDs: []string{impersonate}}}
+		}
+	}
+	return snap
+}
+
+func TestExportTrustedClients(t *testing.T) {
+	res, ds := Spec(withTrustedClients(fhirSet()), Options{Tenant: "contoso.onmicrosoft.com", Set: "fhir-prod", Vault: "contoso-fhir-kv"})
+	if res == nil {
+		t.Fatal(ds.Format())
+	}
+	for _, want := range []string{"acceptMappedClaims: true", "knownClientApplications: [portal]", "preAuthorizedApplications:\n      portal: [user_impersonation]"} {
+		if !strings.Contains(string(res.YAML), want) {
+			t.Errorf("export lacks %q:\n%s", want, res.YAML)
+		}
+	}
+	// A client that is not exported cannot be named: the list is left out.
+	snap := withTrustedClients(fhirSet())
+	for _, a := range snap.Applications {
+		if a.AppID == fhirAppID {
+			a.KnownClientApplications = []string{"99999999-0000-4000-8000-000000000009"}
+		}
+	}
+	res, _ = Spec(snap, Options{Tenant: "contoso.onmicrosoft.com", Set: "fhir-prod", Vault: "contoso-fhir-kv"})
+	if res == nil || strings.Contains(string(res.YAML), "knownClientApplications:") || !strings.Contains(string(res.YAML), "knownClientApplications left out") {
+		t.Errorf("export with an unknown known client:\n%s", res.YAML)
 	}
 }
