@@ -305,6 +305,9 @@ func (b *builder) planApp(st *appState) {
 			Application: &ApplicationAction{Fields: f},
 		})
 		st.appAction = a.ID
+		if st.spec.Kind == spec.KindResource {
+			b.tokenNote(st, addr, f)
+		}
 	} else {
 		b.updateApp(st, addr, resourceDeps)
 	}
@@ -530,6 +533,9 @@ func (b *builder) updateApp(st *appState, addr string, resourceDeps []string) {
 			panic(fmt.Sprintf("internal error: unknown tenant.PropKind %d", p.Kind))
 		}
 	}
+	if st.spec.Kind == spec.KindResource && (d.f.RequestedAccessTokenVersion != nil || d.f.IdentifierURIs != nil) {
+		b.tokenNote(st, addr, &d.f)
+	}
 	if len(redirectsRemoved) > 0 {
 		d.risks = append(d.risks, Risk{Code: RiskRedirectURIRemoval, Message: fmt.Sprintf(
 			"removes redirect URIs %s: sign-ins that return there will fail", strings.Join(redirectsRemoved, ", "))})
@@ -744,6 +750,37 @@ func lowerAll(s []string) []string {
 		out[i] = strings.ToLower(x)
 	}
 	return out
+}
+
+// tokenNote tells, for a resource whose token version or identifier URIs
+// the plan sets, which aud and iss its access tokens will carry, so the
+// server's configuration can be checked against it (docs/spec.md, "Token
+// version and audience").
+func (b *builder) tokenNote(st *appState, addr string, f *tenant.AppProps) {
+	version := 1
+	if st.live != nil {
+		version = tenant.TokenVersion(st.live.RequestedAccessTokenVersion)
+	}
+	if f.RequestedAccessTokenVersion != nil {
+		version = *f.RequestedAccessTokenVersion
+	}
+	var uris []string
+	switch {
+	case f.IdentifierURIs != nil:
+		uris = *f.IdentifierURIs
+	case st.live != nil:
+		uris = st.live.IdentifierURIs
+	}
+	tid := b.live.Organization.ID
+	if version == 2 {
+		b.note(st.key, addr, "access tokens for this API are v2: aud is its appId, iss https://login.microsoftonline.com/%s/v2.0", tid)
+		return
+	}
+	aud := "its appId"
+	if len(uris) > 0 {
+		aud = strings.Join(uris, " or ") + " when a client asks by that URI (else its appId)"
+	}
+	b.note(st.key, addr, "access tokens for this API are v1: aud is %s, iss https://sts.windows.net/%s/", aud, tid)
 }
 
 // kindNotes reports live values a kind does not use, without changing them.
