@@ -220,7 +220,7 @@ func TestAddPasswordAndOwnerRef(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	pc, val, err := c.AddPassword(ctx, "o1", tenant.PasswordRequest{DisplayName: "regsync", End: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)})
+	pc, val, err := madePassword(c.Do(ctx, tenant.AddPassword("o1", tenant.PasswordRequest{DisplayName: "regsync", End: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestAddPasswordAndOwnerRef(t *testing.T) {
 	if d := cmp.Diff(wantPC, pc); d != "" {
 		t.Errorf("credential (-want +got):\n%s", d)
 	}
-	if err := c.AddOwner(ctx, "o1", "u2"); err != nil {
+	if _, err := c.Do(ctx, tenant.AddOwner("o1", "u2")); err != nil {
 		t.Fatal(err)
 	}
 	reqs := s.requests()

@@ -64,14 +64,14 @@ func TestUserAgentOnEveryRequest(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	c, err := New(endpoints.Config{GraphURL: srv.URL + "/v1.0", Token: "t", CACertPEM: caPEM}, Options{UserAgent: "regsync/v9.8.7"})
+	c, err := New(endpoints.Config{GraphURL: srv.URL + "/v1.0", Token: "t", CACertPEM: caPEM}, Options{UserAgent: "regsync/v9.8.7", SDKRetries: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Organization(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	res := c.WriteBatch(context.Background(), []tenant.Write{{Op: tenant.OpDeleteApplication, ID: "a1"}})
+	res := c.DoBatch(context.Background(), []tenant.Write{{Op: tenant.OpDeleteApplication, ID: "a1"}})
 	if res[0].Err != nil {
 		t.Fatalf("batch item: %v", res[0].Err)
 	}
