@@ -68,7 +68,7 @@ func toWrite(a *planner.Action) (tenant.Write, string) {
 }
 
 // executeBatch sends a group of batchable actions as one $batch (the
-// BatchWriter splits and re-sends throttled items itself). An item that
+// Directory splits and re-sends throttled items itself). An item that
 // still fails goes through execute, the single-call path, which retries by
 // kind and knows which failures mean done (an owner that exists, an
 // assignment already revoked): batching saves round trips, never changes
@@ -92,9 +92,9 @@ func (r *run) executeBatch(ctx context.Context, actions []*planner.Action) []err
 	if len(writes) == 0 {
 		return errs
 	}
-	results := r.batcher.WriteBatch(ctx, writes)
+	results := r.dir.DoBatch(ctx, writes)
 	if len(results) != len(writes) {
-		panic(fmt.Sprintf("internal error: WriteBatch returned %d results for %d writes", len(results), len(writes)))
+		panic(fmt.Sprintf("internal error: DoBatch returned %d results for %d writes", len(results), len(writes)))
 	}
 	for n, i := range idx {
 		if results[n].Err == nil {

@@ -56,6 +56,12 @@ func (x *exec) note(format string, args ...any) {
 	x.details = append(x.details, fmt.Sprintf(format, args...))
 }
 
+// do sends one write; only its error matters to the caller.
+func (x *exec) do(ctx context.Context, w tenant.Write) error {
+	_, err := x.dir.Do(ctx, w)
+	return err
+}
+
 // retry runs fn under the run's policy, reporting each retry as an event;
 // lag says whether a NotFound is replication lag.
 func (x *exec) retry(ctx context.Context, lag bool, fn func(ctx context.Context) error) error {
@@ -126,10 +132,10 @@ func (x *exec) application(ctx context.Context) error {
 			return fmt.Errorf("updating application %q: %w", x.a.App, err)
 		}
 		x.objectID = app.ObjectID
-		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.dir.UpdateApplication(ctx, app.ObjectID, p) })
+		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.do(ctx, tenant.UpdateApplication(app.ObjectID, p)) })
 	case planner.OpDelete:
 		x.objectID = app.ObjectID
-		return x.remove(ctx, "already deleted", func(ctx context.Context) error { return x.dir.DeleteApplication(ctx, app.ObjectID) })
+		return x.remove(ctx, "already deleted", func(ctx context.Context) error { return x.do(ctx, tenant.DeleteApplication(app.ObjectID)) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -177,14 +183,14 @@ func (x *exec) createApplication(ctx context.Context) error {
 			x.own(existing)
 			x.note("adopted existing application %s carrying the set and key tags", existing.AppID)
 			// Bring it to what the plan creates: it may be an older state.
-			return x.retry(ctx, true, func(ctx context.Context) error { return x.dir.UpdateApplication(ctx, existing.ID, p) })
+			return x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.UpdateApplication(existing.ID, p)) })
 		}
 	}
 	var made *tenant.Application
 	err = x.retry(ctx, false, func(ctx context.Context) error {
-		app, err := x.dir.CreateApplication(ctx, p)
+		res, err := x.dir.Do(ctx, tenant.CreateApplication(p))
 		if err == nil {
-			made = app
+			made = res.Application
 			return nil
 		}
 		if !maybeLost(err) || x.finder == nil {
@@ -233,10 +239,10 @@ func (x *exec) servicePrincipal(ctx context.Context) error {
 	case planner.OpUpdate:
 		x.objectID = sp.ObjectID
 		patch := tenant.ServicePrincipalPatch{Tags: sp.Tags, AppRoleAssignmentRequired: sp.AppRoleAssignmentRequired}
-		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.dir.UpdateServicePrincipal(ctx, sp.ObjectID, patch) })
+		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.do(ctx, tenant.UpdateServicePrincipal(sp.ObjectID, patch)) })
 	case planner.OpDelete:
 		x.objectID = sp.ObjectID
-		return x.remove(ctx, "already deleted", func(ctx context.Context) error { return x.dir.DeleteServicePrincipal(ctx, sp.ObjectID) })
+		return x.remove(ctx, "already deleted", func(ctx context.Context) error { return x.do(ctx, tenant.DeleteServicePrincipal(sp.ObjectID)) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -272,9 +278,9 @@ func (x *exec) createServicePrincipal(ctx context.Context) error {
 	var made *tenant.ServicePrincipal
 	adopted := false
 	err := x.retry(ctx, x.lag, func(ctx context.Context) error {
-		s, err := x.dir.CreateServicePrincipal(ctx, sp.AppID, tags)
+		res, err := x.dir.Do(ctx, tenant.CreateServicePrincipal(sp.AppID, tags))
 		if err == nil {
-			made = s
+			made = res.ServicePrincipal
 			return nil
 		}
 		if tenant.KindOf(err) != tenant.Conflict {
@@ -319,7 +325,7 @@ func (x *exec) createServicePrincipal(ctx context.Context) error {
 		return nil
 	}
 	// The new object may not be writable yet: tolerate lag.
-	return x.retry(ctx, true, func(ctx context.Context) error { return x.dir.UpdateServicePrincipal(ctx, made.ID, patch) })
+	return x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.UpdateServicePrincipal(made.ID, patch)) })
 }
 
 func (x *exec) owner(ctx context.Context) error {
@@ -327,7 +333,7 @@ func (x *exec) owner(ctx context.Context) error {
 	x.objectID = o.OwnerID
 	switch x.a.Op {
 	case planner.OpCreate:
-		err := x.retry(ctx, x.lag, func(ctx context.Context) error { return x.dir.AddOwner(ctx, o.ApplicationID, o.OwnerID) })
+		err := x.retry(ctx, x.lag, func(ctx context.Context) error { return x.do(ctx, tenant.AddOwner(o.ApplicationID, o.OwnerID)) })
 		if tenant.KindOf(err) == tenant.Conflict {
 			// "One or more added object references already exist".
 			x.note("already an owner")
@@ -335,7 +341,7 @@ func (x *exec) owner(ctx context.Context) error {
 		}
 		return err
 	case planner.OpDelete:
-		return x.remove(ctx, "already not an owner", func(ctx context.Context) error { return x.dir.RemoveOwner(ctx, o.ApplicationID, o.OwnerID) })
+		return x.remove(ctx, "already not an owner", func(ctx context.Context) error { return x.do(ctx, tenant.RemoveOwner(o.ApplicationID, o.OwnerID)) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -350,7 +356,8 @@ func (x *exec) federated(ctx context.Context) error {
 	case planner.OpCreate:
 		var made tenant.FederatedCredential
 		err := x.retry(ctx, x.lag, func(ctx context.Context) (err error) {
-			made, err = x.dir.CreateFederatedCredential(ctx, f.ApplicationID, fc)
+			res, err := x.dir.Do(ctx, tenant.CreateFederatedCredential(f.ApplicationID, fc))
+			made = res.Federated
 			return err
 		})
 		if tenant.KindOf(err) == tenant.Conflict {
@@ -363,10 +370,14 @@ func (x *exec) federated(ctx context.Context) error {
 		return err
 	case planner.OpUpdate:
 		x.objectID = f.ID
-		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.dir.UpdateFederatedCredential(ctx, f.ApplicationID, fc) })
+		return x.retry(ctx, x.lag, func(ctx context.Context) error {
+			return x.do(ctx, tenant.UpdateFederatedCredential(f.ApplicationID, fc))
+		})
 	case planner.OpDelete:
 		x.objectID = f.ID
-		return x.remove(ctx, "already deleted", func(ctx context.Context) error { return x.dir.DeleteFederatedCredential(ctx, f.ApplicationID, f.ID) })
+		return x.remove(ctx, "already deleted", func(ctx context.Context) error {
+			return x.do(ctx, tenant.DeleteFederatedCredential(f.ApplicationID, f.ID))
+		})
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -404,7 +415,7 @@ func (x *exec) convergeFederated(ctx context.Context, want tenant.FederatedCrede
 	}
 	want.ID = have.ID
 	return x.retry(ctx, true, func(ctx context.Context) error {
-		return x.dir.UpdateFederatedCredential(ctx, x.a.FederatedCredential.ApplicationID, want)
+		return x.do(ctx, tenant.UpdateFederatedCredential(x.a.FederatedCredential.ApplicationID, want))
 	})
 }
 
@@ -446,7 +457,8 @@ func (x *exec) assignment(ctx context.Context) error {
 		}
 		var made tenant.AppRoleAssignment
 		err := x.retryLag(ctx, lag, func(ctx context.Context) (err error) {
-			made, err = x.dir.CreateAppRoleAssignment(ctx, want)
+			res, err := x.dir.Do(ctx, tenant.CreateAppRoleAssignment(want))
+			made = res.Assignment
 			return err
 		})
 		if tenant.KindOf(err) == tenant.Conflict {
@@ -456,7 +468,9 @@ func (x *exec) assignment(ctx context.Context) error {
 		return err
 	case planner.OpDelete:
 		x.objectID = as.ID
-		return x.remove(ctx, "already revoked", func(ctx context.Context) error { return x.dir.DeleteAppRoleAssignment(ctx, as.ResourceID, as.ID) })
+		return x.remove(ctx, "already revoked", func(ctx context.Context) error {
+			return x.do(ctx, tenant.DeleteAppRoleAssignment(as.ResourceID, as.ID))
+		})
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -497,7 +511,8 @@ func (x *exec) grant(ctx context.Context) error {
 		want := tenant.PermissionGrant{ClientID: g.ClientID, ResourceID: g.ResourceID, ConsentType: g.ConsentType, Scope: g.Scope}
 		var made tenant.PermissionGrant
 		err := x.retry(ctx, x.lag, func(ctx context.Context) (err error) {
-			made, err = x.dir.CreatePermissionGrant(ctx, want)
+			res, err := x.dir.Do(ctx, tenant.CreatePermissionGrant(want))
+			made = res.Grant
 			return err
 		})
 		if tenant.KindOf(err) == tenant.Conflict {
@@ -507,10 +522,10 @@ func (x *exec) grant(ctx context.Context) error {
 		return err
 	case planner.OpUpdate:
 		x.objectID = g.ID
-		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.dir.UpdatePermissionGrant(ctx, g.ID, g.Scope) })
+		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.do(ctx, tenant.UpdatePermissionGrant(g.ID, g.Scope)) })
 	case planner.OpDelete:
 		x.objectID = g.ID
-		return x.remove(ctx, "already revoked", func(ctx context.Context) error { return x.dir.DeletePermissionGrant(ctx, g.ID) })
+		return x.remove(ctx, "already revoked", func(ctx context.Context) error { return x.do(ctx, tenant.DeletePermissionGrant(g.ID)) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -544,7 +559,7 @@ func (x *exec) convergeGrant(ctx context.Context, want tenant.PermissionGrant, c
 	if sameSet(strings.Fields(have.Scope), strings.Fields(want.Scope)) {
 		return nil
 	}
-	return x.retry(ctx, true, func(ctx context.Context) error { return x.dir.UpdatePermissionGrant(ctx, have.ID, want.Scope) })
+	return x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.UpdatePermissionGrant(have.ID, want.Scope)) })
 }
 
 // remove runs a delete with retries; an object already gone counts as

@@ -21,7 +21,7 @@ func (x *exec) secret(ctx context.Context) error {
 		return x.addSecret(ctx)
 	case planner.OpDelete:
 		x.objectID = s.KeyID
-		return x.remove(ctx, "already removed", func(ctx context.Context) error { return x.dir.RemovePassword(ctx, s.ApplicationID, s.KeyID) })
+		return x.remove(ctx, "already removed", func(ctx context.Context) error { return x.do(ctx, tenant.RemovePassword(s.ApplicationID, s.KeyID)) })
 	default:
 		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
 	}
@@ -53,9 +53,9 @@ func (x *exec) addSecret(ctx context.Context) error {
 	var cred tenant.PasswordCredential
 	var value tenant.SecretValue
 	err := x.retry(ctx, x.lag, func(ctx context.Context) error {
-		c, v, err := x.dir.AddPassword(ctx, s.ApplicationID, req)
+		res, err := x.dir.Do(ctx, tenant.AddPassword(s.ApplicationID, req))
 		if err == nil {
-			cred, value = c, v
+			cred, value = res.Password, res.Secret
 			return nil
 		}
 		if maybeLost(err) {
@@ -101,7 +101,7 @@ func (x *exec) addSecret(ctx context.Context) error {
 	}
 
 	// Compensation: the credential must not outlive its only copy.
-	rerr := x.retry(ctx, true, func(ctx context.Context) error { return x.dir.RemovePassword(ctx, s.ApplicationID, cred.KeyID) })
+	rerr := x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.RemovePassword(s.ApplicationID, cred.KeyID)) })
 	if rerr == nil || gone(rerr) {
 		x.note("Key Vault write failed; credential %s removed again", cred.KeyID)
 		return fmt.Errorf("storing the new client secret in Key Vault %s as %s failed: %w; "+
@@ -143,7 +143,7 @@ func (x *exec) removeLostCredentials(ctx context.Context, asked time.Time) error
 		return err
 	}
 	for _, keyID := range lost {
-		err := x.retry(ctx, true, func(ctx context.Context) error { return x.dir.RemovePassword(ctx, s.ApplicationID, keyID) })
+		err := x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.RemovePassword(s.ApplicationID, keyID)) })
 		if err != nil && !gone(err) {
 			return fmt.Errorf("removing credential %s: %w", keyID, err)
 		}

@@ -176,11 +176,11 @@ func TestUpdateApplicationSendsOnlyThePatch(t *testing.T) {
 	name := "new name"
 	empty := []string{}
 	uris := []string{"https://portal.contoso.com/signin-oidc"}
-	err := c.UpdateApplication(context.Background(), "o1", tenant.AppProps{
+	_, err := c.Do(context.Background(), tenant.UpdateApplication("o1", tenant.AppProps{
 		DisplayName:     &name,
 		IdentifierURIs:  &empty,
 		WebRedirectURIs: &uris,
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestErrorKinds(t *testing.T) {
 				}
 				writeJSON(w, tt.status, map[string]any{"error": e})
 			})
-			err := c.DeleteServicePrincipal(context.Background(), "sp1")
+			_, err := c.Do(context.Background(), tenant.DeleteServicePrincipal("sp1"))
 			var te *tenant.Error
 			if !asTenantError(err, &te) {
 				t.Fatalf("error %v is not a *tenant.Error", err)

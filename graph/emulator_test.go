@@ -391,7 +391,7 @@ func TestEmulatorWriteBatch(t *testing.T) {
 func TestLostCreateAnswerIsNotResent(t *testing.T) {
 	e := startEmulator(t, emulator.Faults{LostAnswerRate: 1, LostAnswerRoutes: []string{"POST /v1.0/applications"}})
 	c := emulatorClient(t, e, Options{})
-	_, err := c.CreateApplication(context.Background(), tenant.AppProps{DisplayName: ptr("lost"), Tags: &[]string{tenant.SetTag("lost")}})
+	_, err := c.Do(context.Background(), tenant.CreateApplication(tenant.AppProps{DisplayName: ptr("lost"), Tags: &[]string{tenant.SetTag("lost")}}))
 	if k := kindOf(err); k != tenant.Transient {
 		t.Fatalf("create with its answer lost: kind %v (%v), want Transient", k, err)
 	}

@@ -1,9 +1,6 @@
 package tenant
 
-import (
-	"context"
-	"fmt"
-)
+import "fmt"
 
 // Op names a directory write. Each constant lists the Write fields it
 // reads; the constructors below (CreateApplication, AddOwner, ...) fill
@@ -286,12 +283,3 @@ func UpdatePermissionGrant(id, scope string) Write {
 
 // DeletePermissionGrant deletes a delegated grant.
 func DeletePermissionGrant(id string) Write { return Write{Op: OpDeletePermissionGrant, ID: id} }
-
-// BatchWriter is implemented by a Directory that can send independent
-// writes together (graph.Client, through $batch). WriteBatch returns one
-// result per write, in order.
-//
-// Deprecated: Directory.DoBatch replaces it.
-type BatchWriter interface {
-	WriteBatch(ctx context.Context, writes []Write) []WriteResult
-}
