@@ -363,24 +363,8 @@ func joinMax(list []string, n int) string {
 }
 
 func hasPayload(a *planner.Action) bool {
-	switch a.Type {
-	case planner.TypeApplication:
-		return a.Application != nil && (a.Op == planner.OpDelete || a.Application.Fields != nil)
-	case planner.TypeServicePrincipal:
-		return a.ServicePrincipal != nil
-	case planner.TypeOwner:
-		return a.Owner != nil
-	case planner.TypeFederatedCredential:
-		return a.FederatedCredential != nil
-	case planner.TypeSecret:
-		return a.Secret != nil
-	case planner.TypeAppRoleAssignment:
-		return a.AppRoleAssignment != nil
-	case planner.TypePermissionGrant:
-		return a.PermissionGrant != nil
-	default:
-		return false
-	}
+	k, ok := kinds[a.Type]
+	return ok && k.has(a)
 }
 
 // actionInfo is what an action's execution learned, for events and the

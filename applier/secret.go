@@ -14,16 +14,33 @@ import (
 // for a credential made by an addPassword whose answer was lost.
 const clockSkew = 5 * time.Minute
 
-func (x *exec) secret(ctx context.Context) error {
+// secretKind: a client secret is added alone (addPassword answers with
+// the value, which goes straight to Key Vault) and removed in a $batch.
+type secretKind struct{}
+
+func (secretKind) has(a *planner.Action) bool { return a.Secret != nil }
+
+func (secretKind) detach(c *planner.Action) { c.Secret = detached(c.Secret) }
+
+func (secretKind) write(a *planner.Action) (tenant.Write, string, bool) {
+	if a.Op != planner.OpDelete {
+		return tenant.Write{}, "", false
+	}
+	s := a.Secret
+	return tenant.RemovePassword(s.ApplicationID, s.KeyID), s.KeyID, true
+}
+
+func (k secretKind) run(ctx context.Context, x *exec) error {
 	s := x.a.Secret
 	switch x.a.Op {
 	case planner.OpCreate:
 		return x.addSecret(ctx)
 	case planner.OpDelete:
 		x.objectID = s.KeyID
-		return x.remove(ctx, "already removed", func(ctx context.Context) error { return x.do(ctx, tenant.RemovePassword(s.ApplicationID, s.KeyID)) })
+		w, _, _ := k.write(x.a)
+		return x.remove(ctx, "already removed", func(ctx context.Context) error { return x.do(ctx, w) })
 	default:
-		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
+		panic(unknownOp(x.a))
 	}
 }
 
