@@ -56,7 +56,7 @@ type Options struct {
 	// object may exist though the answer was lost) before sending the
 	// create again. Zero means DefaultLookAgain; negative, one look.
 	LookAgain time.Duration
-	// NoBatch turns $batch off even when the Directory offers it.
+	// NoBatch turns $batch off: every write is sent alone.
 	NoBatch bool
 	// ContentType of the Key Vault secrets; empty means DefaultContentType.
 	ContentType string
@@ -230,7 +230,7 @@ func Apply(ctx context.Context, p *planner.Plan, dir tenant.Directory, vault ten
 			Deps:      a.DependsOn,
 			Lock:      a.App,
 			Run:       func(ctx context.Context) error { return r.execute(ctx, a) },
-			Batchable: r.batcher != nil && batchable(a),
+			Batchable: r.batch && batchable(a),
 		})
 	}
 
@@ -257,7 +257,7 @@ func Apply(ctx context.Context, p *planner.Plan, dir tenant.Directory, vault ten
 		r.emit(e)
 	}
 	var batch batchFunc
-	if r.batcher != nil {
+	if r.batch {
 		batch = func(ctx context.Context, group []task) []error {
 			actions := make([]*planner.Action, len(group))
 			for i, t := range group {
@@ -363,24 +363,8 @@ func joinMax(list []string, n int) string {
 }
 
 func hasPayload(a *planner.Action) bool {
-	switch a.Type {
-	case planner.TypeApplication:
-		return a.Application != nil && (a.Op == planner.OpDelete || a.Application.Fields != nil)
-	case planner.TypeServicePrincipal:
-		return a.ServicePrincipal != nil
-	case planner.TypeOwner:
-		return a.Owner != nil
-	case planner.TypeFederatedCredential:
-		return a.FederatedCredential != nil
-	case planner.TypeSecret:
-		return a.Secret != nil
-	case planner.TypeAppRoleAssignment:
-		return a.AppRoleAssignment != nil
-	case planner.TypePermissionGrant:
-		return a.PermissionGrant != nil
-	default:
-		return false
-	}
+	k, ok := kinds[a.Type]
+	return ok && k.has(a)
 }
 
 // actionInfo is what an action's execution learned, for events and the
@@ -392,13 +376,13 @@ type actionInfo struct {
 
 // run is the state of one Apply.
 type run struct {
-	plan    *planner.Plan
-	dir     tenant.Directory
-	finder  tenant.Finder      // nil when dir offers none
-	batcher tenant.BatchWriter // nil when dir offers none or NoBatch
-	vault   tenant.SecretStore
-	opts    Options
-	refs    *refTable
+	plan   *planner.Plan
+	dir    tenant.Directory
+	finder tenant.Finder // nil when dir offers none
+	batch  bool          // small independent writes go through DoBatch (not Options.NoBatch)
+	vault  tenant.SecretStore
+	opts   Options
+	refs   *refTable
 	// existing holds the set's applications by key tag, listed once before
 	// the first create when the plan creates several (one paged query
 	// instead of one lookup per create); nil when not listed.
@@ -416,13 +400,10 @@ type run struct {
 }
 
 func newRun(p *planner.Plan, dir tenant.Directory, vault tenant.SecretStore, live *tenant.Snapshot, opts Options) *run {
-	r := &run{plan: p, dir: dir, vault: vault, opts: opts, refs: seedRefs(p.Set, live), addedRoles: rolesAdded(p, live),
+	r := &run{plan: p, dir: dir, batch: !opts.NoBatch, vault: vault, opts: opts, refs: seedRefs(p.Set, live), addedRoles: rolesAdded(p, live),
 		created: map[string]bool{}, keys: map[string]map[string]bool{}, infos: map[string]actionInfo{}}
 	if f, ok := dir.(tenant.Finder); ok {
 		r.finder = f
-	}
-	if b, ok := dir.(tenant.BatchWriter); ok && !opts.NoBatch {
-		r.batcher = b
 	}
 	for _, a := range live.Applications {
 		if a == nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/regsync/regsync/planner"
 	"github.com/regsync/regsync/tenant"
+	"github.com/regsync/regsync/tenant/tenanttest"
 )
 
 func TestApplyCreatesFHIRSet(t *testing.T) {
@@ -48,12 +49,12 @@ func TestApplyCreatesFHIRSet(t *testing.T) {
 	}
 
 	// References were resolved: no placeholder reached the tenant.
-	for _, c := range h.fake.calls {
+	for _, c := range h.fake.Calls() {
 		if strings.Contains(c, "${") {
 			t.Errorf("call with an unresolved reference: %s", c)
 		}
 	}
-	snap := h.fake.snapshot()
+	snap := h.fake.Snapshot()
 	for _, a := range snap.Applications {
 		for _, r := range a.RequiredResourceAccess {
 			if planner.IsRef(r.ResourceAppID) {
@@ -76,16 +77,16 @@ func TestApplyCreatesFHIRSet(t *testing.T) {
 		{"portal", "portal-client-secret", 180 * 24 * time.Hour},
 		{"exporter", "export-secret", 90 * 24 * time.Hour},
 	} {
-		app := h.fake.appByKey(tc.key)
+		app := h.fake.AppByKey(tc.key)
 		if app == nil || len(app.PasswordCredentials) != 1 {
 			t.Fatalf("%s: want one credential, have %+v", tc.key, app)
 		}
 		cred := app.PasswordCredentials[0]
-		vs := h.fake.versions("fhir-kv", tc.name)
+		vs := h.fake.Versions("fhir-kv", tc.name)
 		if len(vs) != 1 {
 			t.Fatalf("%s: %d vault versions, want 1", tc.name, len(vs))
 		}
-		m := vs[0].meta
+		m := vs[0].Meta
 		wantEnd := now.Add(tc.lifetime)
 		got := struct {
 			ContentType string
@@ -102,12 +103,12 @@ func TestApplyCreatesFHIRSet(t *testing.T) {
 		if d := cmp.Diff(wantMeta, got); d != "" {
 			t.Errorf("%s: vault secret (-want +got):\n%s", tc.name, d)
 		}
-		if vs[0].value != h.fake.issued[indexOf(h.fake.issued, vs[0].value)] {
+		if vs[0].Value != h.fake.Issued()[indexOf(h.fake.Issued(), vs[0].Value)] {
 			t.Errorf("%s: vault holds a value Graph never issued", tc.name)
 		}
 	}
-	if len(h.fake.issued) != 2 {
-		t.Errorf("issued %d secrets, want 2", len(h.fake.issued))
+	if len(h.fake.Issued()) != 2 {
+		t.Errorf("issued %d secrets, want 2", len(h.fake.Issued()))
 	}
 
 	// The tenant now matches the spec: a second plan changes nothing.
@@ -128,7 +129,7 @@ func indexOf(list []string, s string) int {
 
 func TestApplyToleratesReplicationLag(t *testing.T) {
 	h := newHarness(t)
-	h.fake.lag = 3 // every new object answers NotFound three times
+	h.fake.SetLag(3) // every new object answers NotFound three times
 	res := h.converge(fhirSpec)
 	var retries int
 	for _, e := range h.recorded() {
@@ -142,7 +143,7 @@ func TestApplyToleratesReplicationLag(t *testing.T) {
 	if retries == 0 {
 		t.Error("no retry under replication lag")
 	}
-	if len(h.fake.callsOf("CreateServicePrincipal")) <= 5 {
+	if len(h.fake.CallsOf(tenant.OpCreateServicePrincipal)) <= 5 {
 		t.Error("want NoBackingApplicationObject retries on service principal creates")
 	}
 	t.Logf("%d retries, %d graph requests", retries, res.GraphRequests)
@@ -155,9 +156,9 @@ func TestApplyLostCreateMakesNoDuplicate(t *testing.T) {
 	}{{"visible at once", 0}, {"under lag", 2}} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.fake.lag = tc.lag
+			h.fake.SetLag(tc.lag)
 			// The first create reaches the tenant, but its answer is lost.
-			h.fake.inject("CreateApplication", 1, transient(), true)
+			h.fake.Inject(tenant.OpCreateApplication, 1, tenanttest.Transient(), true)
 			p, live := h.plan(fhirSpec, false)
 			opts := h.options()
 			opts.Parallelism = 1
@@ -166,7 +167,7 @@ func TestApplyLostCreateMakesNoDuplicate(t *testing.T) {
 				t.Fatalf("apply: %v\n%s", err, describe(res))
 			}
 			for _, key := range []string{"fhir-api", "portal", "viewer", "exporter", "ingest"} {
-				if n := h.fake.appsWithKey("fhir-test", key); n != 1 {
+				if n := h.fake.AppsWithKey("fhir-test", key); n != 1 {
 					t.Errorf("%s: %d applications, want 1", key, n)
 				}
 			}
@@ -186,16 +187,17 @@ func TestApplyAdoptsTaggedApplicationBeforeCreate(t *testing.T) {
 	p, live := h.plan(fhirSpec, false)
 	// An earlier apply created the API after this plan's read (or lag hid
 	// it from the read): it exists, tagged, with an old display name.
-	old, _ := h.fake.CreateApplication(context.Background(), tenant.AppProps{
-		DisplayName: ptrTo("old name"), Tags: &[]string{tenant.SetTag("fhir-test"), tenant.KeyTag("fhir-api")}})
+	made, _ := h.fake.Do(context.Background(), tenant.CreateApplication(tenant.AppProps{
+		DisplayName: ptrTo("old name"), Tags: &[]string{tenant.SetTag("fhir-test"), tenant.KeyTag("fhir-api")}}))
+	old := made.Application
 	res, err := h.apply(p, live, h.options())
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, describe(res))
 	}
-	if n := h.fake.appsWithKey("fhir-test", "fhir-api"); n != 1 {
+	if n := h.fake.AppsWithKey("fhir-test", "fhir-api"); n != 1 {
 		t.Errorf("fhir-api: %d applications, want 1", n)
 	}
-	if got := h.fake.appByKey("fhir-api"); got.ID != old.ID || got.DisplayName != "FHIR API" {
+	if got := h.fake.AppByKey("fhir-api"); got.ID != old.ID || got.DisplayName != "FHIR API" {
 		t.Errorf("fhir-api = %s %q, want %s adopted and renamed", got.ID, got.DisplayName, old.ID)
 	}
 	if again, _ := h.plan(fhirSpec, false); !again.Summary.Empty() {
@@ -209,7 +211,7 @@ func TestApplyServicePrincipalConflictIsAdopted(t *testing.T) {
 	h := newHarness(t)
 	// The service principal create reaches Graph, its answer is lost; the
 	// retry conflicts with it and adopts it.
-	h.fake.inject("CreateServicePrincipal", 1, transient(), true)
+	h.fake.Inject(tenant.OpCreateServicePrincipal, 1, tenanttest.Transient(), true)
 	res := h.converge(fhirSpec)
 	found := false
 	for _, a := range res.Actions {
@@ -225,7 +227,7 @@ func TestApplyServicePrincipalConflictIsAdopted(t *testing.T) {
 func TestApplyVaultFailureRemovesCredential(t *testing.T) {
 	h := newHarness(t)
 	outage := &tenant.Error{Kind: tenant.Transient, Status: 503, Message: "vault unavailable"}
-	h.fake.inject("SetSecret", 100, outage, false)
+	h.fake.InjectVault(100, outage)
 	p, live := h.plan(fhirSpec, false)
 	res, err := h.apply(p, live, h.options())
 	if err == nil {
@@ -253,15 +255,15 @@ func TestApplyVaultFailureRemovesCredential(t *testing.T) {
 		}
 	}
 	for _, key := range []string{"portal", "exporter"} {
-		if app := h.fake.appByKey(key); len(app.PasswordCredentials) != 0 {
+		if app := h.fake.AppByKey(key); len(app.PasswordCredentials) != 0 {
 			t.Errorf("%s keeps %d credentials without a vault copy", key, len(app.PasswordCredentials))
 		}
 	}
 	// The vault is back: a re-run converges.
-	h.fake.faults["SetSecret"] = nil
+	h.fake.ClearVaultFaults()
 	h.converge(fhirSpec)
 	for _, key := range []string{"portal", "exporter"} {
-		if app := h.fake.appByKey(key); len(app.PasswordCredentials) != 1 {
+		if app := h.fake.AppByKey(key); len(app.PasswordCredentials) != 1 {
 			t.Errorf("%s: %d credentials after the re-run, want 1", key, len(app.PasswordCredentials))
 		}
 	}
@@ -270,7 +272,7 @@ func TestApplyVaultFailureRemovesCredential(t *testing.T) {
 func TestApplyLostAddPasswordRemovesOrphan(t *testing.T) {
 	h := newHarness(t)
 	// addPassword makes a credential, but its answer (and the value) is lost.
-	h.fake.inject("AddPassword", 1, transient(), true)
+	h.fake.Inject(tenant.OpAddPassword, 1, tenanttest.Transient(), true)
 	p, live := h.plan(fhirSpec, false)
 	opts := h.options()
 	opts.Parallelism = 1
@@ -279,17 +281,17 @@ func TestApplyLostAddPasswordRemovesOrphan(t *testing.T) {
 		t.Fatalf("apply: %v\n%s", err, describe(res))
 	}
 	for _, key := range []string{"portal", "exporter"} {
-		app := h.fake.appByKey(key)
+		app := h.fake.AppByKey(key)
 		if len(app.PasswordCredentials) != 1 {
 			t.Fatalf("%s: %d credentials, want 1", key, len(app.PasswordCredentials))
 		}
 		name := map[string]string{"portal": "portal-client-secret", "exporter": "export-secret"}[key]
-		vs := h.fake.versions("fhir-kv", name)
-		if len(vs) != 1 || vs[0].meta.Tags["key-id"] != app.PasswordCredentials[0].KeyID {
+		vs := h.fake.Versions("fhir-kv", name)
+		if len(vs) != 1 || vs[0].Meta.Tags["key-id"] != app.PasswordCredentials[0].KeyID {
 			t.Errorf("%s: vault copy does not match the remaining credential", key)
 		}
 	}
-	if n := len(h.fake.callsOf("RemovePassword")); n != 1 {
+	if n := len(h.fake.CallsOf(tenant.OpRemovePassword)); n != 1 {
 		t.Errorf("RemovePassword calls = %d, want 1 (the orphan)", n)
 	}
 }
@@ -297,7 +299,7 @@ func TestApplyLostAddPasswordRemovesOrphan(t *testing.T) {
 func TestApplyRenewal(t *testing.T) {
 	h := newHarness(t)
 	h.converge(fhirSpec)
-	before := h.fake.appByKey("exporter").PasswordCredentials[0]
+	before := h.fake.AppByKey("exporter").PasswordCredentials[0]
 
 	// 70 days later the exporter's 90-day secret is within its 21 days.
 	h.clock.Advance(70 * 24 * time.Hour)
@@ -309,16 +311,16 @@ func TestApplyRenewal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, describe(res))
 	}
-	creds := h.fake.appByKey("exporter").PasswordCredentials
+	creds := h.fake.AppByKey("exporter").PasswordCredentials
 	if len(creds) != 2 || creds[0].KeyID != before.KeyID {
 		t.Fatalf("credentials after renewal: %+v, want the old one kept and a new one", creds)
 	}
-	vs := h.fake.versions("fhir-kv", "export-secret")
+	vs := h.fake.Versions("fhir-kv", "export-secret")
 	if len(vs) != 2 {
 		t.Fatalf("vault versions = %d, want 2", len(vs))
 	}
-	if vs[1].meta.Tags["key-id"] != creds[1].KeyID || !vs[1].meta.Expires.Equal(h.clock.Now().Add(90*24*time.Hour)) {
-		t.Errorf("latest version tags %v expires %v, want the new credential's", vs[1].meta.Tags, vs[1].meta.Expires)
+	if vs[1].Meta.Tags["key-id"] != creds[1].KeyID || !vs[1].Meta.Expires.Equal(h.clock.Now().Add(90*24*time.Hour)) {
+		t.Errorf("latest version tags %v expires %v, want the new credential's", vs[1].Meta.Tags, vs[1].Meta.Expires)
 	}
 	if !strings.Contains(res.Actions[0].Detail, before.KeyID) {
 		t.Errorf("detail %q does not name the credential it succeeds", res.Actions[0].Detail)
@@ -337,7 +339,7 @@ func TestApplyRenewal(t *testing.T) {
 	if _, err := h.apply(p, live, h.options()); err != nil {
 		t.Fatal(err)
 	}
-	if creds := h.fake.appByKey("exporter").PasswordCredentials; len(creds) != 1 || creds[0].KeyID == before.KeyID {
+	if creds := h.fake.AppByKey("exporter").PasswordCredentials; len(creds) != 1 || creds[0].KeyID == before.KeyID {
 		t.Errorf("credentials: %+v, want only the new one", creds)
 	}
 }
@@ -358,14 +360,14 @@ func TestApplyDisablesBeforeRemoving(t *testing.T) {
 	if d := cmp.Diff([]string{"applications.fhir-api:disable", "applications.fhir-api:update"}, ids(p)); d != "" {
 		t.Fatalf("plan (-want +got):\n%s", d)
 	}
-	api := h.fake.appByKey("fhir-api")
-	mark := len(h.fake.callsOf("UpdateApplication"))
+	api := h.fake.AppByKey("fhir-api")
+	mark := len(h.fake.CallsOf(tenant.OpUpdateApplication))
 	h.events = nil
 	res, err := h.apply(p, live, h.options())
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, describe(res))
 	}
-	if n := len(h.fake.callsOf("UpdateApplication")) - mark; n != 2 {
+	if n := len(h.fake.CallsOf(tenant.OpUpdateApplication)) - mark; n != 2 {
 		t.Errorf("UpdateApplication calls = %d, want 2", n)
 	}
 	// The events show the disable finished before the update started.
@@ -382,7 +384,7 @@ func TestApplyDisablesBeforeRemoving(t *testing.T) {
 	if d := cmp.Diff(want, order); d != "" {
 		t.Errorf("order (-want +got):\n%s", d)
 	}
-	after := h.fake.appByKey("fhir-api")
+	after := h.fake.AppByKey("fhir-api")
 	for _, s := range after.Scopes {
 		if s.Value == "patient_read" {
 			t.Errorf("patient_read still defined on %s", api.ID)
@@ -417,7 +419,7 @@ func TestApplyRefusesTooManyDeletes(t *testing.T) {
 	if _, err := h.apply(p, live, opts); err != nil {
 		t.Fatalf("unlimited: %v", err)
 	}
-	if h.fake.appsWithKey("fhir-test", "portal") != 0 {
+	if h.fake.AppsWithKey("fhir-test", "portal") != 0 {
 		t.Error("portal survived the prune")
 	}
 }
@@ -425,20 +427,20 @@ func TestApplyRefusesTooManyDeletes(t *testing.T) {
 func TestApplyParallelismAndOneWriterPerApplication(t *testing.T) {
 	for _, par := range []int{1, 2, 4} {
 		h := newHarness(t)
-		h.fake.lag = 1
+		h.fake.SetLag(1)
 		p, live := h.plan(manyApps(12), false)
 		opts := h.options()
 		opts.Parallelism = par
 		if res, err := h.apply(p, live, opts); err != nil {
 			t.Fatalf("parallelism %d: %v\n%s", par, err, describe(res))
 		}
-		if h.fake.maxInflight > par {
-			t.Errorf("parallelism %d: %d calls in flight at once", par, h.fake.maxInflight)
+		if h.fake.MaxInflight() > par {
+			t.Errorf("parallelism %d: %d calls in flight at once", par, h.fake.MaxInflight())
 		}
-		if h.fake.maxPerKey > 1 {
-			t.Errorf("parallelism %d: %d writers of one application at once", par, h.fake.maxPerKey)
+		if h.fake.MaxPerKey() > 1 {
+			t.Errorf("parallelism %d: %d writers of one application at once", par, h.fake.MaxPerKey())
 		}
-		t.Logf("parallelism %d: at most %d in flight", par, h.fake.maxInflight)
+		t.Logf("parallelism %d: at most %d in flight", par, h.fake.MaxInflight())
 	}
 }
 
@@ -456,7 +458,7 @@ func manyApps(n int) string {
 func TestApplySkipsDependantsOfAFailure(t *testing.T) {
 	h := newHarness(t)
 	// The first create (the API, which comes first) is rejected for good.
-	h.fake.inject("CreateApplication", 1, &tenant.Error{Kind: tenant.Invalid, Status: 400, Code: "HostNameNotOnVerifiedDomain",
+	h.fake.Inject(tenant.OpCreateApplication, 1, &tenant.Error{Kind: tenant.Invalid, Status: 400, Code: "HostNameNotOnVerifiedDomain",
 		Message: "Values of identifierUris property must use a verified domain"}, false)
 	p, live := h.plan(fhirSpec, false)
 	opts := h.options()
@@ -484,13 +486,13 @@ func TestApplySkipsDependantsOfAFailure(t *testing.T) {
 	}
 	// Independent work goes on: a second, unrelated API is created.
 	h2 := newHarness(t)
-	h2.fake.inject("CreateApplication", 1, &tenant.Error{Kind: tenant.Invalid, Status: 400, Message: "rejected"}, false)
+	h2.fake.Inject(tenant.OpCreateApplication, 1, &tenant.Error{Kind: tenant.Invalid, Status: 400, Message: "rejected"}, false)
 	two := fhirSpec[:strings.Index(fhirSpec, "applications:")] +
 		"applications:\n  first:\n    kind: resource\n    displayName: First\n    identifierUris: [https://first.contoso.com]\n" +
 		"  second:\n    kind: resource\n    displayName: Second\n    identifierUris: [https://second.contoso.com]\n"
 	p2, live2 := h2.plan(two, false)
 	opts.Events = nil
-	res2, _ := Apply(context.Background(), p2, h2.fake, vaultStore{h2.fake}, live2, opts)
+	res2, _ := Apply(context.Background(), p2, h2.fake, h2.fake.Vault(), live2, opts)
 	got2 := statuses(res2)
 	if got2["applications.first:create"] != StatusFailed || got2["applications.second:create"] != StatusOK ||
 		got2["applications.second.service_principal:create"] != StatusOK {
@@ -500,8 +502,8 @@ func TestApplySkipsDependantsOfAFailure(t *testing.T) {
 
 func TestApplyRetriesHonourRetryAfter(t *testing.T) {
 	h := newHarness(t)
-	h.fake.inject("CreateApplication", 2, throttled(7*time.Second), false)
-	h.fake.inject("SetSecret", 1, throttled(3*time.Second), false)
+	h.fake.Inject(tenant.OpCreateApplication, 2, tenanttest.Throttled(7*time.Second), false)
+	h.fake.InjectVault(1, tenanttest.Throttled(3*time.Second))
 	p, live := h.plan(fhirSpec, false)
 	opts := h.options()
 	opts.Parallelism = 1
@@ -554,7 +556,7 @@ func TestApplyRerunAfterInterruptionConverges(t *testing.T) {
 			cancel()
 		}
 	}
-	res, err := Apply(ctx, p, h.fake, vaultStore{h.fake}, live, opts)
+	res, err := Apply(ctx, p, h.fake, h.fake.Vault(), live, opts)
 	if err == nil || res.Summary.Skipped == 0 {
 		t.Fatalf("interrupted apply: err %v\n%s", err, describe(res))
 	}
@@ -564,7 +566,7 @@ func TestApplyRerunAfterInterruptionConverges(t *testing.T) {
 	// Re-run: a fresh plan from the tenant as it is, then apply.
 	h.converge(fhirSpec)
 	for _, key := range []string{"fhir-api", "portal", "viewer", "exporter", "ingest"} {
-		if n := h.fake.appsWithKey("fhir-test", key); n != 1 {
+		if n := h.fake.AppsWithKey("fhir-test", key); n != 1 {
 			t.Errorf("%s: %d applications", key, n)
 		}
 	}
@@ -572,7 +574,7 @@ func TestApplyRerunAfterInterruptionConverges(t *testing.T) {
 	// either: every create finds what exists.
 	_, err = h.apply(p, live, h.options())
 	for _, key := range []string{"fhir-api", "portal", "viewer", "exporter", "ingest"} {
-		if n := h.fake.appsWithKey("fhir-test", key); n != 1 {
+		if n := h.fake.AppsWithKey("fhir-test", key); n != 1 {
 			t.Errorf("stale plan re-applied: %s: %d applications (err %v)", key, n, err)
 		}
 	}
@@ -593,7 +595,7 @@ func TestApplyBatchesSmallWrites(t *testing.T) {
 			t.Errorf("noBatch=%v: second plan %s", noBatch, again.Summary.Line())
 		}
 		requests[i] = res.GraphRequests
-		t.Logf("noBatch=%v: %d actions, %d graph requests, %d $batch calls", noBatch, len(p.Actions), res.GraphRequests, h.fake.batchCalls)
+		t.Logf("noBatch=%v: %d actions, %d graph requests, %d $batch calls", noBatch, len(p.Actions), res.GraphRequests, h.fake.BatchCalls())
 	}
 	if requests[1] >= requests[0] {
 		t.Errorf("$batch sent %d requests, single calls %d: want fewer", requests[1], requests[0])
@@ -613,8 +615,8 @@ func missingReference() error {
 // answer for objects that existed before the run is final.
 func TestApplyRidesOutMissingReferences(t *testing.T) {
 	h := newHarness(t)
-	h.fake.inject("CreatePermissionGrant", 3, missingReference(), false)
-	h.fake.inject("CreateAppRoleAssignment", 3, missingReference(), false)
+	h.fake.Inject(tenant.OpCreatePermissionGrant, 3, missingReference(), false)
+	h.fake.Inject(tenant.OpCreateAppRoleAssignment, 3, missingReference(), false)
 	h.converge(fhirSpec)
 	retried := map[planner.ObjectType]bool{}
 	for _, e := range h.recorded() {
@@ -634,8 +636,8 @@ func TestApplyRidesOutMissingReferences(t *testing.T) {
 		t.Fatal("the spec edit did not apply")
 	}
 	p, live := h.plan(grown, false)
-	before := len(h.fake.callsOf("CreatePermissionGrant"))
-	h.fake.inject("CreatePermissionGrant", 1, missingReference(), false)
+	before := len(h.fake.CallsOf(tenant.OpCreatePermissionGrant))
+	h.fake.Inject(tenant.OpCreatePermissionGrant, 1, missingReference(), false)
 	opts := h.options()
 	opts.NoBatch = true // one call per action, so the count below is the retries'
 	res, err := h.apply(p, live, opts)
@@ -648,7 +650,7 @@ func TestApplyRidesOutMissingReferences(t *testing.T) {
 			grants++
 		}
 	}
-	if n := len(h.fake.callsOf("CreatePermissionGrant")) - before; n != grants {
+	if n := len(h.fake.CallsOf(tenant.OpCreatePermissionGrant)) - before; n != grants {
 		t.Errorf("CreatePermissionGrant sent %d times for %d grants, want once each: the objects predate the run", n, grants)
 	}
 	if s := res.Summary; s.Failed != 1 {
@@ -690,12 +692,12 @@ func TestApplyRidesOutNewAppRoles(t *testing.T) {
 	p, live := h.plan(grown, false)
 	opts := h.options()
 	opts.NoBatch = true // one call per action, so the counts below are the retries'
-	before := len(h.fake.callsOf("CreateAppRoleAssignment"))
-	h.fake.inject("CreateAppRoleAssignment", 3, missingAppRole(), false)
+	before := len(h.fake.CallsOf(tenant.OpCreateAppRoleAssignment))
+	h.fake.Inject(tenant.OpCreateAppRoleAssignment, 3, missingAppRole(), false)
 	if res, err := h.apply(p, live, opts); err != nil {
 		t.Fatalf("apply: %v\n%s", err, describe(res))
 	}
-	if n := len(h.fake.callsOf("CreateAppRoleAssignment")) - before; n != 4 {
+	if n := len(h.fake.CallsOf(tenant.OpCreateAppRoleAssignment)) - before; n != 4 {
 		t.Errorf("CreateAppRoleAssignment sent %d times, want 4: three answers that the new role is not there yet, then the assignment", n)
 	}
 	retried := 0
@@ -719,13 +721,13 @@ func TestApplyRidesOutNewAppRoles(t *testing.T) {
       main: { issuer: https://token.actions.githubusercontent.com, subject: "repo:contoso/audit:ref:refs/heads/main" }
 `
 	p, live = h.plan(third, false)
-	before = len(h.fake.callsOf("CreateAppRoleAssignment"))
-	h.fake.inject("CreateAppRoleAssignment", 1, missingAppRole(), false)
+	before = len(h.fake.CallsOf(tenant.OpCreateAppRoleAssignment))
+	h.fake.Inject(tenant.OpCreateAppRoleAssignment, 1, missingAppRole(), false)
 	res, err := h.apply(p, live, opts)
 	if err == nil {
 		t.Fatalf("apply succeeded although Graph said the role is not on the resource:\n%s", describe(res))
 	}
-	if n := len(h.fake.callsOf("CreateAppRoleAssignment")) - before; n != 1 {
+	if n := len(h.fake.CallsOf(tenant.OpCreateAppRoleAssignment)) - before; n != 1 {
 		t.Errorf("CreateAppRoleAssignment sent %d times, want once: the role predates the run", n)
 	}
 	if s := res.Summary; s.Failed != 1 {

@@ -24,7 +24,7 @@ func BenchmarkApplyRequests(b *testing.B) {
 				opts := h.options()
 				opts.Events = nil
 				opts.NoBatch = tc.noBatch
-				res, err := Apply(context.Background(), p, h.fake, vaultStore{h.fake}, live, opts)
+				res, err := Apply(context.Background(), p, h.fake, h.fake.Vault(), live, opts)
 				if err != nil {
 					b.Fatal(err)
 				}

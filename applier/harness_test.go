@@ -11,6 +11,7 @@ import (
 	"github.com/regsync/regsync/planner"
 	"github.com/regsync/regsync/spec"
 	"github.com/regsync/regsync/tenant"
+	"github.com/regsync/regsync/tenant/tenanttest"
 )
 
 const (
@@ -112,7 +113,7 @@ func (c *safeClock) Sleeps() []time.Duration {
 type harness struct {
 	t      testing.TB
 	clock  *safeClock
-	fake   *fakeTenant
+	fake   *tenanttest.Tenant
 	mu     sync.Mutex
 	events []Event
 }
@@ -120,9 +121,9 @@ type harness struct {
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	c := &safeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	f := newFake(c.Now)
-	f.sps[graphSPID] = &tenant.ServicePrincipal{ID: graphSPID, AppID: graphAppID, DisplayName: "Microsoft Graph",
-		Scopes: []tenant.PermissionScope{{ID: userRead, Value: "User.Read", Type: "User", IsEnabled: true}}}
+	f := tenanttest.New(c.Now)
+	f.AddServicePrincipal(&tenant.ServicePrincipal{ID: graphSPID, AppID: graphAppID, DisplayName: "Microsoft Graph",
+		Scopes: []tenant.PermissionScope{{ID: userRead, Value: "User.Read", Type: "User", IsEnabled: true}}})
 	return &harness{t: t, clock: c, fake: f}
 }
 
@@ -138,8 +139,8 @@ func parseSpec(t testing.TB, src string) *spec.Spec {
 // plan computes the plan of src against the fake's current state.
 func (h *harness) plan(src string, prune bool) (*planner.Plan, *tenant.Snapshot) {
 	h.t.Helper()
-	live := h.fake.snapshot()
-	p, ds := planner.Compute(parseSpec(h.t, src), live, planner.Options{Now: h.clock.Now(), Prune: prune, CallerID: h.fake.caller})
+	live := h.fake.Snapshot()
+	p, ds := planner.Compute(parseSpec(h.t, src), live, planner.Options{Now: h.clock.Now(), Prune: prune, CallerID: h.fake.Caller()})
 	if ds.HasErrors() {
 		h.t.Fatalf("plan: %s", ds.Format())
 	}
@@ -163,7 +164,7 @@ func (h *harness) options() Options {
 
 func (h *harness) apply(p *planner.Plan, live *tenant.Snapshot, opts Options) (*Result, error) {
 	h.t.Helper()
-	return Apply(context.Background(), p, h.fake, vaultStore{h.fake}, live, opts)
+	return Apply(context.Background(), p, h.fake, h.fake.Vault(), live, opts)
 }
 
 // converge plans and applies src until the plan is empty (at most twice:
@@ -212,34 +213,4 @@ func statuses(res *Result) map[string]Status {
 		out[a.ID] = a.Status
 	}
 	return out
-}
-
-// appsWithKey counts the fake's applications carrying the set and key tags.
-func (f *fakeTenant) appsWithKey(set, key string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, a := range f.apps {
-		if hasTag(a.Tags, tenant.SetTag(set)) && hasTag(a.Tags, tenant.KeyTag(key)) {
-			n++
-		}
-	}
-	return n
-}
-
-func (f *fakeTenant) appByKey(key string) *tenant.Application {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, a := range f.sortedApps() {
-		if hasTag(a.Tags, tenant.KeyTag(key)) {
-			return cloneApp(a)
-		}
-	}
-	return nil
-}
-
-func (f *fakeTenant) versions(vault, name string) []storedSecret {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]storedSecret(nil), f.vault[vault+"/"+name]...)
 }

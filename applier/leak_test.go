@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/regsync/regsync/tenant"
+	"github.com/regsync/regsync/tenant/tenanttest"
 )
 
 // TestApplyNeverLeaksSecretValues runs applies that issue client secrets —
@@ -23,12 +24,12 @@ func TestApplyNeverLeaksSecretValues(t *testing.T) {
 	}{
 		{"plain", func(*harness) {}},
 		{"vault outage", func(h *harness) {
-			h.fake.inject("SetSecret", 100, &tenant.Error{Kind: tenant.Transient, Status: 503, Message: "vault unavailable"}, false)
+			h.fake.InjectVault(100, &tenant.Error{Kind: tenant.Transient, Status: 503, Message: "vault unavailable"})
 		}},
-		{"lost addPassword answer", func(h *harness) { h.fake.inject("AddPassword", 1, transient(), true) }},
+		{"lost addPassword answer", func(h *harness) { h.fake.Inject(tenant.OpAddPassword, 1, tenanttest.Transient(), true) }},
 		{"throttled", func(h *harness) {
-			h.fake.inject("AddPassword", 2, throttled(time.Second), false)
-			h.fake.inject("SetSecret", 2, throttled(time.Second), false)
+			h.fake.Inject(tenant.OpAddPassword, 2, tenanttest.Throttled(time.Second), false)
+			h.fake.InjectVault(2, tenanttest.Throttled(time.Second))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +75,7 @@ func TestApplyNeverLeaksSecretValues(t *testing.T) {
 				outputs["ndjson"] = ndjson.String()
 			}
 
-			issued := h.fake.issued
+			issued := h.fake.Issued()
 			if len(issued) == 0 {
 				t.Fatal("the fake issued no secret: the test proves nothing")
 			}

@@ -93,29 +93,8 @@ func tagValue(tags []string, name string) (string, bool) {
 // its id; the plan's action is left untouched.
 func (t *refTable) resolved(a *planner.Action) (*planner.Action, error) {
 	c := *a
-	if a.ServicePrincipal != nil {
-		v := *a.ServicePrincipal
-		c.ServicePrincipal = &v
-	}
-	if a.Owner != nil {
-		v := *a.Owner
-		c.Owner = &v
-	}
-	if a.FederatedCredential != nil {
-		v := *a.FederatedCredential
-		c.FederatedCredential = &v
-	}
-	if a.Secret != nil {
-		v := *a.Secret
-		c.Secret = &v
-	}
-	if a.AppRoleAssignment != nil {
-		v := *a.AppRoleAssignment
-		c.AppRoleAssignment = &v
-	}
-	if a.PermissionGrant != nil {
-		v := *a.PermissionGrant
-		c.PermissionGrant = &v
+	for _, k := range kinds {
+		k.detach(&c)
 	}
 	// Action.Resolve copies the application payload itself before it
 	// writes into it.

@@ -14,16 +14,33 @@ import (
 // for a credential made by an addPassword whose answer was lost.
 const clockSkew = 5 * time.Minute
 
-func (x *exec) secret(ctx context.Context) error {
+// secretKind: a client secret is added alone (addPassword answers with
+// the value, which goes straight to Key Vault) and removed in a $batch.
+type secretKind struct{}
+
+func (secretKind) has(a *planner.Action) bool { return a.Secret != nil }
+
+func (secretKind) detach(c *planner.Action) { c.Secret = detached(c.Secret) }
+
+func (secretKind) write(a *planner.Action) (tenant.Write, string, bool) {
+	if a.Op != planner.OpDelete {
+		return tenant.Write{}, "", false
+	}
+	s := a.Secret
+	return tenant.RemovePassword(s.ApplicationID, s.KeyID), s.KeyID, true
+}
+
+func (k secretKind) run(ctx context.Context, x *exec) error {
 	s := x.a.Secret
 	switch x.a.Op {
 	case planner.OpCreate:
 		return x.addSecret(ctx)
 	case planner.OpDelete:
 		x.objectID = s.KeyID
-		return x.remove(ctx, "already removed", func(ctx context.Context) error { return x.dir.RemovePassword(ctx, s.ApplicationID, s.KeyID) })
+		w, _, _ := k.write(x.a)
+		return x.remove(ctx, "already removed", func(ctx context.Context) error { return x.do(ctx, w) })
 	default:
-		panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(x.a.Op)))
+		panic(unknownOp(x.a))
 	}
 }
 
@@ -53,9 +70,9 @@ func (x *exec) addSecret(ctx context.Context) error {
 	var cred tenant.PasswordCredential
 	var value tenant.SecretValue
 	err := x.retry(ctx, x.lag, func(ctx context.Context) error {
-		c, v, err := x.dir.AddPassword(ctx, s.ApplicationID, req)
+		res, err := x.dir.Do(ctx, tenant.AddPassword(s.ApplicationID, req))
 		if err == nil {
-			cred, value = c, v
+			cred, value = res.Password, res.Secret
 			return nil
 		}
 		if maybeLost(err) {
@@ -101,7 +118,7 @@ func (x *exec) addSecret(ctx context.Context) error {
 	}
 
 	// Compensation: the credential must not outlive its only copy.
-	rerr := x.retry(ctx, true, func(ctx context.Context) error { return x.dir.RemovePassword(ctx, s.ApplicationID, cred.KeyID) })
+	rerr := x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.RemovePassword(s.ApplicationID, cred.KeyID)) })
 	if rerr == nil || gone(rerr) {
 		x.note("Key Vault write failed; credential %s removed again", cred.KeyID)
 		return fmt.Errorf("storing the new client secret in Key Vault %s as %s failed: %w; "+
@@ -143,7 +160,7 @@ func (x *exec) removeLostCredentials(ctx context.Context, asked time.Time) error
 		return err
 	}
 	for _, keyID := range lost {
-		err := x.retry(ctx, true, func(ctx context.Context) error { return x.dir.RemovePassword(ctx, s.ApplicationID, keyID) })
+		err := x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.RemovePassword(s.ApplicationID, keyID)) })
 		if err != nil && !gone(err) {
 			return fmt.Errorf("removing credential %s: %w", keyID, err)
 		}

@@ -58,48 +58,48 @@ func TestExportAdoptsHandMadeApplications(t *testing.T) {
 	const scopeID, roleID = "7b9c1d2e-0000-4000-8000-000000000001", "7b9c1d2e-0000-4000-8000-000000000002"
 	apiName, webName, jobName := "Billing API", "Billing Web", "Billing Job"
 	apiURIs := []string{"https://billing.contoso.com"}
-	api, err := g.CreateApplication(ctx, tenant.AppProps{
+	api, err := madeApp(g.Do(ctx, tenant.CreateApplication(tenant.AppProps{
 		DisplayName: &apiName, IdentifierURIs: &apiURIs,
 		Scopes: &[]tenant.PermissionScope{{ID: scopeID, Value: "Billing.Read", Type: "User", IsEnabled: true,
 			AdminConsentDisplayName: "Read billing data", AdminConsentDescription: "Lets the app read billing data as the user.",
 			UserConsentDisplayName: "Read your billing data", UserConsentDescription: "Lets the app read your billing data."}},
 		AppRoles: &[]tenant.AppRole{{ID: roleID, Value: "Billing.Export", DisplayName: "Export billing data", Description: "Export all billing data.",
 			AllowedMemberTypes: []string{"Application"}, IsEnabled: true}},
-	})
+	})))
 	must("create the API", err)
 	webURIs := []string{"https://billing.contoso.com/signin-oidc"}
-	web, err := g.CreateApplication(ctx, tenant.AppProps{
+	web, err := madeApp(g.Do(ctx, tenant.CreateApplication(tenant.AppProps{
 		DisplayName: &webName, WebRedirectURIs: &webURIs,
 		RequiredResourceAccess: &[]tenant.RequiredResourceAccess{
 			{ResourceAppID: api.AppID, ResourceAccess: []tenant.ResourceAccess{{ID: scopeID, Type: "Scope"}}},
 			{ResourceAppID: "00000003-0000-0000-c000-000000000000", ResourceAccess: []tenant.ResourceAccess{{ID: "e1fe6dd8-ba31-4d61-89e7-88639da4683d", Type: "Scope"}}},
 		},
-	})
+	})))
 	must("create the web app", err)
-	job, err := g.CreateApplication(ctx, tenant.AppProps{
+	job, err := madeApp(g.Do(ctx, tenant.CreateApplication(tenant.AppProps{
 		DisplayName: &jobName,
 		RequiredResourceAccess: &[]tenant.RequiredResourceAccess{
 			{ResourceAppID: api.AppID, ResourceAccess: []tenant.ResourceAccess{{ID: roleID, Type: "Role"}}},
 		},
-	})
+	})))
 	must("create the job", err)
-	_, _, err = g.AddPassword(ctx, web.ID, tenant.PasswordRequest{DisplayName: "made in the portal", End: time.Now().Add(365 * 24 * time.Hour)})
+	_, err = g.Do(ctx, tenant.AddPassword(web.ID, tenant.PasswordRequest{DisplayName: "made in the portal", End: time.Now().Add(365 * 24 * time.Hour)}))
 	must("add a secret", err)
-	apiSP, err := g.CreateServicePrincipal(ctx, api.AppID, nil)
+	apiSP, err := madeSP(g.Do(ctx, tenant.CreateServicePrincipal(api.AppID, nil)))
 	must("create the API's service principal", err)
-	webSP, err := g.CreateServicePrincipal(ctx, web.AppID, nil)
+	webSP, err := madeSP(g.Do(ctx, tenant.CreateServicePrincipal(web.AppID, nil)))
 	must("create the web app's service principal", err)
-	jobSP, err := g.CreateServicePrincipal(ctx, job.AppID, nil)
+	jobSP, err := madeSP(g.Do(ctx, tenant.CreateServicePrincipal(job.AppID, nil)))
 	must("create the job's service principal", err)
-	_, err = g.CreatePermissionGrant(ctx, tenant.PermissionGrant{ClientID: webSP.ID, ResourceID: apiSP.ID, ConsentType: "AllPrincipals", Scope: "Billing.Read"})
+	_, err = g.Do(ctx, tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: webSP.ID, ResourceID: apiSP.ID, ConsentType: "AllPrincipals", Scope: "Billing.Read"}))
 	must("consent", err)
 	graphSPs, err := g.ServicePrincipalsByAppID(ctx, []string{"00000003-0000-0000-c000-000000000000"})
 	if err != nil || len(graphSPs) != 1 {
 		t.Fatalf("Microsoft Graph's service principal: %v (%d found)", err, len(graphSPs))
 	}
-	_, err = g.CreatePermissionGrant(ctx, tenant.PermissionGrant{ClientID: webSP.ID, ResourceID: graphSPs[0].ID, ConsentType: "AllPrincipals", Scope: "User.Read"})
+	_, err = g.Do(ctx, tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: webSP.ID, ResourceID: graphSPs[0].ID, ConsentType: "AllPrincipals", Scope: "User.Read"}))
 	must("consent to Microsoft Graph", err)
-	_, err = g.CreateAppRoleAssignment(ctx, tenant.AppRoleAssignment{PrincipalID: jobSP.ID, ResourceID: apiSP.ID, AppRoleID: roleID})
+	_, err = g.Do(ctx, tenant.CreateAppRoleAssignment(tenant.AppRoleAssignment{PrincipalID: jobSP.ID, ResourceID: apiSP.ID, AppRoleID: roleID}))
 	must("assign the role", err)
 
 	w.mustRun(0, "export", "--tenant", "contoso.onmicrosoft.com", "--set", "billing",
@@ -143,4 +143,11 @@ func TestExportAdoptsHandMadeApplications(t *testing.T) {
 	if len(apps) != 3 {
 		t.Errorf("set billing has %d applications after apply, want 3", len(apps))
 	}
+}
+
+// madeApp and madeSP unwrap what a create made.
+func madeApp(r tenant.WriteResult, err error) (*tenant.Application, error) { return r.Application, err }
+
+func madeSP(r tenant.WriteResult, err error) (*tenant.ServicePrincipal, error) {
+	return r.ServicePrincipal, err
 }

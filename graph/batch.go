@@ -7,10 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	abstractions "github.com/microsoft/kiota-abstractions-go"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
-	"github.com/microsoftgraph/msgraph-sdk-go/applications"
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/regsync/regsync/tenant"
 )
@@ -26,20 +23,25 @@ const (
 	batchDefaultWait = 2 * time.Second
 )
 
-var _ tenant.BatchWriter = (*Client)(nil)
-
-// WriteBatch sends independent writes through $batch, 20 per request.
-// Each item's status is mapped to a kind like a single call's. Graph
-// throttles items one by one and the SDK does not retry them, so items
-// answered 429 are sent again in a later batch after the longest
-// Retry-After among them, up to 5 rounds; the rest keep their 429 as a
-// Throttled result.
-func (c *Client) WriteBatch(ctx context.Context, writes []tenant.Write) []tenant.WriteResult {
+// DoBatch sends writes together through $batch, 20 per request, and
+// returns one result per write, in order. Writes are not ordered among
+// themselves, so callers pass only writes that do not depend on each
+// other. A write whose op is not Batchable is sent alone, as by Do, and
+// its result is Do's. Each item's status is mapped to a kind like a
+// single call's. Graph throttles items one by one and the SDK does not
+// retry them, so items answered 429 are sent again in a later batch after
+// the longest Retry-After among them, up to 5 rounds; the rest keep their
+// 429 as a Throttled result.
+func (c *Client) DoBatch(ctx context.Context, writes []tenant.Write) []tenant.WriteResult {
 	results := make([]tenant.WriteResult, len(writes))
 	var pending []int
 	for i, w := range writes {
-		if _, err := c.writeRequest(ctx, w); err != nil {
-			results[i].Err = fmt.Errorf("%s: %w", w.Op, err)
+		if !w.Op.Batchable() {
+			results[i], _ = c.Do(ctx, w)
+			continue
+		}
+		if _, err := c.build(ctx, w); err != nil {
+			results[i].Err = fmt.Errorf("%s: %w", w, err)
 			continue
 		}
 		pending = append(pending, i)
@@ -79,16 +81,16 @@ func (c *Client) sendBatch(ctx context.Context, writes []tenant.Write, idx []int
 	batch := msgraphgocore.NewBatchRequest(c.adapter)
 	itemOf := map[string]int{}
 	for _, i := range idx {
-		ri, err := c.writeRequest(ctx, writes[i])
+		req, err := c.build(ctx, writes[i])
 		if err == nil {
 			var item msgraphgocore.BatchItem
-			item, err = batch.AddBatchRequestStep(*ri)
+			item, err = batch.AddBatchRequestStep(*req.info)
 			if err == nil {
 				itemOf[str(item.GetId())] = i
 				continue
 			}
 		}
-		results[i].Err = fmt.Errorf("%s: %w", writes[i].Op, mapError(err, "building batch item"))
+		results[i].Err = mapError(err, "%s: building batch item", writes[i])
 	}
 	if len(itemOf) == 0 {
 		return nil
@@ -96,7 +98,7 @@ func (c *Client) sendBatch(ctx context.Context, writes []tenant.Write, idx []int
 	resp, err := batch.Send(ctx, c.adapter)
 	if err != nil {
 		for _, i := range itemOf {
-			results[i].Err = mapError(err, "sending $batch for %s", writes[i].Op)
+			results[i].Err = mapError(err, "%s: sending $batch", writes[i])
 		}
 		return nil
 	}
@@ -104,7 +106,7 @@ func (c *Client) sendBatch(ctx context.Context, writes []tenant.Write, idx []int
 	for id, i := range itemOf {
 		item := resp.GetResponseById(id)
 		if item == nil || item.GetStatus() == nil {
-			results[i].Err = &tenant.Error{Kind: tenant.Transient, Message: fmt.Sprintf("%s: $batch response has no item %s", writes[i].Op, id)}
+			results[i].Err = &tenant.Error{Kind: tenant.Transient, Message: fmt.Sprintf("%s: $batch response has no item %s", writes[i], id)}
 			continue
 		}
 		status := int(*item.GetStatus())
@@ -116,7 +118,7 @@ func (c *Client) sendBatch(ctx context.Context, writes []tenant.Write, idx []int
 		}
 		code, msg, details := batchError(body)
 		te := classify(status, code, msg, details, batchHeaders(item.GetHeaders()))
-		results[i].Err = fmt.Errorf("%s %s: %w", writes[i].Op, writes[i].ID, te)
+		results[i].Err = fmt.Errorf("%s: %w", writes[i], te)
 		if status == http.StatusTooManyRequests {
 			throttled = append(throttled, i)
 		}
@@ -161,92 +163,4 @@ func batchHeaders(h msgraphgocore.RequestHeader) http.Header {
 		out.Set(k, v)
 	}
 	return out
-}
-
-// writeRequest builds the request of one write with the SDK's request
-// builders and a fresh model, exactly as the single-call method would.
-func (c *Client) writeRequest(ctx context.Context, w tenant.Write) (*abstractions.RequestInformation, error) {
-	apps := c.sdk.Applications()
-	sps := c.sdk.ServicePrincipals()
-	need := func(field, v string) error {
-		if v == "" {
-			return &tenant.Error{Kind: tenant.Invalid, Message: fmt.Sprintf("%s: empty %s", w.Op, field)}
-		}
-		return nil
-	}
-	if err := need("id", w.ID); err != nil && w.Op != tenant.OpCreateAppRoleAssignment && w.Op != tenant.OpCreatePermissionGrant {
-		return nil, err
-	}
-	switch w.Op {
-	case tenant.OpUpdateApplication:
-		if w.Application == nil {
-			return nil, need("application patch", "")
-		}
-		m, err := applicationModel(*w.Application)
-		if err != nil {
-			return nil, err
-		}
-		return apps.ByApplicationId(w.ID).ToPatchRequestInformation(ctx, m, nil)
-	case tenant.OpDeleteApplication:
-		return apps.ByApplicationId(w.ID).ToDeleteRequestInformation(ctx, nil)
-	case tenant.OpAddOwner:
-		if err := need("owner id", w.RefID); err != nil {
-			return nil, err
-		}
-		ref := models.NewReferenceCreate()
-		ref.SetOdataId(ptr(c.directoryObjectRef(w.RefID)))
-		return apps.ByApplicationId(w.ID).Owners().Ref().ToPostRequestInformation(ctx, ref, nil)
-	case tenant.OpRemoveOwner:
-		if err := need("owner id", w.RefID); err != nil {
-			return nil, err
-		}
-		return apps.ByApplicationId(w.ID).Owners().ByDirectoryObjectId(w.RefID).Ref().ToDeleteRequestInformation(ctx, nil)
-	case tenant.OpRemovePassword:
-		id, err := parseUUID("keyId", w.RefID)
-		if err != nil {
-			return nil, err
-		}
-		body := applications.NewItemRemovePasswordPostRequestBody()
-		body.SetKeyId(id)
-		return apps.ByApplicationId(w.ID).RemovePassword().ToPostRequestInformation(ctx, body, nil)
-	case tenant.OpDeleteFederatedCredential:
-		if err := need("credential id", w.RefID); err != nil {
-			return nil, err
-		}
-		return apps.ByApplicationId(w.ID).FederatedIdentityCredentials().ByFederatedIdentityCredentialId(w.RefID).ToDeleteRequestInformation(ctx, nil)
-	case tenant.OpUpdateServicePrincipal:
-		if w.ServicePrincipal == nil {
-			return nil, need("service principal patch", "")
-		}
-		return sps.ByServicePrincipalId(w.ID).ToPatchRequestInformation(ctx, servicePrincipalModel(*w.ServicePrincipal), nil)
-	case tenant.OpDeleteServicePrincipal:
-		return sps.ByServicePrincipalId(w.ID).ToDeleteRequestInformation(ctx, nil)
-	case tenant.OpCreateAppRoleAssignment:
-		if w.Assignment == nil {
-			return nil, need("assignment", "")
-		}
-		m, err := assignmentModel(*w.Assignment)
-		if err != nil {
-			return nil, err
-		}
-		return sps.ByServicePrincipalId(w.Assignment.ResourceID).AppRoleAssignedTo().ToPostRequestInformation(ctx, m, nil)
-	case tenant.OpDeleteAppRoleAssignment:
-		if err := need("assignment id", w.RefID); err != nil {
-			return nil, err
-		}
-		return sps.ByServicePrincipalId(w.ID).AppRoleAssignedTo().ByAppRoleAssignmentId(w.RefID).ToDeleteRequestInformation(ctx, nil)
-	case tenant.OpCreatePermissionGrant:
-		if w.Grant == nil {
-			return nil, need("grant", "")
-		}
-		return c.sdk.Oauth2PermissionGrants().ToPostRequestInformation(ctx, grantModel(*w.Grant), nil)
-	case tenant.OpUpdatePermissionGrant:
-		m := models.NewOAuth2PermissionGrant()
-		m.SetScope(ptr(w.Scope))
-		return c.sdk.Oauth2PermissionGrants().ByOAuth2PermissionGrantId(w.ID).ToPatchRequestInformation(ctx, m, nil)
-	case tenant.OpDeletePermissionGrant:
-		return c.sdk.Oauth2PermissionGrants().ByOAuth2PermissionGrantId(w.ID).ToDeleteRequestInformation(ctx, nil)
-	default:
-		panic(fmt.Sprintf("internal error: unknown tenant.WriteOp %d", int(w.Op)))
-	}
 }

@@ -73,7 +73,7 @@ func TestWriteBatch(t *testing.T) {
 	for i := range 20 {
 		writes = append(writes, tenant.Write{Op: tenant.OpAddOwner, ID: "a2", RefID: "owner" + string(rune('a'+i))})
 	}
-	res := c.WriteBatch(context.Background(), writes)
+	res := c.DoBatch(context.Background(), writes)
 	kinds := make([]string, len(res))
 	for i, r := range res {
 		switch {

@@ -176,11 +176,11 @@ func TestUpdateApplicationSendsOnlyThePatch(t *testing.T) {
 	name := "new name"
 	empty := []string{}
 	uris := []string{"https://portal.contoso.com/signin-oidc"}
-	err := c.UpdateApplication(context.Background(), "o1", tenant.AppProps{
+	_, err := c.Do(context.Background(), tenant.UpdateApplication("o1", tenant.AppProps{
 		DisplayName:     &name,
 		IdentifierURIs:  &empty,
 		WebRedirectURIs: &uris,
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestAddPasswordAndOwnerRef(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	pc, val, err := c.AddPassword(ctx, "o1", tenant.PasswordRequest{DisplayName: "regsync", End: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)})
+	pc, val, err := madePassword(c.Do(ctx, tenant.AddPassword("o1", tenant.PasswordRequest{DisplayName: "regsync", End: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestAddPasswordAndOwnerRef(t *testing.T) {
 	if d := cmp.Diff(wantPC, pc); d != "" {
 		t.Errorf("credential (-want +got):\n%s", d)
 	}
-	if err := c.AddOwner(ctx, "o1", "u2"); err != nil {
+	if _, err := c.Do(ctx, tenant.AddOwner("o1", "u2")); err != nil {
 		t.Fatal(err)
 	}
 	reqs := s.requests()
@@ -282,7 +282,7 @@ func TestErrorKinds(t *testing.T) {
 				}
 				writeJSON(w, tt.status, map[string]any{"error": e})
 			})
-			err := c.DeleteServicePrincipal(context.Background(), "sp1")
+			_, err := c.Do(context.Background(), tenant.DeleteServicePrincipal("sp1"))
 			var te *tenant.Error
 			if !asTenantError(err, &te) {
 				t.Fatalf("error %v is not a *tenant.Error", err)

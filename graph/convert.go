@@ -130,7 +130,7 @@ func toApplication(m models.Applicationable) *tenant.Application {
 }
 
 // toPassword never reads secretText: a list never carries it, and the one
-// response that does (addPassword) is handled by AddPassword.
+// response that does (addPassword) is handled by buildAddPassword.
 func toPassword(p models.PasswordCredentialable) tenant.PasswordCredential {
 	return tenant.PasswordCredential{
 		KeyID:       uuidStr(p.GetKeyId()),

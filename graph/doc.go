@@ -7,9 +7,12 @@
 // paging). Writes build a fresh SDK model for every request, because a model
 // read by a single GET silently drops later edits and one read from a list
 // re-sends every field it carried (WIRE.md §1.5). Every failure comes back
-// as a *tenant.Error with a Kind; classify holds the table. Client.WriteBatch
-// sends independent writes through $batch, 20 at a time, and retries the
-// items Graph throttled, which the SDK does not do.
+// as a *tenant.Error with a Kind; classify holds the table.
+//
+// A write is a tenant.Write value. Its request is built once, by the
+// builder of its op (write.go), as the SDK's request builders would build
+// it; Client.Do sends it alone and Client.DoBatch puts it in $batch, 20 at
+// a time, retrying the items Graph throttled, which the SDK does not do.
 //
 // The Graph quirks handled here, each where it is handled:
 //   - $expand on a directory object's relationship returns at most 20

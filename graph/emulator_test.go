@@ -73,47 +73,47 @@ func TestEmulatorDirectory(t *testing.T) {
 	roleID := tenant.StableID(set, "fhir-api", "role", "globalReader")
 	tags := []string{tenant.SetTag(set), tenant.KeyTag("fhir-api")}
 	name := "Contoso FHIR API"
-	api, err := c.CreateApplication(ctx, tenant.AppProps{
+	api, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{
 		DisplayName: &name, Tags: &tags,
 		Scopes:   &[]tenant.PermissionScope{{ID: scopeID, Value: "user_impersonation", Type: "User", IsEnabled: true, AdminConsentDisplayName: "Access the FHIR API", AdminConsentDescription: "Access the FHIR API"}},
 		AppRoles: &[]tenant.AppRole{{ID: roleID, Value: "globalReader", DisplayName: "Global reader", Description: "Reads everything", AllowedMemberTypes: []string{"User", "Application"}, IsEnabled: true}},
-	})
+	})))
 	mustNoErr(t, "create resource app", err)
 	clientTags := []string{tenant.SetTag(set), tenant.KeyTag("loader")}
 	loaderName := "loader"
-	loader, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &loaderName, Tags: &clientTags})
+	loader, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{DisplayName: &loaderName, Tags: &clientTags})))
 	mustNoErr(t, "create client app", err)
 
 	newName := "Contoso FHIR API (prod)"
 	uris := []string{"https://portal.contoso.com/signin-oidc"}
-	mustNoErr(t, "update", c.UpdateApplication(ctx, loader.ID, tenant.AppProps{DisplayName: &newName, WebRedirectURIs: &uris}))
-	mustNoErr(t, "add owner", c.AddOwner(ctx, loader.ID, emulator.SeedAdminUserID))
-	pc, secret, err := c.AddPassword(ctx, loader.ID, tenant.PasswordRequest{DisplayName: "regsync", End: time.Now().Add(90 * 24 * time.Hour)})
+	mustNoErr(t, "update", errOf(c.Do(ctx, tenant.UpdateApplication(loader.ID, tenant.AppProps{DisplayName: &newName, WebRedirectURIs: &uris}))))
+	mustNoErr(t, "add owner", errOf(c.Do(ctx, tenant.AddOwner(loader.ID, emulator.SeedAdminUserID))))
+	pc, secret, err := madePassword(c.Do(ctx, tenant.AddPassword(loader.ID, tenant.PasswordRequest{DisplayName: "regsync", End: time.Now().Add(90 * 24 * time.Hour)})))
 	mustNoErr(t, "add password", err)
 	if secret.IsZero() || pc.KeyID == "" {
 		t.Fatalf("addPassword returned %+v and an empty secret", pc)
 	}
-	fc, err := c.CreateFederatedCredential(ctx, loader.ID, tenant.FederatedCredential{Name: "gh-main", Issuer: "https://token.actions.githubusercontent.com", Subject: "repo:contoso/fhir:ref:refs/heads/main", Audiences: []string{"api://AzureADTokenExchange"}})
+	fc, err := madeFederated(c.Do(ctx, tenant.CreateFederatedCredential(loader.ID, tenant.FederatedCredential{Name: "gh-main", Issuer: "https://token.actions.githubusercontent.com", Subject: "repo:contoso/fhir:ref:refs/heads/main", Audiences: []string{"api://AzureADTokenExchange"}})))
 	mustNoErr(t, "create federated credential", err)
 	fc.Subject = "repo:contoso/fhir:environment:prod"
-	mustNoErr(t, "update federated credential", c.UpdateFederatedCredential(ctx, loader.ID, fc))
+	mustNoErr(t, "update federated credential", errOf(c.Do(ctx, tenant.UpdateFederatedCredential(loader.ID, fc))))
 
-	apiSP, err := c.CreateServicePrincipal(ctx, api.AppID, tags)
+	apiSP, err := madeSP(c.Do(ctx, tenant.CreateServicePrincipal(api.AppID, tags)))
 	mustNoErr(t, "create resource SP", err)
-	loaderSP, err := c.CreateServicePrincipal(ctx, loader.AppID, clientTags)
+	loaderSP, err := madeSP(c.Do(ctx, tenant.CreateServicePrincipal(loader.AppID, clientTags)))
 	mustNoErr(t, "create client SP", err)
 	required := true
-	mustNoErr(t, "update SP", c.UpdateServicePrincipal(ctx, apiSP.ID, tenant.ServicePrincipalPatch{AppRoleAssignmentRequired: &required}))
+	mustNoErr(t, "update SP", errOf(c.Do(ctx, tenant.UpdateServicePrincipal(apiSP.ID, tenant.ServicePrincipalPatch{AppRoleAssignmentRequired: &required}))))
 
-	as, err := c.CreateAppRoleAssignment(ctx, tenant.AppRoleAssignment{PrincipalID: loaderSP.ID, ResourceID: apiSP.ID, AppRoleID: roleID})
+	as, err := madeAssignment(c.Do(ctx, tenant.CreateAppRoleAssignment(tenant.AppRoleAssignment{PrincipalID: loaderSP.ID, ResourceID: apiSP.ID, AppRoleID: roleID})))
 	mustNoErr(t, "assign role", err)
-	grant, err := c.CreatePermissionGrant(ctx, tenant.PermissionGrant{ClientID: loaderSP.ID, ResourceID: apiSP.ID, ConsentType: "AllPrincipals", Scope: "user_impersonation"})
+	grant, err := madeGrant(c.Do(ctx, tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: loaderSP.ID, ResourceID: apiSP.ID, ConsentType: "AllPrincipals", Scope: "user_impersonation"})))
 	mustNoErr(t, "grant", err)
-	_, err = c.CreatePermissionGrant(ctx, tenant.PermissionGrant{ClientID: loaderSP.ID, ResourceID: apiSP.ID, ConsentType: "AllPrincipals", Scope: "user_impersonation"})
+	_, err = c.Do(ctx, tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: loaderSP.ID, ResourceID: apiSP.ID, ConsentType: "AllPrincipals", Scope: "user_impersonation"}))
 	if k := kindOf(err); k != tenant.Conflict {
 		t.Errorf("duplicate grant: kind %v (%v), want conflict", k, err)
 	}
-	mustNoErr(t, "update grant", c.UpdatePermissionGrant(ctx, grant.ID, "user_impersonation openid"))
+	mustNoErr(t, "update grant", errOf(c.Do(ctx, tenant.UpdatePermissionGrant(grant.ID, "user_impersonation openid"))))
 
 	// Reads.
 	apps, err := c.ListApplications(ctx, set)
@@ -176,13 +176,13 @@ func TestEmulatorDirectory(t *testing.T) {
 	}
 
 	// Removal, in the order the applier uses.
-	mustNoErr(t, "delete grant", c.DeletePermissionGrant(ctx, grant.ID))
-	mustNoErr(t, "delete assignment", c.DeleteAppRoleAssignment(ctx, apiSP.ID, as.ID))
-	mustNoErr(t, "remove password", c.RemovePassword(ctx, loader.ID, pc.KeyID))
-	mustNoErr(t, "delete federated credential", c.DeleteFederatedCredential(ctx, loader.ID, fc.ID))
-	mustNoErr(t, "remove owner", c.RemoveOwner(ctx, loader.ID, emulator.SeedAdminUserID))
-	mustNoErr(t, "delete SP", c.DeleteServicePrincipal(ctx, loaderSP.ID))
-	mustNoErr(t, "delete app", c.DeleteApplication(ctx, loader.ID))
+	mustNoErr(t, "delete grant", errOf(c.Do(ctx, tenant.DeletePermissionGrant(grant.ID))))
+	mustNoErr(t, "delete assignment", errOf(c.Do(ctx, tenant.DeleteAppRoleAssignment(apiSP.ID, as.ID))))
+	mustNoErr(t, "remove password", errOf(c.Do(ctx, tenant.RemovePassword(loader.ID, pc.KeyID))))
+	mustNoErr(t, "delete federated credential", errOf(c.Do(ctx, tenant.DeleteFederatedCredential(loader.ID, fc.ID))))
+	mustNoErr(t, "remove owner", errOf(c.Do(ctx, tenant.RemoveOwner(loader.ID, emulator.SeedAdminUserID))))
+	mustNoErr(t, "delete SP", errOf(c.Do(ctx, tenant.DeleteServicePrincipal(loaderSP.ID))))
+	mustNoErr(t, "delete app", errOf(c.Do(ctx, tenant.DeleteApplication(loader.ID))))
 	apps, err = c.ListApplications(ctx, set)
 	mustNoErr(t, "list apps after delete", err)
 	if len(apps) != 1 || apps[0].ID != api.ID {
@@ -206,18 +206,18 @@ func TestEmulatorErrorKinds(t *testing.T) {
 	scopeID := tenant.StableID("s", "api", "scope", "read")
 	name := "api"
 	tags := []string{tenant.SetTag("s")}
-	app, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &name, Tags: &tags,
-		Scopes: &[]tenant.PermissionScope{{ID: scopeID, Value: "read", Type: "User", IsEnabled: true, AdminConsentDisplayName: "Read", AdminConsentDescription: "Read"}}})
+	app, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{DisplayName: &name, Tags: &tags,
+		Scopes: &[]tenant.PermissionScope{{ID: scopeID, Value: "read", Type: "User", IsEnabled: true, AdminConsentDisplayName: "Read", AdminConsentDescription: "Read"}}})))
 	mustNoErr(t, "create", err)
 
 	t.Run("not found", func(t *testing.T) {
-		err := c.DeleteApplication(ctx, "6b1d6f0e-0000-4000-8000-000000000404")
+		err := errOf(c.Do(ctx, tenant.DeleteApplication("6b1d6f0e-0000-4000-8000-000000000404")))
 		if k := kindOf(err); k != tenant.NotFound {
 			t.Errorf("kind %v (%v), want not found", k, err)
 		}
 	})
 	t.Run("enabled scope removed in one step", func(t *testing.T) {
-		err := c.UpdateApplication(ctx, app.ID, tenant.AppProps{Scopes: &[]tenant.PermissionScope{}})
+		err := errOf(c.Do(ctx, tenant.UpdateApplication(app.ID, tenant.AppProps{Scopes: &[]tenant.PermissionScope{}})))
 		var te *tenant.Error
 		if !errors.As(err, &te) || te.Kind != tenant.Invalid || te.Code != "CannotDeleteOrUpdateEnabledEntitlement" {
 			t.Errorf("err = %v, want invalid CannotDeleteOrUpdateEnabledEntitlement", err)
@@ -225,7 +225,7 @@ func TestEmulatorErrorKinds(t *testing.T) {
 	})
 	t.Run("http redirect uri", func(t *testing.T) {
 		uris := []string{"http://portal.contoso.com/cb"}
-		err := c.UpdateApplication(ctx, app.ID, tenant.AppProps{WebRedirectURIs: &uris})
+		err := errOf(c.Do(ctx, tenant.UpdateApplication(app.ID, tenant.AppProps{WebRedirectURIs: &uris})))
 		if k := kindOf(err); k != tenant.Invalid {
 			t.Errorf("kind %v (%v), want invalid", k, err)
 		}
@@ -256,13 +256,13 @@ func TestEmulatorErrorKinds(t *testing.T) {
 		e.SetFaults(emulator.Faults{ReplicationLag: time.Hour})
 		defer e.SetFaults(emulator.Faults{})
 		n := "lagging"
-		fresh, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &n})
+		fresh, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{DisplayName: &n})))
 		mustNoErr(t, "create", err)
-		_, err = c.CreateServicePrincipal(ctx, fresh.AppID, nil)
+		_, err = c.Do(ctx, tenant.CreateServicePrincipal(fresh.AppID, nil))
 		if k := kindOf(err); k != tenant.NotFound {
 			t.Errorf("SP of a lagging app: kind %v (%v), want not found (NoBackingApplicationObject)", k, err)
 		}
-		err = c.UpdateApplication(ctx, fresh.ID, tenant.AppProps{DisplayName: &n})
+		err = errOf(c.Do(ctx, tenant.UpdateApplication(fresh.ID, tenant.AppProps{DisplayName: &n})))
 		if k := kindOf(err); k != tenant.NotFound {
 			t.Errorf("PATCH of a lagging app: kind %v (%v), want not found", k, err)
 		}
@@ -286,14 +286,14 @@ func createSet(t testing.TB, c *Client, set string, n int, withSPs bool) []*tena
 			defer func() { <-sem }()
 			name := fmt.Sprintf("%s-app-%04d", set, i)
 			tags := []string{tenant.SetTag(set), tenant.KeyTag(name)}
-			a, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &name, Tags: &tags})
+			a, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{DisplayName: &name, Tags: &tags})))
 			if err != nil {
 				errs <- err
 				return
 			}
 			apps[i] = a
 			if withSPs {
-				if _, err := c.CreateServicePrincipal(ctx, a.AppID, tags); err != nil {
+				if _, err := c.Do(ctx, tenant.CreateServicePrincipal(a.AppID, tags)); err != nil {
 					errs <- err
 				}
 			}
@@ -362,7 +362,7 @@ func TestEmulatorWriteBatch(t *testing.T) {
 	}
 	writes = append(writes, tenant.Write{Op: tenant.OpDeleteApplication, ID: "6b1d6f0e-0000-4000-8000-000000000404"})
 	e.ResetStats()
-	res := c.WriteBatch(context.Background(), writes)
+	res := c.DoBatch(context.Background(), writes)
 	for i, r := range res[:25] {
 		if r.Err != nil {
 			t.Errorf("write %d: %v", i, r.Err)
@@ -391,7 +391,7 @@ func TestEmulatorWriteBatch(t *testing.T) {
 func TestLostCreateAnswerIsNotResent(t *testing.T) {
 	e := startEmulator(t, emulator.Faults{LostAnswerRate: 1, LostAnswerRoutes: []string{"POST /v1.0/applications"}})
 	c := emulatorClient(t, e, Options{})
-	_, err := c.CreateApplication(context.Background(), tenant.AppProps{DisplayName: ptr("lost"), Tags: &[]string{tenant.SetTag("lost")}})
+	_, err := c.Do(context.Background(), tenant.CreateApplication(tenant.AppProps{DisplayName: ptr("lost"), Tags: &[]string{tenant.SetTag("lost")}}))
 	if k := kindOf(err); k != tenant.Transient {
 		t.Fatalf("create with its answer lost: kind %v (%v), want Transient", k, err)
 	}

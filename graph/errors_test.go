@@ -99,15 +99,15 @@ func TestEmulatorLagKinds(t *testing.T) {
 	// either.
 	name := "lag-resource"
 	roleID := tenant.StableID("lag", "lag-resource", "role", "read")
-	old, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &name,
-		AppRoles: &[]tenant.AppRole{{ID: roleID, Value: "Data.Read", DisplayName: "Read", Description: "Read", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}}})
+	old, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{DisplayName: &name,
+		AppRoles: &[]tenant.AppRole{{ID: roleID, Value: "Data.Read", DisplayName: "Read", Description: "Read", AllowedMemberTypes: []string{"Application"}, IsEnabled: true}}})))
 	mustNoErr(t, "create application", err)
 	clock.add(2 * time.Hour)
 	e.SetFaults(emulator.Faults{ReplicationLag: time.Hour})
-	newSP, err := c.CreateServicePrincipal(ctx, old.AppID, nil)
+	newSP, err := madeSP(c.Do(ctx, tenant.CreateServicePrincipal(old.AppID, nil)))
 	mustNoErr(t, "create service principal", err)
 	fresh := "lag-fresh"
-	newApp, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &fresh})
+	newApp, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{DisplayName: &fresh})))
 	mustNoErr(t, "create application", err)
 
 	graphSPs, err := c.ServicePrincipalsByAppID(ctx, []string{"00000003-0000-0000-c000-000000000000"})
@@ -122,26 +122,26 @@ func TestEmulatorLagKinds(t *testing.T) {
 		call func() error
 	}{
 		{"grant with a new client", func() error {
-			_, err := c.CreatePermissionGrant(ctx, tenant.PermissionGrant{ClientID: newSP.ID, ResourceID: graphSP.ID, ConsentType: "AllPrincipals", Scope: "User.Read"})
+			_, err = c.Do(ctx, tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: newSP.ID, ResourceID: graphSP.ID, ConsentType: "AllPrincipals", Scope: "User.Read"}))
 			return err
 		}},
 		{"grant on a new resource", func() error {
-			_, err := c.CreatePermissionGrant(ctx, tenant.PermissionGrant{ClientID: emulator.CallerSPID, ResourceID: newSP.ID, ConsentType: "AllPrincipals", Scope: "Data.Read"})
+			_, err = c.Do(ctx, tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: emulator.CallerSPID, ResourceID: newSP.ID, ConsentType: "AllPrincipals", Scope: "Data.Read"}))
 			return err
 		}},
 		{"assignment to a new principal", func() error {
-			_, err := c.CreateAppRoleAssignment(ctx, tenant.AppRoleAssignment{PrincipalID: newSP.ID, ResourceID: graphSP.ID, AppRoleID: graphSP.AppRoles[0].ID})
+			_, err = c.Do(ctx, tenant.CreateAppRoleAssignment(tenant.AppRoleAssignment{PrincipalID: newSP.ID, ResourceID: graphSP.ID, AppRoleID: graphSP.AppRoles[0].ID}))
 			return err
 		}},
 		{"assignment on a new resource", func() error {
-			_, err := c.CreateAppRoleAssignment(ctx, tenant.AppRoleAssignment{PrincipalID: emulator.CallerSPID, ResourceID: newSP.ID, AppRoleID: roleID})
+			_, err = c.Do(ctx, tenant.CreateAppRoleAssignment(tenant.AppRoleAssignment{PrincipalID: emulator.CallerSPID, ResourceID: newSP.ID, AppRoleID: roleID}))
 			return err
 		}},
 		{"owner of a new application", func() error {
-			return c.AddOwner(ctx, newApp.ID, emulator.SeedAdminUserID)
+			return errOf(c.Do(ctx, tenant.AddOwner(newApp.ID, emulator.SeedAdminUserID)))
 		}},
 		{"password of a new application", func() error {
-			_, _, err := c.AddPassword(ctx, newApp.ID, tenant.PasswordRequest{DisplayName: "lag", End: clock.now().Add(24 * time.Hour)})
+			_, err = c.Do(ctx, tenant.AddPassword(newApp.ID, tenant.PasswordRequest{DisplayName: "lag", End: clock.now().Add(24 * time.Hour)}))
 			return err
 		}},
 	} {
@@ -154,10 +154,10 @@ func TestEmulatorLagKinds(t *testing.T) {
 
 	// Once the lag has passed, the same calls succeed.
 	clock.add(2 * time.Hour)
-	if _, err := c.CreatePermissionGrant(ctx, tenant.PermissionGrant{ClientID: newSP.ID, ResourceID: graphSP.ID, ConsentType: "AllPrincipals", Scope: "User.Read"}); err != nil {
+	if _, err := c.Do(ctx, tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: newSP.ID, ResourceID: graphSP.ID, ConsentType: "AllPrincipals", Scope: "User.Read"})); err != nil {
 		t.Errorf("grant after the lag: %v", err)
 	}
-	if err := c.AddOwner(ctx, newApp.ID, emulator.SeedAdminUserID); err != nil {
+	if _, err := c.Do(ctx, tenant.AddOwner(newApp.ID, emulator.SeedAdminUserID)); err != nil {
 		t.Errorf("owner after the lag: %v", err)
 	}
 }
@@ -184,17 +184,17 @@ func TestEmulatorNewAppRoleLag(t *testing.T) {
 	name := "roles-resource"
 	readID := tenant.StableID("lag", "roles-resource", "role", "Data.Read")
 	writeID := tenant.StableID("lag", "roles-resource", "role", "Data.Write")
-	app, err := c.CreateApplication(ctx, tenant.AppProps{DisplayName: &name, AppRoles: &[]tenant.AppRole{role(readID, "Data.Read")}})
+	app, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{DisplayName: &name, AppRoles: &[]tenant.AppRole{role(readID, "Data.Read")}})))
 	mustNoErr(t, "create application", err)
-	sp, err := c.CreateServicePrincipal(ctx, app.AppID, nil)
+	sp, err := madeSP(c.Do(ctx, tenant.CreateServicePrincipal(app.AppID, nil)))
 	mustNoErr(t, "create service principal", err)
 	clock.add(2 * time.Hour)
 	e.SetFaults(emulator.Faults{ReplicationLag: time.Hour})
 
 	roles := []tenant.AppRole{role(readID, "Data.Read"), role(writeID, "Data.Write")}
-	mustNoErr(t, "add a role", c.UpdateApplication(ctx, app.ID, tenant.AppProps{AppRoles: &roles}))
+	mustNoErr(t, "add a role", errOf(c.Do(ctx, tenant.UpdateApplication(app.ID, tenant.AppProps{AppRoles: &roles}))))
 	assign := func(roleID string) error {
-		_, err := c.CreateAppRoleAssignment(ctx, tenant.AppRoleAssignment{PrincipalID: emulator.CallerSPID, ResourceID: sp.ID, AppRoleID: roleID})
+		_, err = c.Do(ctx, tenant.CreateAppRoleAssignment(tenant.AppRoleAssignment{PrincipalID: emulator.CallerSPID, ResourceID: sp.ID, AppRoleID: roleID}))
 		return err
 	}
 	err = assign(writeID)

@@ -71,7 +71,7 @@ func TestUserAgentOnEveryRequest(t *testing.T) {
 	if _, err := c.Organization(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	res := c.WriteBatch(context.Background(), []tenant.Write{{Op: tenant.OpDeleteApplication, ID: "a1"}})
+	res := c.DoBatch(context.Background(), []tenant.Write{{Op: tenant.OpDeleteApplication, ID: "a1"}})
 	if res[0].Err != nil {
 		t.Fatalf("batch item: %v", res[0].Err)
 	}

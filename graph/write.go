@@ -4,100 +4,231 @@ import (
 	"context"
 	"fmt"
 
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoft/kiota-abstractions-go/serialization"
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/regsync/regsync/tenant"
 )
 
-// Every write below builds a fresh SDK model holding only what it sends:
-// a model read by a single GET drops later edits when serialized, and one
+// Every write is built once, by the builder of its op below, as the SDK's
+// request builders build it (RequestInformation); Do sends it alone and
+// DoBatch puts it in a $batch, so the two cannot drift apart.
+//
+// Every builder makes a fresh SDK model holding only what it sends: a
+// model read by a single GET drops later edits when serialized, and one
 // taken from a list re-sends every field it was read with (WIRE.md §1.5).
 
-// CreateApplication POSTs a new application with the non-nil fields of p
-// and returns it as Graph created it.
-func (c *Client) CreateApplication(ctx context.Context, p tenant.AppProps) (*tenant.Application, error) {
-	body, err := applicationModel(p)
-	if err != nil {
-		return nil, fmt.Errorf("creating application: %w", err)
-	}
-	m, err := c.sdk.Applications().Post(ctx, body, nil)
-	if err != nil {
-		return nil, mapError(err, "creating application %q", deref(p.DisplayName))
-	}
-	return toApplication(m), nil
+// request is one write, built: the request and how to read its answer.
+type request struct {
+	info *abstractions.RequestInformation
+	// parse is the factory of the answer's body; nil when the write
+	// answers with no content the caller needs.
+	parse serialization.ParsableFactory
+	// result reads the parsed answer.
+	result func(m serialization.Parsable) (tenant.WriteResult, error)
 }
 
-// UpdateApplication PATCHes the non-nil fields of p. A pointer to an empty
-// collection clears it.
-func (c *Client) UpdateApplication(ctx context.Context, id string, p tenant.AppProps) error {
-	body, err := applicationModel(p)
-	if err != nil {
-		return fmt.Errorf("updating application %s: %w", id, err)
-	}
-	_, err = c.sdk.Applications().ByApplicationId(id).Patch(ctx, body, nil)
-	return mapError(err, "updating application %s", id)
+// builder builds the request of one op's write.
+type builder func(c *Client, ctx context.Context, w tenant.Write) (request, error)
+
+// builders holds one builder per tenant.Op; TestEveryOpHasABuilder checks
+// it is complete.
+var builders = map[tenant.Op]builder{
+	tenant.OpCreateApplication:         buildCreateApplication,
+	tenant.OpUpdateApplication:         buildUpdateApplication,
+	tenant.OpDeleteApplication:         buildDeleteApplication,
+	tenant.OpAddOwner:                  buildAddOwner,
+	tenant.OpRemoveOwner:               buildRemoveOwner,
+	tenant.OpAddPassword:               buildAddPassword,
+	tenant.OpRemovePassword:            buildRemovePassword,
+	tenant.OpCreateFederatedCredential: buildCreateFederated,
+	tenant.OpUpdateFederatedCredential: buildUpdateFederated,
+	tenant.OpDeleteFederatedCredential: buildDeleteFederated,
+	tenant.OpCreateServicePrincipal:    buildCreateServicePrincipal,
+	tenant.OpUpdateServicePrincipal:    buildUpdateServicePrincipal,
+	tenant.OpDeleteServicePrincipal:    buildDeleteServicePrincipal,
+	tenant.OpCreateAppRoleAssignment:   buildCreateAssignment,
+	tenant.OpDeleteAppRoleAssignment:   buildDeleteAssignment,
+	tenant.OpCreatePermissionGrant:     buildCreateGrant,
+	tenant.OpUpdatePermissionGrant:     buildUpdateGrant,
+	tenant.OpDeletePermissionGrant:     buildDeleteGrant,
 }
 
-// DeleteApplication deletes an application (Graph keeps it restorable for
-// 30 days).
-func (c *Client) DeleteApplication(ctx context.Context, id string) error {
-	return mapError(c.sdk.Applications().ByApplicationId(id).Delete(ctx, nil), "deleting application %s", id)
+// errorMappings is what the SDK's request builders pass the adapter: every
+// error status decodes as an OData error.
+var errorMappings = abstractions.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
+
+// build builds the request of w, refusing (Invalid) a write that lacks a
+// field its op needs.
+func (c *Client) build(ctx context.Context, w tenant.Write) (request, error) {
+	b, ok := builders[w.Op]
+	if !ok {
+		panic(fmt.Sprintf("internal error: no graph builder for tenant.Op %d", int(w.Op)))
+	}
+	return b(c, ctx, w)
+}
+
+// Do sends one write and returns what it made.
+func (c *Client) Do(ctx context.Context, w tenant.Write) (tenant.WriteResult, error) {
+	fail := func(err error) (tenant.WriteResult, error) { return tenant.WriteResult{Err: err}, err }
+	req, err := c.build(ctx, w)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", w, err))
+	}
+	if req.parse == nil {
+		if err := c.adapter.SendNoContent(ctx, req.info, errorMappings); err != nil {
+			return fail(mapError(err, "%s", w))
+		}
+		return tenant.WriteResult{}, nil
+	}
+	m, err := c.adapter.Send(ctx, req.info, req.parse, errorMappings)
+	if err != nil {
+		return fail(mapError(err, "%s", w))
+	}
+	if m == nil {
+		return fail(&tenant.Error{Kind: tenant.Unknown, Message: fmt.Sprintf("%s: graph answered with no body", w)})
+	}
+	res, err := req.result(m)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", w, err))
+	}
+	return res, nil
+}
+
+func need(field, v string) error {
+	if v == "" {
+		return &tenant.Error{Kind: tenant.Invalid, Message: "empty " + field}
+	}
+	return nil
+}
+
+func needAll(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := need(pairs[i], pairs[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func missing(field string) error {
+	return &tenant.Error{Kind: tenant.Invalid, Message: "no " + field}
+}
+
+// noContent is a built request whose answer is not read.
+func noContent(ri *abstractions.RequestInformation, err error) (request, error) {
+	return request{info: ri}, err
+}
+
+// ---- applications
+
+func buildCreateApplication(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if w.Application == nil {
+		return request{}, missing("application")
+	}
+	body, err := applicationModel(*w.Application)
+	if err != nil {
+		return request{}, err
+	}
+	ri, err := c.sdk.Applications().ToPostRequestInformation(ctx, body, nil)
+	return request{info: ri, parse: models.CreateApplicationFromDiscriminatorValue,
+		result: func(m serialization.Parsable) (tenant.WriteResult, error) {
+			app := toApplication(m.(models.Applicationable))
+			return tenant.WriteResult{ID: app.ID, Application: app}, nil
+		}}, err
+}
+
+func buildUpdateApplication(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("application id", w.ID); err != nil {
+		return request{}, err
+	}
+	if w.Application == nil {
+		return request{}, missing("application patch")
+	}
+	body, err := applicationModel(*w.Application)
+	if err != nil {
+		return request{}, err
+	}
+	return noContent(c.sdk.Applications().ByApplicationId(w.ID).ToPatchRequestInformation(ctx, body, nil))
+}
+
+func buildDeleteApplication(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("application id", w.ID); err != nil {
+		return request{}, err
+	}
+	return noContent(c.sdk.Applications().ByApplicationId(w.ID).ToDeleteRequestInformation(ctx, nil))
 }
 
 // directoryObjectRef is the @odata.id of a directory object under the
 // configured Graph base URL.
 func (c *Client) directoryObjectRef(id string) string { return c.base + "/directoryObjects/" + id }
 
-// AddOwner adds a user or service principal as owner through owners/$ref.
-func (c *Client) AddOwner(ctx context.Context, appObjectID, ownerID string) error {
-	ref := models.NewReferenceCreate()
-	ref.SetOdataId(ptr(c.directoryObjectRef(ownerID)))
-	err := c.sdk.Applications().ByApplicationId(appObjectID).Owners().Ref().Post(ctx, ref, nil)
-	return mapError(err, "adding owner %s to application %s", ownerID, appObjectID)
-}
-
-// RemoveOwner removes an owner reference.
-func (c *Client) RemoveOwner(ctx context.Context, appObjectID, ownerID string) error {
-	err := c.sdk.Applications().ByApplicationId(appObjectID).Owners().ByDirectoryObjectId(ownerID).Ref().Delete(ctx, nil)
-	return mapError(err, "removing owner %s from application %s", ownerID, appObjectID)
-}
-
-// AddPassword adds a client secret. Graph returns its value once, in this
-// response; it leaves here only as a tenant.SecretValue.
-func (c *Client) AddPassword(ctx context.Context, appObjectID string, req tenant.PasswordRequest) (tenant.PasswordCredential, tenant.SecretValue, error) {
-	pc := models.NewPasswordCredential()
-	if req.DisplayName != "" {
-		pc.SetDisplayName(ptr(req.DisplayName))
+// buildAddOwner adds a user or service principal as owner through
+// owners/$ref.
+func buildAddOwner(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := needAll("application id", w.ID, "owner id", w.RefID); err != nil {
+		return request{}, err
 	}
-	if !req.End.IsZero() {
-		pc.SetEndDateTime(ptr(req.End.UTC()))
+	ref := models.NewReferenceCreate()
+	ref.SetOdataId(ptr(c.directoryObjectRef(w.RefID)))
+	return noContent(c.sdk.Applications().ByApplicationId(w.ID).Owners().Ref().ToPostRequestInformation(ctx, ref, nil))
+}
+
+func buildRemoveOwner(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := needAll("application id", w.ID, "owner id", w.RefID); err != nil {
+		return request{}, err
+	}
+	return noContent(c.sdk.Applications().ByApplicationId(w.ID).Owners().ByDirectoryObjectId(w.RefID).Ref().ToDeleteRequestInformation(ctx, nil))
+}
+
+// buildAddPassword adds a client secret. Graph returns its value once, in
+// this response; it leaves here only as a tenant.SecretValue.
+func buildAddPassword(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("application id", w.ID); err != nil {
+		return request{}, err
+	}
+	if w.Password == nil {
+		return request{}, missing("password request")
+	}
+	pc := models.NewPasswordCredential()
+	if w.Password.DisplayName != "" {
+		pc.SetDisplayName(ptr(w.Password.DisplayName))
+	}
+	if !w.Password.End.IsZero() {
+		pc.SetEndDateTime(ptr(w.Password.End.UTC()))
 	}
 	body := applications.NewItemAddPasswordPostRequestBody()
 	body.SetPasswordCredential(pc)
-	m, err := c.sdk.Applications().ByApplicationId(appObjectID).AddPassword().Post(ctx, body, nil)
-	if err != nil {
-		return tenant.PasswordCredential{}, tenant.SecretValue{}, mapError(err, "adding a password to application %s", appObjectID)
-	}
-	secret := tenant.NewSecretValue(str(m.GetSecretText()))
-	if secret.IsZero() {
-		return tenant.PasswordCredential{}, tenant.SecretValue{}, &tenant.Error{Kind: tenant.Unknown,
-			Message: fmt.Sprintf("adding a password to application %s: graph returned no secretText", appObjectID)}
-	}
-	return toPassword(m), secret, nil
+	ri, err := c.sdk.Applications().ByApplicationId(w.ID).AddPassword().ToPostRequestInformation(ctx, body, nil)
+	return request{info: ri, parse: models.CreatePasswordCredentialFromDiscriminatorValue,
+		result: func(m serialization.Parsable) (tenant.WriteResult, error) {
+			pm := m.(models.PasswordCredentialable)
+			secret := tenant.NewSecretValue(str(pm.GetSecretText()))
+			if secret.IsZero() {
+				return tenant.WriteResult{}, &tenant.Error{Kind: tenant.Unknown, Message: "graph returned no secretText"}
+			}
+			cred := toPassword(pm)
+			return tenant.WriteResult{ID: cred.KeyID, Password: cred, Secret: secret}, nil
+		}}, err
 }
 
-// RemovePassword removes a client secret by keyId.
-func (c *Client) RemovePassword(ctx context.Context, appObjectID, keyID string) error {
-	id, err := parseUUID("keyId", keyID)
+func buildRemovePassword(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("application id", w.ID); err != nil {
+		return request{}, err
+	}
+	id, err := parseUUID("keyId", w.RefID)
 	if err != nil {
-		return fmt.Errorf("removing password %s from application %s: %w", keyID, appObjectID, err)
+		return request{}, err
 	}
 	body := applications.NewItemRemovePasswordPostRequestBody()
 	body.SetKeyId(id)
-	err = c.sdk.Applications().ByApplicationId(appObjectID).RemovePassword().Post(ctx, body, nil)
-	return mapError(err, "removing password %s from application %s", keyID, appObjectID)
+	return noContent(c.sdk.Applications().ByApplicationId(w.ID).RemovePassword().ToPostRequestInformation(ctx, body, nil))
 }
+
+// ---- federated credentials
 
 func federatedModel(fc tenant.FederatedCredential, withName bool) models.FederatedIdentityCredentialable {
 	m := models.NewFederatedIdentityCredential()
@@ -113,51 +244,44 @@ func federatedModel(fc tenant.FederatedCredential, withName bool) models.Federat
 	return m
 }
 
-// CreateFederatedCredential adds a federated identity credential.
-func (c *Client) CreateFederatedCredential(ctx context.Context, appObjectID string, fc tenant.FederatedCredential) (tenant.FederatedCredential, error) {
-	m, err := c.sdk.Applications().ByApplicationId(appObjectID).FederatedIdentityCredentials().Post(ctx, federatedModel(fc, true), nil)
-	if err != nil {
-		return tenant.FederatedCredential{}, mapError(err, "creating federated credential %q on application %s", fc.Name, appObjectID)
+func buildCreateFederated(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("application id", w.ID); err != nil {
+		return request{}, err
 	}
-	return toFederated(m), nil
-}
-
-// UpdateFederatedCredential rewrites issuer, subject, audiences and
-// description of the credential fc.ID (the name is immutable).
-func (c *Client) UpdateFederatedCredential(ctx context.Context, appObjectID string, fc tenant.FederatedCredential) error {
-	_, err := c.sdk.Applications().ByApplicationId(appObjectID).FederatedIdentityCredentials().
-		ByFederatedIdentityCredentialId(fc.ID).Patch(ctx, federatedModel(fc, false), nil)
-	return mapError(err, "updating federated credential %q on application %s", fc.Name, appObjectID)
-}
-
-// DeleteFederatedCredential deletes a federated identity credential.
-func (c *Client) DeleteFederatedCredential(ctx context.Context, appObjectID, fcID string) error {
-	err := c.sdk.Applications().ByApplicationId(appObjectID).FederatedIdentityCredentials().
-		ByFederatedIdentityCredentialId(fcID).Delete(ctx, nil)
-	return mapError(err, "deleting federated credential %s on application %s", fcID, appObjectID)
-}
-
-// CreateServicePrincipal creates the service principal of an application.
-// Right after the application's creation Graph may answer
-// NoBackingApplicationObject, mapped to NotFound (replication lag).
-func (c *Client) CreateServicePrincipal(ctx context.Context, appID string, tags []string) (*tenant.ServicePrincipal, error) {
-	m := models.NewServicePrincipal()
-	m.SetAppId(ptr(appID))
-	if tags != nil {
-		m.SetTags(copyStrings(tags))
+	if w.Federated == nil {
+		return request{}, missing("federated credential")
 	}
-	sp, err := c.sdk.ServicePrincipals().Post(ctx, m, nil)
-	if err != nil {
-		return nil, mapError(err, "creating the service principal of %s", appID)
-	}
-	return toServicePrincipal(sp), nil
+	ri, err := c.sdk.Applications().ByApplicationId(w.ID).FederatedIdentityCredentials().
+		ToPostRequestInformation(ctx, federatedModel(*w.Federated, true), nil)
+	return request{info: ri, parse: models.CreateFederatedIdentityCredentialFromDiscriminatorValue,
+		result: func(m serialization.Parsable) (tenant.WriteResult, error) {
+			fc := toFederated(m.(models.FederatedIdentityCredentialable))
+			return tenant.WriteResult{ID: fc.ID, Federated: fc}, nil
+		}}, err
 }
 
-// UpdateServicePrincipal PATCHes the non-nil fields of p.
-func (c *Client) UpdateServicePrincipal(ctx context.Context, id string, p tenant.ServicePrincipalPatch) error {
-	_, err := c.sdk.ServicePrincipals().ByServicePrincipalId(id).Patch(ctx, servicePrincipalModel(p), nil)
-	return mapError(err, "updating service principal %s", id)
+// buildUpdateFederated rewrites issuer, subject, audiences and description
+// of the credential Federated.ID (the name is immutable).
+func buildUpdateFederated(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if w.Federated == nil {
+		return request{}, missing("federated credential")
+	}
+	if err := needAll("application id", w.ID, "credential id", w.Federated.ID); err != nil {
+		return request{}, err
+	}
+	return noContent(c.sdk.Applications().ByApplicationId(w.ID).FederatedIdentityCredentials().
+		ByFederatedIdentityCredentialId(w.Federated.ID).ToPatchRequestInformation(ctx, federatedModel(*w.Federated, false), nil))
 }
+
+func buildDeleteFederated(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := needAll("application id", w.ID, "credential id", w.RefID); err != nil {
+		return request{}, err
+	}
+	return noContent(c.sdk.Applications().ByApplicationId(w.ID).FederatedIdentityCredentials().
+		ByFederatedIdentityCredentialId(w.RefID).ToDeleteRequestInformation(ctx, nil))
+}
+
+// ---- service principals
 
 func servicePrincipalModel(p tenant.ServicePrincipalPatch) models.ServicePrincipalable {
 	m := models.NewServicePrincipal()
@@ -170,10 +294,44 @@ func servicePrincipalModel(p tenant.ServicePrincipalPatch) models.ServicePrincip
 	return m
 }
 
-// DeleteServicePrincipal deletes a service principal.
-func (c *Client) DeleteServicePrincipal(ctx context.Context, id string) error {
-	return mapError(c.sdk.ServicePrincipals().ByServicePrincipalId(id).Delete(ctx, nil), "deleting service principal %s", id)
+// buildCreateServicePrincipal creates the service principal of an
+// application. Right after the application's creation Graph may answer
+// NoBackingApplicationObject, mapped to NotFound (replication lag).
+func buildCreateServicePrincipal(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("appId", w.AppID); err != nil {
+		return request{}, err
+	}
+	var m models.ServicePrincipalable = models.NewServicePrincipal()
+	if w.ServicePrincipal != nil {
+		m = servicePrincipalModel(*w.ServicePrincipal)
+	}
+	m.SetAppId(ptr(w.AppID))
+	ri, err := c.sdk.ServicePrincipals().ToPostRequestInformation(ctx, m, nil)
+	return request{info: ri, parse: models.CreateServicePrincipalFromDiscriminatorValue,
+		result: func(m serialization.Parsable) (tenant.WriteResult, error) {
+			sp := toServicePrincipal(m.(models.ServicePrincipalable))
+			return tenant.WriteResult{ID: sp.ID, ServicePrincipal: sp}, nil
+		}}, err
 }
+
+func buildUpdateServicePrincipal(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("service principal id", w.ID); err != nil {
+		return request{}, err
+	}
+	if w.ServicePrincipal == nil {
+		return request{}, missing("service principal patch")
+	}
+	return noContent(c.sdk.ServicePrincipals().ByServicePrincipalId(w.ID).ToPatchRequestInformation(ctx, servicePrincipalModel(*w.ServicePrincipal), nil))
+}
+
+func buildDeleteServicePrincipal(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("service principal id", w.ID); err != nil {
+		return request{}, err
+	}
+	return noContent(c.sdk.ServicePrincipals().ByServicePrincipalId(w.ID).ToDeleteRequestInformation(ctx, nil))
+}
+
+// ---- app-role assignments
 
 func assignmentModel(a tenant.AppRoleAssignment) (models.AppRoleAssignmentable, error) {
 	principal, err := parseUUID("principalId", a.PrincipalID)
@@ -195,25 +353,30 @@ func assignmentModel(a tenant.AppRoleAssignment) (models.AppRoleAssignmentable, 
 	return m, nil
 }
 
-// CreateAppRoleAssignment grants an app role of a.ResourceID to
-// a.PrincipalID (admin consent to an application permission).
-func (c *Client) CreateAppRoleAssignment(ctx context.Context, a tenant.AppRoleAssignment) (tenant.AppRoleAssignment, error) {
-	m, err := assignmentModel(a)
-	if err != nil {
-		return tenant.AppRoleAssignment{}, fmt.Errorf("assigning app role %s: %w", a.AppRoleID, err)
+func buildCreateAssignment(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if w.Assignment == nil {
+		return request{}, missing("assignment")
 	}
-	res, err := c.sdk.ServicePrincipals().ByServicePrincipalId(a.ResourceID).AppRoleAssignedTo().Post(ctx, m, nil)
+	m, err := assignmentModel(*w.Assignment)
 	if err != nil {
-		return tenant.AppRoleAssignment{}, mapError(err, "assigning app role %s of %s to %s", a.AppRoleID, a.ResourceID, a.PrincipalID)
+		return request{}, err
 	}
-	return toAssignment(res), nil
+	ri, err := c.sdk.ServicePrincipals().ByServicePrincipalId(w.Assignment.ResourceID).AppRoleAssignedTo().ToPostRequestInformation(ctx, m, nil)
+	return request{info: ri, parse: models.CreateAppRoleAssignmentFromDiscriminatorValue,
+		result: func(m serialization.Parsable) (tenant.WriteResult, error) {
+			a := toAssignment(m.(models.AppRoleAssignmentable))
+			return tenant.WriteResult{ID: a.ID, Assignment: a}, nil
+		}}, err
 }
 
-// DeleteAppRoleAssignment removes an app-role assignment.
-func (c *Client) DeleteAppRoleAssignment(ctx context.Context, resourceSPID, id string) error {
-	err := c.sdk.ServicePrincipals().ByServicePrincipalId(resourceSPID).AppRoleAssignedTo().ByAppRoleAssignmentId(id).Delete(ctx, nil)
-	return mapError(err, "deleting app-role assignment %s on %s", id, resourceSPID)
+func buildDeleteAssignment(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := needAll("resource id", w.ID, "assignment id", w.RefID); err != nil {
+		return request{}, err
+	}
+	return noContent(c.sdk.ServicePrincipals().ByServicePrincipalId(w.ID).AppRoleAssignedTo().ByAppRoleAssignmentId(w.RefID).ToDeleteRequestInformation(ctx, nil))
 }
+
+// ---- delegated grants
 
 func grantModel(g tenant.PermissionGrant) models.OAuth2PermissionGrantable {
 	m := models.NewOAuth2PermissionGrant()
@@ -231,32 +394,30 @@ func grantModel(g tenant.PermissionGrant) models.OAuth2PermissionGrantable {
 	return m
 }
 
-// CreatePermissionGrant grants delegated scopes (admin consent when
-// ConsentType is AllPrincipals, the default).
-func (c *Client) CreatePermissionGrant(ctx context.Context, g tenant.PermissionGrant) (tenant.PermissionGrant, error) {
-	res, err := c.sdk.Oauth2PermissionGrants().Post(ctx, grantModel(g), nil)
-	if err != nil {
-		return tenant.PermissionGrant{}, mapError(err, "granting %q of %s to %s", g.Scope, g.ResourceID, g.ClientID)
+func buildCreateGrant(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if w.Grant == nil {
+		return request{}, missing("grant")
 	}
-	return toGrant(res), nil
+	ri, err := c.sdk.Oauth2PermissionGrants().ToPostRequestInformation(ctx, grantModel(*w.Grant), nil)
+	return request{info: ri, parse: models.CreateOAuth2PermissionGrantFromDiscriminatorValue,
+		result: func(m serialization.Parsable) (tenant.WriteResult, error) {
+			g := toGrant(m.(models.OAuth2PermissionGrantable))
+			return tenant.WriteResult{ID: g.ID, Grant: g}, nil
+		}}, err
 }
 
-// UpdatePermissionGrant replaces the scopes of a delegated grant.
-func (c *Client) UpdatePermissionGrant(ctx context.Context, id, scope string) error {
+func buildUpdateGrant(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("grant id", w.ID); err != nil {
+		return request{}, err
+	}
 	m := models.NewOAuth2PermissionGrant()
-	m.SetScope(ptr(scope))
-	_, err := c.sdk.Oauth2PermissionGrants().ByOAuth2PermissionGrantId(id).Patch(ctx, m, nil)
-	return mapError(err, "updating delegated grant %s", id)
+	m.SetScope(ptr(w.Scope))
+	return noContent(c.sdk.Oauth2PermissionGrants().ByOAuth2PermissionGrantId(w.ID).ToPatchRequestInformation(ctx, m, nil))
 }
 
-// DeletePermissionGrant deletes a delegated grant.
-func (c *Client) DeletePermissionGrant(ctx context.Context, id string) error {
-	return mapError(c.sdk.Oauth2PermissionGrants().ByOAuth2PermissionGrantId(id).Delete(ctx, nil), "deleting delegated grant %s", id)
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
+func buildDeleteGrant(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("grant id", w.ID); err != nil {
+		return request{}, err
 	}
-	return *p
+	return noContent(c.sdk.Oauth2PermissionGrants().ByOAuth2PermissionGrantId(w.ID).ToDeleteRequestInformation(ctx, nil))
 }

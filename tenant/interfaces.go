@@ -5,8 +5,10 @@ import (
 	"time"
 )
 
-// Directory is what regsync needs of Microsoft Graph. graph.Client implements
-// it over msgraph-sdk-go; tests may implement it by hand.
+// Directory is what regsync needs of Microsoft Graph: the reads, and one
+// way to send a write (a Write value) and one to send a batch of them.
+// graph.Client implements it over msgraph-sdk-go; tenanttest.Tenant in
+// memory, for tests.
 //
 // Reads are list queries at the paging floor: one filtered, paged query per
 // kind of object, never one request per object.
@@ -32,26 +34,16 @@ type Directory interface {
 	// service principal.
 	PermissionGrantsForResource(ctx context.Context, resourceSPID string) ([]PermissionGrant, error)
 
-	CreateApplication(ctx context.Context, p AppProps) (*Application, error)
-	UpdateApplication(ctx context.Context, id string, p AppProps) error
-	DeleteApplication(ctx context.Context, id string) error
-	AddOwner(ctx context.Context, appObjectID, ownerID string) error
-	RemoveOwner(ctx context.Context, appObjectID, ownerID string) error
-	// AddPassword adds a client secret. The value comes back once, here.
-	AddPassword(ctx context.Context, appObjectID string, req PasswordRequest) (PasswordCredential, SecretValue, error)
-	RemovePassword(ctx context.Context, appObjectID, keyID string) error
-	CreateFederatedCredential(ctx context.Context, appObjectID string, fc FederatedCredential) (FederatedCredential, error)
-	UpdateFederatedCredential(ctx context.Context, appObjectID string, fc FederatedCredential) error
-	DeleteFederatedCredential(ctx context.Context, appObjectID, fcID string) error
-
-	CreateServicePrincipal(ctx context.Context, appID string, tags []string) (*ServicePrincipal, error)
-	UpdateServicePrincipal(ctx context.Context, id string, p ServicePrincipalPatch) error
-	DeleteServicePrincipal(ctx context.Context, id string) error
-	CreateAppRoleAssignment(ctx context.Context, a AppRoleAssignment) (AppRoleAssignment, error)
-	DeleteAppRoleAssignment(ctx context.Context, resourceSPID, id string) error
-	CreatePermissionGrant(ctx context.Context, g PermissionGrant) (PermissionGrant, error)
-	UpdatePermissionGrant(ctx context.Context, id, scope string) error
-	DeletePermissionGrant(ctx context.Context, id string) error
+	// Do sends one write and returns what it made (see WriteResult); its
+	// error is a *Error with a Kind.
+	Do(ctx context.Context, w Write) (WriteResult, error)
+	// DoBatch sends writes that do not depend on each other together
+	// (Graph's $batch: 20 per request) and returns one result per write,
+	// in order, each with its own Err. A write whose op is not Batchable
+	// is sent alone, as by Do. Throttled items are re-sent inside,
+	// honouring Retry-After; what still fails comes back with its kind for
+	// the caller's own retry.
+	DoBatch(ctx context.Context, writes []Write) []WriteResult
 
 	// Requests is the number of HTTP requests sent so far (retries included).
 	Requests() int

@@ -1,0 +1,136 @@
+package applier
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/regsync/regsync/planner"
+	"github.com/regsync/regsync/tenant"
+)
+
+// applicationKind: an application is created (looked for first, and
+// adopted when it exists), updated or deleted, always alone: the create's
+// answer fills the reference table, and updates are large PATCHes.
+type applicationKind struct{}
+
+func (applicationKind) has(a *planner.Action) bool {
+	return a.Application != nil && (a.Op == planner.OpDelete || a.Application.Fields != nil)
+}
+
+// detach leaves the payload alone: Action.Resolve copies the application
+// payload itself before it writes into it.
+func (applicationKind) detach(*planner.Action) {}
+
+func (applicationKind) write(*planner.Action) (tenant.Write, string, bool) {
+	return tenant.Write{}, "", false
+}
+
+func (applicationKind) run(ctx context.Context, x *exec) error {
+	app := x.a.Application
+	switch x.a.Op {
+	case planner.OpCreate:
+		return x.createApplication(ctx)
+	case planner.OpUpdate:
+		p, err := app.Payload()
+		if err != nil {
+			return fmt.Errorf("updating application %q: %w", x.a.App, err)
+		}
+		x.objectID = app.ObjectID
+		return x.retry(ctx, x.lag, func(ctx context.Context) error { return x.do(ctx, tenant.UpdateApplication(app.ObjectID, p)) })
+	case planner.OpDelete:
+		x.objectID = app.ObjectID
+		return x.remove(ctx, "already deleted", func(ctx context.Context) error { return x.do(ctx, tenant.DeleteApplication(app.ObjectID)) })
+	default:
+		panic(unknownOp(x.a))
+	}
+}
+
+// find looks for the application of this action's key in the set.
+func (x *exec) find(ctx context.Context) (*tenant.Application, error) {
+	return x.finder.FindApplication(ctx, x.plan.Set, x.a.App)
+}
+
+// createApplication creates the application unless one carrying its set
+// and key tags exists already (made by an earlier, interrupted apply, or
+// hidden from the plan's read by replication lag): that one is adopted and
+// brought to the planned fields. A create that fails in a way that may
+// have reached Graph is followed by looking for the application again,
+// before the create is sent a second time.
+func (x *exec) createApplication(ctx context.Context) error {
+	key := x.a.App
+	p, err := x.a.Application.Payload()
+	if err != nil {
+		return fmt.Errorf("creating application %q: %w", key, err)
+	}
+	if x.finder != nil {
+		var existing *tenant.Application
+		if x.existing != nil {
+			switch found := x.existing[key]; len(found) {
+			case 0:
+			case 1:
+				existing = found[0]
+			default:
+				return &tenant.Error{Kind: tenant.Conflict, Message: fmt.Sprintf(
+					"creating application %q: %d applications carry its set and key tags already (appIds %s, %s); delete the stray one",
+					key, len(found), found[0].AppID, found[1].AppID)}
+			}
+		} else {
+			err := x.retry(ctx, false, func(ctx context.Context) (err error) {
+				existing, err = x.find(ctx)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("looking for an existing application %q before creating it: %w", key, err)
+			}
+		}
+		if existing != nil {
+			x.own(existing)
+			x.note("adopted existing application %s carrying the set and key tags", existing.AppID)
+			// Bring it to what the plan creates: it may be an older state.
+			return x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.UpdateApplication(existing.ID, p)) })
+		}
+	}
+	var made *tenant.Application
+	err = x.retry(ctx, false, func(ctx context.Context) error {
+		res, err := x.dir.Do(ctx, tenant.CreateApplication(p))
+		if err == nil {
+			made = res.Application
+			return nil
+		}
+		if !maybeLost(err) || x.finder == nil {
+			return err
+		}
+		var found *tenant.Application
+		hit, ferr := x.lookAgain(ctx, func(ctx context.Context) (bool, error) {
+			f, err := x.find(ctx)
+			found = f
+			return f != nil, err
+		})
+		if ferr != nil {
+			return fmt.Errorf("%w (looking for it afterwards failed too: %v)", err, ferr)
+		}
+		if hit {
+			made = found
+			x.note("the create's answer was lost; found the application it made")
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	x.own(made)
+	return nil
+}
+
+// own records an application as this action's object: its ids fill
+// the reference table and later calls on it tolerate replication lag.
+func (x *exec) own(app *tenant.Application) {
+	x.objectID = app.ID
+	x.refs.set(x.a.App, planner.RefObjectID, app.ID)
+	x.refs.set(x.a.App, planner.RefAppID, app.AppID)
+	x.markCreated(x.a.App)
+	for _, c := range app.PasswordCredentials {
+		x.knowKey(app.ID, c.KeyID)
+	}
+}

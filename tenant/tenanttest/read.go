@@ -1,0 +1,134 @@
+package tenanttest
+
+import (
+	"context"
+	"sort"
+
+	"github.com/regsync/regsync/tenant"
+)
+
+// organization is the tenant every fake belongs to.
+var organization = tenant.Organization{ID: "tenant-1", DisplayName: "Contoso",
+	VerifiedDomains: []string{"contoso.com", "contoso.onmicrosoft.com"}}
+
+func (f *Tenant) Organization(context.Context) (tenant.Organization, error) {
+	o := organization
+	o.VerifiedDomains = append([]string(nil), o.VerifiedDomains...)
+	return o, nil
+}
+
+func (f *Tenant) ListApplications(_ context.Context, set string) ([]*tenant.Application, error) {
+	f.begin("ListApplications", "", false)
+	defer f.end("")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*tenant.Application
+	for _, a := range f.sortedApps() {
+		if hasTag(a.Tags, tenant.SetTag(set)) {
+			out = append(out, cloneApp(a))
+		}
+	}
+	return out, nil
+}
+
+func (f *Tenant) FindApplication(_ context.Context, set, key string) (*tenant.Application, error) {
+	if flt, ok := f.begin("FindApplication", "", false); ok {
+		f.end("")
+		return nil, flt.err
+	}
+	defer f.end("")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var found []*tenant.Application
+	for _, a := range f.sortedApps() {
+		if hasTag(a.Tags, tenant.SetTag(set)) && hasTag(a.Tags, tenant.KeyTag(key)) && f.visible(a.ID) {
+			found = append(found, cloneApp(a))
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+		return found[0], nil
+	default:
+		return nil, &tenant.Error{Kind: tenant.Conflict, Message: "duplicate"}
+	}
+}
+
+func (f *Tenant) ApplicationsByAppID(_ context.Context, appIDs []string) ([]*tenant.Application, error) {
+	f.begin("ApplicationsByAppID", "", false)
+	defer f.end("")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*tenant.Application
+	for _, a := range f.sortedApps() {
+		for _, id := range appIDs {
+			if a.AppID == id && f.visible(a.ID) {
+				out = append(out, cloneApp(a))
+			}
+		}
+	}
+	return out, nil
+}
+
+func (f *Tenant) ListServicePrincipals(_ context.Context, set string) ([]*tenant.ServicePrincipal, error) {
+	f.begin("ListServicePrincipals", "", false)
+	defer f.end("")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*tenant.ServicePrincipal
+	for _, sp := range f.sps {
+		if hasTag(sp.Tags, tenant.SetTag(set)) {
+			c := *sp
+			out = append(out, &c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (f *Tenant) ServicePrincipalsByAppID(_ context.Context, appIDs []string) ([]*tenant.ServicePrincipal, error) {
+	f.begin("ServicePrincipalsByAppID", "", false)
+	defer f.end("")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*tenant.ServicePrincipal
+	for _, sp := range f.sps {
+		for _, id := range appIDs {
+			if sp.AppID == id && f.visible(sp.ID) {
+				c := *sp
+				out = append(out, &c)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (f *Tenant) AppRoleAssignedTo(_ context.Context, resourceSPID string) ([]tenant.AppRoleAssignment, error) {
+	f.begin("AppRoleAssignedTo", "", false)
+	defer f.end("")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []tenant.AppRoleAssignment
+	for _, a := range f.assigns {
+		if a.ResourceID == resourceSPID {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func (f *Tenant) PermissionGrantsForResource(_ context.Context, resourceSPID string) ([]tenant.PermissionGrant, error) {
+	f.begin("PermissionGrantsForResource", "", false)
+	defer f.end("")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []tenant.PermissionGrant
+	for _, g := range f.grants {
+		if g.ResourceID == resourceSPID {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}

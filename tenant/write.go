@@ -1,0 +1,285 @@
+package tenant
+
+import "fmt"
+
+// Op names a directory write. Each constant lists the Write fields it
+// reads; the constructors below (CreateApplication, AddOwner, ...) fill
+// exactly those.
+type Op int
+
+// The directory writes.
+const (
+	OpCreateApplication         Op = iota + 1 // Application
+	OpUpdateApplication                       // ID, Application
+	OpDeleteApplication                       // ID
+	OpAddOwner                                // ID (application), RefID (owner)
+	OpRemoveOwner                             // ID (application), RefID (owner)
+	OpAddPassword                             // ID (application), Password
+	OpRemovePassword                          // ID (application), RefID (keyId)
+	OpCreateFederatedCredential               // ID (application), Federated
+	OpUpdateFederatedCredential               // ID (application), Federated (Federated.ID names it)
+	OpDeleteFederatedCredential               // ID (application), RefID (credential id)
+	OpCreateServicePrincipal                  // AppID, ServicePrincipal (optional: tags)
+	OpUpdateServicePrincipal                  // ID, ServicePrincipal
+	OpDeleteServicePrincipal                  // ID
+	OpCreateAppRoleAssignment                 // Assignment
+	OpDeleteAppRoleAssignment                 // ID (resource service principal), RefID (assignment)
+	OpCreatePermissionGrant                   // Grant
+	OpUpdatePermissionGrant                   // ID (grant), Scope
+	OpDeletePermissionGrant                   // ID (grant)
+)
+
+// opInfo describes each Op once: its name and whether it may travel in a
+// $batch.
+var opInfo = map[Op]struct {
+	name      string
+	batchable bool
+}{
+	OpCreateApplication:         {"create application", false},
+	OpUpdateApplication:         {"update application", true},
+	OpDeleteApplication:         {"delete application", true},
+	OpAddOwner:                  {"add owner", true},
+	OpRemoveOwner:               {"remove owner", true},
+	OpAddPassword:               {"add password", false},
+	OpRemovePassword:            {"remove password", true},
+	OpCreateFederatedCredential: {"create federated credential", false},
+	OpUpdateFederatedCredential: {"update federated credential", true},
+	OpDeleteFederatedCredential: {"delete federated credential", true},
+	OpCreateServicePrincipal:    {"create service principal", false},
+	OpUpdateServicePrincipal:    {"update service principal", true},
+	OpDeleteServicePrincipal:    {"delete service principal", true},
+	OpCreateAppRoleAssignment:   {"create app-role assignment", true},
+	OpDeleteAppRoleAssignment:   {"delete app-role assignment", true},
+	OpCreatePermissionGrant:     {"create delegated grant", true},
+	OpUpdatePermissionGrant:     {"update delegated grant", true},
+	OpDeletePermissionGrant:     {"delete delegated grant", true},
+}
+
+// Ops lists every Op, in declaration order.
+func Ops() []Op {
+	out := make([]Op, 0, len(opInfo))
+	for o := OpCreateApplication; o <= OpDeletePermissionGrant; o++ {
+		out = append(out, o)
+	}
+	return out
+}
+
+func (o Op) info() (string, bool) {
+	i, ok := opInfo[o]
+	if !ok {
+		panic(fmt.Sprintf("internal error: unknown tenant.Op %d", int(o)))
+	}
+	return i.name, i.batchable
+}
+
+func (o Op) String() string { n, _ := o.info(); return n }
+
+// Batchable reports whether a write of this op may travel with others in
+// one request (Graph's $batch): it needs nothing from its answer beyond
+// success and an id. Creates of applications, service principals and
+// federated credentials answer with the object the caller goes on with,
+// and addPassword with a secret that must not sit in a batch response, so
+// those are always sent alone.
+func (o Op) Batchable() bool { _, b := o.info(); return b }
+
+// Write is one directory write, as a value: Directory.Do sends it alone,
+// Directory.DoBatch with others. Which fields it reads depends on Op (see
+// the Op constants); build one with the constructors below.
+type Write struct {
+	Op Op
+	// ID is the object the write is on: the application, service
+	// principal or grant (for an assignment's delete, the resource service
+	// principal).
+	ID string
+	// RefID is the object the write adds or removes on ID: an owner, a
+	// password's keyId, a federated credential or an assignment.
+	RefID string
+	// AppID is the application whose service principal is created.
+	AppID            string
+	Application      *AppProps
+	ServicePrincipal *ServicePrincipalPatch
+	Password         *PasswordRequest
+	Federated        *FederatedCredential
+	Assignment       *AppRoleAssignment
+	Grant            *PermissionGrant
+	Scope            string
+}
+
+// String says what the write does, for errors: "updating application
+// 0f0a…", "adding owner u1 to application 0f0a…".
+func (w Write) String() string {
+	switch w.Op {
+	case OpCreateApplication:
+		name := ""
+		if w.Application != nil && w.Application.DisplayName != nil {
+			name = *w.Application.DisplayName
+		}
+		return fmt.Sprintf("creating application %q", name)
+	case OpUpdateApplication:
+		return "updating application " + w.ID
+	case OpDeleteApplication:
+		return "deleting application " + w.ID
+	case OpAddOwner:
+		return fmt.Sprintf("adding owner %s to application %s", w.RefID, w.ID)
+	case OpRemoveOwner:
+		return fmt.Sprintf("removing owner %s from application %s", w.RefID, w.ID)
+	case OpAddPassword:
+		return "adding a password to application " + w.ID
+	case OpRemovePassword:
+		return fmt.Sprintf("removing password %s from application %s", w.RefID, w.ID)
+	case OpCreateFederatedCredential:
+		return fmt.Sprintf("creating federated credential %q on application %s", w.federatedName(), w.ID)
+	case OpUpdateFederatedCredential:
+		return fmt.Sprintf("updating federated credential %q on application %s", w.federatedName(), w.ID)
+	case OpDeleteFederatedCredential:
+		return fmt.Sprintf("deleting federated credential %s on application %s", w.RefID, w.ID)
+	case OpCreateServicePrincipal:
+		return "creating the service principal of " + w.AppID
+	case OpUpdateServicePrincipal:
+		return "updating service principal " + w.ID
+	case OpDeleteServicePrincipal:
+		return "deleting service principal " + w.ID
+	case OpCreateAppRoleAssignment:
+		a := AppRoleAssignment{}
+		if w.Assignment != nil {
+			a = *w.Assignment
+		}
+		return fmt.Sprintf("assigning app role %s of %s to %s", a.AppRoleID, a.ResourceID, a.PrincipalID)
+	case OpDeleteAppRoleAssignment:
+		return fmt.Sprintf("deleting app-role assignment %s on %s", w.RefID, w.ID)
+	case OpCreatePermissionGrant:
+		g := PermissionGrant{}
+		if w.Grant != nil {
+			g = *w.Grant
+		}
+		return fmt.Sprintf("granting %q of %s to %s", g.Scope, g.ResourceID, g.ClientID)
+	case OpUpdatePermissionGrant:
+		return "updating delegated grant " + w.ID
+	case OpDeletePermissionGrant:
+		return "deleting delegated grant " + w.ID
+	default:
+		panic(fmt.Sprintf("internal error: unknown tenant.Op %d", int(w.Op)))
+	}
+}
+
+func (w Write) federatedName() string {
+	if w.Federated == nil {
+		return ""
+	}
+	return w.Federated.Name
+}
+
+// WriteResult is the outcome of one Write. A create fills ID (the object
+// id, assignment or grant id, federated credential id, or keyId) and, from
+// Do, the object it made: Application, ServicePrincipal, Password,
+// Federated, Assignment or Grant. AddPassword alone fills Secret, the
+// value Graph returns once; it prints redacted like every SecretValue.
+// DoBatch fills ID only. Err is nil on success, a *Error with a Kind
+// otherwise; Do returns it as its error as well.
+type WriteResult struct {
+	ID               string
+	Application      *Application
+	ServicePrincipal *ServicePrincipal
+	Password         PasswordCredential
+	Secret           SecretValue
+	Federated        FederatedCredential
+	Assignment       AppRoleAssignment
+	Grant            PermissionGrant
+	Err              error
+}
+
+// CreateApplication creates an application with the non-nil fields of p.
+func CreateApplication(p AppProps) Write {
+	return Write{Op: OpCreateApplication, Application: &p}
+}
+
+// UpdateApplication PATCHes the non-nil fields of p; a pointer to an empty
+// collection clears it.
+func UpdateApplication(id string, p AppProps) Write {
+	return Write{Op: OpUpdateApplication, ID: id, Application: &p}
+}
+
+// DeleteApplication deletes an application (Graph keeps it restorable for
+// 30 days).
+func DeleteApplication(id string) Write { return Write{Op: OpDeleteApplication, ID: id} }
+
+// AddOwner adds a user or service principal as owner of an application.
+func AddOwner(appObjectID, ownerID string) Write {
+	return Write{Op: OpAddOwner, ID: appObjectID, RefID: ownerID}
+}
+
+// RemoveOwner removes an owner of an application.
+func RemoveOwner(appObjectID, ownerID string) Write {
+	return Write{Op: OpRemoveOwner, ID: appObjectID, RefID: ownerID}
+}
+
+// AddPassword adds a client secret; its value comes back once, in the
+// result's Secret.
+func AddPassword(appObjectID string, req PasswordRequest) Write {
+	return Write{Op: OpAddPassword, ID: appObjectID, Password: &req}
+}
+
+// RemovePassword removes a client secret by keyId.
+func RemovePassword(appObjectID, keyID string) Write {
+	return Write{Op: OpRemovePassword, ID: appObjectID, RefID: keyID}
+}
+
+// CreateFederatedCredential adds a federated identity credential.
+func CreateFederatedCredential(appObjectID string, fc FederatedCredential) Write {
+	return Write{Op: OpCreateFederatedCredential, ID: appObjectID, Federated: &fc}
+}
+
+// UpdateFederatedCredential rewrites issuer, subject, audiences and
+// description of the credential fc.ID (the name is immutable).
+func UpdateFederatedCredential(appObjectID string, fc FederatedCredential) Write {
+	return Write{Op: OpUpdateFederatedCredential, ID: appObjectID, Federated: &fc}
+}
+
+// DeleteFederatedCredential deletes a federated identity credential.
+func DeleteFederatedCredential(appObjectID, fcID string) Write {
+	return Write{Op: OpDeleteFederatedCredential, ID: appObjectID, RefID: fcID}
+}
+
+// CreateServicePrincipal creates the service principal of an application,
+// with tags when they are not nil.
+func CreateServicePrincipal(appID string, tags []string) Write {
+	w := Write{Op: OpCreateServicePrincipal, AppID: appID}
+	if tags != nil {
+		t := append([]string(nil), tags...)
+		w.ServicePrincipal = &ServicePrincipalPatch{Tags: &t}
+	}
+	return w
+}
+
+// UpdateServicePrincipal PATCHes the non-nil fields of p.
+func UpdateServicePrincipal(id string, p ServicePrincipalPatch) Write {
+	return Write{Op: OpUpdateServicePrincipal, ID: id, ServicePrincipal: &p}
+}
+
+// DeleteServicePrincipal deletes a service principal.
+func DeleteServicePrincipal(id string) Write { return Write{Op: OpDeleteServicePrincipal, ID: id} }
+
+// CreateAppRoleAssignment grants an app role of a.ResourceID to
+// a.PrincipalID (admin consent to an application permission).
+func CreateAppRoleAssignment(a AppRoleAssignment) Write {
+	return Write{Op: OpCreateAppRoleAssignment, Assignment: &a}
+}
+
+// DeleteAppRoleAssignment removes an app-role assignment.
+func DeleteAppRoleAssignment(resourceSPID, id string) Write {
+	return Write{Op: OpDeleteAppRoleAssignment, ID: resourceSPID, RefID: id}
+}
+
+// CreatePermissionGrant grants delegated scopes (admin consent when
+// ConsentType is AllPrincipals, the default).
+func CreatePermissionGrant(g PermissionGrant) Write {
+	return Write{Op: OpCreatePermissionGrant, Grant: &g}
+}
+
+// UpdatePermissionGrant replaces the scopes of a delegated grant.
+func UpdatePermissionGrant(id, scope string) Write {
+	return Write{Op: OpUpdatePermissionGrant, ID: id, Scope: scope}
+}
+
+// DeletePermissionGrant deletes a delegated grant.
+func DeletePermissionGrant(id string) Write { return Write{Op: OpDeletePermissionGrant, ID: id} }
