@@ -28,10 +28,10 @@ func TestPatchKeepsWhatTheSpecLeavesAlone(t *testing.T) {
 	pre := []tenant.PreAuthorizedApplication{{AppID: azureCLI, DelegatedPermissionIDs: []string{api.Scopes[0].ID}}}
 	// By hand, while the emulator still merges complex values.
 	yes := true
-	if err := g.UpdateApplication(ctx, api.ID, tenant.AppProps{PreAuthorizedApplications: &pre, AcceptMappedClaims: &yes}); err != nil {
+	if _, err := g.Do(ctx, tenant.UpdateApplication(api.ID, tenant.AppProps{PreAuthorizedApplications: &pre, AcceptMappedClaims: &yes})); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.UpdateApplication(ctx, portal.ID, tenant.AppProps{EnableIDTokenIssuance: &yes}); err != nil {
+	if _, err := g.Do(ctx, tenant.UpdateApplication(portal.ID, tenant.AppProps{EnableIDTokenIssuance: &yes})); err != nil {
 		t.Fatal(err)
 	}
 	w.em.SetFaults(emulator.Faults{PatchReplacesComplex: true})
