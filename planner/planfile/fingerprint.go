@@ -107,39 +107,76 @@ type credential struct {
 	Start, End         time.Time
 }
 
+// canonicalApp is what an application's fingerprint covers: every
+// property of the table (tenant.Properties) as read live, in an order-free
+// form, plus its ids, owners and credentials. A property the table does not
+// describe is not regsync's business, so a change to it never makes a saved
+// plan stale.
 func canonicalApp(a *tenant.Application) any {
-	c := *a
-	c.Tags = sorted(a.Tags)
-	c.IdentifierURIs = sorted(a.IdentifierURIs)
-	c.Owners = sorted(a.Owners)
-	c.Web.RedirectURIs = sorted(a.Web.RedirectURIs)
-	c.SPARedirectURIs = sorted(a.SPARedirectURIs)
-	c.PublicClientRedirectURIs = sorted(a.PublicClientRedirectURIs)
-	c.Scopes = append([]tenant.PermissionScope{}, a.Scopes...)
-	sort.Slice(c.Scopes, func(i, j int) bool { return c.Scopes[i].ID < c.Scopes[j].ID })
-	c.AppRoles = sortedRoles(a.AppRoles)
-	c.RequiredResourceAccess = nil
-	var rra []string
-	for _, r := range a.RequiredResourceAccess {
-		for _, x := range r.ResourceAccess {
-			rra = append(rra, strings.ToLower(r.ResourceAppID+"/"+x.ID+"/"+x.Type))
-		}
+	props := map[string]any{}
+	for i := range tenant.Properties {
+		p := &tenant.Properties[i]
+		props[p.Plan] = orderFree(p.Live(a))
 	}
-	sort.Strings(rra)
-	c.FederatedCredentials = append([]tenant.FederatedCredential{}, a.FederatedCredentials...)
-	sort.Slice(c.FederatedCredentials, func(i, j int) bool { return c.FederatedCredentials[i].Name < c.FederatedCredentials[j].Name })
+	fcs := append([]tenant.FederatedCredential{}, a.FederatedCredentials...)
+	sort.Slice(fcs, func(i, j int) bool { return fcs[i].Name < fcs[j].Name })
 	creds := make([]credential, 0, len(a.PasswordCredentials))
 	for _, p := range a.PasswordCredentials {
 		creds = append(creds, credential{KeyID: p.KeyID, DisplayName: p.DisplayName, Start: p.Start.UTC(), End: p.End.UTC()})
 	}
 	sort.Slice(creds, func(i, j int) bool { return creds[i].KeyID < creds[j].KeyID })
-	c.PasswordCredentials = nil
-	c.CreatedDateTime = a.CreatedDateTime.UTC()
 	return struct {
-		App         tenant.Application
-		Access      []string
+		ID, AppID   string
+		Created     time.Time
+		Props       map[string]any
+		Owners      []string
+		Federated   []tenant.FederatedCredential
 		Credentials []credential
-	}{c, rra, creds}
+	}{a.ID, a.AppID, a.CreatedDateTime.UTC(), props, sorted(a.Owners), fcs, creds}
+}
+
+// orderFree is v as JSON values with every array sorted (by the JSON of
+// its elements) and ids compared without case: Graph treats the lists the
+// table describes as sets, so their order is no change.
+func orderFree(v any) any {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("internal error: fingerprinting %T: %v", v, err))
+	}
+	var x any
+	if err := json.Unmarshal(data, &x); err != nil {
+		panic(fmt.Sprintf("internal error: fingerprinting %T: %v", v, err))
+	}
+	return sortArrays(x)
+}
+
+func sortArrays(x any) any {
+	switch t := x.(type) {
+	case []any:
+		keys := make([]string, len(t))
+		for i, e := range t {
+			t[i] = sortArrays(e)
+			b, _ := json.Marshal(t[i])
+			keys[i] = strings.ToLower(string(b))
+		}
+		idx := make([]int, len(t))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(i, j int) bool { return keys[idx[i]] < keys[idx[j]] })
+		out := make([]any, len(t))
+		for i, k := range idx {
+			out[i] = t[k]
+		}
+		return out
+	case map[string]any:
+		for k, e := range t {
+			t[k] = sortArrays(e)
+		}
+		return t
+	default:
+		return x
+	}
 }
 
 func sortedRoles(rs []tenant.AppRole) []tenant.AppRole {

@@ -182,3 +182,44 @@ func TestReadRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestFingerprintCoversEveryProperty: a change of any property of the
+// table changes an application's fingerprint; the order of a list does not.
+func TestFingerprintCoversEveryProperty(t *testing.T) {
+	_, live, _ := fixture(t)
+	base := planfile.Fingerprint(live)
+	app := live.Applications[0]
+	other := &tenant.Application{
+		DisplayName: "x", Description: "x", SignInAudience: "AzureADMultipleOrgs", Notes: "x", Tags: []string{"x"},
+		IdentifierURIs: []string{"api://x"}, GroupMembershipClaims: "All", IsFallbackPublicClient: true,
+		RequestedAccessTokenVersion: ptr(2), AcceptMappedClaims: true,
+		OptionalClaims: &tenant.OptionalClaims{IDToken: []tenant.OptionalClaim{{Name: "email"}}},
+		Scopes:         []tenant.PermissionScope{{ID: "s", Value: "x"}}, AppRoles: []tenant.AppRole{{ID: "r", Value: "x"}},
+		KnownClientApplications:   []string{"k"},
+		PreAuthorizedApplications: []tenant.PreAuthorizedApplication{{AppID: "c"}},
+		Web: tenant.WebApplication{RedirectURIs: []string{"https://x"}, HomePageURL: "https://x", LogoutURL: "https://x",
+			EnableIDTokenIssuance: true, EnableAccessTokenIssuance: true},
+		SPARedirectURIs: []string{"https://x"}, PublicClientRedirectURIs: []string{"x://x"},
+		RequiredResourceAccess: []tenant.RequiredResourceAccess{{ResourceAppID: "x"}},
+	}
+	for i := range tenant.Properties {
+		p := &tenant.Properties[i]
+		saved := *app
+		var props tenant.AppProps
+		p.FromLive(&props, other)
+		tenant.Apply(app, &props)
+		if planfile.Fingerprint(live).Snapshot == base.Snapshot {
+			t.Errorf("changing %s does not change the fingerprint", p.Plan)
+		}
+		*app = saved
+	}
+	app.Tags = append([]string{}, app.Tags...)
+	for i, j := 0, len(app.Tags)-1; i < j; i, j = i+1, j-1 {
+		app.Tags[i], app.Tags[j] = app.Tags[j], app.Tags[i]
+	}
+	if planfile.Fingerprint(live).Snapshot != base.Snapshot {
+		t.Error("the order of tags changes the fingerprint")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
