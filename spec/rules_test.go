@@ -70,6 +70,28 @@ func TestSemanticRules(t *testing.T) {
     adminConsent: true
     secret: {}
 `, nil},
+		{"SMART values are scope values", `  smart:
+    kind: resource
+    identifierUris: [api://smart.contoso.com]
+    scopes:
+      patient.Observation.rs?code=loinc.org|85354-9: {}
+      launch/patient: {}
+      fhirUser: {}
+  viewer:
+    kind: public
+    platform: spa
+    redirectUris: [https://viewer.contoso.com/cb]
+    access:
+      smart:
+        scopes:
+          - patient.Observation.rs?code=loinc.org|85354-9
+          - launch/patient
+  viewer2:
+    kind: public
+    platform: spa
+    redirectUris: [https://viewer2.contoso.com/cb]
+    access: {smart: {scopes: ["patient.Observation.rs?code=loinc.org|85354-9", fhirUser]}}
+`, nil},
 		{"access to unknown resource", `  web:
     kind: confidential
     secret: {}

@@ -58,10 +58,31 @@ func TestSchemaErrorPositions(t *testing.T) {
 		{"scope value characters", header + base + `  api2:
     kind: resource
     identifierUris: [api://api2.contoso.com]
-    scopes: {"read data": {}, ".hidden": {}}
+    scopes:
+      "read data": {}
+      ".hidden": {}
+      "naïve": {}
+      'back\slash': {}
+      'say"hi"': {}
+      patient.Observation.rs?code=loinc.org|85354-9: {}
+      "launch/patient": {}
+      "a<b>c` + "`" + `d{e}f[g]h~i^j@k=l;m:n": {}
+      "!#$%&'()*+,-./": {}
+      x.: {}
 `, []string{
-			`19:14 applications.api2.scopes["read data"]: "read data" is not a valid scope or role value in applications.api2.scopes`,
-			`19:31 applications.api2.scopes[".hidden"]: ".hidden" is not a valid scope or role value in applications.api2.scopes`,
+			`20:7 applications.api2.scopes["read data"]: "read data" is not a valid scope or role value in applications.api2.scopes`,
+			`21:7 applications.api2.scopes[".hidden"]: ".hidden" is not a valid scope or role value in applications.api2.scopes`,
+			`22:7 applications.api2.scopes["naïve"]: "naïve" is not a valid scope or role value in applications.api2.scopes`,
+			`23:7 applications.api2.scopes["back\\slash"]: "back\\slash" is not a valid scope or role value in applications.api2.scopes`,
+			`24:7 applications.api2.scopes["say\"hi\""]: "say\"hi\"" is not a valid scope or role value in applications.api2.scopes`,
+		}},
+		{"value of 120 characters, not 121", header + base + `  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    scopes: {` + longName[:120] + `: {}}
+    appRoles: {` + longName + `: {memberTypes: [User]}}
+`, []string{
+			`20:16 applications.api2.appRoles.` + longName + `: "` + longName[:60] + `…" is not a valid scope or role value in applications.api2.appRoles`,
 		}},
 		{"vault and secret names", header + base + `  svc:
     kind: service
