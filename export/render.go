@@ -108,11 +108,11 @@ func (x *exporter) application(a *app) *yaml.Node {
 			add(m, "requestedAccessTokenVersion", integer(*v))
 		}
 		if len(l.Scopes) > 0 {
-			add(m, "scopes", scopes(l.Scopes))
+			add(m, "scopes", scopes(l.Scopes, x.derivedID(a.key, "scope")))
 		}
 	}
 	if len(l.AppRoles) > 0 {
-		add(m, "appRoles", appRoles(l.AppRoles))
+		add(m, "appRoles", appRoles(l.AppRoles, x.derivedID(a.key, "role")))
 	}
 	if a.sp != nil && a.sp.AppRoleAssignmentRequired {
 		add(m, "appRoleAssignmentRequired", boolean(true))
@@ -203,9 +203,24 @@ func implicitGrant(m *yaml.Node, w tenant.WebApplication) {
 	add(m, "implicitGrant", g)
 }
 
+// derivedID returns the id the planner gives an unpinned entry of kind
+// ("scope" or "role") that the tenant does not have yet.
+func (x *exporter) derivedID(key, kind string) func(value string) string {
+	return func(value string) string { return tenant.StableID(x.o.Set, key, kind, value) }
+}
+
+// pinID writes id when the live id is not the one the planner would derive:
+// in another tenant, or after the entry is removed and added again, the
+// planner would otherwise give it another id. Ids regsync made stay out.
+func pinID(e *yaml.Node, id, derived string) {
+	if id != "" && !strings.EqualFold(id, derived) {
+		add(e, "id", str(strings.ToLower(id)))
+	}
+}
+
 // scopes writes the exposed scopes keyed by value, each field only where it
 // differs from the format's default for it.
-func scopes(exposed []tenant.PermissionScope) *yaml.Node {
+func scopes(exposed []tenant.PermissionScope, derived func(string) string) *yaml.Node {
 	sorted := append([]tenant.PermissionScope(nil), exposed...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Value < sorted[j].Value })
 	m := mapping()
@@ -234,13 +249,14 @@ func scopes(exposed []tenant.PermissionScope) *yaml.Node {
 		if !s.IsEnabled {
 			add(e, "enabled", boolean(false))
 		}
+		pinID(e, s.ID, derived(s.Value))
 		add(m, s.Value, e)
 	}
 	return m
 }
 
 // appRoles writes the app roles keyed by value; memberTypes always.
-func appRoles(roles []tenant.AppRole) *yaml.Node {
+func appRoles(roles []tenant.AppRole, derived func(string) string) *yaml.Node {
 	sorted := append([]tenant.AppRole(nil), roles...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Value < sorted[j].Value })
 	m := mapping()
@@ -260,6 +276,7 @@ func appRoles(roles []tenant.AppRole) *yaml.Node {
 		if !r.IsEnabled {
 			add(e, "enabled", boolean(false))
 		}
+		pinID(e, r.ID, derived(r.Value))
 		add(m, r.Value, e)
 	}
 	return m

@@ -116,6 +116,24 @@ func TestUpdates(t *testing.T) {
 				Risks: []planner.RiskCode{planner.RiskScopeRemoval}}},
 		},
 		{
+			name:     "a pinned id that differs from the live one replaces the scope: disabled first, flagged",
+			specEdit: [][2]string{{"user_impersonation: { type: Admin,", "user_impersonation: { id: 2D1C681B-71E0-4F12-9040-D0F42884BE86, type: Admin,"}},
+			want: []outline{
+				{ID: "applications.fhir-api:disable", Paths: []string{`oauth2_permission_scopes["user_impersonation"].is_enabled`}},
+				{ID: "applications.fhir-api:update", Deps: []string{"applications.fhir-api:disable"},
+					Paths: []string{`oauth2_permission_scopes["user_impersonation"].id`},
+					Risks: []planner.RiskCode{planner.RiskPermissionIDChange}},
+				{ID: "applications.portal:update", Deps: []string{"applications.fhir-api:update"}, Paths: []string{"required_resource_access"}},
+				{ID: "applications.patient-spa:update", Deps: []string{"applications.fhir-api:update"}, Paths: []string{"required_resource_access"}},
+			},
+			reason: "the clients request the scope by id, so their requests move to the new one",
+		},
+		{
+			name:     "pinning the live id changes nothing",
+			specEdit: [][2]string{{"globalExporter: { displayName:", "globalExporter: { id: " + tenant.StableID("fhir-prod", "fhir-api", "role", "globalExporter") + ", displayName:"}},
+			want:     nil,
+		},
+		{
 			name:     "changing a role's member types disables it first",
 			specEdit: [][2]string{{"globalExporter: { displayName: FHIR exporter, memberTypes: [Application] }", "globalExporter: { displayName: FHIR exporter, memberTypes: [User, Application] }"}},
 			want: []outline{

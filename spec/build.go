@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"strings"
 	"time"
 
 	"github.com/regsync/regsync/diag"
@@ -109,6 +110,7 @@ func buildApp(s *Spec, key string, n *node) *Application {
 			x := Scope{
 				Value:                   m.key,
 				Pos:                     v.keyPos,
+				ID:                      strings.ToLower(str(v.get("id"))),
 				Type:                    orDefault(str(v.get("type")), defaultScopeType),
 				AdminConsentDisplayName: orDefault(str(v.get("adminConsentDisplayName")), m.key),
 				Enabled:                 boolOr(v.get("enabled"), true),
@@ -126,6 +128,7 @@ func buildApp(s *Spec, key string, n *node) *Application {
 			x := AppRole{
 				Value:              m.key,
 				Pos:                v.keyPos,
+				ID:                 strings.ToLower(str(v.get("id"))),
 				DisplayName:        orDefault(str(v.get("displayName")), m.key),
 				AllowedMemberTypes: strList(v.get("memberTypes")),
 				Enabled:            boolOr(v.get("enabled"), true),

@@ -273,6 +273,7 @@ var (
 	durationShape   = regexp.MustCompile(`^([0-9]{1,6}d)?([0-9]{1,6}h)?([0-9]{1,6}m)?([0-9]{1,6}s)?$`)
 	redirectShape   = regexp.MustCompile(`^[^*!$'(),;\s]{1,256}$`)
 	identifierShape = regexp.MustCompile(`^(api|https)://[^*\s]+$`)
+	guidShape       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
 // MaxDiagnostics is how many problems one file reports at most; the rest are

@@ -295,17 +295,24 @@ func (c *checker) identifierURIs(a *Application, seen map[string]string) {
 }
 
 // permissionValues: scopes and app roles of one application share one
-// namespace (Entra rejects a role and a scope with the same value), compared
-// without case.
+// namespace, compared without case. Entra accepts a scope and a role with
+// the same value only as one permission: under one id, with the texts it
+// compares equal (displayName = adminConsentDisplayName, description =
+// adminConsentDescription) and the same enabled state. Such a pair is
+// allowed when both entries pin that id; anything else is refused.
 func (c *checker) permissionValues(a *Application) {
-	scopes := map[string]string{}
-	for _, s := range a.Scopes {
-		scopes[strings.ToLower(s.Value)] = s.Value
+	scopes := map[string]*Scope{}
+	for i := range a.Scopes {
+		scopes[strings.ToLower(a.Scopes[i].Value)] = &a.Scopes[i]
 	}
 	for _, r := range a.AppRoles {
-		if s, dup := scopes[strings.ToLower(r.Value)]; dup {
-			addr := joinAddr(appAddr(a, "appRoles"), r.Value)
-			c.ds.Errorf(r.Pos, addr, fmt.Sprintf("Entra keeps scope and role values of an application in one namespace and rejects the scope %q beside this role. Rename one.", s),
+		s, dup := scopes[strings.ToLower(r.Value)]
+		if !dup {
+			continue
+		}
+		addr := joinAddr(appAddr(a, "appRoles"), r.Value)
+		if why := twinMismatch(s, &r); why != "" {
+			c.ds.Errorf(r.Pos, addr, fmt.Sprintf("Entra keeps scope and role values of an application in one namespace and accepts the scope %q beside this role only as one permission: %s. Rename one, or make them that one permission.", s.Value, why),
 				"app role %q has the value of a scope", r.Value)
 		}
 	}
@@ -324,6 +331,65 @@ func (c *checker) permissionValues(a *Application) {
 			c.ds.Errorf(s.Pos, joinAddr(appAddr(a, "scopes"), s.Value), fmt.Sprintf("Scope values are compared without case; %q is already defined.", prev), "scope %q is defined twice", s.Value)
 		}
 		seen[k] = s.Value
+	}
+	c.pinnedIDs(a)
+}
+
+// twinMismatch says why a scope and a role with the same value (without
+// case) are not one permission Entra accepts; "" when they are.
+func twinMismatch(s *Scope, r *AppRole) string {
+	var why []string
+	if s.Value != r.Value {
+		why = append(why, fmt.Sprintf("the values differ in case (%q, %q)", s.Value, r.Value))
+	}
+	switch {
+	case s.ID == "" || r.ID == "":
+		why = append(why, "both must pin the same id")
+	case s.ID != r.ID:
+		why = append(why, fmt.Sprintf("they pin different ids (%s, %s)", s.ID, r.ID))
+	}
+	if r.DisplayName != s.AdminConsentDisplayName {
+		why = append(why, fmt.Sprintf("the role's displayName %q differs from the scope's adminConsentDisplayName %q", trimmed(r.DisplayName), trimmed(s.AdminConsentDisplayName)))
+	}
+	if r.Description != s.AdminConsentDescription {
+		why = append(why, fmt.Sprintf("the role's description %q differs from the scope's adminConsentDescription %q", trimmed(r.Description), trimmed(s.AdminConsentDescription)))
+	}
+	if r.Enabled != s.Enabled {
+		why = append(why, "one is enabled and the other is not")
+	}
+	return strings.Join(why, "; ")
+}
+
+// pinnedIDs: a pinned id names one scope or role of the application. The
+// only exception is a scope and a role with the same value, which Entra
+// treats as one permission (permissionValues checks the rest of that).
+func (c *checker) pinnedIDs(a *Application) {
+	type owner struct {
+		addr, value string
+		role        bool
+	}
+	seen := map[string]owner{}
+	check := func(id, value, addr string, role bool) {
+		if id == "" || !guidShape.MatchString(id) {
+			return // none pinned, or the schema reported it
+		}
+		prev, dup := seen[id]
+		if !dup {
+			seen[id] = owner{addr, value, role}
+			return
+		}
+		if prev.role != role && strings.EqualFold(prev.value, value) {
+			return // a scope and role pair: permissionValues judges it
+		}
+		idAddr := joinAddr(addr, "id")
+		c.ds.Errorf(c.valuePos(idAddr), idAddr, fmt.Sprintf("%s pins the same id. An id names one scope or app role of the application (a scope and a role share one only when they have the same value and texts). Give one of them another GUID, or remove its id to let regsync choose.", prev.addr),
+			"id %s is pinned twice", id)
+	}
+	for _, s := range a.Scopes {
+		check(s.ID, s.Value, joinAddr(appAddr(a, "scopes"), s.Value), false)
+	}
+	for _, r := range a.AppRoles {
+		check(r.ID, r.Value, joinAddr(appAddr(a, "appRoles"), r.Value), true)
 	}
 }
 

@@ -233,6 +233,45 @@ func TestSemanticRules(t *testing.T) {
 			`19:29 applications.api2.scopes["data.read"]: scope "data.read" is defined twice`,
 			`21:7 applications.api2.appRoles["DATA.READ"]: app role "DATA.READ" has the value of a scope`,
 		}},
+		{"pinned ids", `  proxy:
+    kind: resource
+    identifierUris: [api://fhir-proxy.contoso.com]
+    appRoles:
+      Writer: {id: 2D1C681B-71E0-4F12-9040-D0F42884BE86, memberTypes: [User, Application]}
+      Reader: {id: 24c50db1-1e11-4273-b6a0-b697f734bcb4, memberTypes: [User, Application]}
+      Auditor: {memberTypes: [User]}
+`, nil},
+		{"pinned ids unique in the application", `  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    scopes:
+      read: {id: 11111111-1111-4111-8111-111111111111}
+    appRoles:
+      Writer: {id: 22222222-2222-4222-8222-222222222222, memberTypes: [Application]}
+      Reader: {id: 22222222-2222-4222-8222-222222222222, memberTypes: [Application]}
+      Other: {id: 11111111-1111-4111-8111-111111111111, memberTypes: [Application]}
+`, []string{
+			`23:20 applications.api2.appRoles.Reader.id: id 22222222-2222-4222-8222-222222222222 is pinned twice`,
+			`24:19 applications.api2.appRoles.Other.id: id 11111111-1111-4111-8111-111111111111 is pinned twice`,
+		}},
+		{"a scope and a role as one permission", `  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    scopes:
+      offline_access: {id: 33333333-3333-4333-8333-333333333333, type: Admin, adminConsentDisplayName: Offline, userConsentDisplayName: Stay signed in}
+      export: {id: 44444444-4444-4444-8444-444444444444}
+      import: {}
+      purge: {id: 55555555-5555-4555-8555-555555555555}
+    appRoles:
+      offline_access: {id: 33333333-3333-4333-8333-333333333333, displayName: Offline, memberTypes: [Application]}
+      export: {id: 66666666-6666-4666-8666-666666666666, memberTypes: [Application]}
+      import: {memberTypes: [Application]}
+      purge: {id: 55555555-5555-4555-8555-555555555555, displayName: Purge, memberTypes: [Application]}
+`, []string{
+			`26:7 applications.api2.appRoles.export: app role "export" has the value of a scope`,
+			`27:7 applications.api2.appRoles.import: app role "import" has the value of a scope`,
+			`28:7 applications.api2.appRoles.purge: app role "purge" has the value of a scope`,
+		}},
 		{"durations", `  svc:
     kind: service
     secret: {lifetime: 0d, renewBefore: 40d, overlap: 50d}

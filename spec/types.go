@@ -138,8 +138,11 @@ type Application struct {
 
 // Scope is a delegated permission (oauth2PermissionScope) an API exposes.
 type Scope struct {
-	Value                   string
-	Pos                     diag.Pos
+	Value string
+	Pos   diag.Pos
+	// ID is the pinned id, in lower case; empty when the file pins none
+	// (the planner then keeps the live id or derives one).
+	ID                      string
 	Type                    string // "User" (default) or "Admin"
 	AdminConsentDisplayName string
 	AdminConsentDescription string
@@ -150,8 +153,10 @@ type Scope struct {
 
 // AppRole is a role an API exposes to users, groups or applications.
 type AppRole struct {
-	Value              string
-	Pos                diag.Pos
+	Value string
+	Pos   diag.Pos
+	// ID is the pinned id, in lower case; empty when the file pins none.
+	ID                 string
 	DisplayName        string
 	Description        string
 	AllowedMemberTypes []string // "User", "Application"
