@@ -631,8 +631,6 @@ func (x *exporter) kindNotes(a *app) {
 		uris("SPA redirect URIs", l.SPARedirectURIs)
 		uris("public-client redirect URIs", l.PublicClientRedirectURIs)
 	case spec.KindConfidential:
-		uris("SPA redirect URIs", l.SPARedirectURIs)
-		uris("public-client redirect URIs", l.PublicClientRedirectURIs)
 		tokenVersion()
 	case spec.KindPublic:
 		web()

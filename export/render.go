@@ -129,6 +129,12 @@ func (x *exporter) application(a *app) *yaml.Node {
 			add(m, "logoutUrl", str(l.Web.LogoutURL))
 		}
 		implicitGrant(m, l.Web)
+		if len(l.SPARedirectURIs) > 0 {
+			add(m, "spaRedirectUris", list(l.SPARedirectURIs, false))
+		}
+		if len(l.PublicClientRedirectURIs) > 0 {
+			add(m, "publicClientRedirectUris", list(l.PublicClientRedirectURIs, false))
+		}
 	case a.platform == spec.PlatformSPA:
 		add(m, "redirectUris", list(l.SPARedirectURIs, false))
 		implicitGrant(m, l.Web)

@@ -63,6 +63,12 @@ func TestUpdates(t *testing.T) {
 				Risks: []planner.RiskCode{planner.RiskRedirectURIRemoval}}},
 		},
 		{
+			name: "a confidential client's SPA and mobile/desktop redirect URIs",
+			specEdit: [][2]string{{"redirectUris: [https://portal.contoso.com/signin-oidc, http://localhost:5000/signin-oidc]\n",
+				"redirectUris: [https://portal.contoso.com/signin-oidc, http://localhost:5000/signin-oidc]\n    spaRedirectUris: [https://portal.contoso.com/app]\n    publicClientRedirectUris: [msauth.com.contoso.portal://auth]\n"}},
+			want: []outline{{ID: "applications.portal:update", Paths: []string{"spa_redirect_uris", "public_client_redirect_uris"}}},
+		},
+		{
 			name:     "identifier URI change is a risk",
 			specEdit: [][2]string{{"identifierUris: [https://fhir.contoso.com]", "identifierUris: [https://fhir2.contoso.com]"}},
 			want: []outline{{ID: "applications.fhir-api:update", Paths: []string{"identifier_uris"},

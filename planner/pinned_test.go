@@ -147,3 +147,27 @@ func TestPinnedIDHeldByAnotherEntry(t *testing.T) {
 		t.Errorf("diagnostics (-want +got):\n%s", d)
 	}
 }
+
+// A confidential client's SPA and mobile/desktop redirect URIs go to their
+// platforms; the client stays confidential (isFallbackPublicClient unset).
+func TestConfidentialOtherPlatforms(t *testing.T) {
+	src := strings.Replace(fhirYAML, "redirectUris: [https://portal.contoso.com/signin-oidc, http://localhost:5000/signin-oidc]\n",
+		"redirectUris: [https://portal.contoso.com/signin-oidc]\n    spaRedirectUris: [https://portal.contoso.com/app]\n    publicClientRedirectUris: [http://localhost]\n", 1)
+	p := compute(t, parseSpec(t, src), emptyTenant(), planner.Options{})
+	for _, a := range p.Actions {
+		if a.ID != "applications.portal:create" {
+			continue
+		}
+		f := a.Application.Fields
+		got := [][]string{*f.WebRedirectURIs, *f.SPARedirectURIs, *f.PublicClientRedirectURIs}
+		want := [][]string{{"https://portal.contoso.com/signin-oidc"}, {"https://portal.contoso.com/app"}, {"http://localhost"}}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("web, spa, publicClient redirect URIs (-want +got):\n%s", d)
+		}
+		if f.IsFallbackPublicClient != nil {
+			t.Errorf("isFallbackPublicClient = %v, want it left unset for a confidential client", *f.IsFallbackPublicClient)
+		}
+		return
+	}
+	t.Fatalf("no create of portal in %v", actionIDs(p))
+}

@@ -144,6 +144,8 @@ func buildApp(s *Spec, key string, n *node) *Application {
 	switch {
 	case a.Kind == KindConfidential:
 		a.Web = &Web{RedirectURIs: uris, HomePageURL: strPtr(n.get("homePageUrl")), LogoutURL: strPtr(n.get("logoutUrl"))}
+		a.SPARedirectURIs = strList(n.get("spaRedirectUris"))
+		a.PublicClientRedirectURIs = strList(n.get("publicClientRedirectUris"))
 	case a.Kind == KindPublic && a.Platform == PlatformSPA:
 		a.SPARedirectURIs = uris
 	case a.Kind == KindPublic && (a.Platform == PlatformMobile || a.Platform == PlatformDesktop):

@@ -157,6 +157,8 @@ func (c *checker) kindRules(a *Application) {
 		not("homePageUrl", "homePageUrl is part of a confidential client's web platform.")
 		not("logoutUrl", "logoutUrl is part of a confidential client's web platform.")
 		not("implicitGrant", "The implicit grant concerns clients that sign users in.")
+		not("spaRedirectUris", "A resource (API) does not sign users in; its clients do.")
+		not("publicClientRedirectUris", "A resource (API) does not sign users in; its clients do.")
 		if len(a.IdentifierURIs) == 0 {
 			c.ds.Errorf(a.Pos, appAddr(a, "identifierUris"), "A resource's identifier URI is the audience of its tokens. Add identifierUris, e.g. [https://fhir.contoso.com] or [api://fhir-api.contoso.com].",
 				"resource %s has no identifierUris", a.Key)
@@ -175,6 +177,8 @@ func (c *checker) kindRules(a *Application) {
 		not("requestedAccessTokenVersion", "Only a resource receives access tokens.")
 		not("homePageUrl", "homePageUrl is part of the web platform of confidential clients.")
 		not("logoutUrl", "logoutUrl is part of the web platform of confidential clients.")
+		not("spaRedirectUris", "A public client's redirectUris are its platform's; spaRedirectUris is for a confidential client's SPA front end. Use platform: spa and redirectUris.")
+		not("publicClientRedirectUris", "A public client's redirectUris are its platform's; publicClientRedirectUris is for a confidential client. Use platform: mobile or desktop and redirectUris.")
 		if a.Platform == "" {
 			c.ds.Errorf(a.Pos, appAddr(a, "platform"), "Add platform: spa, mobile or desktop. spa uses the SPA platform; mobile and desktop use public-client redirect URIs.",
 				"public client %s has no platform", a.Key)
@@ -189,6 +193,8 @@ func (c *checker) kindRules(a *Application) {
 		not("homePageUrl", "A service has no web front end.")
 		not("logoutUrl", "A service has no web front end.")
 		not("implicitGrant", "A service uses the client-credentials flow.")
+		not("spaRedirectUris", "A service uses the client-credentials flow; nobody signs in, so nothing is redirected.")
+		not("publicClientRedirectUris", "A service uses the client-credentials flow; nobody signs in, so nothing is redirected.")
 		not("scopes", "Only a resource exposes scopes.")
 		not("identifierUris", "Only a resource has identifier URIs.")
 		not("requestedAccessTokenVersion", "Only a resource receives access tokens.")
@@ -212,25 +218,28 @@ func (c *checker) needsCredential(a *Application) {
 }
 
 // redirectURIs: https only, http only for localhost/127.0.0.1; absolute;
-// custom schemes only for mobile/desktop; no query for personal accounts.
+// custom schemes only for mobile/desktop (public-client URIs); no query for
+// personal accounts. A confidential client has up to three lists, one per
+// platform; a public client one, by its platform.
 func (c *checker) redirectURIs(a *Application) {
-	uris := a.SPARedirectURIs
-	platform := "spa"
 	switch {
 	case a.Kind == KindConfidential:
-		platform = "web"
 		if a.Web != nil {
-			uris = a.Web.RedirectURIs
+			c.redirectList(a, "redirectUris", "web", a.Web.RedirectURIs)
 		}
+		c.redirectList(a, "spaRedirectUris", "spa", a.SPARedirectURIs)
+		c.redirectList(a, "publicClientRedirectUris", "publicClient", a.PublicClientRedirectURIs)
 	case a.Kind == KindPublic && (a.Platform == PlatformMobile || a.Platform == PlatformDesktop):
-		platform = string(a.Platform)
-		uris = a.PublicClientRedirectURIs
+		c.redirectList(a, "redirectUris", string(a.Platform), a.PublicClientRedirectURIs)
 	case a.Kind == KindPublic && a.Platform == PlatformSPA:
-	default:
-		return
+		c.redirectList(a, "redirectUris", "spa", a.SPARedirectURIs)
 	}
+}
+
+// redirectList checks one platform's redirect URIs, declared at field.
+func (c *checker) redirectList(a *Application, field, platform string, uris []string) {
 	for i, raw := range uris {
-		addr := fmt.Sprintf("%s[%d]", appAddr(a, "redirectUris"), i)
+		addr := fmt.Sprintf("%s[%d]", appAddr(a, field), i)
 		pos := c.valuePos(addr)
 		if !redirectShape.MatchString(raw) {
 			continue // the schema reported it
@@ -251,7 +260,7 @@ func (c *checker) redirectURIs(a *Application) {
 				c.ds.Errorf(pos, addr, "Entra accepts http only for http://localhost and http://127.0.0.1. Use https.", "redirect URI %q uses http on a host other than localhost", trimmed(raw))
 			}
 		case platform == "web" || platform == "spa":
-			c.ds.Errorf(pos, addr, fmt.Sprintf("The %s platform takes https URIs (http only for localhost). Custom schemes such as myapp:// belong to a public client with platform mobile or desktop.", platform),
+			c.ds.Errorf(pos, addr, fmt.Sprintf("The %s platform takes https URIs (http only for localhost). Custom schemes such as myapp:// belong to a public client with platform mobile or desktop, or to a confidential client's publicClientRedirectUris.", platform),
 				"redirect URI %q uses scheme %s", trimmed(raw), u.Scheme)
 		}
 		if u.RawQuery != "" && personal(a.SignInAudience) {

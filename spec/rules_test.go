@@ -92,6 +92,33 @@ func TestSemanticRules(t *testing.T) {
     redirectUris: [https://viewer2.contoso.com/cb]
     access: {smart: {scopes: ["patient.Observation.rs?code=loinc.org|85354-9", fhirUser]}}
 `, nil},
+		{"confidential client with SPA and mobile/desktop redirect URIs", `  web:
+    kind: confidential
+    secret: {}
+    redirectUris: [https://web.contoso.com/signin-oidc]
+    spaRedirectUris: [https://web.contoso.com/spa, http://localhost:3000, "myapp://spa", http://web.contoso.com/spa]
+    publicClientRedirectUris: [msauth.com.contoso.web://auth, http://localhost, "https://login.microsoftonline.com/common/oauth2/nativeclient"]
+`, []string{
+			`20:75 applications.web.spaRedirectUris[2]: redirect URI "myapp://spa" uses scheme myapp`,
+			`20:90 applications.web.spaRedirectUris[3]: redirect URI "http://web.contoso.com/spa" uses http on a host other than localhost`,
+		}},
+		{"other platforms' URIs only on a confidential client", `  spa:
+    kind: public
+    platform: spa
+    spaRedirectUris: [https://spa.contoso.com]
+  svc:
+    kind: service
+    secret: {}
+    publicClientRedirectUris: [http://localhost]
+  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    spaRedirectUris: [https://api2.contoso.com]
+`, []string{
+			`19:5 applications.spa.spaRedirectUris: a public application cannot have spaRedirectUris`,
+			`23:5 applications.svc.publicClientRedirectUris: a service application cannot have publicClientRedirectUris`,
+			`27:5 applications.api2.spaRedirectUris: a resource application cannot have spaRedirectUris`,
+		}},
 		{"access to unknown resource", `  web:
     kind: confidential
     secret: {}

@@ -125,7 +125,9 @@ type Application struct {
 	Platform Platform
 	// Web holds the web platform (confidential clients).
 	Web *Web
-	// SPARedirectURIs and PublicClientRedirectURIs hold the other platforms.
+	// SPARedirectURIs and PublicClientRedirectURIs hold the other platforms:
+	// a public client's redirectUris by its platform, or a confidential
+	// client's spaRedirectUris and publicClientRedirectUris.
 	SPARedirectURIs          []string
 	PublicClientRedirectURIs []string
 
