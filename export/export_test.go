@@ -455,3 +455,33 @@ func TestExportPinsIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestExportConsentPerPart: a client holding consent of one kind only gets
+// that part of adminConsent, and the exported spec plans no consent change.
+func TestExportConsentPerPart(t *testing.T) {
+	snap := fhirSet()
+	portal := snap.Applications[1]
+	portal.RequiredResourceAccess[0].ResourceAccess = append(portal.RequiredResourceAccess[0].ResourceAccess, tenant.ResourceAccess{ID: readerRole, Type: "Role"})
+	res, ds := Spec(snap, Options{Tenant: "contoso.onmicrosoft.com", Set: "fhir-prod", Vault: "contoso-fhir-kv"})
+	if res == nil {
+		t.Fatalf("Spec: %s", ds.Format())
+	}
+	out := string(res.YAML)
+	if !strings.Contains(out, "adminConsent: {scopes: true}") || strings.Contains(out, "apply will grant") {
+		t.Errorf("want the portal's adminConsent: {scopes: true} and no note that apply grants its role:\n%s", out)
+	}
+	sp, pds := spec.Parse("exported.yaml", res.YAML)
+	if sp == nil {
+		t.Fatalf("parse: %s", pds.Format())
+	}
+	snap.Organization = tenant.Organization{ID: "0d0c0b0a-0000-0000-0000-000000000000", VerifiedDomains: []string{"contoso.onmicrosoft.com", "contoso.com"}}
+	p, pds := planner.Compute(sp, snap, planner.Options{Now: t0.Add(24 * time.Hour)})
+	if p == nil {
+		t.Fatalf("plan: %s", pds.Format())
+	}
+	for _, a := range p.Actions {
+		if a.Type == planner.TypeAppRoleAssignment || a.Type == planner.TypePermissionGrant {
+			t.Errorf("plan of the exported spec has %s", a.ID)
+		}
+	}
+}

@@ -173,7 +173,7 @@ func (x *exporter) application(a *app) *yaml.Node {
 		}
 		add(m, "access", acc)
 		if a.adminConsent {
-			add(m, "adminConsent", boolean(true))
+			add(m, "adminConsent", consentNode(a))
 		}
 	}
 	if a.secret != nil {
@@ -207,6 +207,23 @@ func implicitGrant(m *yaml.Node, w tenant.WebApplication) {
 		add(g, "accessTokens", boolean(true))
 	}
 	add(m, "implicitGrant", g)
+}
+
+// consentNode writes adminConsent: true when both parts are managed, else
+// the part the tenant holds (exporter.consent decides).
+func consentNode(a *app) *yaml.Node {
+	if a.consentScopes && a.consentRoles {
+		return boolean(true)
+	}
+	m := mapping()
+	m.Style = yaml.FlowStyle
+	if a.consentScopes {
+		add(m, "scopes", boolean(true))
+	}
+	if a.consentRoles {
+		add(m, "roles", boolean(true))
+	}
+	return m
 }
 
 // derivedID returns the id the planner gives an unpinned entry of kind

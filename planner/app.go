@@ -226,8 +226,12 @@ func (b *builder) planApp(st *appState) {
 		b.updateApp(st, addr, resourceDeps)
 	}
 	b.planServicePrincipal(st, addr)
-	if st.spec.AdminConsent {
+	// Each part of adminConsent is managed on its own: a part left off
+	// leaves the live consent of that kind alone (drift reports it).
+	if st.spec.AdminConsent.Roles {
 		b.planAssignments(st, addr)
+	}
+	if st.spec.AdminConsent.Scopes {
 		b.planGrants(st, addr)
 	}
 	b.planOwners(st, addr)

@@ -79,7 +79,7 @@ func buildApp(s *Spec, key string, n *node) *Application {
 		Tags:           strList(n.get("tags")),
 		Owners:         s.Defaults.Owners,
 		IdentifierURIs: strList(n.get("identifierUris")),
-		AdminConsent:   boolean(n.get("adminConsent")),
+		AdminConsent:   consent(n.get("adminConsent")),
 	}
 	if d := str(n.get("displayName")); d != "" {
 		a.DisplayName = d
@@ -204,6 +204,16 @@ func buildApp(s *Spec, key string, n *node) *Application {
 		}
 	}
 	return a
+}
+
+// consent reads adminConsent: a boolean for both parts, or a mapping of
+// scopes and roles (an omitted part is false).
+func consent(n *node) Consent {
+	if n != nil && n.kind == kindObject {
+		return Consent{Scopes: boolean(n.get("scopes")), Roles: boolean(n.get("roles"))}
+	}
+	b := boolean(n)
+	return Consent{Scopes: b, Roles: b}
 }
 
 func claims(n *node) []OptionalClaim {

@@ -202,9 +202,38 @@ func (c *checker) kindRules(a *Application) {
 	default:
 		return // the schema reported the unknown kind
 	}
-	if a.AdminConsent && len(a.Access) == 0 {
-		c.ds.Errorf(c.pos(appAddr(a, "adminConsent")), appAddr(a, "adminConsent"), "adminConsent grants the permissions listed under access; there are none. Add access, or remove adminConsent.",
+	c.adminConsent(a)
+}
+
+// adminConsent: consent needs something to grant. Any consent needs
+// access; a part chosen in a mapping needs access that asks for that part
+// (true grants whatever access lists, so it is not checked per part).
+func (c *checker) adminConsent(a *Application) {
+	addr := appAddr(a, "adminConsent")
+	if !a.AdminConsent.Any() {
+		return
+	}
+	if len(a.Access) == 0 {
+		c.ds.Errorf(c.pos(addr), addr, "adminConsent grants the permissions listed under access; there are none. Add access, or remove adminConsent.",
 			"adminConsent without access")
+		return
+	}
+	n := c.node(addr)
+	if n == nil || n.kind != kindObject {
+		return
+	}
+	var scopes, roles bool
+	for _, ac := range a.Access {
+		scopes = scopes || len(ac.Scopes) > 0
+		roles = roles || len(ac.Roles) > 0
+	}
+	if a.AdminConsent.Scopes && !scopes {
+		c.ds.Errorf(c.pos(joinAddr(addr, "scopes")), joinAddr(addr, "scopes"), "adminConsent.scopes consents to the delegated scopes listed under access; none is listed. Add scopes to access, or remove adminConsent.scopes.",
+			"adminConsent.scopes without delegated scopes in access")
+	}
+	if a.AdminConsent.Roles && !roles {
+		c.ds.Errorf(c.pos(joinAddr(addr, "roles")), joinAddr(addr, "roles"), "adminConsent.roles grants the application roles listed under access; none is listed. Add roles to access, or remove adminConsent.roles.",
+			"adminConsent.roles without roles in access")
 	}
 }
 
@@ -457,10 +486,10 @@ func (c *checker) access(a *Application) {
 			}
 		}
 	}
-	if a.Kind == KindService && !a.AdminConsent {
+	if a.Kind == KindService && !a.AdminConsent.Roles {
 		for _, ac := range a.Access {
 			if len(ac.Roles) > 0 {
-				c.ds.Warnf(ac.Pos, joinAddr(appAddr(a, "access"), ac.Resource), "Application roles work only once granted. Add adminConsent: true, or grant them outside regsync.",
+				c.ds.Warnf(ac.Pos, joinAddr(appAddr(a, "access"), ac.Resource), "Application roles work only once granted. Add adminConsent: true (or {roles: true}), or grant them outside regsync.",
 					"%s asks for roles on %s without adminConsent", a.Key, ac.Resource)
 				break
 			}

@@ -336,6 +336,35 @@ func TestSemanticRules(t *testing.T) {
     secret: {}
     adminConsent: true
 `, []string{`19:5 applications.svc.adminConsent: adminConsent without access`}},
+		{"adminConsent per part", `  svc:
+    kind: service
+    secret: {}
+    access: {api: {roles: [reader]}}
+    adminConsent: {roles: true}
+  web:
+    kind: confidential
+    secret: {}
+    access: {api: {scopes: [read], roles: [reader]}}
+    adminConsent: {scopes: true, roles: false}
+  svc2:
+    kind: service
+    secret: {}
+    access: {api: {roles: [reader]}}
+    adminConsent: {scopes: true}
+  spa:
+    kind: public
+    platform: spa
+    access: {api: {scopes: [read]}}
+    adminConsent: {scopes: false, roles: true}
+  svc3:
+    kind: service
+    secret: {}
+    adminConsent: {}
+`, []string{
+			`29:14 applications.svc2.access.api: warning: svc2 asks for roles on api without adminConsent`,
+			`30:20 applications.svc2.adminConsent.scopes: adminConsent.scopes without delegated scopes in access`,
+			`35:35 applications.spa.adminConsent.roles: adminConsent.roles without roles in access`,
+		}},
 		{"personal accounts need v2 tokens", `  api2:
     kind: resource
     signInAudience: AzureADandPersonalMicrosoftAccount

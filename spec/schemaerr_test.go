@@ -84,6 +84,22 @@ func TestSchemaErrorPositions(t *testing.T) {
 `, []string{
 			`20:16 applications.api2.appRoles.` + longName + `: "` + longName[:60] + `…" is not a valid scope or role value in applications.api2.appRoles`,
 		}},
+		{"adminConsent is a boolean or a mapping of scopes and roles", header + base + `  svc:
+    kind: service
+    secret: {}
+    access: {api: {roles: [reader]}}
+    adminConsent: yes please
+  svc2:
+    kind: service
+    secret: {}
+    access: {api: {roles: [reader]}}
+    adminConsent: {role: true}
+`, []string{
+			`19:14 applications.svc.access.api: warning: svc asks for roles on api without adminConsent`,
+			`20:19 applications.svc.adminConsent: applications.svc.adminConsent must be a boolean or mapping, not a string`,
+			`24:14 applications.svc2.access.api: warning: svc2 asks for roles on api without adminConsent`,
+			`25:20 applications.svc2.adminConsent.role: unknown property "role" in applications.svc2.adminConsent`,
+		}},
 		{"vault and secret names", header + base + `  svc:
     kind: service
     secret: {vault: kv, name: my_secret}

@@ -132,11 +132,22 @@ type Application struct {
 	PublicClientRedirectURIs []string
 
 	Access       []Access
-	AdminConsent bool
+	AdminConsent Consent
 	// Secret is nil when the application has no client secret.
 	Secret               *Secret
 	FederatedCredentials []FederatedCredential
 }
+
+// Consent says which of the requested permissions regsync grants for the
+// whole tenant: the file's adminConsent, true or false for both, or a
+// mapping that chooses each.
+type Consent struct {
+	Scopes bool // delegated scopes: an AllPrincipals oauth2PermissionGrant
+	Roles  bool // application roles: app-role assignments
+}
+
+// Any reports whether either part is granted.
+func (c Consent) Any() bool { return c.Scopes || c.Roles }
 
 // Scope is a delegated permission (oauth2PermissionScope) an API exposes.
 type Scope struct {
