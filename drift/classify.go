@@ -515,13 +515,20 @@ func (c *classifier) vaultSecrets() {
 }
 
 // unmanagedConsent reports app-role assignments and grants for all users
-// held by the service principal of a client whose spec leaves adminConsent
-// off: the spec asks for no consent, so someone granted it by hand. (With
-// adminConsent on, the plan compares consent and fromPlan reports it.)
+// held by the service principal of a client whose spec leaves that part of
+// adminConsent off (roles, scopes): the spec asks for no such consent, so
+// someone granted it by hand. (With a part on, the plan compares that
+// consent and fromPlan reports it.)
 func (c *classifier) unmanagedConsent() {
 	for _, sa := range c.spec.Applications {
-		if sa == nil || sa.AdminConsent {
+		if sa == nil || (sa.AdminConsent.Roles && sa.AdminConsent.Scopes) {
 			continue
+		}
+		off := func(part string) string {
+			if sa.AdminConsent.Any() {
+				return "adminConsent." + part
+			}
+			return "adminConsent"
 		}
 		la := c.liveApps[sa.Key]
 		if la == nil {
@@ -532,24 +539,24 @@ func (c *classifier) unmanagedConsent() {
 			continue
 		}
 		for _, a := range c.live.AppRoleAssignments {
-			if !strings.EqualFold(a.PrincipalID, sp.ID) {
+			if sa.AdminConsent.Roles || !strings.EqualFold(a.PrincipalID, sp.ID) {
 				continue
 			}
 			res, role := c.permLabel(a.ResourceID, a.AppRoleID)
 			c.add(Item{Class: ClassConsentAdded, App: sa.Key, Object: spAddr(sa.Key), Field: "app_role_assignments",
 				Address:    fmt.Sprintf("%s.app_role_assignments[%s]", appAddr(sa.Key), quote(res+"/"+role)),
 				Unexpected: []string{res + "/" + role},
-				Message:    fmt.Sprintf("application permission %s of %s is granted, but the spec leaves adminConsent off", role, res)})
+				Message:    fmt.Sprintf("application permission %s of %s is granted, but the spec leaves %s off", role, res, off("roles"))})
 		}
 		for _, g := range c.live.PermissionGrants {
-			if !strings.EqualFold(g.ClientID, sp.ID) || g.ConsentType != "AllPrincipals" {
+			if sa.AdminConsent.Scopes || !strings.EqualFold(g.ClientID, sp.ID) || g.ConsentType != "AllPrincipals" {
 				continue
 			}
 			res, _ := c.permLabel(g.ResourceID, "")
 			c.add(Item{Class: ClassConsentAdded, App: sa.Key, Object: spAddr(sa.Key), Field: "scope",
 				Address:    fmt.Sprintf("%s.permission_grants[%s]", appAddr(sa.Key), quote(res)),
 				Unexpected: strings.Fields(g.Scope),
-				Message:    fmt.Sprintf("delegated scopes %s of %s are consented for all users, but the spec leaves adminConsent off", g.Scope, res)})
+				Message:    fmt.Sprintf("delegated scopes %s of %s are consented for all users, but the spec leaves %s off", g.Scope, res, off("scopes"))})
 		}
 	}
 }

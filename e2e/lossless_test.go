@@ -86,10 +86,10 @@ applications:
     acceptMappedClaims: true
     scopes:
       user_impersonation: {}
-      patient.Observation.read: { type: User }
+      patient.Observation.rs?code=loinc.org|85354-9: { type: User }
     knownClientApplications: [web]
     preAuthorizedApplications:
-      web: [user_impersonation, patient.Observation.read]
+      web: [user_impersonation, 'patient.Observation.rs?code=loinc.org|85354-9']
   web:
     kind: public
     platform: spa

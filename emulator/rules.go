@@ -181,9 +181,17 @@ func checkRedirects(next map[string]any) *graphError {
 	return nil
 }
 
+// The characters of a scope or role value besides letters and digits, as
+// the permissionScope and appRole references list them ("Any other
+// character, including the space character, aren't allowed").
+const (
+	permissionValuePunct = "!#$%&'()*+,-./:;<=>?@[]^_`{|}~"
+	permissionValueChars = permissionValuePunct + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
+
 // checkEntitlements checks a collection of app roles or permission scopes:
 // every entry has a GUID id and a value; ids and values are unique; values
-// have no spaces and do not start with '.'; role member types are User or
+// use the allowed characters and do not start with '.'; role member types are User or
 // Application; scope types are User or Admin.
 func checkEntitlements(items []any, roles bool) *graphError {
 	what := "oauth2PermissionScopes"
@@ -207,8 +215,8 @@ func checkEntitlements(items []any, roles bool) *graphError {
 			return badRequest("Property 'oauth2PermissionScopes.value' is required.")
 		}
 		if v != "" {
-			if len(v) > 120 || strings.ContainsAny(v, " \t\r\n") || strings.HasPrefix(v, ".") {
-				return badRequest(fmt.Sprintf("Invalid value '%s' for property '%s.value': at most 120 characters, no spaces, not starting with '.'.", v, what))
+			if len(v) > 120 || strings.Trim(v, permissionValueChars) != "" || strings.HasPrefix(v, ".") {
+				return badRequest(fmt.Sprintf("Invalid value '%s' for property '%s.value': at most 120 characters of letters, digits and %s, not starting with '.'.", v, what, permissionValuePunct))
 			}
 			if values[v] {
 				return badRequest(fmt.Sprintf("Request contains a property with duplicate values: %s has the value '%s' twice.", what, v))

@@ -67,7 +67,7 @@ func (x *exporter) application(a *app) *spec.Application {
 		Notes:          optional(l.Notes),
 		SignInAudience: orDefault(l.SignInAudience, spec.DefaultSignInAudience),
 		Owners:         sortedCopy(l.Owners),
-		AppRoles:       appRoles(l.AppRoles),
+		AppRoles:       appRoles(l.AppRoles, x.derivedID(a.key, "role")),
 	}
 	if a.adopt {
 		out.AppID = l.AppID
@@ -85,7 +85,7 @@ func (x *exporter) application(a *app) *spec.Application {
 		if personal(l.SignInAudience) {
 			out.RequestedAccessTokenVersion = ptr(2)
 		}
-		out.Scopes = scopes(l.Scopes)
+		out.Scopes = scopes(l.Scopes, x.derivedID(a.key, "scope"))
 		if l.AcceptMappedClaims {
 			out.AcceptMappedClaims = ptr(true)
 		}
@@ -102,6 +102,8 @@ func (x *exporter) application(a *app) *spec.Application {
 			LogoutURL:    optional(l.Web.LogoutURL),
 		}
 		implicitGrant(out.Web, l.Web)
+		out.SPARedirectURIs = nonEmpty(l.SPARedirectURIs)
+		out.PublicClientRedirectURIs = nonEmpty(l.PublicClientRedirectURIs)
 	case a.platform == spec.PlatformSPA:
 		out.SPARedirectURIs = append([]string{}, l.SPARedirectURIs...)
 		if l.Web.EnableIDTokenIssuance || l.Web.EnableAccessTokenIssuance {
@@ -125,7 +127,9 @@ func (x *exporter) application(a *app) *spec.Application {
 		for _, r := range a.access {
 			out.Access = append(out.Access, spec.Access{Resource: r.resourceKey, Scopes: nonEmpty(r.scopes), Roles: nonEmpty(r.roles)})
 		}
-		out.AdminConsent = a.adminConsent
+		if a.adminConsent {
+			out.AdminConsent = spec.Consent{Scopes: a.consentScopes, Roles: a.consentRoles}
+		}
 	}
 	if a.secret != nil {
 		out.Secret = &spec.Secret{
@@ -163,7 +167,7 @@ func implicitGrant(w *spec.Web, live tenant.WebApplication) {
 // scopes are the exposed scopes sorted by value, with the texts Parse
 // derives where the tenant has none; nil when there are none. A scope
 // without a value has no key in the format and is skipped.
-func scopes(exposed []tenant.PermissionScope) []spec.Scope {
+func scopes(exposed []tenant.PermissionScope, derived func(value string) string) []spec.Scope {
 	if len(exposed) == 0 {
 		return nil
 	}
@@ -175,6 +179,7 @@ func scopes(exposed []tenant.PermissionScope) []spec.Scope {
 			continue
 		}
 		x := spec.Scope{
+			ID:                      pinID(s.ID, derived(s.Value)),
 			Value:                   s.Value,
 			Type:                    orDefault(s.Type, "User"),
 			AdminConsentDisplayName: orDefault(s.AdminConsentDisplayName, s.Value),
@@ -191,7 +196,7 @@ func scopes(exposed []tenant.PermissionScope) []spec.Scope {
 // appRoles are the app roles sorted by value, with the texts Parse derives
 // where the tenant has none; nil when there are none. memberTypes is always
 // declared, empty when the tenant has none (the format requires it).
-func appRoles(roles []tenant.AppRole) []spec.AppRole {
+func appRoles(roles []tenant.AppRole, derived func(value string) string) []spec.AppRole {
 	if len(roles) == 0 {
 		return nil
 	}
@@ -203,6 +208,7 @@ func appRoles(roles []tenant.AppRole) []spec.AppRole {
 			continue
 		}
 		x := spec.AppRole{
+			ID:                 pinID(r.ID, derived(r.Value)),
 			Value:              r.Value,
 			DisplayName:        orDefault(r.DisplayName, r.Value),
 			AllowedMemberTypes: append([]string{}, r.AllowedMemberTypes...),
@@ -339,4 +345,21 @@ func (x *exporter) trustedClients(a *app, out *spec.Application) {
 	}
 	sort.Slice(pre, func(i, j int) bool { return pre[i].Client < pre[j].Client })
 	out.PreAuthorizedApplications = pre
+}
+
+// derivedID returns the id the planner gives an unpinned entry of kind
+// ("scope" or "role") that the tenant does not have yet.
+func (x *exporter) derivedID(key, kind string) func(value string) string {
+	return func(value string) string { return tenant.StableID(x.o.Set, key, kind, value) }
+}
+
+// pinID is the id to pin in the spec: the live id when it is not the one
+// the planner would derive (in another tenant, or after the entry is
+// removed and added again, the planner would otherwise give it another
+// id), and none for ids regsync made.
+func pinID(id, derived string) string {
+	if id == "" || strings.EqualFold(id, derived) {
+		return ""
+	}
+	return strings.ToLower(id)
 }

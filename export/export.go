@@ -151,6 +151,9 @@ type app struct {
 	accessDropped bool
 	adminConsent  bool
 	secret        *secretOut
+	// consentScopes and consentRoles say which part of adminConsent the
+	// tenant holds: an AllPrincipals grant, app-role assignments.
+	consentScopes, consentRoles bool
 }
 
 // access is the permissions requested of one resource, by name.
@@ -533,6 +536,20 @@ func (x *exporter) consent(a *app) {
 		return
 	}
 	a.adminConsent = true
+	// Consent of one kind only (roles granted without an AllPrincipals
+	// grant, or the reverse) becomes that part of adminConsent, so apply
+	// leaves the other kind alone; otherwise adminConsent: true, which
+	// manages both.
+	var scopesAsked, rolesAsked bool
+	for _, acc := range a.access {
+		scopesAsked = scopesAsked || len(acc.scopes) > 0
+		rolesAsked = rolesAsked || len(acc.roles) > 0
+	}
+	partScopes, partRoles := len(grants) > 0 && scopesAsked, len(assigned) > 0 && rolesAsked
+	if (!partScopes && !partRoles) || ((partScopes || !scopesAsked) && (partRoles || !rolesAsked)) {
+		partScopes, partRoles = true, true
+	}
+	a.consentScopes, a.consentRoles = partScopes, partRoles
 
 	var changes []string
 	keptAssignment := map[string]bool{}
@@ -540,6 +557,9 @@ func (x *exporter) consent(a *app) {
 	for _, acc := range a.access {
 		resSP := x.resourceSP(acc.resourceAppID)
 		for _, role := range acc.roles {
+			if !a.consentRoles {
+				break // adminConsent leaves roles alone
+			}
 			found := false
 			for _, as := range assigned {
 				if resSP != nil && strings.EqualFold(as.ResourceID, resSP.ID) && x.permValue(acc.resourceAppID, as.AppRoleID) == role {
@@ -550,7 +570,7 @@ func (x *exporter) consent(a *app) {
 				changes = append(changes, fmt.Sprintf("grant %s of %s", role, acc.resourceKey))
 			}
 		}
-		if len(acc.scopes) == 0 {
+		if len(acc.scopes) == 0 || !a.consentScopes {
 			continue
 		}
 		var have *tenant.PermissionGrant
@@ -572,12 +592,12 @@ func (x *exporter) consent(a *app) {
 		}
 	}
 	for _, as := range assigned {
-		if !keptAssignment[as.ID] {
+		if a.consentRoles && !keptAssignment[as.ID] {
 			changes = append(changes, fmt.Sprintf("revoke app role %s on service principal %s", as.AppRoleID, as.ResourceID))
 		}
 	}
 	for _, g := range grants {
-		if !keptGrant[g.ID] {
+		if a.consentScopes && !keptGrant[g.ID] {
 			changes = append(changes, fmt.Sprintf("revoke the consent to %q on service principal %s", g.Scope, g.ResourceID))
 		}
 	}
@@ -648,8 +668,6 @@ func (x *exporter) kindNotes(a *app) {
 		uris("SPA redirect URIs", l.SPARedirectURIs)
 		uris("public-client redirect URIs", l.PublicClientRedirectURIs)
 	case spec.KindConfidential:
-		uris("SPA redirect URIs", l.SPARedirectURIs)
-		uris("public-client redirect URIs", l.PublicClientRedirectURIs)
 		tokenVersion()
 	case spec.KindPublic:
 		web()

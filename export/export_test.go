@@ -469,3 +469,80 @@ func TestExportTrustedClients(t *testing.T) {
 		t.Errorf("export with an unknown known client:\n%s", res.YAML)
 	}
 }
+
+// TestExportPinsIDs: a live id other than the one the planner derives is
+// written as id (a scope and a role that share one included); a derived id
+// is left out. The exported spec plans no change.
+func TestExportPinsIDs(t *testing.T) {
+	const twin = "9a1c3e55-6f0b-4d2a-8e7c-1b2d3f4a5b6c"
+	derived := tenant.StableID("proxy", "api", "role", "Reader")
+	snap := &tenant.Snapshot{
+		Organization: tenant.Organization{ID: "0d0c0b0a-0000-0000-0000-000000000000", VerifiedDomains: []string{"contoso.onmicrosoft.com"}},
+		Applications: []*tenant.Application{{
+			ID: "o9", AppID: "99999999-9999-4999-8999-999999999999", DisplayName: "api",
+			Tags:           []string{tenant.SetTag("proxy"), tenant.KeyTag("api")},
+			IdentifierURIs: []string{"api://proxy"},
+			Scopes: []tenant.PermissionScope{{ID: strings.ToUpper(twin), Value: "offline_access", Type: "User", IsEnabled: true,
+				AdminConsentDisplayName: "Stay signed in", AdminConsentDescription: "Stay signed in",
+				UserConsentDisplayName: "Stay signed in", UserConsentDescription: "Stay signed in"}},
+			AppRoles: []tenant.AppRole{
+				{ID: twin, Value: "offline_access", DisplayName: "Stay signed in", Description: "Stay signed in", AllowedMemberTypes: []string{"Application"}, IsEnabled: true},
+				{ID: derived, Value: "Reader", DisplayName: "Reader", Description: "Reader", AllowedMemberTypes: []string{"User"}, IsEnabled: true},
+			},
+		}},
+	}
+	res, ds := Spec(snap, Options{Tenant: "contoso.onmicrosoft.com", Set: "proxy"})
+	if res == nil {
+		t.Fatalf("Spec: %s", ds.Format())
+	}
+	out := string(res.YAML)
+	if n := strings.Count(out, "id: "+twin); n != 2 {
+		t.Errorf("the shared id appears %d times, want 2 (scope and role):\n%s", n, out)
+	}
+	if strings.Contains(out, derived) {
+		t.Errorf("the derived id is written:\n%s", out)
+	}
+	sp, pds := spec.Parse("exported.yaml", res.YAML)
+	if sp == nil {
+		t.Fatalf("parse: %s\n%s", pds.Format(), out)
+	}
+	p, pds := planner.Compute(sp, snap, planner.Options{Now: t0})
+	if p == nil {
+		t.Fatalf("plan: %s", pds.Format())
+	}
+	for _, a := range p.Actions {
+		if a.Type == planner.TypeApplication {
+			t.Errorf("%s changes %v", a.ID, a.Changes)
+		}
+	}
+}
+
+// TestExportConsentPerPart: a client holding consent of one kind only gets
+// that part of adminConsent, and the exported spec plans no consent change.
+func TestExportConsentPerPart(t *testing.T) {
+	snap := fhirSet()
+	portal := snap.Applications[1]
+	portal.RequiredResourceAccess[0].ResourceAccess = append(portal.RequiredResourceAccess[0].ResourceAccess, tenant.ResourceAccess{ID: readerRole, Type: "Role"})
+	res, ds := Spec(snap, Options{Tenant: "contoso.onmicrosoft.com", Set: "fhir-prod", Vault: "contoso-fhir-kv"})
+	if res == nil {
+		t.Fatalf("Spec: %s", ds.Format())
+	}
+	out := string(res.YAML)
+	if !strings.Contains(out, "adminConsent: {scopes: true}") || strings.Contains(out, "apply will grant") {
+		t.Errorf("want the portal's adminConsent: {scopes: true} and no note that apply grants its role:\n%s", out)
+	}
+	sp, pds := spec.Parse("exported.yaml", res.YAML)
+	if sp == nil {
+		t.Fatalf("parse: %s", pds.Format())
+	}
+	snap.Organization = tenant.Organization{ID: "0d0c0b0a-0000-0000-0000-000000000000", VerifiedDomains: []string{"contoso.onmicrosoft.com", "contoso.com"}}
+	p, pds := planner.Compute(sp, snap, planner.Options{Now: t0.Add(24 * time.Hour)})
+	if p == nil {
+		t.Fatalf("plan: %s", pds.Format())
+	}
+	for _, a := range p.Actions {
+		if a.Type == planner.TypeAppRoleAssignment || a.Type == planner.TypePermissionGrant {
+			t.Errorf("plan of the exported spec has %s", a.ID)
+		}
+	}
+}

@@ -312,8 +312,12 @@ func (b *builder) planApp(st *appState) {
 		b.updateApp(st, addr, resourceDeps)
 	}
 	b.planServicePrincipal(st, addr)
-	if st.spec.AdminConsent {
+	// Each part of adminConsent is managed on its own: a part left off
+	// leaves the live consent of that kind alone (drift reports it).
+	if st.spec.AdminConsent.Roles {
 		b.planAssignments(st, addr)
+	}
+	if st.spec.AdminConsent.Scopes {
 		b.planGrants(st, addr)
 	}
 	b.planOwners(st, addr)
@@ -540,6 +544,7 @@ func (b *builder) updateApp(st *appState, addr string, resourceDeps []string) {
 		d.risks = append(d.risks, Risk{Code: RiskRedirectURIRemoval, Message: fmt.Sprintf(
 			"removes redirect URIs %s: sign-ins that return there will fail", strings.Join(redirectsRemoved, ", "))})
 	}
+	disableTwins(st, d, want, dis)
 	if clients := splitClients(&d.f); clients != nil {
 		completeGroups(clients, want, live)
 		var moved, kept []Change
@@ -662,6 +667,89 @@ func isZero(v any) bool {
 type disableStep struct {
 	f       tenant.AppProps
 	changes []Change
+}
+
+// disableTwins: a scope and an app role that share an id are one
+// permission to Graph, which refuses them with different isEnabled
+// (docs/graph-quirks.md, "App roles and scopes share one namespace"). When
+// the disable step turns one off, it turns the other off too, and the
+// update sends both collections, so each comes back as the spec says.
+func disableTwins(st *appState, d *appDiff, want *tenant.AppProps, dis *disableStep) {
+	off := func(enabledLive map[string]bool, now []string) map[string]bool {
+		out := map[string]bool{}
+		for _, id := range now {
+			if enabledLive[id] {
+				out[id] = true
+			}
+		}
+		return out
+	}
+	liveScopeOn, liveRoleOn := map[string]bool{}, map[string]bool{}
+	for _, s := range st.live.Scopes {
+		liveScopeOn[strings.ToLower(s.ID)] = s.IsEnabled
+	}
+	for _, r := range st.live.AppRoles {
+		liveRoleOn[strings.ToLower(r.ID)] = r.IsEnabled
+	}
+	var scopesOff, rolesOff []string
+	if dis.f.Scopes != nil {
+		for _, s := range *dis.f.Scopes {
+			if !s.IsEnabled {
+				scopesOff = append(scopesOff, strings.ToLower(s.ID))
+			}
+		}
+	}
+	if dis.f.AppRoles != nil {
+		for _, r := range *dis.f.AppRoles {
+			if !r.IsEnabled {
+				rolesOff = append(rolesOff, strings.ToLower(r.ID))
+			}
+		}
+	}
+	if ids := off(liveScopeOn, scopesOff); len(ids) > 0 {
+		roles := clonePtr(dis.f.AppRoles, st.live.AppRoles)
+		twin := false
+		for i := range roles {
+			if ids[strings.ToLower(roles[i].ID)] && roles[i].IsEnabled {
+				twin = true
+				roles[i].IsEnabled = false
+				dis.changes = append(dis.changes, Change{Path: fmt.Sprintf("app_roles[%s].is_enabled", rawJSON(roles[i].Value)), Before: rawJSON(true), After: rawJSON(false)})
+				if d.f.AppRoles == nil {
+					d.f.AppRoles = ptr(clonePtr(want.AppRoles, st.live.AppRoles))
+					d.empty = false
+				}
+			}
+		}
+		if twin {
+			dis.f.AppRoles = &roles
+		}
+	}
+	if ids := off(liveRoleOn, rolesOff); len(ids) > 0 {
+		scopes := clonePtr(dis.f.Scopes, st.live.Scopes)
+		twin := false
+		for i := range scopes {
+			if ids[strings.ToLower(scopes[i].ID)] && scopes[i].IsEnabled {
+				twin = true
+				scopes[i].IsEnabled = false
+				dis.changes = append(dis.changes, Change{Path: fmt.Sprintf("oauth2_permission_scopes[%s].is_enabled", rawJSON(scopes[i].Value)), Before: rawJSON(true), After: rawJSON(false)})
+				if d.f.Scopes == nil {
+					d.f.Scopes = ptr(clonePtr(want.Scopes, st.live.Scopes))
+					d.empty = false
+				}
+			}
+		}
+		if twin {
+			dis.f.Scopes = &scopes
+		}
+	}
+}
+
+// clonePtr copies *p, or else fallback.
+func clonePtr[T any](p *[]T, fallback []T) []T {
+	if p != nil {
+		return append([]T{}, *p...)
+	}
+	return append([]T{}, fallback...)
 }
 
 // structuredDiffs compares the structured properties of tenant.Properties,

@@ -63,6 +63,12 @@ func TestUpdates(t *testing.T) {
 				Risks: []planner.RiskCode{planner.RiskRedirectURIRemoval}}},
 		},
 		{
+			name: "a confidential client's SPA and mobile/desktop redirect URIs",
+			specEdit: [][2]string{{"redirectUris: [https://portal.contoso.com/signin-oidc, http://localhost:5000/signin-oidc]\n",
+				"redirectUris: [https://portal.contoso.com/signin-oidc, http://localhost:5000/signin-oidc]\n    spaRedirectUris: [https://portal.contoso.com/app]\n    publicClientRedirectUris: [msauth.com.contoso.portal://auth]\n"}},
+			want: []outline{{ID: "applications.portal:update", Paths: []string{"spa_redirect_uris", "public_client_redirect_uris"}}},
+		},
+		{
 			name:     "identifier URI change is a risk",
 			specEdit: [][2]string{{"identifierUris: [https://fhir.contoso.com]", "identifierUris: [https://fhir2.contoso.com]"}},
 			want: []outline{{ID: "applications.fhir-api:update", Paths: []string{"identifier_uris"},
@@ -114,6 +120,24 @@ func TestUpdates(t *testing.T) {
 			},
 			want: []outline{{ID: "applications.fhir-api:update", Paths: []string{"oauth2_permission_scopes"},
 				Risks: []planner.RiskCode{planner.RiskScopeRemoval}}},
+		},
+		{
+			name:     "a pinned id that differs from the live one replaces the scope: disabled first, flagged",
+			specEdit: [][2]string{{"user_impersonation: { type: Admin,", "user_impersonation: { id: 2D1C681B-71E0-4F12-9040-D0F42884BE86, type: Admin,"}},
+			want: []outline{
+				{ID: "applications.fhir-api:disable", Paths: []string{`oauth2_permission_scopes["user_impersonation"].is_enabled`}},
+				{ID: "applications.fhir-api:update", Deps: []string{"applications.fhir-api:disable"},
+					Paths: []string{`oauth2_permission_scopes["user_impersonation"].id`},
+					Risks: []planner.RiskCode{planner.RiskPermissionIDChange}},
+				{ID: "applications.portal:update", Deps: []string{"applications.fhir-api:update"}, Paths: []string{"required_resource_access"}},
+				{ID: "applications.patient-spa:update", Deps: []string{"applications.fhir-api:update"}, Paths: []string{"required_resource_access"}},
+			},
+			reason: "the clients request the scope by id, so their requests move to the new one",
+		},
+		{
+			name:     "pinning the live id changes nothing",
+			specEdit: [][2]string{{"globalExporter: { displayName:", "globalExporter: { id: " + tenant.StableID("fhir-prod", "fhir-api", "role", "globalExporter") + ", displayName:"}},
+			want:     nil,
 		},
 		{
 			name:     "changing a role's member types disables it first",

@@ -45,6 +45,15 @@ type entDiff struct {
 	// whose grant changes: they must be disabled in an earlier PATCH.
 	disable map[string]bool
 	removed []entitlement
+	// replaced holds live entries whose id changes (a pinned id differs
+	// from the live one): Graph sees the old id removed and a new one added.
+	replaced []idChange
+}
+
+// idChange is an entry kept by value under another id.
+type idChange struct {
+	live entitlement
+	to   string
 }
 
 // diffEntitlements compares live and desired entries by value. Order never
@@ -65,8 +74,14 @@ func diffEntitlements(path, grantField string, live, want []entitlement) entDiff
 			continue
 		}
 		elem := fmt.Sprintf("%s[%s]", path, rawJSON(w.value))
-		if l.id != w.id {
+		if !strings.EqualFold(l.id, w.id) {
+			// A new id is a new permission to Graph: the entry under the
+			// old id goes, so an enabled one is disabled first.
 			out.changes = append(out.changes, Change{Path: elem + ".id", Before: rawJSON(l.id), After: rawJSON(w.id)})
+			out.replaced = append(out.replaced, idChange{live: l, to: w.id})
+			if l.enabled {
+				out.disable[w.value] = true
+			}
 		}
 		if l.grant != w.grant {
 			out.changes = append(out.changes, Change{Path: elem + "." + grantField, Before: rawJSON(l.grant), After: rawJSON(w.grant)})
@@ -120,6 +135,9 @@ func (b *builder) diffScopes(st *appState, d *appDiff, want []tenant.PermissionS
 	for _, r := range ed.removed {
 		d.risks = append(d.risks, Risk{Code: RiskScopeRemoval, Message: b.removalMessage(st, "scope", r)})
 	}
+	for _, r := range ed.replaced {
+		d.risks = append(d.risks, Risk{Code: RiskPermissionIDChange, Message: b.replaceMessage(st, "scope", r)})
+	}
 	if len(ed.disable) > 0 {
 		for i := range liveScopes {
 			if ed.disable[liveScopes[i].Value] {
@@ -154,6 +172,9 @@ func (b *builder) diffRoles(st *appState, d *appDiff, want []tenant.AppRole, dis
 	for _, r := range ed.removed {
 		d.risks = append(d.risks, Risk{Code: RiskRoleRemoval, Message: b.removalMessage(st, "app role", r)})
 	}
+	for _, r := range ed.replaced {
+		d.risks = append(d.risks, Risk{Code: RiskPermissionIDChange, Message: b.replaceMessage(st, "app role", r)})
+	}
 	if len(ed.disable) > 0 {
 		for i := range liveRoles {
 			if ed.disable[liveRoles[i].Value] {
@@ -170,6 +191,28 @@ func (b *builder) diffRoles(st *appState, d *appDiff, want []tenant.AppRole, dis
 // removalMessage names the clients of the file that still use a permission
 // being removed: in the spec, or in their live requiredResourceAccess.
 func (b *builder) removalMessage(st *appState, what string, e entitlement) string {
+	users := b.usersOf(st, e)
+	msg := fmt.Sprintf("removes %s %q", what, e.value)
+	if len(users) == 0 {
+		return msg + "; no client in this file uses it"
+	}
+	return msg + "; still used by " + strings.Join(users, ", ")
+}
+
+// replaceMessage explains an id change: to Graph and to every holder it is
+// a different permission.
+func (b *builder) replaceMessage(st *appState, what string, c idChange) string {
+	msg := fmt.Sprintf("replaces %s %q: its id changes from %s to %s; clients granted or assigned the old id lose it, and requests for the old id fail",
+		what, c.live.value, c.live.id, c.to)
+	if users := b.usersOf(st, c.live); len(users) > 0 {
+		msg += "; used by " + strings.Join(users, ", ") + " in this file (those that list it under access move to the new id)"
+	}
+	return msg
+}
+
+// usersOf lists the clients of the file that use a permission of st: in
+// the spec, or by its id in their live requiredResourceAccess.
+func (b *builder) usersOf(st *appState, e entitlement) []string {
 	var users []string
 	for _, c := range b.apps {
 		uses := false
@@ -194,9 +237,5 @@ func (b *builder) removalMessage(st *appState, what string, e entitlement) strin
 			users = append(users, c.key)
 		}
 	}
-	msg := fmt.Sprintf("removes %s %q", what, e.value)
-	if len(users) == 0 {
-		return msg + "; no client in this file uses it"
-	}
-	return msg + "; still used by " + strings.Join(users, ", ")
+	return users
 }

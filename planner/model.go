@@ -191,6 +191,9 @@ const (
 	RiskApplicationDelete  RiskCode = "application_deletion"
 	RiskRedirectURIRemoval RiskCode = "redirect_uri_removal"
 	RiskCredentialRemoval  RiskCode = "credential_removal"
+	// RiskPermissionIDChange: a scope or app role keeps its value under a
+	// new id (a pinned id differs from the live one).
+	RiskPermissionIDChange RiskCode = "permission_id_change"
 )
 
 // Risk is a flag on an action that can break sign-ins or callers.

@@ -288,18 +288,58 @@ func (b *builder) match() {
 		st.scopeIDs = map[string]string{}
 		st.roleIDs = map[string]string{}
 		for _, s := range sa.Scopes {
-			st.scopeIDs[s.Value] = b.stableID(st, "scope", s.Value)
+			st.scopeIDs[s.Value] = orDefault(s.ID, func() string { return b.stableID(st, "scope", s.Value) })
 		}
 		for _, r := range sa.AppRoles {
-			st.roleIDs[r.Value] = b.stableID(st, "role", r.Value)
+			st.roleIDs[r.Value] = orDefault(r.ID, func() string { return b.stableID(st, "role", r.Value) })
 		}
+		b.idsUnique(st)
 		b.apps = append(b.apps, st)
 		b.byKey[sa.Key] = st
 	}
 }
 
+func orDefault(s string, def func() string) string {
+	if s != "" {
+		return s
+	}
+	return def()
+}
+
+// idsUnique reports an id that two scopes or roles of the application
+// would get: a pinned id that another entry still holds live, which the
+// spec's rules cannot see. A scope and a role with the same value may
+// share an id (the spec's rules check they are one permission).
+func (b *builder) idsUnique(st *appState) {
+	type owner struct {
+		what, value string
+	}
+	seen := map[string]owner{}
+	check := func(what, value, id string) {
+		id = strings.ToLower(id)
+		prev, dup := seen[id]
+		if !dup {
+			seen[id] = owner{what, value}
+			return
+		}
+		if prev.what != what && prev.value == value {
+			return
+		}
+		b.diags.Errorf(st.spec.Pos, "applications."+st.key,
+			fmt.Sprintf("%s %q and %s %q would both get id %s: the spec pins it for one, and the other holds it in the tenant. Pin another id for one of them.", prev.what, prev.value, what, value, id),
+			"application %q would give id %s to two entries", st.key, id)
+	}
+	for _, s := range st.spec.Scopes {
+		check("scope", s.Value, st.scopeIDs[s.Value])
+	}
+	for _, r := range st.spec.AppRoles {
+		check("app role", r.Value, st.roleIDs[r.Value])
+	}
+}
+
 // stableID returns the live id of the scope or role with this value, or
-// the derived UUIDv5 when there is none.
+// the derived UUIDv5 when there is none. A pinned id (spec.Scope.ID,
+// spec.AppRole.ID) replaces it.
 func (b *builder) stableID(st *appState, kind, value string) string {
 	if st.live != nil {
 		switch kind {

@@ -277,4 +277,16 @@ func (s *simulated) patch(t testing.TB, app *tenant.Application, f *tenant.AppPr
 		return
 	}
 	tenant.Apply(app, f)
+	// Graph's rule: a scope and a role share an id only as one permission,
+	// with the same value and enabled state.
+	for _, r := range app.AppRoles {
+		for _, sc := range app.Scopes {
+			if strings.EqualFold(r.ID, sc.ID) && (r.Value != sc.Value || r.IsEnabled != sc.IsEnabled) {
+				t.Fatalf("scope %s and role %s share id %s but differ in value or isEnabled", sc.Value, r.Value, r.ID)
+			}
+			if r.Value == sc.Value && !strings.EqualFold(r.ID, sc.ID) {
+				t.Fatalf("scope and role %s have different ids (DuplicateValue)", r.Value)
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"strings"
 	"time"
 
 	"github.com/regsync/regsync/diag"
@@ -78,7 +79,7 @@ func buildApp(s *Spec, key string, n *node) *Application {
 		Tags:           strList(n.get("tags")),
 		Owners:         s.Defaults.Owners,
 		IdentifierURIs: strList(n.get("identifierUris")),
-		AdminConsent:   boolean(n.get("adminConsent")),
+		AdminConsent:   consent(n.get("adminConsent")),
 	}
 	if d := str(n.get("displayName")); d != "" {
 		a.DisplayName = d
@@ -125,6 +126,7 @@ func buildApp(s *Spec, key string, n *node) *Application {
 			x := Scope{
 				Value:                   m.key,
 				Pos:                     v.keyPos,
+				ID:                      strings.ToLower(str(v.get("id"))),
 				Type:                    orDefault(str(v.get("type")), defaultScopeType),
 				AdminConsentDisplayName: orDefault(str(v.get("adminConsentDisplayName")), m.key),
 				Enabled:                 boolOr(v.get("enabled"), true),
@@ -142,6 +144,7 @@ func buildApp(s *Spec, key string, n *node) *Application {
 			x := AppRole{
 				Value:              m.key,
 				Pos:                v.keyPos,
+				ID:                 strings.ToLower(str(v.get("id"))),
 				DisplayName:        orDefault(str(v.get("displayName")), m.key),
 				AllowedMemberTypes: strList(v.get("memberTypes")),
 				Enabled:            boolOr(v.get("enabled"), true),
@@ -157,6 +160,8 @@ func buildApp(s *Spec, key string, n *node) *Application {
 	switch {
 	case a.Kind == KindConfidential:
 		a.Web = &Web{RedirectURIs: uris, HomePageURL: strPtr(n.get("homePageUrl")), LogoutURL: strPtr(n.get("logoutUrl"))}
+		a.SPARedirectURIs = strList(n.get("spaRedirectUris"))
+		a.PublicClientRedirectURIs = strList(n.get("publicClientRedirectUris"))
 	case a.Kind == KindPublic && a.Platform == PlatformSPA:
 		a.SPARedirectURIs = uris
 	case a.Kind == KindPublic && (a.Platform == PlatformMobile || a.Platform == PlatformDesktop):
@@ -215,6 +220,16 @@ func buildApp(s *Spec, key string, n *node) *Application {
 		}
 	}
 	return a
+}
+
+// consent reads adminConsent: a boolean for both parts, or a mapping of
+// scopes and roles (an omitted part is false).
+func consent(n *node) Consent {
+	if n != nil && n.kind == kindObject {
+		return Consent{Scopes: boolean(n.get("scopes")), Roles: boolean(n.get("roles"))}
+	}
+	b := boolean(n)
+	return Consent{Scopes: b, Roles: b}
 }
 
 func claims(n *node) []OptionalClaim {

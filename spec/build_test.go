@@ -131,7 +131,7 @@ func TestParseFields(t *testing.T) {
 					ImplicitIDTokens: ptr(true), ImplicitAccessTokens: ptr(false),
 				},
 				Access:       []Access{{Resource: "api", Scopes: []string{"read"}, Roles: []string{"reader"}}},
-				AdminConsent: true,
+				AdminConsent: Consent{Scopes: true, Roles: true},
 				Secret:       &Secret{Vault: "other-kv", Name: "web-secret", Lifetime: 30 * Day, RenewBefore: 10 * Day, Overlap: 2 * Day},
 			},
 			{
@@ -145,7 +145,7 @@ func TestParseFields(t *testing.T) {
 			{
 				Key: "svc", Kind: KindService, DisplayName: "svc", SignInAudience: "AzureADMultipleOrgs", Owners: owner,
 				Access:       []Access{{Resource: "graph", Roles: []string{"User.Read.All"}}},
-				AdminConsent: true,
+				AdminConsent: Consent{Scopes: true, Roles: true},
 				Secret:       &Secret{Vault: "contoso-kv", Name: "svc-client-secret", Lifetime: 90 * Day, RenewBefore: 36 * time.Hour, Overlap: 90 * time.Minute},
 				FederatedCredentials: []FederatedCredential{
 					{Name: "gh", Issuer: "https://token.actions.githubusercontent.com", Subject: "repo:a/b:ref:refs/heads/main", Audiences: []string{"api://AzureADTokenExchange"}, Description: "CI"},

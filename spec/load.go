@@ -197,11 +197,35 @@ func yamlError(name string, data []byte, err error, ds *diag.Diagnostics) {
 		detail = "A [ or { is not closed. Close it."
 		if l := unclosedFlow(data); l > 0 {
 			line = l
+		} else {
+			// The brackets balance: yaml.v3 stopped at a '?' in a plain
+			// value inside [ ] or { } (SMART scope values such as
+			// patient.Observation.rs?code=... hold one). It reports the
+			// line before the value's.
+			for _, l := range []int{line, line + 1} {
+				if questionInFlow(data, l) {
+					line = l
+					detail = "Inside [ ] or { }, a value holding ? must be quoted: [\"patient.Observation.rs?code=loinc.org|85354-9\"]. Quote it, or write the list one item per line."
+					break
+				}
+			}
 		}
 	case bytes.Contains([]byte(msg), []byte("exceeded max depth")):
 		detail = "The file is nested far too deeply for a registrations file."
 	}
 	ds.Errorf(diag.Pos{File: name, Line: line}, "", detail, "invalid YAML: %s", msg)
+}
+
+// questionInFlow reports whether the given line opens a flow collection
+// ([ or {) and holds a '?' after it.
+func questionInFlow(data []byte, line int) bool {
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return false
+	}
+	text := lines[line-1]
+	open := bytes.IndexAny(text, "[{")
+	return open >= 0 && bytes.IndexByte(text[open:], '?') >= 0
 }
 
 // invalidUTF8 finds the first byte that is not valid UTF-8.
@@ -249,6 +273,7 @@ var (
 	durationShape   = regexp.MustCompile(`^([0-9]{1,6}d)?([0-9]{1,6}h)?([0-9]{1,6}m)?([0-9]{1,6}s)?$`)
 	redirectShape   = regexp.MustCompile(`^[^*!$'(),;\s]{1,256}$`)
 	identifierShape = regexp.MustCompile(`^(api|https)://[^*\s]+$`)
+	guidShape       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
 // MaxDiagnostics is how many problems one file reports at most; the rest are

@@ -194,3 +194,17 @@ func TestExamples(t *testing.T) {
 		})
 	}
 }
+
+// yaml.v3 cannot read a plain value holding ? inside [ ] or { }; the
+// detail says to quote it (SMART scope values hold one).
+func TestQuestionMarkInFlowHint(t *testing.T) {
+	doc := header + base + `  viewer:
+    kind: public
+    platform: spa
+    access: {api: {scopes: [patient.Observation.rs?code=x]}}
+`
+	_, ds := Parse("q.yaml", []byte(doc))
+	if len(ds) != 1 || ds[0].Pos.Line != 19 || !strings.Contains(ds[0].Detail, "must be quoted") {
+		t.Fatalf("want one error at line 19 that says to quote the value; got:\n%s", ds.Format())
+	}
+}

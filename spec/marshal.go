@@ -320,8 +320,18 @@ func (m *marshaller) application(a *Application) *yaml.Node {
 		}
 		yAdd(out, "access", acc)
 	}
-	if a.AdminConsent {
+	switch c := a.AdminConsent; {
+	case c.Scopes && c.Roles:
 		yAdd(out, "adminConsent", yBool(true))
+	case c.Any():
+		part := yFlow(yMap())
+		if c.Scopes {
+			yAdd(part, "scopes", yBool(true))
+		}
+		if c.Roles {
+			yAdd(part, "roles", yBool(true))
+		}
+		yAdd(out, "adminConsent", part)
 	}
 	if a.Secret != nil {
 		yAdd(out, "secret", m.secret(where, a))
@@ -352,8 +362,8 @@ func (m *marshaller) platform(out *yaml.Node, where string, a *Application) {
 	refuse("web redirect URIs", !confidential && w.RedirectURIs != nil)
 	refuse("homePageUrl", !confidential && w.HomePageURL != nil)
 	refuse("logoutUrl", !confidential && w.LogoutURL != nil)
-	refuse("SPA redirect URIs", !spa && a.SPARedirectURIs != nil)
-	refuse("public-client redirect URIs", !native && a.PublicClientRedirectURIs != nil)
+	refuse("SPA redirect URIs", !spa && !confidential && a.SPARedirectURIs != nil)
+	refuse("public-client redirect URIs", !native && !confidential && a.PublicClientRedirectURIs != nil)
 
 	switch {
 	case confidential && w.RedirectURIs != nil:
@@ -362,6 +372,12 @@ func (m *marshaller) platform(out *yaml.Node, where string, a *Application) {
 		yAdd(out, "redirectUris", yList(a.SPARedirectURIs, false))
 	case native && a.PublicClientRedirectURIs != nil:
 		yAdd(out, "redirectUris", yList(a.PublicClientRedirectURIs, false))
+	}
+	if confidential && a.SPARedirectURIs != nil {
+		yAdd(out, "spaRedirectUris", yList(a.SPARedirectURIs, false))
+	}
+	if confidential && a.PublicClientRedirectURIs != nil {
+		yAdd(out, "publicClientRedirectUris", yList(a.PublicClientRedirectURIs, false))
 	}
 	if confidential && w.HomePageURL != nil {
 		yAdd(out, "homePageUrl", yStr(*w.HomePageURL))
@@ -394,6 +410,9 @@ func (m *marshaller) scopes(where string, scopes []Scope) *yaml.Node {
 	for _, x := range scopes {
 		m.unique(seen, where+".scopes", x.Value)
 		e := yMap()
+		if x.ID != "" {
+			yAdd(e, "id", yStr(x.ID))
+		}
 		if x.Type != "" && x.Type != defaultScopeType {
 			yAdd(e, "type", yStr(x.Type))
 		}
@@ -428,6 +447,9 @@ func (m *marshaller) appRoles(where string, roles []AppRole) *yaml.Node {
 	for _, r := range roles {
 		m.unique(seen, where+".appRoles", r.Value)
 		e := yMap()
+		if r.ID != "" {
+			yAdd(e, "id", yStr(r.ID))
+		}
 		name := orDefault(r.DisplayName, r.Value)
 		if name != r.Value {
 			yAdd(e, "displayName", yStr(name))

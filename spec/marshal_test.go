@@ -306,8 +306,8 @@ func TestMarshalErrors(t *testing.T) {
 		{name: "nil application", s: &Spec{Applications: []*Application{nil}}, want: "applications: a nil entry"},
 		{name: "duplicate scope", s: app(func(a *Application) { a.Scopes = []Scope{{Value: "x"}, {Value: "x"}} }),
 			want: `applications.app.scopes: key "x" appears twice`},
-		{name: "SPA URIs on a confidential client", s: app(func(a *Application) { a.SPARedirectURIs = []string{} }),
-			want: `applications.app: SPA redirect URIs cannot be written for kind "confidential" with platform ""`},
+		{name: "SPA URIs on a service", s: app(func(a *Application) { a.Kind, a.Web, a.SPARedirectURIs = KindService, nil, []string{} }),
+			want: `applications.app: SPA redirect URIs cannot be written for kind "service" with platform ""`},
 		{name: "web URIs on a service", s: app(func(a *Application) { a.Kind = KindService; a.Web.RedirectURIs = []string{"https://x"} }),
 			want: `applications.app: web redirect URIs cannot be written for kind "service"`},
 		{name: "public-client URIs on a SPA", s: app(func(a *Application) {

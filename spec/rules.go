@@ -158,6 +158,8 @@ func (c *checker) kindRules(a *Application) {
 		not("homePageUrl", "homePageUrl is part of a confidential client's web platform.")
 		not("logoutUrl", "logoutUrl is part of a confidential client's web platform.")
 		not("implicitGrant", "The implicit grant concerns clients that sign users in.")
+		not("spaRedirectUris", "A resource (API) does not sign users in; its clients do.")
+		not("publicClientRedirectUris", "A resource (API) does not sign users in; its clients do.")
 		if len(a.IdentifierURIs) == 0 {
 			c.ds.Errorf(a.Pos, appAddr(a, "identifierUris"), "A resource's identifier URI is the audience of its tokens. Add identifierUris, e.g. [https://fhir.contoso.com] or [api://fhir-api.contoso.com].",
 				"resource %s has no identifierUris", a.Key)
@@ -178,6 +180,8 @@ func (c *checker) kindRules(a *Application) {
 		c.notAPI(not)
 		not("homePageUrl", "homePageUrl is part of the web platform of confidential clients.")
 		not("logoutUrl", "logoutUrl is part of the web platform of confidential clients.")
+		not("spaRedirectUris", "A public client's redirectUris are its platform's; spaRedirectUris is for a confidential client's SPA front end. Use platform: spa and redirectUris.")
+		not("publicClientRedirectUris", "A public client's redirectUris are its platform's; publicClientRedirectUris is for a confidential client. Use platform: mobile or desktop and redirectUris.")
 		if a.Platform == "" {
 			c.ds.Errorf(a.Pos, appAddr(a, "platform"), "Add platform: spa, mobile or desktop. spa uses the SPA platform; mobile and desktop use public-client redirect URIs.",
 				"public client %s has no platform", a.Key)
@@ -192,6 +196,8 @@ func (c *checker) kindRules(a *Application) {
 		not("homePageUrl", "A service has no web front end.")
 		not("logoutUrl", "A service has no web front end.")
 		not("implicitGrant", "A service uses the client-credentials flow.")
+		not("spaRedirectUris", "A service uses the client-credentials flow; nobody signs in, so nothing is redirected.")
+		not("publicClientRedirectUris", "A service uses the client-credentials flow; nobody signs in, so nothing is redirected.")
 		not("scopes", "Only a resource exposes scopes.")
 		not("identifierUris", "Only a resource has identifier URIs.")
 		not("requestedAccessTokenVersion", "Only a resource receives access tokens.")
@@ -200,9 +206,38 @@ func (c *checker) kindRules(a *Application) {
 	default:
 		return // the schema reported the unknown kind
 	}
-	if a.AdminConsent && len(a.Access) == 0 {
-		c.ds.Errorf(c.pos(appAddr(a, "adminConsent")), appAddr(a, "adminConsent"), "adminConsent grants the permissions listed under access; there are none. Add access, or remove adminConsent.",
+	c.adminConsent(a)
+}
+
+// adminConsent: consent needs something to grant. Any consent needs
+// access; a part chosen in a mapping needs access that asks for that part
+// (true grants whatever access lists, so it is not checked per part).
+func (c *checker) adminConsent(a *Application) {
+	addr := appAddr(a, "adminConsent")
+	if !a.AdminConsent.Any() {
+		return
+	}
+	if len(a.Access) == 0 {
+		c.ds.Errorf(c.pos(addr), addr, "adminConsent grants the permissions listed under access; there are none. Add access, or remove adminConsent.",
 			"adminConsent without access")
+		return
+	}
+	n := c.node(addr)
+	if n == nil || n.kind != kindObject {
+		return
+	}
+	var scopes, roles bool
+	for _, ac := range a.Access {
+		scopes = scopes || len(ac.Scopes) > 0
+		roles = roles || len(ac.Roles) > 0
+	}
+	if a.AdminConsent.Scopes && !scopes {
+		c.ds.Errorf(c.pos(joinAddr(addr, "scopes")), joinAddr(addr, "scopes"), "adminConsent.scopes consents to the delegated scopes listed under access; none is listed. Add scopes to access, or remove adminConsent.scopes.",
+			"adminConsent.scopes without delegated scopes in access")
+	}
+	if a.AdminConsent.Roles && !roles {
+		c.ds.Errorf(c.pos(joinAddr(addr, "roles")), joinAddr(addr, "roles"), "adminConsent.roles grants the application roles listed under access; none is listed. Add roles to access, or remove adminConsent.roles.",
+			"adminConsent.roles without roles in access")
 	}
 }
 
@@ -216,25 +251,28 @@ func (c *checker) needsCredential(a *Application) {
 }
 
 // redirectURIs: https only, http only for localhost/127.0.0.1; absolute;
-// custom schemes only for mobile/desktop; no query for personal accounts.
+// custom schemes only for mobile/desktop (public-client URIs); no query for
+// personal accounts. A confidential client has up to three lists, one per
+// platform; a public client one, by its platform.
 func (c *checker) redirectURIs(a *Application) {
-	uris := a.SPARedirectURIs
-	platform := "spa"
 	switch {
 	case a.Kind == KindConfidential:
-		platform = "web"
 		if a.Web != nil {
-			uris = a.Web.RedirectURIs
+			c.redirectList(a, "redirectUris", "web", a.Web.RedirectURIs)
 		}
+		c.redirectList(a, "spaRedirectUris", "spa", a.SPARedirectURIs)
+		c.redirectList(a, "publicClientRedirectUris", "publicClient", a.PublicClientRedirectURIs)
 	case a.Kind == KindPublic && (a.Platform == PlatformMobile || a.Platform == PlatformDesktop):
-		platform = string(a.Platform)
-		uris = a.PublicClientRedirectURIs
+		c.redirectList(a, "redirectUris", string(a.Platform), a.PublicClientRedirectURIs)
 	case a.Kind == KindPublic && a.Platform == PlatformSPA:
-	default:
-		return
+		c.redirectList(a, "redirectUris", "spa", a.SPARedirectURIs)
 	}
+}
+
+// redirectList checks one platform's redirect URIs, declared at field.
+func (c *checker) redirectList(a *Application, field, platform string, uris []string) {
 	for i, raw := range uris {
-		addr := fmt.Sprintf("%s[%d]", appAddr(a, "redirectUris"), i)
+		addr := fmt.Sprintf("%s[%d]", appAddr(a, field), i)
 		pos := c.valuePos(addr)
 		if !redirectShape.MatchString(raw) {
 			continue // the schema reported it
@@ -255,7 +293,7 @@ func (c *checker) redirectURIs(a *Application) {
 				c.ds.Errorf(pos, addr, "Entra accepts http only for http://localhost and http://127.0.0.1. Use https.", "redirect URI %q uses http on a host other than localhost", trimmed(raw))
 			}
 		case platform == "web" || platform == "spa":
-			c.ds.Errorf(pos, addr, fmt.Sprintf("The %s platform takes https URIs (http only for localhost). Custom schemes such as myapp:// belong to a public client with platform mobile or desktop.", platform),
+			c.ds.Errorf(pos, addr, fmt.Sprintf("The %s platform takes https URIs (http only for localhost). Custom schemes such as myapp:// belong to a public client with platform mobile or desktop, or to a confidential client's publicClientRedirectUris.", platform),
 				"redirect URI %q uses scheme %s", trimmed(raw), u.Scheme)
 		}
 		if u.RawQuery != "" && personal(a.SignInAudience) {
@@ -299,17 +337,24 @@ func (c *checker) identifierURIs(a *Application, seen map[string]string) {
 }
 
 // permissionValues: scopes and app roles of one application share one
-// namespace (Entra rejects a role and a scope with the same value), compared
-// without case.
+// namespace, compared without case. Entra accepts a scope and a role with
+// the same value only as one permission: under one id, with the texts it
+// compares equal (displayName = adminConsentDisplayName, description =
+// adminConsentDescription) and the same enabled state. Such a pair is
+// allowed when both entries pin that id; anything else is refused.
 func (c *checker) permissionValues(a *Application) {
-	scopes := map[string]string{}
-	for _, s := range a.Scopes {
-		scopes[strings.ToLower(s.Value)] = s.Value
+	scopes := map[string]*Scope{}
+	for i := range a.Scopes {
+		scopes[strings.ToLower(a.Scopes[i].Value)] = &a.Scopes[i]
 	}
 	for _, r := range a.AppRoles {
-		if s, dup := scopes[strings.ToLower(r.Value)]; dup {
-			addr := joinAddr(appAddr(a, "appRoles"), r.Value)
-			c.ds.Errorf(r.Pos, addr, fmt.Sprintf("Entra keeps scope and role values of an application in one namespace and rejects the scope %q beside this role. Rename one.", s),
+		s, dup := scopes[strings.ToLower(r.Value)]
+		if !dup {
+			continue
+		}
+		addr := joinAddr(appAddr(a, "appRoles"), r.Value)
+		if why := twinMismatch(s, &r); why != "" {
+			c.ds.Errorf(r.Pos, addr, fmt.Sprintf("Entra keeps scope and role values of an application in one namespace and accepts the scope %q beside this role only as one permission: %s. Rename one, or make them that one permission.", s.Value, why),
 				"app role %q has the value of a scope", r.Value)
 		}
 	}
@@ -328,6 +373,65 @@ func (c *checker) permissionValues(a *Application) {
 			c.ds.Errorf(s.Pos, joinAddr(appAddr(a, "scopes"), s.Value), fmt.Sprintf("Scope values are compared without case; %q is already defined.", prev), "scope %q is defined twice", s.Value)
 		}
 		seen[k] = s.Value
+	}
+	c.pinnedIDs(a)
+}
+
+// twinMismatch says why a scope and a role with the same value (without
+// case) are not one permission Entra accepts; "" when they are.
+func twinMismatch(s *Scope, r *AppRole) string {
+	var why []string
+	if s.Value != r.Value {
+		why = append(why, fmt.Sprintf("the values differ in case (%q, %q)", s.Value, r.Value))
+	}
+	switch {
+	case s.ID == "" || r.ID == "":
+		why = append(why, "both must pin the same id")
+	case s.ID != r.ID:
+		why = append(why, fmt.Sprintf("they pin different ids (%s, %s)", s.ID, r.ID))
+	}
+	if r.DisplayName != s.AdminConsentDisplayName {
+		why = append(why, fmt.Sprintf("the role's displayName %q differs from the scope's adminConsentDisplayName %q", trimmed(r.DisplayName), trimmed(s.AdminConsentDisplayName)))
+	}
+	if r.Description != s.AdminConsentDescription {
+		why = append(why, fmt.Sprintf("the role's description %q differs from the scope's adminConsentDescription %q", trimmed(r.Description), trimmed(s.AdminConsentDescription)))
+	}
+	if r.Enabled != s.Enabled {
+		why = append(why, "one is enabled and the other is not")
+	}
+	return strings.Join(why, "; ")
+}
+
+// pinnedIDs: a pinned id names one scope or role of the application. The
+// only exception is a scope and a role with the same value, which Entra
+// treats as one permission (permissionValues checks the rest of that).
+func (c *checker) pinnedIDs(a *Application) {
+	type owner struct {
+		addr, value string
+		role        bool
+	}
+	seen := map[string]owner{}
+	check := func(id, value, addr string, role bool) {
+		if id == "" || !guidShape.MatchString(id) {
+			return // none pinned, or the schema reported it
+		}
+		prev, dup := seen[id]
+		if !dup {
+			seen[id] = owner{addr, value, role}
+			return
+		}
+		if prev.role != role && strings.EqualFold(prev.value, value) {
+			return // a scope and role pair: permissionValues judges it
+		}
+		idAddr := joinAddr(addr, "id")
+		c.ds.Errorf(c.valuePos(idAddr), idAddr, fmt.Sprintf("%s pins the same id. An id names one scope or app role of the application (a scope and a role share one only when they have the same value and texts). Give one of them another GUID, or remove its id to let regsync choose.", prev.addr),
+			"id %s is pinned twice", id)
+	}
+	for _, s := range a.Scopes {
+		check(s.ID, s.Value, joinAddr(appAddr(a, "scopes"), s.Value), false)
+	}
+	for _, r := range a.AppRoles {
+		check(r.ID, r.Value, joinAddr(appAddr(a, "appRoles"), r.Value), true)
 	}
 }
 
@@ -432,10 +536,10 @@ func (c *checker) access(a *Application) {
 			}
 		}
 	}
-	if a.Kind == KindService && !a.AdminConsent {
+	if a.Kind == KindService && !a.AdminConsent.Roles {
 		for _, ac := range a.Access {
 			if len(ac.Roles) > 0 {
-				c.ds.Warnf(ac.Pos, joinAddr(appAddr(a, "access"), ac.Resource), "Application roles work only once granted. Add adminConsent: true, or grant them outside regsync.",
+				c.ds.Warnf(ac.Pos, joinAddr(appAddr(a, "access"), ac.Resource), "Application roles work only once granted. Add adminConsent: true (or {roles: true}), or grant them outside regsync.",
 					"%s asks for roles on %s without adminConsent", a.Key, ac.Resource)
 				break
 			}

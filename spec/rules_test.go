@@ -71,6 +71,55 @@ var ruleCases = []struct {
     adminConsent: true
     secret: {}
 `, nil},
+	{"SMART values are scope values", `  smart:
+    kind: resource
+    identifierUris: [api://smart.contoso.com]
+    scopes:
+      patient.Observation.rs?code=loinc.org|85354-9: {}
+      launch/patient: {}
+      fhirUser: {}
+  viewer:
+    kind: public
+    platform: spa
+    redirectUris: [https://viewer.contoso.com/cb]
+    access:
+      smart:
+        scopes:
+          - patient.Observation.rs?code=loinc.org|85354-9
+          - launch/patient
+  viewer2:
+    kind: public
+    platform: spa
+    redirectUris: [https://viewer2.contoso.com/cb]
+    access: {smart: {scopes: ["patient.Observation.rs?code=loinc.org|85354-9", fhirUser]}}
+`, nil},
+	{"confidential client with SPA and mobile/desktop redirect URIs", `  web:
+    kind: confidential
+    secret: {}
+    redirectUris: [https://web.contoso.com/signin-oidc]
+    spaRedirectUris: [https://web.contoso.com/spa, http://localhost:3000, "myapp://spa", http://web.contoso.com/spa]
+    publicClientRedirectUris: [msauth.com.contoso.web://auth, http://localhost, "https://login.microsoftonline.com/common/oauth2/nativeclient"]
+`, []string{
+		`20:75 applications.web.spaRedirectUris[2]: redirect URI "myapp://spa" uses scheme myapp`,
+		`20:90 applications.web.spaRedirectUris[3]: redirect URI "http://web.contoso.com/spa" uses http on a host other than localhost`,
+	}},
+	{"other platforms' URIs only on a confidential client", `  spa:
+    kind: public
+    platform: spa
+    spaRedirectUris: [https://spa.contoso.com]
+  svc:
+    kind: service
+    secret: {}
+    publicClientRedirectUris: [http://localhost]
+  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    spaRedirectUris: [https://api2.contoso.com]
+`, []string{
+		`19:5 applications.spa.spaRedirectUris: a public application cannot have spaRedirectUris`,
+		`23:5 applications.svc.publicClientRedirectUris: a service application cannot have publicClientRedirectUris`,
+		`27:5 applications.api2.spaRedirectUris: a resource application cannot have spaRedirectUris`,
+	}},
 	{"access to unknown resource", `  web:
     kind: confidential
     secret: {}
@@ -231,6 +280,45 @@ var ruleCases = []struct {
 		`19:29 applications.api2.scopes["data.read"]: scope "data.read" is defined twice`,
 		`21:7 applications.api2.appRoles["DATA.READ"]: app role "DATA.READ" has the value of a scope`,
 	}},
+	{"pinned ids", `  proxy:
+    kind: resource
+    identifierUris: [api://fhir-proxy.contoso.com]
+    appRoles:
+      Writer: {id: 2D1C681B-71E0-4F12-9040-D0F42884BE86, memberTypes: [User, Application]}
+      Reader: {id: 24c50db1-1e11-4273-b6a0-b697f734bcb4, memberTypes: [User, Application]}
+      Auditor: {memberTypes: [User]}
+`, nil},
+	{"pinned ids unique in the application", `  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    scopes:
+      read: {id: 11111111-1111-4111-8111-111111111111}
+    appRoles:
+      Writer: {id: 22222222-2222-4222-8222-222222222222, memberTypes: [Application]}
+      Reader: {id: 22222222-2222-4222-8222-222222222222, memberTypes: [Application]}
+      Other: {id: 11111111-1111-4111-8111-111111111111, memberTypes: [Application]}
+`, []string{
+		`23:20 applications.api2.appRoles.Reader.id: id 22222222-2222-4222-8222-222222222222 is pinned twice`,
+		`24:19 applications.api2.appRoles.Other.id: id 11111111-1111-4111-8111-111111111111 is pinned twice`,
+	}},
+	{"a scope and a role as one permission", `  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    scopes:
+      offline_access: {id: 33333333-3333-4333-8333-333333333333, type: Admin, adminConsentDisplayName: Offline, userConsentDisplayName: Stay signed in}
+      export: {id: 44444444-4444-4444-8444-444444444444}
+      import: {}
+      purge: {id: 55555555-5555-4555-8555-555555555555}
+    appRoles:
+      offline_access: {id: 33333333-3333-4333-8333-333333333333, displayName: Offline, memberTypes: [Application]}
+      export: {id: 66666666-6666-4666-8666-666666666666, memberTypes: [Application]}
+      import: {memberTypes: [Application]}
+      purge: {id: 55555555-5555-4555-8555-555555555555, displayName: Purge, memberTypes: [Application]}
+`, []string{
+		`26:7 applications.api2.appRoles.export: app role "export" has the value of a scope`,
+		`27:7 applications.api2.appRoles.import: app role "import" has the value of a scope`,
+		`28:7 applications.api2.appRoles.purge: app role "purge" has the value of a scope`,
+	}},
 	{"durations", `  svc:
     kind: service
     secret: {lifetime: 0d, renewBefore: 40d, overlap: 50d}
@@ -268,6 +356,35 @@ var ruleCases = []struct {
     secret: {}
     adminConsent: true
 `, []string{`19:5 applications.svc.adminConsent: adminConsent without access`}},
+	{"adminConsent per part", `  svc:
+    kind: service
+    secret: {}
+    access: {api: {roles: [reader]}}
+    adminConsent: {roles: true}
+  web:
+    kind: confidential
+    secret: {}
+    access: {api: {scopes: [read], roles: [reader]}}
+    adminConsent: {scopes: true, roles: false}
+  svc2:
+    kind: service
+    secret: {}
+    access: {api: {roles: [reader]}}
+    adminConsent: {scopes: true}
+  spa:
+    kind: public
+    platform: spa
+    access: {api: {scopes: [read]}}
+    adminConsent: {scopes: false, roles: true}
+  svc3:
+    kind: service
+    secret: {}
+    adminConsent: {}
+`, []string{
+		`29:14 applications.svc2.access.api: warning: svc2 asks for roles on api without adminConsent`,
+		`30:20 applications.svc2.adminConsent.scopes: adminConsent.scopes without delegated scopes in access`,
+		`35:35 applications.spa.adminConsent.roles: adminConsent.roles without roles in access`,
+	}},
 	{"personal accounts need v2 tokens", `  api2:
     kind: resource
     signInAudience: AzureADandPersonalMicrosoftAccount

@@ -190,6 +190,14 @@ func propertyNames(sub map[string]any) []string {
 }
 
 func typeWords(t any) string {
+	if list, ok := t.([]any); ok {
+		// A choice of types, e.g. adminConsent's boolean or mapping.
+		words := make([]string, 0, len(list))
+		for _, x := range list {
+			words = append(words, typeWords(x))
+		}
+		return strings.Join(words, " or ")
+	}
 	s, _ := t.(string)
 	switch s {
 	case "object":

@@ -58,10 +58,47 @@ func TestSchemaErrorPositions(t *testing.T) {
 		{"scope value characters", header + base + `  api2:
     kind: resource
     identifierUris: [api://api2.contoso.com]
-    scopes: {"read data": {}, ".hidden": {}}
+    scopes:
+      "read data": {}
+      ".hidden": {}
+      "naïve": {}
+      'back\slash': {}
+      'say"hi"': {}
+      patient.Observation.rs?code=loinc.org|85354-9: {}
+      "launch/patient": {}
+      "a<b>c` + "`" + `d{e}f[g]h~i^j@k=l;m:n": {}
+      "!#$%&'()*+,-./": {}
+      x.: {}
 `, []string{
-			`19:14 applications.api2.scopes["read data"]: "read data" is not a valid scope or role value in applications.api2.scopes`,
-			`19:31 applications.api2.scopes[".hidden"]: ".hidden" is not a valid scope or role value in applications.api2.scopes`,
+			`20:7 applications.api2.scopes["read data"]: "read data" is not a valid scope or role value in applications.api2.scopes`,
+			`21:7 applications.api2.scopes[".hidden"]: ".hidden" is not a valid scope or role value in applications.api2.scopes`,
+			`22:7 applications.api2.scopes["naïve"]: "naïve" is not a valid scope or role value in applications.api2.scopes`,
+			`23:7 applications.api2.scopes["back\\slash"]: "back\\slash" is not a valid scope or role value in applications.api2.scopes`,
+			`24:7 applications.api2.scopes["say\"hi\""]: "say\"hi\"" is not a valid scope or role value in applications.api2.scopes`,
+		}},
+		{"value of 120 characters, not 121", header + base + `  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    scopes: {` + longName[:120] + `: {}}
+    appRoles: {` + longName + `: {memberTypes: [User]}}
+`, []string{
+			`20:16 applications.api2.appRoles.` + longName + `: "` + longName[:60] + `…" is not a valid scope or role value in applications.api2.appRoles`,
+		}},
+		{"adminConsent is a boolean or a mapping of scopes and roles", header + base + `  svc:
+    kind: service
+    secret: {}
+    access: {api: {roles: [reader]}}
+    adminConsent: yes please
+  svc2:
+    kind: service
+    secret: {}
+    access: {api: {roles: [reader]}}
+    adminConsent: {role: true}
+`, []string{
+			`19:14 applications.svc.access.api: warning: svc asks for roles on api without adminConsent`,
+			`20:19 applications.svc.adminConsent: applications.svc.adminConsent must be a boolean or mapping, not a string`,
+			`24:14 applications.svc2.access.api: warning: svc2 asks for roles on api without adminConsent`,
+			`25:20 applications.svc2.adminConsent.role: unknown property "role" in applications.svc2.adminConsent`,
 		}},
 		{"vault and secret names", header + base + `  svc:
     kind: service
@@ -105,7 +142,7 @@ func TestUnknownPropertySuggestion(t *testing.T) {
 	if len(ds) != 1 {
 		t.Fatalf("got %d diagnostics:\n%s", len(ds), ds.Format())
 	}
-	want := "Did you mean redirectUris? Valid properties here: acceptMappedClaims, access, adminConsent, appId, appRoleAssignmentRequired, appRoles, description, displayName, federatedCredentials, groupMembershipClaims, homePageUrl, identifierUris, implicitGrant, kind, knownClientApplications, logoutUrl, notes, optionalClaims, owners, platform, preAuthorizedApplications, redirectUris, requestedAccessTokenVersion, scopes, secret, signInAudience, tags."
+	want := "Did you mean redirectUris? Valid properties here: acceptMappedClaims, access, adminConsent, appId, appRoleAssignmentRequired, appRoles, description, displayName, federatedCredentials, groupMembershipClaims, homePageUrl, identifierUris, implicitGrant, kind, knownClientApplications, logoutUrl, notes, optionalClaims, owners, platform, preAuthorizedApplications, publicClientRedirectUris, redirectUris, requestedAccessTokenVersion, scopes, secret, signInAudience, spaRedirectUris, tags."
 	if diff := cmp.Diff(want, ds[0].Detail); diff != "" {
 		t.Errorf("detail (-want +got):\n%s", diff)
 	}

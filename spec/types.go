@@ -130,21 +130,37 @@ type Application struct {
 	Platform Platform
 	// Web holds the web platform (confidential clients).
 	Web *Web
-	// SPARedirectURIs and PublicClientRedirectURIs hold the other platforms.
+	// SPARedirectURIs and PublicClientRedirectURIs hold the other platforms:
+	// a public client's redirectUris by its platform, or a confidential
+	// client's spaRedirectUris and publicClientRedirectUris.
 	SPARedirectURIs          []string
 	PublicClientRedirectURIs []string
 
 	Access       []Access
-	AdminConsent bool
+	AdminConsent Consent
 	// Secret is nil when the application has no client secret.
 	Secret               *Secret
 	FederatedCredentials []FederatedCredential
 }
 
+// Consent says which of the requested permissions regsync grants for the
+// whole tenant: the file's adminConsent, true or false for both, or a
+// mapping that chooses each.
+type Consent struct {
+	Scopes bool // delegated scopes: an AllPrincipals oauth2PermissionGrant
+	Roles  bool // application roles: app-role assignments
+}
+
+// Any reports whether either part is granted.
+func (c Consent) Any() bool { return c.Scopes || c.Roles }
+
 // Scope is a delegated permission (oauth2PermissionScope) an API exposes.
 type Scope struct {
-	Value                   string
-	Pos                     diag.Pos
+	Value string
+	Pos   diag.Pos
+	// ID is the pinned id, in lower case; empty when the file pins none
+	// (the planner then keeps the live id or derives one).
+	ID                      string
 	Type                    string // "User" (default) or "Admin"
 	AdminConsentDisplayName string
 	AdminConsentDescription string
@@ -155,8 +171,10 @@ type Scope struct {
 
 // AppRole is a role an API exposes to users, groups or applications.
 type AppRole struct {
-	Value              string
-	Pos                diag.Pos
+	Value string
+	Pos   diag.Pos
+	// ID is the pinned id, in lower case; empty when the file pins none.
+	ID                 string
 	DisplayName        string
 	Description        string
 	AllowedMemberTypes []string // "User", "Application"
