@@ -101,6 +101,7 @@ func TestApplyExamplesConverge(t *testing.T) {
 	for _, tc := range []struct{ name, set, vault string }{
 		{"fhir", "fhir-prod", "contoso-fhir-kv"},
 		{"dicom", "dicom-prod", "contoso-dicom-kv"},
+		{"fhir-proxy", "fhir-proxy", "contoso-fhir-kv"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, emulator.Faults{})
