@@ -285,10 +285,36 @@ func driftCases() []driftCase {
 					DisplayName: "regsync:fhir-prod:exporter", Start: succ, End: succ.Add(90 * day)})
 				for i := range s.Secrets {
 					if s.Secrets[i].Name == "fhir-exporter-secret" {
+						// The previous version keeps the old credential's
+						// key-id; tenant.Read lists it during the overlap.
+						prev := s.Secrets[i]
+						prev.Version, prev.Tags = "previous", map[string]string{}
+						for k, v := range s.Secrets[i].Tags {
+							prev.Tags[k] = v
+						}
 						s.Secrets[i].Tags[tenant.SecretTagKeyID] = "1a1a1a1a-0000-4000-8000-000000000001"
+						s.SecretVersions = append(s.SecretVersions, prev, s.Secrets[i])
 					}
 				}
 			},
+		},
+		{
+			name:   "an older managed credential without a copy in any version",
+			reason: "the versions' key-id tags name only the successor: the older credential's value is nowhere, so nobody can use it",
+			now:    created.Add(75 * day),
+			edit: func(s *tenant.Snapshot) {
+				ex := app(s, "exporter")
+				succ := created.Add(74 * day)
+				ex.PasswordCredentials = append(ex.PasswordCredentials, tenant.PasswordCredential{KeyID: "1a1a1a1a-0000-4000-8000-000000000001",
+					DisplayName: "regsync:fhir-prod:exporter", Start: succ, End: succ.Add(90 * day)})
+				for i := range s.Secrets {
+					if s.Secrets[i].Name == "fhir-exporter-secret" {
+						s.Secrets[i].Tags[tenant.SecretTagKeyID] = "1a1a1a1a-0000-4000-8000-000000000001"
+						s.SecretVersions = append(s.SecretVersions, s.Secrets[i])
+					}
+				}
+			},
+			want: []outline{{drift.ClassNoVaultCopy, D, "applications.exporter.secret", `applications.exporter.password_credentials["2688730c-ae73-ce6a-f9af-74f7498b4768"]`, "", nil, nil}},
 		},
 	}
 }

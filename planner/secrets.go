@@ -46,8 +46,8 @@ func (b *builder) planSecrets(st *appState, addr string) {
 		if name == "" {
 			name = st.key + "-client-secret"
 		}
-		orphans := b.orphanedSecrets(managed, sec.Vault)
-		managed = managed[len(orphans):]
+		orphans, rest, _ := SplitOrphaned(b.live, sec.Vault, managed)
+		managed = rest
 		newAction := func(step, reason, replaces string) string {
 			return b.addAction(&Action{
 				Op: OpCreate, Type: TypeSecret, App: st.key, Address: addr + ".secret", Step: step,
@@ -123,42 +123,96 @@ func (b *builder) removeSecret(st *appState, addr string, c tenant.PasswordCrede
 	})
 }
 
-// orphanedSecrets returns the managed credentials (sorted newest first)
-// that SplitOrphaned finds orphaned in vault.
-func (b *builder) orphanedSecrets(managed []tenant.PasswordCredential, vault string) []tenant.PasswordCredential {
-	orphaned, _, _ := SplitOrphaned(b.live, vault, managed)
-	return orphaned
+// CredentialState is what regsync knows of one password credential on an
+// application it manages.
+type CredentialState string
+
+const (
+	// CredentialStored: regsync's (its display name), and a version of a
+	// secret in the vault carries its keyId in the key-id tag.
+	CredentialStored CredentialState = "stored"
+	// CredentialUnstored: regsync's, and no version of any secret in the
+	// vault carries its keyId: its value was never stored (an apply stopped
+	// between addPassword and the vault write) or its copy was deleted, so
+	// nobody can use it.
+	CredentialUnstored CredentialState = "unstored"
+	// CredentialUnknown: regsync's, but the vault was not read.
+	CredentialUnknown CredentialState = "unknown"
+	// CredentialForeign: not regsync's (another display name): added by
+	// hand or by another tool.
+	CredentialForeign CredentialState = "foreign"
+)
+
+// ClassifiedCredential is a credential with its state.
+type ClassifiedCredential struct {
+	Credential tenant.PasswordCredential
+	State      CredentialState
 }
 
-// SplitOrphaned sorts an application's managed password credentials newest
-// first (latest end, then latest start, then keyId) and splits them into
-// orphaned ones and the rest. Orphaned are those newer than every
-// credential whose keyId a secret of vault carries in its key-id tag — all
-// of them when no secret does. Nobody can use such a credential: its value
-// was never stored (an apply stopped between addPassword and the vault
-// write) or its secret was deleted. Older credentials are earlier
-// generations whose values sat in older versions of the secret, which a
-// listing of the vault does not show; the overlap rule removes them.
-// known is false, and orphaned empty, when the snapshot holds no metadata
-// of vault (see Snapshot.VaultsRead). managed is not modified.
-func SplitOrphaned(live *tenant.Snapshot, vault string, managed []tenant.PasswordCredential) (orphaned, rest []tenant.PasswordCredential, known bool) {
-	sorted := append([]tenant.PasswordCredential(nil), managed...)
+// ClassifyCredentials sorts every password credential of a managed
+// application (newest first) and says, for each, whether it is regsync's
+// (managedName) and whether the vault holds its value. It is the one place
+// that decides; the planner and drift both ask it. The vault's versions
+// come from the snapshot (Secrets, and SecretVersions where tenant.Read
+// found a credential the latest version does not name).
+func ClassifyCredentials(live *tenant.Snapshot, managedName, vault string, creds []tenant.PasswordCredential) []ClassifiedCredential {
+	sorted := append([]tenant.PasswordCredential(nil), creds...)
 	sortNewestFirst(sorted)
-	if live == nil || !vaultRead(live, vault) {
-		return nil, sorted, false
-	}
+	known := live != nil && vault != "" && vaultRead(live, vault)
 	stored := map[string]bool{}
-	for _, s := range live.Secrets {
-		if strings.EqualFold(s.Vault, vault) && s.Tags[tenant.SecretTagKeyID] != "" {
-			stored[strings.ToLower(s.Tags[tenant.SecretTagKeyID])] = true
+	if known {
+		for _, list := range [][]tenant.SecretMeta{live.Secrets, live.SecretVersions} {
+			for _, s := range list {
+				if strings.EqualFold(s.Vault, vault) && s.Tags[tenant.SecretTagKeyID] != "" {
+					stored[strings.ToLower(s.Tags[tenant.SecretTagKeyID])] = true
+				}
+			}
 		}
 	}
+	out := make([]ClassifiedCredential, len(sorted))
 	for i, c := range sorted {
-		if stored[strings.ToLower(c.KeyID)] {
-			return sorted[:i:i], sorted[i:], true
+		state := CredentialForeign
+		switch {
+		case c.DisplayName != managedName:
+		case !known:
+			state = CredentialUnknown
+		case stored[strings.ToLower(c.KeyID)]:
+			state = CredentialStored
+		default:
+			state = CredentialUnstored
+		}
+		out[i] = ClassifiedCredential{Credential: c, State: state}
+	}
+	return out
+}
+
+// SplitOrphaned splits an application's managed password credentials into
+// the orphaned ones (CredentialUnstored: no version of a secret in vault
+// carries their keyId) and the rest, each sorted newest first (latest end,
+// then latest start, then keyId). known is false, and orphaned empty, when
+// the snapshot holds no metadata of vault (see Snapshot.VaultsRead).
+// managed is not modified; every credential in it counts as managed.
+func SplitOrphaned(live *tenant.Snapshot, vault string, managed []tenant.PasswordCredential) (orphaned, rest []tenant.PasswordCredential, known bool) {
+	const name = "\x00managed"
+	renamed := make([]tenant.PasswordCredential, len(managed))
+	for i, c := range managed {
+		c.DisplayName = name
+		renamed[i] = c
+	}
+	byKey := map[string]tenant.PasswordCredential{}
+	for _, c := range managed {
+		byKey[c.KeyID] = c
+	}
+	known = live != nil && vault != "" && vaultRead(live, vault)
+	for _, cc := range ClassifyCredentials(live, name, vault, renamed) {
+		c := byKey[cc.Credential.KeyID]
+		if cc.State == CredentialUnstored {
+			orphaned = append(orphaned, c)
+		} else {
+			rest = append(rest, c)
 		}
 	}
-	return sorted, nil, true
+	return orphaned, rest, known
 }
 
 func sortNewestFirst(creds []tenant.PasswordCredential) {

@@ -54,6 +54,9 @@ type Directory interface {
 type SecretStore interface {
 	// ListSecrets returns the metadata of every secret in the vault (never a value).
 	ListSecrets(ctx context.Context, vault string) ([]SecretMeta, error)
+	// ListVersions returns the metadata of every version of one secret
+	// (never a value), the latest included.
+	ListVersions(ctx context.Context, vault, name string) ([]SecretMeta, error)
 	// SetSecret writes a new version of a secret.
 	SetSecret(ctx context.Context, vault, name string, value SecretValue, w SecretWrite) (SecretMeta, error)
 	// Requests is the number of HTTP requests sent so far (retries included).
@@ -92,8 +95,15 @@ type Snapshot struct {
 	// principals the spec names.
 	AppRoleAssignments []AppRoleAssignment
 	PermissionGrants   []PermissionGrant
-	// Secrets: metadata of the secrets in every vault the spec names.
+	// Secrets: metadata of the secrets in every vault the spec names (the
+	// latest version of each).
 	Secrets []SecretMeta
+	// SecretVersions holds the metadata of every version of the secrets
+	// whose latest version does not name all the password credentials of
+	// the application it belongs to (its client-id tag): during a renewal's
+	// overlap, or when a credential may have lost its copy. Read only then,
+	// so a converged set costs no request per secret.
+	SecretVersions []SecretMeta `json:",omitempty"`
 	// VaultsRead names the vaults whose secret metadata Read listed, sorted;
 	// a vault here with no entry in Secrets is empty, while a vault absent
 	// here was not read and nothing is known of it.

@@ -184,6 +184,9 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	snap.AppRoleAssignments = dedupeBy(snap.AppRoleAssignments, func(a AppRoleAssignment) string { return a.ID })
 	sort.Slice(snap.PermissionGrants, func(i, j int) bool { return snap.PermissionGrants[i].ID < snap.PermissionGrants[j].ID })
 	snap.PermissionGrants = dedupeBy(snap.PermissionGrants, func(g PermissionGrant) string { return g.ID })
+	if err := readVersions(ctx, par, store, snap, get); err != nil {
+		return nil, fmt.Errorf("reading secret versions of set %q: %w", q.Set, err)
+	}
 	sort.Slice(snap.Secrets, func(i, j int) bool {
 		a, b := snap.Secrets[i], snap.Secrets[j]
 		if a.Vault != b.Vault {
@@ -280,4 +283,67 @@ func (g *group) Wait() error {
 	g.wg.Wait()
 	g.cancel()
 	return g.err
+}
+
+// readVersions lists the versions of each secret whose latest version
+// carries the client-id of an application with a password credential that
+// the latest version's key-id does not name. Those credentials may be
+// stored in an older version (the previous generation during a renewal's
+// overlap) or nowhere; only the versions' key-id tags tell.
+func readVersions(ctx context.Context, par int, store SecretStore, snap *Snapshot, get func(context.Context, func(context.Context) error) error) error {
+	if store == nil || len(snap.Secrets) == 0 {
+		return nil
+	}
+	creds := map[string][]PasswordCredential{}
+	for _, a := range snap.Applications {
+		if a != nil {
+			creds[strings.ToLower(a.AppID)] = a.PasswordCredentials
+		}
+	}
+	var need []SecretMeta
+	for _, s := range snap.Secrets {
+		cs := creds[strings.ToLower(s.Tags[SecretTagClientID])]
+		latest := strings.ToLower(s.Tags[SecretTagKeyID])
+		for _, c := range cs {
+			if strings.ToLower(c.KeyID) != latest {
+				need = append(need, s)
+				break
+			}
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	var mu sync.Mutex
+	g := newGroup(ctx, par)
+	for _, s := range need {
+		g.Go(func(ctx context.Context) error {
+			var vs []SecretMeta
+			err := get(ctx, func(ctx context.Context) (err error) {
+				vs, err = store.ListVersions(ctx, s.Vault, s.Name)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.SecretVersions = append(snap.SecretVersions, vs...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	sort.Slice(snap.SecretVersions, func(i, j int) bool {
+		a, b := snap.SecretVersions[i], snap.SecretVersions[j]
+		if a.Vault != b.Vault {
+			return a.Vault < b.Vault
+		}
+		if !strings.EqualFold(a.Name, b.Name) {
+			return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+		}
+		return a.Version < b.Version
+	})
+	return nil
 }

@@ -30,6 +30,18 @@ func (v vaultStore) ListSecrets(_ context.Context, vault string) ([]tenant.Secre
 	return out, nil
 }
 
+func (v vaultStore) ListVersions(_ context.Context, vault, name string) ([]tenant.SecretMeta, error) {
+	f := v.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.vaultReqs++
+	var out []tenant.SecretMeta
+	for _, s := range f.vault[vault+"/"+name] {
+		out = append(out, s.Meta)
+	}
+	return out, nil
+}
+
 func (v vaultStore) SetSecret(_ context.Context, vault, name string, value tenant.SecretValue, w tenant.SecretWrite) (tenant.SecretMeta, error) {
 	f := v.f
 	f.mu.Lock()
