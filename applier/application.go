@@ -2,6 +2,7 @@ package applier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/regsync/regsync/planner"
@@ -90,7 +91,36 @@ func (x *exec) createApplication(ctx context.Context) error {
 			return x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.UpdateApplication(existing.ID, p)) })
 		}
 	}
+	// Graph's upsert by alternate key makes the create exactly once: sent
+	// again after a lost answer, or by a second apply at the same time, it
+	// finds the application the first one made. It is retried like any
+	// idempotent write.
 	var made *tenant.Application
+	unique := tenant.UniqueName(x.plan.Set, key)
+	lost := false
+	err = x.retry(ctx, false, func(ctx context.Context) error {
+		res, err := x.dir.Do(ctx, tenant.UpsertApplication(unique, p))
+		if err == nil {
+			made = res.Application
+		} else if maybeLost(err) {
+			lost = true
+		}
+		return err
+	})
+	if err == nil {
+		if lost {
+			x.note("the create's answer was lost (or never came); the upsert by uniqueName %s made the application once", unique)
+		}
+		x.own(made)
+		return nil
+	}
+	if !upsertUnsupported(err) {
+		return err
+	}
+	// A Graph without the upsert (a compatible server; every national
+	// cloud has it today) refuses the method: create, and look again after
+	// an answer that may have been lost.
+	x.note("Graph refused the upsert by uniqueName (%v); creating without it", err)
 	err = x.retry(ctx, false, func(ctx context.Context) error {
 		res, err := x.dir.Do(ctx, tenant.CreateApplication(p))
 		if err == nil {
@@ -133,4 +163,11 @@ func (x *exec) own(app *tenant.Application) {
 	for _, c := range app.PasswordCredentials {
 		x.knowKey(app.ID, c.KeyID)
 	}
+}
+
+// upsertUnsupported reports whether Graph refused the upsert as a method
+// it does not serve (405, 501), rather than for its content.
+func upsertUnsupported(err error) bool {
+	var te *tenant.Error
+	return errors.As(err, &te) && (te.Status == 405 || te.Status == 501)
 }

@@ -73,6 +73,9 @@ func (g *graphServer) handle(r *http.Request, ctx *graphCtx, rt graphRoute, body
 		case http.MethodGet:
 			return g.getApplication(r, ctx, k[0])
 		case http.MethodPatch:
+			if k[0].alt == "uniqueName" {
+				return g.upsertApplication(r, ctx, k[0], body)
+			}
 			return g.patchApplication(ctx, k[0], body)
 		case http.MethodDelete:
 			return g.deleteApplication(ctx, k[0])

@@ -207,7 +207,7 @@ var graphPatterns = []string{
 	"directory/deletedItems/{id}",
 }
 
-var altKeySegment = regexp.MustCompile(`^([A-Za-z0-9.]+)\((appId|name)='((?:[^']|'')*)'\)$`)
+var altKeySegment = regexp.MustCompile(`^([A-Za-z0-9.]+)\((appId|name|uniqueName)='((?:[^']|'')*)'\)$`)
 
 // resolveGraphRoute matches a path against graphPatterns. A path that
 // matches nothing gets the pattern "" and a template naming its first

@@ -936,3 +936,31 @@ func TestPatchReplacesComplex(t *testing.T) {
 		t.Errorf("redirectUris %v", uris)
 	}
 }
+
+func TestUpsertApplication(t *testing.T) {
+	h := start(t, Options{})
+	path := "/v1.0/applications(uniqueName='regsync.s.k')"
+	// Without the Prefer header a missing application is an update: 404.
+	h.do("PATCH", path, map[string]any{"displayName": "k"}).must(t, http.StatusNotFound)
+	created := h.do("PATCH", path, map[string]any{"displayName": "k"}, "Prefer", "create-if-missing").must(t, http.StatusCreated)
+	if created.str("uniqueName") != "regsync.s.k" || created.str("id") == "" {
+		t.Fatalf("created %v", created.body)
+	}
+	// Again: the same object is updated, 204, no second application.
+	h.do("PATCH", path, map[string]any{"displayName": "k2"}, "Prefer", "create-if-missing").must(t, http.StatusNoContent)
+	got := h.do("GET", path, nil).must(t, http.StatusOK)
+	if got.str("id") != created.str("id") || got.str("displayName") != "k2" {
+		t.Errorf("after the second upsert: %v", got.body)
+	}
+	if n := len(h.do("GET", "/v1.0/applications?$filter=uniqueName+eq+'regsync.s.k'", nil).must(t, http.StatusOK).values()); n != 1 {
+		t.Errorf("%d applications with the unique name, want 1", n)
+	}
+	// The key is immutable and unique.
+	h.do("PATCH", "/v1.0/applications/"+created.str("id"), map[string]any{"uniqueName": "other"}).must(t, http.StatusBadRequest)
+	h.do("POST", "/v1.0/applications", map[string]any{"displayName": "dup", "uniqueName": "regsync.s.k"}).must(t, http.StatusBadRequest)
+	// Under replication lag the key still finds a new application.
+	h.e.SetFaults(Faults{ReplicationLag: time.Hour})
+	lagged := "/v1.0/applications(uniqueName='regsync.s.lag')"
+	h.do("PATCH", lagged, map[string]any{"displayName": "lag"}, "Prefer", "create-if-missing").must(t, http.StatusCreated)
+	h.do("PATCH", lagged, map[string]any{"displayName": "lag"}, "Prefer", "create-if-missing").must(t, http.StatusNoContent)
+}

@@ -408,6 +408,14 @@ func opaqueID() string {
 // Lookups. Callers hold g.mu.
 
 func (g *graphServer) appByKey(k keyRef) *record {
+	if k.alt == "uniqueName" {
+		for _, r := range g.st.Apps {
+			if u, _ := r.Doc["uniqueName"].(string); u != "" && strings.EqualFold(u, k.value) {
+				return r
+			}
+		}
+		return nil
+	}
 	if k.alt == "appId" {
 		for _, r := range g.st.Apps {
 			if strings.EqualFold(str(r.Doc, "appId"), k.value) {

@@ -7,6 +7,7 @@ import (
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/applicationswithuniquename"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
@@ -29,6 +30,9 @@ type request struct {
 	parse serialization.ParsableFactory
 	// result reads the parsed answer.
 	result func(m serialization.Parsable) (tenant.WriteResult, error)
+	// orNoContent, when set, answers a 204 (no body) instead of an error:
+	// an upsert that updated an existing object.
+	orNoContent func(ctx context.Context) (tenant.WriteResult, error)
 }
 
 // builder builds the request of one op's write.
@@ -55,6 +59,7 @@ var builders = map[tenant.Op]builder{
 	tenant.OpCreatePermissionGrant:     buildCreateGrant,
 	tenant.OpUpdatePermissionGrant:     buildUpdateGrant,
 	tenant.OpDeletePermissionGrant:     buildDeleteGrant,
+	tenant.OpUpsertApplication:         buildUpsertApplication,
 }
 
 // errorMappings is what the SDK's request builders pass the adapter: every
@@ -87,6 +92,13 @@ func (c *Client) Do(ctx context.Context, w tenant.Write) (tenant.WriteResult, er
 	m, err := c.adapter.Send(ctx, req.info, req.parse, errorMappings)
 	if err != nil {
 		return fail(mapError(err, "%s", w))
+	}
+	if m == nil && req.orNoContent != nil {
+		res, err := req.orNoContent(ctx)
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", w, err))
+		}
+		return res, nil
 	}
 	if m == nil {
 		return fail(&tenant.Error{Kind: tenant.Unknown, Message: fmt.Sprintf("%s: graph answered with no body", w)})
@@ -138,6 +150,42 @@ func buildCreateApplication(c *Client, ctx context.Context, w tenant.Write) (req
 		result: func(m serialization.Parsable) (tenant.WriteResult, error) {
 			app := toApplication(m.(models.Applicationable))
 			return tenant.WriteResult{ID: app.ID, Application: app}, nil
+		}}, err
+}
+
+// buildUpsertApplication is Graph's upsert by alternate key
+// (application-upsert.md, in every national cloud): 201 with the new
+// object, or 204 when an application with the uniqueName exists and was
+// updated, which is then read by the same key.
+func buildUpsertApplication(c *Client, ctx context.Context, w tenant.Write) (request, error) {
+	if err := need("uniqueName", w.RefID); err != nil {
+		return request{}, err
+	}
+	if w.Application == nil {
+		return request{}, missing("application")
+	}
+	body, err := applicationModel(*w.Application)
+	if err != nil {
+		return request{}, err
+	}
+	name := w.RefID
+	headers := abstractions.NewRequestHeaders()
+	headers.Add("Prefer", "create-if-missing")
+	ri, err := c.sdk.ApplicationsWithUniqueName(&name).ToPatchRequestInformation(ctx, body,
+		&applicationswithuniquename.ApplicationsWithUniqueNameRequestBuilderPatchRequestConfiguration{Headers: headers})
+	read := func(m models.Applicationable) (tenant.WriteResult, error) {
+		app := toApplication(m)
+		return tenant.WriteResult{ID: app.ID, Application: app}, nil
+	}
+	return request{info: ri, parse: models.CreateApplicationFromDiscriminatorValue,
+		result: func(m serialization.Parsable) (tenant.WriteResult, error) { return read(m.(models.Applicationable)) },
+		orNoContent: func(ctx context.Context) (tenant.WriteResult, error) {
+			m, err := c.sdk.ApplicationsWithUniqueName(&name).Get(ctx, &applicationswithuniquename.ApplicationsWithUniqueNameRequestBuilderGetRequestConfiguration{
+				QueryParameters: &applicationswithuniquename.ApplicationsWithUniqueNameRequestBuilderGetQueryParameters{Select: applicationSelect}})
+			if err != nil {
+				return tenant.WriteResult{}, mapError(err, "reading application %q after its upsert", name)
+			}
+			return read(m)
 		}}, err
 }
 

@@ -27,6 +27,7 @@ const (
 	OpCreatePermissionGrant                   // Grant
 	OpUpdatePermissionGrant                   // ID (grant), Scope
 	OpDeletePermissionGrant                   // ID (grant)
+	OpUpsertApplication                       // RefID (uniqueName), Application
 )
 
 // opInfo describes each Op once: its name and whether it may travel in a
@@ -53,12 +54,13 @@ var opInfo = map[Op]struct {
 	OpCreatePermissionGrant:     {"create delegated grant", true},
 	OpUpdatePermissionGrant:     {"update delegated grant", true},
 	OpDeletePermissionGrant:     {"delete delegated grant", true},
+	OpUpsertApplication:         {"upsert application", false},
 }
 
 // Ops lists every Op, in declaration order.
 func Ops() []Op {
 	out := make([]Op, 0, len(opInfo))
-	for o := OpCreateApplication; o <= OpDeletePermissionGrant; o++ {
+	for o := OpCreateApplication; o <= OpUpsertApplication; o++ {
 		out = append(out, o)
 	}
 	return out
@@ -157,6 +159,8 @@ func (w Write) String() string {
 		return "updating delegated grant " + w.ID
 	case OpDeletePermissionGrant:
 		return "deleting delegated grant " + w.ID
+	case OpUpsertApplication:
+		return fmt.Sprintf("creating or updating application %q", w.RefID)
 	default:
 		panic(fmt.Sprintf("internal error: unknown tenant.Op %d", int(w.Op)))
 	}
@@ -192,6 +196,20 @@ type WriteResult struct {
 func CreateApplication(p AppProps) Write {
 	return Write{Op: OpCreateApplication, Application: &p}
 }
+
+// UpsertApplication creates the application with the alternate key
+// uniqueName, or updates the one that has it: Graph's upsert (PATCH
+// /applications(uniqueName='…') with Prefer: create-if-missing). Sent
+// twice, it makes one application, so a create whose answer was lost, or
+// two applies at once, cannot make a second. The result's Application is
+// the object created or updated.
+func UpsertApplication(uniqueName string, p AppProps) Write {
+	return Write{Op: OpUpsertApplication, RefID: uniqueName, Application: &p}
+}
+
+// UniqueName is the alternate key regsync gives the application of key in
+// set: a dot cannot appear in either, so no two pairs share one.
+func UniqueName(set, key string) string { return "regsync." + set + "." + key }
 
 // UpdateApplication PATCHes the non-nil fields of p; a pointer to an empty
 // collection clears it.

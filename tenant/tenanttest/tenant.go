@@ -27,6 +27,7 @@ type Tenant struct {
 
 	seq        int
 	apps       map[string]*tenant.Application // by object id
+	unique     map[string]string              // uniqueName → object id
 	sps        map[string]*tenant.ServicePrincipal
 	assigns    []tenant.AppRoleAssignment
 	grants     []tenant.PermissionGrant
@@ -75,7 +76,7 @@ func New(now func() time.Time) *Tenant {
 	}
 	return &Tenant{
 		now: now, caller: DefaultCaller,
-		apps: map[string]*tenant.Application{}, sps: map[string]*tenant.ServicePrincipal{},
+		apps: map[string]*tenant.Application{}, unique: map[string]string{}, sps: map[string]*tenant.ServicePrincipal{},
 		vault: map[string][]StoredSecret{}, faults: map[string][]fault{}, hidden: map[string]int{}, perKey: map[string]int{},
 	}
 }

@@ -35,6 +35,7 @@ func init() {
 		tenant.OpCreatePermissionGrant:     (*Tenant).createGrant,
 		tenant.OpUpdatePermissionGrant:     (*Tenant).updateGrant,
 		tenant.OpDeletePermissionGrant:     (*Tenant).deleteGrant,
+		tenant.OpUpsertApplication:         (*Tenant).upsertApplication,
 	}
 }
 
@@ -112,6 +113,49 @@ func (f *Tenant) createApplication(w tenant.Write, _ bool) (tenant.WriteResult, 
 		return tenant.WriteResult{}, flt.err
 	}
 	return tenant.WriteResult{ID: a.ID, Application: cloneApp(a)}, nil
+}
+
+// upsertApplication updates the application with the uniqueName, or
+// creates it (keyed by that name) when there is none; hidden (lagging)
+// applications are found too, as Graph's key is.
+func (f *Tenant) upsertApplication(w tenant.Write, batched bool) (tenant.WriteResult, error) {
+	f.mu.Lock()
+	id, exists := f.unique[strings.ToLower(w.RefID)]
+	if exists && f.apps[id] == nil {
+		exists = false
+	}
+	f.mu.Unlock()
+	if exists {
+		// The key finds the application even while lag hides it.
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.requests++
+		f.calls = append(f.calls, w.Op.String()+" "+w.RefID)
+		if w.Application != nil {
+			tenant.Apply(f.apps[id], w.Application)
+		}
+		return tenant.WriteResult{ID: id, Application: cloneApp(f.apps[id])}, nil
+	}
+	create := w
+	create.Op = tenant.OpCreateApplication
+	res, err := f.createApplication(create, batched)
+	if res.ID == "" {
+		// A lost answer still made the application: find it by its tags.
+		f.mu.Lock()
+		for aid, a := range f.apps {
+			if w.Application != nil && w.Application.Tags != nil && keyTagOf(a.Tags) == keyTagOf(*w.Application.Tags) && keyTagOf(a.Tags) != "" {
+				if _, taken := f.unique[strings.ToLower(w.RefID)]; !taken {
+					f.unique[strings.ToLower(w.RefID)] = aid
+				}
+			}
+		}
+		f.mu.Unlock()
+		return res, err
+	}
+	f.mu.Lock()
+	f.unique[strings.ToLower(w.RefID)] = res.ID
+	f.mu.Unlock()
+	return res, err
 }
 
 // appCall is the common frame of a write on one application.
