@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -60,27 +61,48 @@ func actionLines(a *planner.Action, indent string, st style) []string {
 
 // changeLines renders one field change. A set shows one line per added or
 // removed element; a scalar shows before -> after.
+//
+// A URI whose host is not ASCII is followed by its punycode form, the host
+// DNS and the browser use: + "https://pаypal.com/cb" (punycode: https://xn--pypal-4ve.com/cb).
 func changeLines(c planner.Change, op planner.Op, indent string, st style) []string {
+	show := func(v string) string { return v }
+	if planner.IsURIPath(c.Path) {
+		show = punycodeBeside
+	}
 	if len(c.Added)+len(c.Removed) > 0 {
 		out := []string{indent + c.Path + ":"}
 		for _, v := range c.Added {
-			out = append(out, indent+"  "+st.op(planner.OpCreate, "+ "+v))
+			out = append(out, indent+"  "+st.op(planner.OpCreate, "+ "+show(v)))
 		}
 		for _, v := range c.Removed {
-			out = append(out, indent+"  "+st.op(planner.OpDelete, "- "+v))
+			out = append(out, indent+"  "+st.op(planner.OpDelete, "- "+show(v)))
 		}
 		return out
 	}
+	before, after := show(string(c.Before)), show(string(c.After))
 	switch {
 	case c.Before != nil && c.After != nil:
-		return []string{indent + c.Path + " = " + st.op(planner.OpDelete, string(c.Before)) + " -> " + st.op(planner.OpCreate, string(c.After))}
+		return []string{indent + c.Path + " = " + st.op(planner.OpDelete, before) + " -> " + st.op(planner.OpCreate, after)}
 	case c.After != nil:
-		return []string{indent + c.Path + " = " + string(c.After)}
+		return []string{indent + c.Path + " = " + after}
 	case c.Before != nil:
-		return []string{indent + c.Path + " = " + string(c.Before) + " -> (removed)"}
+		return []string{indent + c.Path + " = " + before + " -> (removed)"}
 	default:
 		return []string{indent + c.Path}
 	}
+}
+
+// punycodeBeside appends the punycode form to a JSON-quoted URI whose host
+// is not ASCII, and returns any other value as it is.
+func punycodeBeside(quoted string) string {
+	var uri string
+	if json.Unmarshal([]byte(quoted), &uri) != nil {
+		return quoted
+	}
+	if ascii, ok := planner.ASCIIForm(uri); ok {
+		return quoted + " (punycode: " + ascii + ")"
+	}
+	return quoted
 }
 
 // appHeading describes one application's part of the plan.
