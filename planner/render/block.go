@@ -45,32 +45,33 @@ func (s style) op(o planner.Op, text string) string {
 // before the symbol (markdown diff blocks need the symbol in column 0).
 func actionLines(a *planner.Action, indent string, st style) []string {
 	var out []string
-	out = append(out, indent+st.op(a.Op, a.Op.Symbol())+" "+st.paint(ansiBold, a.Address)+": "+a.Description)
+	out = append(out, indent+st.op(a.Op, a.Op.Symbol())+" "+st.paint(ansiBold, visible(a.Address))+": "+visible(a.Description))
 	body := indent + "    "
 	for _, c := range a.Changes {
 		out = append(out, changeLines(c, a.Op, body, st)...)
 	}
 	if a.Reason != "" && (a.Op == planner.OpDelete || a.Step != "") {
-		out = append(out, body+st.paint(ansiDim, "because "+a.Reason))
+		out = append(out, body+st.paint(ansiDim, "because "+visible(a.Reason)))
 	}
 	for _, r := range a.Risks {
-		out = append(out, body+st.paint(ansiBold+ansiRed, "! risk: "+r.Message))
+		out = append(out, body+st.paint(ansiBold+ansiRed, "! risk: "+visible(r.Message)))
 	}
 	return out
 }
 
-// changeLines renders one field change. A set shows one line per added or
+// changeLines renders one field change; hidden characters in values are
+// made visible. A set shows one line per added or
 // removed element; a scalar shows before -> after.
 //
 // A URI whose host is not ASCII is followed by its punycode form, the host
 // DNS and the browser use: + "https://pаypal.com/cb" (punycode: https://xn--pypal-4ve.com/cb).
 func changeLines(c planner.Change, op planner.Op, indent string, st style) []string {
-	show := func(v string) string { return v }
+	show := visible
 	if planner.IsURIPath(c.Path) {
-		show = punycodeBeside
+		show = func(v string) string { return visible(punycodeBeside(v)) }
 	}
 	if len(c.Added)+len(c.Removed) > 0 {
-		out := []string{indent + c.Path + ":"}
+		out := []string{indent + visible(c.Path) + ":"}
 		for _, v := range c.Added {
 			out = append(out, indent+"  "+st.op(planner.OpCreate, "+ "+show(v)))
 		}
@@ -79,16 +80,16 @@ func changeLines(c planner.Change, op planner.Op, indent string, st style) []str
 		}
 		return out
 	}
-	before, after := show(string(c.Before)), show(string(c.After))
+	path, before, after := visible(c.Path), show(string(c.Before)), show(string(c.After))
 	switch {
 	case c.Before != nil && c.After != nil:
-		return []string{indent + c.Path + " = " + st.op(planner.OpDelete, before) + " -> " + st.op(planner.OpCreate, after)}
+		return []string{indent + path + " = " + st.op(planner.OpDelete, before) + " -> " + st.op(planner.OpCreate, after)}
 	case c.After != nil:
-		return []string{indent + c.Path + " = " + after}
+		return []string{indent + path + " = " + after}
 	case c.Before != nil:
-		return []string{indent + c.Path + " = " + before + " -> (removed)"}
+		return []string{indent + path + " = " + before + " -> (removed)"}
 	default:
-		return []string{indent + c.Path}
+		return []string{indent + path}
 	}
 }
 
@@ -108,9 +109,9 @@ func punycodeBeside(quoted string) string {
 // appHeading describes one application's part of the plan.
 func appHeading(s planner.AppSummary) string {
 	var b strings.Builder
-	b.WriteString("applications." + s.Key)
+	b.WriteString("applications." + visible(s.Key))
 	if s.Kind != "" {
-		b.WriteString(" (" + s.Kind + ")")
+		b.WriteString(" (" + visible(s.Kind) + ")")
 	}
 	fmt.Fprintf(&b, " %q: %s", s.DisplayName, statusWords(s.Status))
 	return b.String()
