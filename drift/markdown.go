@@ -18,10 +18,10 @@ func Markdown(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	line := func(s string) { bw.WriteString(s); bw.WriteByte('\n') }
 
-	line("## regsync drift: set `" + r.Set + "`")
+	line("## regsync drift: set " + code(r.Set))
 	line("")
 	line(fmt.Sprintf("Tenant %s · spec %s (%s) · checked %s · expiry window %s",
-		code(tenantLabel(r)), code(r.SpecFile), code(r.SpecDigest), r.CheckedAt.Format("2006-01-02 15:04 UTC"), r.ExpiryWindow))
+		code(tenantLabel(r)), code(r.SpecFile), code(r.SpecDigest), r.CheckedAt.Format("2006-01-02 15:04 UTC"), cell(r.ExpiryWindow)))
 	line("")
 	line("**" + r.Summary.Line() + "**")
 	line("")
@@ -46,7 +46,7 @@ func Markdown(w io.Writer, r *Report) error {
 				if len(it.Missing)+len(it.Unexpected) > 0 {
 					exp, act = "missing: "+orDash(it.Missing), "not declared: "+orDash(it.Unexpected)
 				}
-				line(fmt.Sprintf("| %s | %s | %s |", code(it.Address), code(exp), code(act)))
+				line(fmt.Sprintf("| %s | %s | %s |", codeCell(it.Address), codeCell(exp), codeCell(act)))
 			}
 		} else {
 			for _, it := range items {
@@ -159,22 +159,4 @@ func orDash(list []string) string {
 		return "—"
 	}
 	return strings.Join(list, ", ")
-}
-
-// code wraps s in a code span that its own backticks cannot break, for a
-// table cell.
-func code(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	s = strings.ReplaceAll(s, "\n", " ")
-	if !strings.Contains(s, "`") {
-		return "`" + s + "`"
-	}
-	return "`` " + s + " ``"
-}
-
-// cell makes s safe in a list item or table cell: no pipes or line breaks,
-// and HTML's special characters escaped.
-func cell(s string) string {
-	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\n", " ", "\r", " ").Replace(s)
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -264,5 +265,94 @@ func TestMermaidGantt(t *testing.T) {
 				t.Errorf("%s: no section for %s", name, c.App)
 			}
 		}
+	}
+}
+
+// driftEvil is text an application's owner can put in the tenant that tries
+// to leave its code span, table cell or list item, to add markup, or to
+// hide or reorder what a reader sees.
+const driftEvil = "x`` | <img src=x> [click](https://evil.example) *b* _i_ \u202Eolleh \x1b[31mred\n\n# forged\n```"
+
+// hostileDrift puts s in a display name, a redirect URI and a federated
+// credential's name and subject: a table row and list items.
+func hostileDrift(t *testing.T, s string) *drift.Report {
+	return driftCase{name: "hostile", edit: func(snap *tenant.Snapshot) {
+		p := app(snap, "portal")
+		p.DisplayName = s
+		p.Web.RedirectURIs = append(p.Web.RedirectURIs, "https://evil.example/"+s)
+		i := app(snap, "ingest")
+		i.FederatedCredentials = append(i.FederatedCredentials, tenant.FederatedCredential{ID: "fc3",
+			Name: s, Issuer: "https://issuer.example.com", Subject: s})
+	}}.report(t)
+}
+
+// hiddenRune returns the first control (other than a line feed) or format
+// character of s, or -1.
+func hiddenRune(s string) rune {
+	for _, r := range s {
+		if r != '\n' && (unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)) {
+			return r
+		}
+	}
+	return -1
+}
+
+// shapes reduces output to the first two characters of each line.
+func shapes(out string) []string {
+	var s []string
+	for _, l := range strings.Split(out, "\n") {
+		if len(l) > 2 {
+			l = l[:2]
+		}
+		s = append(s, l)
+	}
+	return s
+}
+
+// TestHostileStrings: in markdown and text, a hostile value adds no line,
+// sends no control or format character and becomes no markup; table rows
+// keep their cells.
+func TestHostileStrings(t *testing.T) {
+	for name, render := range map[string]func(io.Writer, *drift.Report) error{"markdown": drift.Markdown, "text": drift.Text} {
+		t.Run(name, func(t *testing.T) {
+			var evil, plain bytes.Buffer
+			if err := render(&evil, hostileDrift(t, driftEvil)); err != nil {
+				t.Fatal(err)
+			}
+			if err := render(&plain, hostileDrift(t, "x")); err != nil {
+				t.Fatal(err)
+			}
+			out := evil.String()
+			if r := hiddenRune(out); r >= 0 {
+				t.Errorf("output holds U+%04X:\n%s", r, out)
+			}
+			if d := cmp.Diff(shapes(plain.String()), shapes(out)); d != "" {
+				t.Errorf("a value changes the lines (-plain +hostile):\n%s\n%s", d, out)
+			}
+			if name != "markdown" {
+				return
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(l, "| `") {
+					if n := strings.Count(l, "|") - strings.Count(l, `\|`); n != 4 {
+						t.Errorf("row has %d cell borders, want 4: %s", n, l)
+					}
+				}
+				// Outside code spans, nothing is markup.
+				if strings.HasPrefix(l, "- ") {
+					if _, text, ok := strings.Cut(l, "`: "); ok && (strings.Contains(text, "<img") || strings.Contains(text, "[click]") || strings.Contains(text, " *b*")) {
+						t.Errorf("list text holds markup: %s", l)
+					}
+				}
+			}
+			for _, want := range []string{
+				"| `applications.portal.displayName` | `\"Contoso FHIR Portal\"` | ````\"x`` \\| \\u003cimg src=x\\u003e [click](https://evil.example) *b* _i_ <U+202E>olleh \\u001b[31mred\\n\\n# forged\\n```\"```` |",
+				"| `applications.portal.redirectUris` | `missing: —` | ```` not declared: https://evil.example/x`` \\| <img src=x> [click](https://evil.example) *b* _i_ <U+202E>olleh <U+001B>[31mred<U+000A><U+000A># forged<U+000A>``` ```` |",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("markdown lacks %q:\n%s", want, out)
+				}
+			}
+		})
 	}
 }

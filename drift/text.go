@@ -12,7 +12,9 @@ import (
 // expected and actual values, and the summary line last.
 func Text(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
-	line := func(format string, args ...any) { fmt.Fprintf(bw, format+"\n", args...) }
+	// Every line passes through visible: values from the tenant reach the
+	// terminal without control or format characters.
+	line := func(format string, args ...any) { bw.WriteString(visible(fmt.Sprintf(format, args...)) + "\n") }
 	line("regsync drift for set %s in tenant %s", r.Set, tenantLabel(r))
 	line("spec %s (%s)", r.SpecFile, r.SpecDigest)
 	line("checked %s; secrets ending within %s are reported", r.CheckedAt.Format("2006-01-02T15:04:05Z"), r.ExpiryWindow)

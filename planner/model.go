@@ -194,6 +194,10 @@ const (
 	// RiskPermissionIDChange: a scope or app role keeps its value under a
 	// new id (a pinned id differs from the live one).
 	RiskPermissionIDChange RiskCode = "permission_id_change"
+	// RiskNonASCIIHost: a URI the action adds (a redirect or identifier
+	// URI, a web URL, a federated issuer) has a host outside ASCII, which
+	// can pass for another host; the message gives its punycode form.
+	RiskNonASCIIHost RiskCode = "non_ascii_host"
 )
 
 // Risk is a flag on an action that can break sign-ins or callers.

@@ -179,6 +179,9 @@ func (b *builder) addAction(a *Action) *Action {
 		panic(fmt.Sprintf("internal error: duplicate action id %q", a.ID))
 	}
 	b.ids[a.ID] = true
+	if a.Op != OpDelete {
+		a.Risks = append(a.Risks, hostRisks(a.Changes)...)
+	}
 	b.plan.Actions = append(b.plan.Actions, a)
 	return a
 }

@@ -55,7 +55,8 @@ func unwrapPathError(err error) error {
 
 // Parse parses data, the content of the file called name, into a Spec:
 // YAML with positions, then the JSON Schema, then defaults and semantic
-// rules. It returns every problem it finds, sorted by position; the Spec is
+// rules. Every key and string is checked for control and format characters
+// (checkText). It returns every problem it finds, sorted by position; the Spec is
 // nil when any of them is an error. Parse never panics on bad input.
 func Parse(name string, data []byte) (*Spec, diag.Diagnostics) {
 	var ds diag.Diagnostics
@@ -64,6 +65,7 @@ func Parse(name string, data []byte) (*Spec, diag.Diagnostics) {
 		ds.Sort()
 		return nil, ds
 	}
+	checkText(root.n, &ds)
 	validateSchema(name, root.n, root.idx, &ds)
 	s := buildSpec(name, root.n, &ds)
 	checkRules(s, root, &ds)

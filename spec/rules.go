@@ -39,6 +39,7 @@ func checkRules(s *Spec, doc *document, ds *diag.Diagnostics) {
 	for _, a := range s.Applications {
 		c.kindRules(a)
 		c.redirectURIs(a)
+		c.webURLs(a)
 		c.identifierURIs(a, seenURI)
 		c.permissionValues(a)
 		c.access(a)
@@ -282,6 +283,7 @@ func (c *checker) redirectList(a *Application, field, platform string, uris []st
 			c.ds.Errorf(pos, addr, "Write an absolute URI such as https://app.contoso.com/signin-oidc.", "redirect URI %q is not an absolute URI", trimmed(raw))
 			continue
 		}
+		c.userinfo(pos, addr, "redirect URI", raw, u)
 		scheme := strings.ToLower(u.Scheme)
 		switch {
 		case scheme == "https":
@@ -303,6 +305,61 @@ func (c *checker) redirectList(a *Application, field, platform string, uris []st
 	}
 }
 
+// webURLs: homePageUrl and logoutUrl have no user part. The schema checks
+// their form.
+func (c *checker) webURLs(a *Application) {
+	if a.Web == nil {
+		return
+	}
+	for _, f := range []struct {
+		field string
+		v     *string
+	}{{"homePageUrl", a.Web.HomePageURL}, {"logoutUrl", a.Web.LogoutURL}} {
+		if f.v == nil {
+			continue
+		}
+		addr := appAddr(a, f.field)
+		if u, err := url.Parse(*f.v); err == nil {
+			c.userinfo(c.valuePos(addr), addr, f.field, *f.v, u)
+		}
+	}
+}
+
+// userinfo refuses a user name or password in a URI (https://user@host,
+// https://a:b@host). Entra has no use for one, and it is how a link is made
+// to look like another host: https://login.contoso.com@evil.example/ goes to
+// evil.example. The detail gives the URI without it.
+func (c *checker) userinfo(pos diag.Pos, addr, what, raw string, u *url.URL) {
+	if u.User == nil {
+		return
+	}
+	host := u.Host
+	if host == "" {
+		host = "the host"
+	}
+	c.ds.Errorf(pos, addr, fmt.Sprintf("The part before @ is a user name, not the host; the host is %s. Remove the user part: %s", host, trimmed(withoutUserinfo(raw))),
+		"%s %q has a user name or password (user@host)", what, trimmed(raw))
+}
+
+// withoutUserinfo drops what lies between "://" and the last "@" of the
+// authority.
+func withoutUserinfo(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return raw
+	}
+	start := i + 3
+	end := len(raw)
+	if j := strings.IndexAny(raw[start:], "/?#"); j >= 0 {
+		end = start + j
+	}
+	at := strings.LastIndexByte(raw[start:end], '@')
+	if at < 0 {
+		return raw
+	}
+	return raw[:start] + raw[start+at+1:]
+}
+
 func personal(aud string) bool {
 	return aud == "AzureADandPersonalMicrosoftAccount" || aud == "PersonalMicrosoftAccount"
 }
@@ -321,7 +378,7 @@ func (c *checker) identifierURIs(a *Application, seen map[string]string) {
 			c.ds.Errorf(pos, addr, "Write api://<name> or https://<verified domain>/<path>, e.g. https://fhir.contoso.com.", "identifier URI %q is not well formed", trimmed(raw))
 			continue
 		case u.User != nil:
-			c.ds.Errorf(pos, addr, "Remove the user part (user@).", "identifier URI %q has a user name", trimmed(raw))
+			c.userinfo(pos, addr, "identifier URI", raw, u)
 		case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(raw, "?#"):
 			c.ds.Errorf(pos, addr, "Remove the query (?...) and fragment (#...).", "identifier URI %q has a query or fragment", trimmed(raw))
 		case personal(a.SignInAudience) && len(raw) > 120:
@@ -690,10 +747,15 @@ func (c *checker) secretNamesUnique() {
 	}
 }
 
-// federated: (issuer, subject) is unique in an application.
+// federated: (issuer, subject) is unique in an application; the issuer
+// has no user part.
 func (c *checker) federated(a *Application) {
 	seen := map[[2]string]string{}
 	for _, f := range a.FederatedCredentials {
+		issuerAddr := joinAddr(joinAddr(appAddr(a, "federatedCredentials"), f.Name), "issuer")
+		if u, err := url.Parse(f.Issuer); err == nil {
+			c.userinfo(c.valuePos(issuerAddr), issuerAddr, "issuer", f.Issuer, u)
+		}
 		k := [2]string{f.Issuer, f.Subject}
 		if prev, dup := seen[k]; dup && f.Issuer != "" {
 			addr := joinAddr(appAddr(a, "federatedCredentials"), f.Name)

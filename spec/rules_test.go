@@ -268,7 +268,7 @@ var ruleCases = []struct {
 `, []string{
 		`18:22 applications.api2.identifierUris[0]: identifier URI "api://API.contoso.com" is used twice`,
 		`18:45 applications.api2.identifierUris[1]: identifier URI "https://x.contoso.com/a?b=c" has a query or fragment`,
-		`18:76 applications.api2.identifierUris[2]: identifier URI "https://u@x.contoso.com" has a user name`,
+		`18:76 applications.api2.identifierUris[2]: identifier URI "https://u@x.contoso.com" has a user name or password (user@host)`,
 	}},
 	{"scope and role share a namespace", `  api2:
     kind: resource
@@ -404,6 +404,34 @@ var ruleCases = []struct {
     appId: 00000003-0000-0000-C000-000000000000
     secret: {}
 `, []string{`18:12 applications.adopted.appId: appId 00000003-0000-0000-C000-000000000000 is used twice`}},
+	{"no user name or password in any URI", `  web:
+    kind: confidential
+    secret: {}
+    redirectUris: ["https://login.contoso.com@evil.example/cb", "http://a:b@localhost:5000/cb"]
+    spaRedirectUris: ["https://user@spa.contoso.com/"]
+    publicClientRedirectUris: ["myapp://me@callback"]
+    homePageUrl: "https://www.contoso.com@evil.example/"
+    logoutUrl: "https://u:p@web.contoso.com/logout"
+    federatedCredentials:
+      gh: {issuer: "https://token.actions.githubusercontent.com@evil.example", subject: repo:a/b:ref:refs/heads/main}
+  mobile:
+    kind: public
+    platform: mobile
+    redirectUris: ["msauth.com.contoso.app://x@auth"]
+  api2:
+    kind: resource
+    identifierUris: ["api://me@api2.contoso.com"]
+`, []string{
+		`19:20 applications.web.redirectUris[0]: redirect URI "https://login.contoso.com@evil.example/cb" has a user name or password (user@host)`,
+		`19:65 applications.web.redirectUris[1]: redirect URI "http://a:b@localhost:5000/cb" has a user name or password (user@host)`,
+		`20:23 applications.web.spaRedirectUris[0]: redirect URI "https://user@spa.contoso.com/" has a user name or password (user@host)`,
+		`21:32 applications.web.publicClientRedirectUris[0]: redirect URI "myapp://me@callback" has a user name or password (user@host)`,
+		`22:18 applications.web.homePageUrl: homePageUrl "https://www.contoso.com@evil.example/" has a user name or password (user@host)`,
+		`23:16 applications.web.logoutUrl: logoutUrl "https://u:p@web.contoso.com/logout" has a user name or password (user@host)`,
+		`25:20 applications.web.federatedCredentials.gh.issuer: issuer "https://token.actions.githubusercontent.com@evil.example" has a user name or password (user@host)`,
+		`29:20 applications.mobile.redirectUris[0]: redirect URI "msauth.com.contoso.app://x@auth" has a user name or password (user@host)`,
+		`32:22 applications.api2.identifierUris[0]: identifier URI "api://me@api2.contoso.com" has a user name or password (user@host)`,
+	}},
 	{"api and application keys differ", `  graph:
     kind: service
     secret: {}
@@ -418,6 +446,24 @@ func TestSemanticRules(t *testing.T) {
 				t.Errorf("diagnostics (-want +got):\n%s\nfull:\n%s", diff, ds.Format())
 			}
 		})
+	}
+}
+
+// TestUserinfoDetail: the detail names the host the URI really goes to and
+// gives the URI without the user part.
+func TestUserinfoDetail(t *testing.T) {
+	doc := header + base + `  web:
+    kind: confidential
+    secret: {}
+    redirectUris: ["https://login.contoso.com:pw@evil.example:8443/cb?x=@y"]
+`
+	_, ds := Parse("r.yaml", []byte(doc))
+	if len(ds) != 1 {
+		t.Fatalf("want one diagnostic, got:\n%s", ds.Format())
+	}
+	want := "The part before @ is a user name, not the host; the host is evil.example:8443. Remove the user part: https://evil.example:8443/cb?x=@y"
+	if diff := cmp.Diff(want, ds[0].Detail); diff != "" {
+		t.Errorf("detail (-want +got):\n%s", diff)
 	}
 }
 

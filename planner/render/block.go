@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -44,51 +45,73 @@ func (s style) op(o planner.Op, text string) string {
 // before the symbol (markdown diff blocks need the symbol in column 0).
 func actionLines(a *planner.Action, indent string, st style) []string {
 	var out []string
-	out = append(out, indent+st.op(a.Op, a.Op.Symbol())+" "+st.paint(ansiBold, a.Address)+": "+a.Description)
+	out = append(out, indent+st.op(a.Op, a.Op.Symbol())+" "+st.paint(ansiBold, visible(a.Address))+": "+visible(a.Description))
 	body := indent + "    "
 	for _, c := range a.Changes {
 		out = append(out, changeLines(c, a.Op, body, st)...)
 	}
 	if a.Reason != "" && (a.Op == planner.OpDelete || a.Step != "") {
-		out = append(out, body+st.paint(ansiDim, "because "+a.Reason))
+		out = append(out, body+st.paint(ansiDim, "because "+visible(a.Reason)))
 	}
 	for _, r := range a.Risks {
-		out = append(out, body+st.paint(ansiBold+ansiRed, "! risk: "+r.Message))
+		out = append(out, body+st.paint(ansiBold+ansiRed, "! risk: "+visible(r.Message)))
 	}
 	return out
 }
 
-// changeLines renders one field change. A set shows one line per added or
+// changeLines renders one field change; hidden characters in values are
+// made visible. A set shows one line per added or
 // removed element; a scalar shows before -> after.
+//
+// A URI whose host is not ASCII is followed by its punycode form, the host
+// DNS and the browser use: + "https://pаypal.com/cb" (punycode: https://xn--pypal-4ve.com/cb).
 func changeLines(c planner.Change, op planner.Op, indent string, st style) []string {
+	show := visible
+	if planner.IsURIPath(c.Path) {
+		show = func(v string) string { return visible(punycodeBeside(v)) }
+	}
 	if len(c.Added)+len(c.Removed) > 0 {
-		out := []string{indent + c.Path + ":"}
+		out := []string{indent + visible(c.Path) + ":"}
 		for _, v := range c.Added {
-			out = append(out, indent+"  "+st.op(planner.OpCreate, "+ "+v))
+			out = append(out, indent+"  "+st.op(planner.OpCreate, "+ "+show(v)))
 		}
 		for _, v := range c.Removed {
-			out = append(out, indent+"  "+st.op(planner.OpDelete, "- "+v))
+			out = append(out, indent+"  "+st.op(planner.OpDelete, "- "+show(v)))
 		}
 		return out
 	}
+	path, before, after := visible(c.Path), show(string(c.Before)), show(string(c.After))
 	switch {
 	case c.Before != nil && c.After != nil:
-		return []string{indent + c.Path + " = " + st.op(planner.OpDelete, string(c.Before)) + " -> " + st.op(planner.OpCreate, string(c.After))}
+		return []string{indent + path + " = " + st.op(planner.OpDelete, before) + " -> " + st.op(planner.OpCreate, after)}
 	case c.After != nil:
-		return []string{indent + c.Path + " = " + string(c.After)}
+		return []string{indent + path + " = " + after}
 	case c.Before != nil:
-		return []string{indent + c.Path + " = " + string(c.Before) + " -> (removed)"}
+		return []string{indent + path + " = " + before + " -> (removed)"}
 	default:
-		return []string{indent + c.Path}
+		return []string{indent + path}
 	}
+}
+
+// punycodeBeside appends the punycode form to a JSON-quoted URI whose host
+// is not ASCII, and returns any other value as it is.
+func punycodeBeside(quoted string) string {
+	var uri string
+	if json.Unmarshal([]byte(quoted), &uri) != nil {
+		return quoted
+	}
+	if ascii, ok := planner.ASCIIForm(uri); ok {
+		return quoted + " (punycode: " + ascii + ")"
+	}
+	return quoted
 }
 
 // appHeading describes one application's part of the plan.
 func appHeading(s planner.AppSummary) string {
 	var b strings.Builder
-	b.WriteString("applications." + s.Key)
+	b.WriteString("applications." + visible(s.Key))
 	if s.Kind != "" {
-		b.WriteString(" (" + s.Kind + ")")
+		b.WriteString(" (" + visible(s.Kind) + ")")
 	}
 	fmt.Fprintf(&b, " %q: %s", s.DisplayName, statusWords(s.Status))
 	return b.String()

@@ -18,7 +18,7 @@ func Markdown(w io.Writer, p *planner.Plan) error {
 	bw := bufio.NewWriter(w)
 	line := func(s string) { bw.WriteString(s); bw.WriteByte('\n') }
 
-	line("## regsync plan: set `" + p.Set + "`")
+	line("## regsync plan: set " + code(p.Set))
 	line("")
 	line(fmt.Sprintf("Tenant %s · spec %s (%s)", code(tenantLabel(p)), code(p.SpecFile), code(p.SpecDigest)))
 	line("")
@@ -45,7 +45,7 @@ func Markdown(w io.Writer, p *planner.Plan) error {
 			if kind == "" {
 				kind = "—"
 			}
-			line(fmt.Sprintf("| %s | %s | %s | %d | %d | %d | %d |", code(a.Key), kind, a.Status,
+			line(fmt.Sprintf("| %s | %s | %s | %d | %d | %d | %d |", codeCell(a.Key), cell(kind), cell(a.Status),
 				a.Summary.Add, a.Summary.Change, a.Summary.Destroy, a.Risks))
 		}
 		line("")
@@ -56,7 +56,7 @@ func Markdown(w io.Writer, p *planner.Plan) error {
 		if len(actions) == 0 && len(notes) == 0 {
 			continue
 		}
-		line(fmt.Sprintf("<details><summary><code>%s</code> %s</summary>", html(app.Key), html(strings.TrimPrefix(appHeading(app), "applications."+app.Key+" "))))
+		line(fmt.Sprintf("<details><summary><code>%s</code> %s</summary>", html(app.Key), html(strings.TrimPrefix(appHeading(app), "applications."+visible(app.Key)+" "))))
 		line("")
 		if len(actions) > 0 {
 			var body []string
@@ -86,39 +86,4 @@ func Markdown(w io.Writer, p *planner.Plan) error {
 		}
 	}
 	return bw.Flush()
-}
-
-// code wraps s in a code span that its own backticks cannot close.
-func code(s string) string {
-	ticks := "`"
-	for strings.Contains(s, ticks) {
-		ticks += "`"
-	}
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		return ticks + " " + s + " " + ticks
-	}
-	return ticks + s + ticks
-}
-
-// cell escapes text for a table cell or list item: pipes, HTML and line
-// breaks.
-func cell(s string) string {
-	s = html(s)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.ReplaceAll(s, "\n", " ")
-}
-
-func html(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-// fenceFor returns a code fence longer than any backtick run in lines.
-func fenceFor(lines []string) string {
-	fence := "```"
-	for _, l := range lines {
-		for strings.Contains(l, fence) {
-			fence += "`"
-		}
-	}
-	return fence
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -75,7 +76,7 @@ func TestMarkdownEscapes(t *testing.T) {
 	}
 	out := md.String()
 	for _, want := range []string{
-		"> - `applications.a`: removes redirect URIs https://x \\| ```", // risk list item: pipe escaped
+		"> - `applications.a`: removes redirect URIs https://x \\| \\`\\`\\`", // risk list item: pipe and backticks escaped
 		`<summary><code>a</code> (confidential) "A | &lt;b&gt;": will be updated</summary>`,
 		"````diff", // the fence outgrows the backticks inside
 	} {
@@ -107,5 +108,109 @@ func TestJSONIsPureAndVersioned(t *testing.T) {
 	}
 	if d := cmp.Diff(samplePlan(), back); d != "" {
 		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+}
+
+// evil is text from a tenant that tries to leave its code span, table
+// cell, list item, fence or HTML element, to add markup, or to hide or
+// reorder what a reviewer reads.
+const evil = "x`` | <img src=x onerror=alert(1)> [click](https://evil.example) ![t](https://evil.example/t.png) *b* _i_ ~s~ \\ \u202Eolleh \x1b[31mred\n\n# forged heading\n```\n</details>"
+
+// hostilePlan carries s in every place a string from the tenant can reach.
+func hostilePlan(s string) *planner.Plan {
+	return &planner.Plan{
+		Tenant: planner.Tenant{ID: "t-1"}, Set: "s", SpecFile: "r.yaml", SpecDigest: "sha256:00",
+		Applications: []planner.AppSummary{{Key: s, DisplayName: s, Status: "prunable"}},
+		Actions: []*planner.Action{{ID: "x:update", Op: planner.OpUpdate, Type: planner.TypeApplication, App: s,
+			Address: "applications." + s, Description: s,
+			Changes: []planner.Change{{Path: "web_redirect_uris", Removed: []string{string(mustJSON("https://x/" + s))}},
+				{Path: "notes", Before: mustJSON(s), After: mustJSON("")}},
+			Risks: []planner.Risk{{Code: planner.RiskRedirectURIRemoval, Message: "removes " + s}}}},
+		Notes:   []planner.Note{{App: s, Address: s, Message: s}, {Address: s, Message: s}},
+		Summary: planner.Summary{Change: 1},
+	}
+}
+
+func mustJSON(s string) json.RawMessage {
+	data, err := json.Marshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return data
+}
+
+// lineShapes reduces output to the first two characters of each line: the
+// structure a value must not change.
+func lineShapes(out string) []string {
+	var shapes []string
+	for _, l := range strings.Split(out, "\n") {
+		if len(l) > 2 {
+			l = l[:2]
+		}
+		shapes = append(shapes, l)
+	}
+	return shapes
+}
+
+// noHidden fails when out holds a control (other than a line feed) or a
+// format character.
+func noHidden(t *testing.T, out string) {
+	t.Helper()
+	for _, r := range out {
+		if r != '\n' && (unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)) {
+			t.Fatalf("output holds U+%04X:\n%s", r, out)
+		}
+	}
+}
+
+// TestMarkdownHostileStrings: a hostile value stays in its code span, cell,
+// list item, fence or element, and none of it becomes markup.
+func TestMarkdownHostileStrings(t *testing.T) {
+	var md, plain bytes.Buffer
+	if err := render.Markdown(&md, hostilePlan(evil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := render.Markdown(&plain, hostilePlan("x")); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	noHidden(t, out)
+	if d := cmp.Diff(lineShapes(plain.String()), lineShapes(out)); d != "" {
+		t.Errorf("a value changes the document's lines (-plain +hostile):\n%s\n%s", d, out)
+	}
+	// In a code span, text is literal: only its fence of backticks, longer
+	// than any run inside, matters. In a cell or list text, markup is
+	// escaped. Hidden characters are shown as <U+XXXX> in both.
+	const (
+		inCode = "x`` | <img src=x onerror=alert(1)> [click](https://evil.example) ![t](https://evil.example/t.png) *b* _i_ ~s~ \\ <U+202E>olleh <U+001B>[31mred<U+000A><U+000A># forged heading<U+000A>```<U+000A></details>"
+		inText = "x\\`\\` \\| &lt;img src=x onerror=alert(1)&gt; \\[click\\](https://evil.example) !\\[t\\](https://evil.example/t.png) \\*b\\* \\_i\\_ \\~s\\~ \\\\ &lt;U+202E&gt;olleh &lt;U+001B&gt;\\[31mred&lt;U+000A&gt;&lt;U+000A&gt;# forged heading&lt;U+000A&gt;\\`\\`\\`&lt;U+000A&gt;&lt;/details&gt;"
+		inHTML = "x`` | &lt;img src=x onerror=alert(1)&gt; [click](https://evil.example) ![t](https://evil.example/t.png) *b* _i_ ~s~ \\ &lt;U+202E&gt;olleh &lt;U+001B&gt;[31mred&lt;U+000A&gt;&lt;U+000A&gt;# forged heading&lt;U+000A&gt;```&lt;U+000A&gt;&lt;/details&gt;"
+	)
+	for _, want := range []string{
+		"> - ````applications." + inCode + "````: removes " + inText + "\n",
+		"| ````" + strings.ReplaceAll(inCode, "|", `\|`) + "```` | — | prunable | 0 | 0 | 0 | 0 |\n",
+		"<details><summary><code>" + inHTML + "</code>",
+		"\n````diff\n~ applications." + inCode + ": " + inCode + "\n",
+		"\n- note: ````" + inCode + "````: " + inText + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestTextHostileStrings: the terminal receives no control or format
+// character from a value, and a value cannot add a line.
+func TestTextHostileStrings(t *testing.T) {
+	var txt, plain bytes.Buffer
+	if err := render.Text(&txt, hostilePlan(evil), render.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := render.Text(&plain, hostilePlan("x"), render.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	noHidden(t, txt.String())
+	if d := cmp.Diff(lineShapes(plain.String()), lineShapes(txt.String())); d != "" {
+		t.Errorf("a value changes the lines (-plain +hostile):\n%s\n%s", d, txt.String())
 	}
 }

@@ -20,19 +20,21 @@ const NoChanges = "No changes. The tenant matches the spec."
 // Text writes the plan for a terminal: a header naming tenant, set and spec;
 // the risks; then per application its actions (+ create, ~ update,
 // - destroy) with field paths and before -> after, and its notes; last the
-// summary line, or NoChanges when there is nothing to do.
+// summary line, or NoChanges when there is nothing to do. Control and
+// format characters in values are shown as <U+XXXX>, never sent to the
+// terminal.
 func Text(w io.Writer, p *planner.Plan, opts TextOptions) error {
 	st := style{colour: opts.Colour}
 	bw := bufio.NewWriter(w)
 	line := func(s string) { bw.WriteString(s); bw.WriteByte('\n') }
 
-	line("regsync plan for set " + p.Set + " in tenant " + tenantLabel(p))
-	line("spec " + p.SpecFile + " (" + p.SpecDigest + ")")
+	line("regsync plan for set " + visible(p.Set) + " in tenant " + visible(tenantLabel(p)))
+	line("spec " + visible(p.SpecFile) + " (" + visible(p.SpecDigest) + ")")
 	line("")
 	if risks := p.Risks(); len(risks) > 0 {
 		line(st.paint(ansiBold+ansiRed, "Risks ("+plural(len(risks), "flag", "flags")+"):"))
 		for _, r := range risks {
-			line("  " + st.paint(ansiBold+ansiRed, "!") + " " + r.Address + ": " + r.Message)
+			line("  " + st.paint(ansiBold+ansiRed, "!") + " " + visible(r.Address) + ": " + visible(r.Message))
 		}
 		line("")
 	}
@@ -53,13 +55,13 @@ func Text(w io.Writer, p *planner.Plan, opts TextOptions) error {
 			}
 		}
 		for _, n := range notes {
-			line("  " + st.paint(ansiDim, "note: "+n.Address+": "+n.Message))
+			line("  " + st.paint(ansiDim, "note: "+visible(n.Address)+": "+visible(n.Message)))
 		}
 		line("")
 	}
 	for _, n := range p.Notes {
 		if n.App == "" {
-			line(st.paint(ansiDim, "note: "+n.Address+": "+n.Message))
+			line(st.paint(ansiDim, "note: "+visible(n.Address)+": "+visible(n.Message)))
 		}
 	}
 	if p.Summary.Empty() {
