@@ -10,9 +10,16 @@ BENCHTIME ?= 1x
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# The commit and build date go in by linker flags as well as from Go's own
+# VCS stamping, which is off where GOFLAGS has -buildvcs=false or in a git
+# worktree; so `regsync version` names the commit of every make build.
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILT   ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS ?= -X github.com/regsync/regsync/buildinfo.commit=$(COMMIT) -X github.com/regsync/regsync/buildinfo.date=$(BUILT)
+
 .PHONY: build
-build: ## Build bin/regsync
-	$(GO) build -o bin/regsync ./cmd/regsync
+build: ## Build bin/regsync (with the commit and build date)
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/regsync ./cmd/regsync
 
 .PHONY: fmt
 fmt: ## Fail if gofmt would change a file
