@@ -97,8 +97,10 @@ func (x *exec) createApplication(ctx context.Context) error {
 	// idempotent write.
 	var made *tenant.Application
 	unique := tenant.UniqueName(x.plan.Set, key)
+	// Tolerating lag: an upsert that found the application (204) reads it
+	// by the same key, and that read may not see it yet.
 	lost := false
-	err = x.retry(ctx, false, func(ctx context.Context) error {
+	err = x.retry(ctx, true, func(ctx context.Context) error {
 		res, err := x.dir.Do(ctx, tenant.UpsertApplication(unique, p))
 		if err == nil {
 			made = res.Application
