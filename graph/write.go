@@ -185,6 +185,9 @@ func buildUpsertApplication(c *Client, ctx context.Context, w tenant.Write) (req
 			if err != nil {
 				return tenant.WriteResult{}, mapError(err, "reading application %q after its upsert", name)
 			}
+			if m == nil {
+				return tenant.WriteResult{}, &tenant.Error{Kind: tenant.Unknown, Message: fmt.Sprintf("reading application %q after its upsert: graph answered with no body", name)}
+			}
 			return read(m)
 		}}, err
 }

@@ -44,6 +44,7 @@ func sampleWrites() map[tenant.Op]tenant.Write {
 		tenant.OpCreatePermissionGrant:     tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: sp, ResourceID: res, Scope: "User.Read"}),
 		tenant.OpUpdatePermissionGrant:     tenant.UpdatePermissionGrant("g1", "User.Read openid"),
 		tenant.OpDeletePermissionGrant:     tenant.DeletePermissionGrant("g1"),
+		tenant.OpUpsertApplication:         tenant.UpsertApplication(tenant.UniqueName("s", "k"), tenant.AppProps{DisplayName: &name, Tags: &tags}),
 	}
 }
 
@@ -71,7 +72,8 @@ func TestDoAndDoBatchSendTheSameRequest(t *testing.T) {
 		switch {
 		case strings.HasSuffix(path, "/addPassword"):
 			writeJSON(w, 200, map[string]any{"keyId": "0b0e0f0e-0000-4000-8000-0000000000d2", "secretText": "x"})
-		case method == "POST" && !strings.HasSuffix(path, "/$ref") && !strings.HasSuffix(path, "/removePassword"):
+		case method == "POST" && !strings.HasSuffix(path, "/$ref") && !strings.HasSuffix(path, "/removePassword"),
+			method == "PATCH" && strings.Contains(path, "(uniqueName="):
 			writeJSON(w, 201, map[string]any{"id": "new-1", "appId": "appid-new"})
 		default:
 			w.WriteHeader(http.StatusNoContent)
