@@ -12,7 +12,7 @@ import (
 // FormatVersion is the version of the JSON plan document (render.JSON and the
 // plan inside a saved plan file). It changes when a field is renamed, removed
 // or changes meaning; adding a field keeps it.
-const FormatVersion = "1.0"
+const FormatVersion = "2.0"
 
 // Plan is the result of Compute: everything regsync would change in the
 // tenant, as ordered actions. It holds no secret value and no reference to
