@@ -53,6 +53,7 @@ golden: ## Regenerate golden files (review the diff!)
 .PHONY: fuzz
 fuzz: ## Fuzz the spec loader for FUZZTIME
 	$(GO) test ./spec -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	$(GO) test ./planner/planfile -run '^$$' -fuzz FuzzReadPlan -fuzztime $(FUZZTIME)
 
 .PHONY: bench
 bench: ## Benchmarks (request counts and ratios against a naive reader)

@@ -12,7 +12,7 @@ import (
 // FormatVersion is the version of the JSON plan document (render.JSON and the
 // plan inside a saved plan file). It changes when a field is renamed, removed
 // or changes meaning; adding a field keeps it.
-const FormatVersion = "1.0"
+const FormatVersion = "2.0"
 
 // Plan is the result of Compute: everything regsync would change in the
 // tenant, as ordered actions. It holds no secret value and no reference to
@@ -114,6 +114,16 @@ func (o Op) Symbol() string {
 	}
 }
 
+// Valid reports whether o is one of the operations above. A plan read from
+// a file is checked with it before anything switches over the value.
+func (o Op) Valid() bool {
+	switch o {
+	case OpCreate, OpUpdate, OpDelete:
+		return true
+	}
+	return false
+}
+
 // ObjectType is the kind of tenant object an action touches.
 type ObjectType string
 
@@ -126,6 +136,41 @@ const (
 	TypeAppRoleAssignment   ObjectType = "app_role_assignment"
 	TypePermissionGrant     ObjectType = "permission_grant"
 )
+
+// ObjectTypes lists every ObjectType, in the order the documentation does.
+var ObjectTypes = []ObjectType{TypeApplication, TypeServicePrincipal, TypeOwner,
+	TypeFederatedCredential, TypeSecret, TypeAppRoleAssignment, TypePermissionGrant}
+
+// Valid reports whether t is one of the object types above.
+func (t ObjectType) Valid() bool {
+	for _, v := range ObjectTypes {
+		if t == v {
+			return true
+		}
+	}
+	return false
+}
+
+// The steps an action may carry (Action.Step); the empty step is the
+// ordinary action on its object.
+const (
+	// StepDisable is the first half of a two-step scope or role removal.
+	StepDisable = "disable"
+	// StepPreAuthorize sets an application's known and pre-authorized
+	// clients once the clients exist.
+	StepPreAuthorize = "pre-authorize"
+	// StepRenew adds a client secret that succeeds an expiring one.
+	StepRenew = "renew"
+)
+
+// ValidStep reports whether s is empty or one of the steps above.
+func ValidStep(s string) bool {
+	switch s {
+	case "", StepDisable, StepPreAuthorize, StepRenew:
+		return true
+	}
+	return false
+}
 
 // Action is one write to the tenant (or to the tenant and Key Vault, for a
 // secret). Exactly one payload field is set, the one matching Type.

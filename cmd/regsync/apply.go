@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/regsync/regsync/applier"
+	"github.com/regsync/regsync/planner"
 	"github.com/regsync/regsync/planner/planfile"
+	"github.com/regsync/regsync/spec"
 	"github.com/regsync/regsync/tenant"
 )
 
@@ -142,7 +144,9 @@ func (e *env) confirm() bool {
 }
 
 // loadSavedPlan reads a saved plan, re-reads the tenant and refuses the plan
-// when anything it was computed from has changed.
+// when anything it was computed from has changed (the fingerprints: a quick
+// check that names what changed) or when its actions are not those a fresh
+// plan of the same spec and tenant has (replan: whatever was edited).
 func (e *env) loadSavedPlan(ctx context.Context, o applyOptions) (*planResult, int) {
 	if o.Prune {
 		fmt.Fprintln(e.Err, "regsync apply: --prune applies to a fresh plan; a saved plan already says whether it prunes")
@@ -188,5 +192,44 @@ func (e *env) loadSavedPlan(ctx context.Context, o applyOptions) (*planResult, i
 		}
 		return nil, exitError
 	}
-	return &planResult{spec: sp, backend: b, snapshot: snap, plan: pf.Plan, readTime: time.Since(start)}, exitOK
+	fresh, code := e.replan(pf, o.PlanFile, sp, snap, b.CallerID)
+	if fresh == nil {
+		b.Close()
+		return nil, code
+	}
+	return &planResult{spec: sp, backend: b, snapshot: snap, plan: fresh, readTime: time.Since(start)}, exitOK
+}
+
+// clockSkew is how far in the future a saved plan's planned_at may lie
+// before apply refuses it: clocks of the machines that plan and apply may
+// disagree by a little, not by more.
+const clockSkew = 5 * time.Minute
+
+// replan computes the plan again from the spec and the fresh read of the
+// tenant, with the options the saved plan records, and returns it only if
+// the saved plan's actions are the same (planfile.File.Match). The saved
+// plan's planned_at is the clock: secret renewal and overlap are judged as
+// they were when the plan was reviewed, so a plan whose inputs did not
+// change gives the same actions however long ago it was made. A planned_at
+// in the future is refused: it could only make credentials look older than
+// they are. The returned plan is the one applied; it equals the file in
+// everything that executes.
+func (e *env) replan(pf *planfile.File, path string, sp *spec.Spec, snap *tenant.Snapshot, callerID string) (*planner.Plan, int) {
+	if now := e.Now(); pf.Plan.PlannedAt.After(now.Add(clockSkew)) {
+		fmt.Fprintf(e.Err, "regsync apply: %s: planned_at %s is later than now (%s); the file was edited or a clock is wrong; run regsync plan again and review the new plan\n",
+			path, pf.Plan.PlannedAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return nil, exitError
+	}
+	fresh, ds := planner.Compute(sp, snap, planner.Options{Now: pf.Plan.PlannedAt, Prune: pf.Plan.Prune, CallerID: callerID})
+	if ds.HasErrors() || fresh == nil {
+		ds.Sort()
+		fmt.Fprint(e.Err, ds.Format())
+		fmt.Fprintf(e.Err, "regsync apply: %s: the spec no longer plans against this tenant; run regsync plan again\n", path)
+		return nil, exitError
+	}
+	if err := pf.Match(fresh); err != nil {
+		fmt.Fprintf(e.Err, "regsync apply: %s: %v\n", path, err)
+		return nil, exitError
+	}
+	return fresh, exitOK
 }

@@ -9,4 +9,11 @@
 // Check refuses the file when any of these no longer holds, and says what
 // changed and to plan again. Fingerprints cover metadata only: a secret's
 // value never reaches the planner, let alone this file.
+//
+// A saved plan is a program, and the file can be edited between plan and
+// apply, so the fingerprints are only the quick check. Read refuses actions
+// the applier could not run (unknown op, type or step, a payload that does
+// not fit); Match compares the file with a plan computed again from the same
+// spec and tenant, on everything an action executes, and names the first
+// difference. regsync apply runs a saved plan only when both pass.
 package planfile

@@ -69,8 +69,11 @@ func Write(w io.Writer, p *planner.Plan, binaryVersion string, live *tenant.Snap
 	return nil
 }
 
-// Read loads a saved plan strictly: an unknown format version, an unknown
-// field or a plan that disagrees with the file's header is an error.
+// Read loads a saved plan strictly: an unknown format version (of the file
+// or of the plan inside), an unknown field, a plan that disagrees with the
+// file's header, or an action with an unknown op, type or step, a payload
+// that does not fit its type, a duplicate id or a dependency that is not an
+// earlier action is an error. Read never panics, whatever the bytes.
 func Read(r io.Reader) (*File, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
@@ -98,9 +101,22 @@ func Read(r io.Reader) (*File, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("reading the plan file: %w", err)
 	}
+	var planHead struct {
+		FormatVersion string `json:"format_version"`
+	}
+	if err := json.Unmarshal(f.RawPlan, &planHead); err != nil {
+		return nil, fmt.Errorf("reading the plan file: plan: %w", err)
+	}
+	if planHead.FormatVersion != planner.FormatVersion {
+		return nil, fmt.Errorf("reading the plan file: the plan inside has format version %q, but this regsync reads version %q; run regsync plan again with this binary",
+			planHead.FormatVersion, planner.FormatVersion)
+	}
 	p, err := render.UnmarshalJSON(f.RawPlan)
 	if err != nil {
 		return nil, fmt.Errorf("reading the plan file: %w", err)
+	}
+	if err := validate(p); err != nil {
+		return nil, fmt.Errorf("reading the plan file: %w; this is not a plan regsync wrote, run regsync plan again", err)
 	}
 	if p.Tenant.ID != f.TenantID || p.Set != f.Set || p.SpecDigest != f.SpecDigest || p.SpecFile != f.SpecFile {
 		return nil, errors.New("reading the plan file: the plan does not match the file's header (edited by hand?); run regsync plan again")

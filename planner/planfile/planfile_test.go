@@ -32,7 +32,7 @@ applications:
     secret: { vault: demo-kv }
 `
 
-func fixture(t *testing.T) (*spec.Spec, *tenant.Snapshot, *planner.Plan) {
+func fixture(t testing.TB) (*spec.Spec, *tenant.Snapshot, *planner.Plan) {
 	t.Helper()
 	s, ds := spec.Parse("registrations.yaml", []byte(specYAML))
 	if ds.HasErrors() {
@@ -171,7 +171,7 @@ func TestReadRejects(t *testing.T) {
 		{"future version", strings.Replace(good, `"format_version": "1"`, `"format_version": "2"`, 1), `format version "2", but this regsync reads version "1"`},
 		{"unknown field", strings.Replace(good, `"binary_version"`, `"surprise": 1, "binary_version"`, 1), `unknown field "surprise"`},
 		{"header disagrees", strings.Replace(good, `"set": "demo"`, `"set": "other"`, 1), "does not match the file's header"},
-		{"plan format", strings.Replace(good, `"format_version": "1.0"`, `"format_version": "0.1"`, 1), `plan format version "0.1" is not supported`},
+		{"plan format", strings.Replace(good, `"format_version": "`+planner.FormatVersion+`"`, `"format_version": "0.1"`, 1), `the plan inside has format version "0.1", but this regsync reads version "` + planner.FormatVersion + `"; run regsync plan again`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
