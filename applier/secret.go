@@ -160,7 +160,7 @@ func (x *exec) settleVault(ctx context.Context, keyID string, verr error, ambigu
 	defer cancel()
 
 	var versions []tenant.SecretMeta
-	lerr := x.vaultRead(cctx, s.Vault, func(ctx context.Context) (err error) {
+	lerr := x.vaultCheck(cctx, s.Vault, func(ctx context.Context) (err error) {
 		versions, err = x.vault.SecretVersions(ctx, s.Vault, s.SecretName)
 		return err
 	})

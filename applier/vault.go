@@ -63,12 +63,16 @@ func newVaults(store tenant.SecretStore, limit int) *vaults {
 // vault takes writes and resets the count, as a success does; a read's
 // success does not, since a vault may answer reads and refuse writes. A
 // call cut short by the caller's context counts for nothing.
-func (v *vaults) guard(vault string, write bool, call func(ctx context.Context) error) func(ctx context.Context) error {
+//
+// check marks the one read that runs whatever the breaker says: settling a
+// write that failed, where not knowing whether it landed costs more than a
+// request.
+func (v *vaults) guard(vault string, write, check bool, call func(ctx context.Context) error) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		v.mu.Lock()
 		cause := v.open[vault]
 		v.mu.Unlock()
-		if cause != nil {
+		if cause != nil && !check {
 			return v.openError(vault, cause)
 		}
 		err := call(ctx)
@@ -132,13 +136,19 @@ func (v *vaults) wasRecovered(vault, name string) bool {
 }
 
 // vaultRead runs one vault read under the run's retry policy and the
-// vault's breaker; vaultWrite one write (a SetSecret, a recovery).
+// vault's breaker; vaultWrite one write (a SetSecret, a recovery);
+// vaultCheck the read that settles a failed write, which an open breaker
+// does not stop (see guard).
 func (x *exec) vaultRead(ctx context.Context, vault string, call func(ctx context.Context) error) error {
-	return x.retry(ctx, false, x.vaults.guard(vault, false, call))
+	return x.retry(ctx, false, x.vaults.guard(vault, false, false, call))
 }
 
 func (x *exec) vaultWrite(ctx context.Context, vault string, call func(ctx context.Context) error) error {
-	return x.retry(ctx, false, x.vaults.guard(vault, true, call))
+	return x.retry(ctx, false, x.vaults.guard(vault, true, false, call))
+}
+
+func (x *exec) vaultCheck(ctx context.Context, vault string, call func(ctx context.Context) error) error {
+	return x.retry(ctx, false, x.vaults.guard(vault, false, true, call))
 }
 
 // prepareVault is what a new client secret needs of its vault before
