@@ -148,11 +148,59 @@ func (x *exec) createApplication(ctx context.Context) error {
 		}
 		return err
 	})
+	if err != nil && tenant.KindOf(err) == tenant.Conflict && x.finder != nil && p.IdentifierURIs != nil && len(*p.IdentifierURIs) > 0 {
+		found, ferr := x.holderOf(ctx, *p.IdentifierURIs, err)
+		if ferr != nil {
+			return ferr
+		}
+		x.own(found)
+		x.note("adopted application %s, which holds its identifier URI and carries its set and key tags", found.AppID)
+		return x.retry(ctx, true, func(ctx context.Context) error { return x.do(ctx, tenant.UpdateApplication(found.ID, p)) })
+	}
 	if err != nil {
 		return err
 	}
 	x.own(made)
 	return nil
+}
+
+// holderOf finds the application holding one of the identifier URIs a
+// create was refused for ("Another object with the same value for
+// property identifierUris already exists"), and returns it when it carries
+// this action's set and key tags: it may be this key's own application,
+// made by a run that crashed or whose answer was lost, and hidden from the
+// look before the create by replication lag. The refusal proves that the
+// holder exists, so a holder not yet visible is looked for again for up to
+// the lag window. Any other holder, or none found, keeps the conflict
+// final, and the error names the holder.
+func (x *exec) holderOf(ctx context.Context, uris []string, conflict error) (*tenant.Application, error) {
+	key := x.a.App
+	var holder *tenant.Application
+	var uri string
+	_, err := x.lookFor(ctx, x.opts.Retry.LagWindow, func(ctx context.Context) (bool, error) {
+		for _, u := range uris {
+			a, err := x.finder.FindApplicationByIdentifierURI(ctx, u)
+			if err != nil {
+				return false, err
+			}
+			if a != nil {
+				holder, uri = a, u
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("creating application %q: %w (looking for the application that holds its identifier URI failed: %v)", key, conflict, err)
+	case holder == nil:
+		return nil, fmt.Errorf("creating application %q: %w (no application holding its identifier URIs became visible within %s)", key, conflict, x.opts.Retry.LagWindow)
+	case !hasTag(holder.Tags, tenant.SetTag(x.plan.Set)) || !hasTag(holder.Tags, tenant.KeyTag(key)):
+		return nil, fmt.Errorf("creating application %q: %w: identifier URI %s is held by application %s (appId %s), which does not carry the tags %s and %s",
+			key, conflict, uri, holder.DisplayName, holder.AppID, tenant.SetTag(x.plan.Set), tenant.KeyTag(key))
+	default:
+		return holder, nil
+	}
 }
 
 // own records an application as this action's object: its ids fill

@@ -60,6 +60,18 @@ type Options struct {
 	NoBatch bool
 	// ContentType of the Key Vault secrets; empty means DefaultContentType.
 	ContentType string
+	// VaultFailures is how many vault calls in a row may fail (throttled,
+	// transient or unknown, each attempt counted) before Apply stops
+	// calling that vault for the rest of the run: the remaining secret
+	// actions then fail at once, before addPassword, and a write in the
+	// middle of its retries stops and is settled (settleVault). Zero means
+	// DefaultVaultFailures; negative, no limit.
+	VaultFailures int
+	// CompensationTimeout bounds the settling of a failed vault write —
+	// the check whether it landed and the removal of the credential —
+	// which runs even when ctx has ended. Zero means
+	// DefaultCompensationTimeout.
+	CompensationTimeout time.Duration
 	// Now is the clock for credential end dates and event times; nil means
 	// time.Now.
 	Now func() time.Time
@@ -81,6 +93,12 @@ func (o Options) withDefaults() Options {
 	o.Retry = o.Retry.WithDefaults()
 	if o.LookAgain == 0 {
 		o.LookAgain = DefaultLookAgain
+	}
+	if o.VaultFailures == 0 {
+		o.VaultFailures = DefaultVaultFailures
+	}
+	if o.CompensationTimeout <= 0 {
+		o.CompensationTimeout = DefaultCompensationTimeout
 	}
 	if o.ContentType == "" {
 		o.ContentType = DefaultContentType
@@ -381,6 +399,7 @@ type run struct {
 	finder tenant.Finder // nil when dir offers none
 	batch  bool          // small independent writes go through DoBatch (not Options.NoBatch)
 	vault  tenant.SecretStore
+	vaults *vaults // breakers and deleted secrets, by vault
 	opts   Options
 	refs   *refTable
 	// existing holds the set's applications by key tag, listed once before
@@ -400,7 +419,7 @@ type run struct {
 }
 
 func newRun(p *planner.Plan, dir tenant.Directory, vault tenant.SecretStore, live *tenant.Snapshot, opts Options) *run {
-	r := &run{plan: p, dir: dir, batch: !opts.NoBatch, vault: vault, opts: opts, refs: seedRefs(p.Set, live), addedRoles: rolesAdded(p, live),
+	r := &run{plan: p, dir: dir, batch: !opts.NoBatch, vault: vault, vaults: newVaults(vault, opts.VaultFailures), opts: opts, refs: seedRefs(p.Set, live), addedRoles: rolesAdded(p, live),
 		created: map[string]bool{}, keys: map[string]map[string]bool{}, infos: map[string]actionInfo{}}
 	if f, ok := dir.(tenant.Finder); ok {
 		r.finder = f

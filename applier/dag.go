@@ -106,12 +106,18 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 	out := make(map[string]outcome, len(tasks))
 	state := make([]status, len(tasks))
 	locks := map[string]bool{}
+	// reserved counts, by lock, the paused tasks waiting to go on: no task
+	// taking that lock starts before they have it back.
+	reserved := map[string]int{}
 	type result struct {
 		items []int
 		outs  []outcome
 	}
 	done := make(chan result)
-	running := 0
+	sl := &slots{pause: make(chan []int), resume: make(chan resumeRequest)}
+	var resuming []resumeRequest
+	running := 0 // slots taken: groups running and not paused
+	alive := 0   // groups whose goroutine has not ended, paused or not
 	remaining := len(tasks)
 
 	var skip func(i int)
@@ -133,32 +139,47 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 	batching := batch != nil && maxBatch > 1
 	ready := func(i int) bool {
 		t := tasks[i]
-		return state[i] == statusPending && waiting[i] == 0 && (t.Lock == "" || !locks[t.Lock])
+		return state[i] == statusPending && waiting[i] == 0 && (t.Lock == "" || (!locks[t.Lock] && reserved[t.Lock] == 0))
+	}
+	take := func(group []int) {
+		for _, k := range group {
+			if tasks[k].Lock != "" {
+				locks[tasks[k].Lock] = true
+			}
+		}
+		running++
+	}
+	give := func(group []int) {
+		for _, k := range group {
+			if tasks[k].Lock != "" {
+				delete(locks, tasks[k].Lock)
+			}
+		}
+		running--
 	}
 	launch := func(group []int) {
 		for _, k := range group {
 			state[k] = statusRunning
-			if tasks[k].Lock != "" {
-				locks[tasks[k].Lock] = true
-			}
 			if started != nil {
 				started(tasks[k])
 			}
 		}
-		running++
+		take(group)
+		alive++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			begin := time.Now()
+			gctx := context.WithValue(ctx, slotKey{}, &slot{slots: sl, items: group})
 			var errs []error
 			if len(group) == 1 {
-				errs = []error{tasks[group[0]].Run(ctx)}
+				errs = []error{tasks[group[0]].Run(gctx)}
 			} else {
 				ts := make([]task, len(group))
 				for n, k := range group {
 					ts[n] = tasks[k]
 				}
-				errs = batch(ctx, ts)
+				errs = batch(gctx, ts)
 				if len(errs) != len(ts) {
 					panic(fmt.Sprintf("internal error: batch returned %d results for %d tasks", len(errs), len(ts)))
 				}
@@ -174,6 +195,32 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 			}
 			done <- r
 		}()
+	}
+	// grant lets paused groups go on, oldest first, when a slot and their
+	// locks are free; it runs whether or not ctx has ended, since a paused
+	// group must finish what it began (compensation included).
+	grant := func() {
+		kept := resuming[:0]
+		for _, req := range resuming {
+			free := running < parallelism
+			for _, k := range req.items {
+				if l := tasks[k].Lock; l != "" && locks[l] {
+					free = false
+				}
+			}
+			if !free {
+				kept = append(kept, req)
+				continue
+			}
+			for _, k := range req.items {
+				if l := tasks[k].Lock; l != "" {
+					reserved[l]--
+				}
+			}
+			take(req.items)
+			close(req.granted)
+		}
+		resuming = kept
 	}
 	// nextGroup picks ready batchable tasks in plan order, at most one per
 	// lock, up to maxBatch.
@@ -196,6 +243,7 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 		return group
 	}
 	for remaining > 0 {
+		grant()
 		if ctx.Err() == nil {
 			// Start every ready task that fits, in plan order. Batchable
 			// ones wait while other work can use the slots, so that more of
@@ -224,7 +272,7 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 				launch(g)
 			}
 		}
-		if running == 0 {
+		if alive == 0 {
 			// Nothing runs and nothing can start: the context ended.
 			for i := range tasks {
 				if state[i] == statusPending {
@@ -235,17 +283,29 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 			}
 			break
 		}
-		r := <-done
-		running--
+		var r result
+		select {
+		case items := <-sl.pause:
+			give(items)
+			continue
+		case req := <-sl.resume:
+			for _, k := range req.items {
+				if l := tasks[k].Lock; l != "" {
+					reserved[l]++
+				}
+			}
+			resuming = append(resuming, req)
+			continue
+		case r = <-done:
+		}
+		alive--
+		give(r.items)
 		for n, i := range r.items {
 			o := r.outs[n]
 			remaining--
 			t := tasks[i]
 			state[i] = o.Status
 			out[t.ID] = o
-			if t.Lock != "" {
-				delete(locks, t.Lock)
-			}
 			if finished != nil {
 				finished(t, o)
 			}
@@ -260,6 +320,47 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 	}
 	wg.Wait()
 	return out, nil
+}
+
+// slots is how a running group gives its slot of parallelism and its locks
+// back to the scheduler while it waits, and asks for them again.
+type slots struct {
+	pause  chan []int
+	resume chan resumeRequest
+}
+
+type resumeRequest struct {
+	items   []int
+	granted chan struct{}
+}
+
+// slot is a running group's handle on the scheduler, carried in its
+// context.
+type slot struct {
+	*slots
+	items []int
+}
+
+type slotKey struct{}
+
+// waitFree runs wait — a retry's backoff, a look-again pause — with the
+// caller's slot of parallelism and its application locks handed back to
+// the scheduler, so that other actions, of the same application too, run
+// meanwhile; it returns once wait has returned and the slot and locks are
+// the caller's again. Outside runGraph it just runs wait. A group never
+// has a call in flight while it waits, so one writer per application and
+// the bound on calls in flight both still hold.
+func waitFree(ctx context.Context, wait func() error) error {
+	s, ok := ctx.Value(slotKey{}).(*slot)
+	if !ok {
+		return wait()
+	}
+	s.pause <- s.items
+	err := wait()
+	req := resumeRequest{items: s.items, granted: make(chan struct{})}
+	s.resume <- req
+	<-req.granted
+	return err
 }
 
 func checkAcyclic(tasks []task, index map[string]int) error {

@@ -53,7 +53,13 @@ func (x *exec) retry(ctx context.Context, lag bool, fn func(ctx context.Context)
 
 // retryLag is retry with the lag decision made for each failure.
 func (x *exec) retryLag(ctx context.Context, lag func(error) bool, fn func(ctx context.Context) error) error {
-	p := x.opts.Retry
+	return x.policy(x.opts.Retry).DoLag(ctx, lag, fn)
+}
+
+// policy is p with every retry reported as an action_retry event and every
+// wait made with the action's slot of parallelism and its application lock
+// given back (waitFree), so a call that backs off holds up no other action.
+func (x *exec) policy(p RetryPolicy) RetryPolicy {
 	p.OnRetry = func(attempt int, err error, d time.Duration) {
 		e := actionEvent(EventActionRetry, x.a)
 		e.Kind = tenant.KindOf(err).String()
@@ -62,15 +68,26 @@ func (x *exec) retryLag(ctx context.Context, lag func(error) bool, fn func(ctx c
 		e.Error = err.Error()
 		x.emit(e)
 	}
-	return p.DoLag(ctx, lag, fn)
+	sleep := p.Sleep
+	p.Sleep = func(ctx context.Context, d time.Duration) error {
+		return waitFree(ctx, func() error { return sleep(ctx, d) })
+	}
+	return p
 }
 
 // lookAgain calls find until it reports a hit or Options.LookAgain has
 // passed, waiting between calls as for replication lag. It returns whether
 // find hit, and find's last error when that was not a miss.
 func (x *exec) lookAgain(ctx context.Context, find func(ctx context.Context) (bool, error)) (bool, error) {
-	p := x.opts.Retry
-	p.LagWindow = max(x.opts.LookAgain, 0)
+	return x.lookFor(ctx, max(x.opts.LookAgain, 0), find)
+}
+
+// lookFor is lookAgain for up to window. Each look that misses is reported
+// as an action_retry event (kind "not found") and waited for with the
+// action's slot given back.
+func (x *exec) lookFor(ctx context.Context, window time.Duration, find func(ctx context.Context) (bool, error)) (bool, error) {
+	p := x.policy(x.opts.Retry)
+	p.LagWindow = window
 	p.MaxAttempts = 1 << 20 // the window ends the looking, not the count
 	hit := false
 	err := p.Do(ctx, true, func(ctx context.Context) error {

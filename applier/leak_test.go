@@ -27,6 +27,10 @@ func TestApplyNeverLeaksSecretValues(t *testing.T) {
 			h.fake.InjectVault(100, &tenant.Error{Kind: tenant.Transient, Status: 503, Message: "vault unavailable"})
 		}},
 		{"lost addPassword answer", func(h *harness) { h.fake.Inject(tenant.OpAddPassword, 1, tenanttest.Transient(), true) }},
+		{"lost vault answer", func(h *harness) {
+			h.fake.InjectVaultLost(1, gatewayTimeout())
+			h.fake.InjectVault(11, vaultDown())
+		}},
 		{"throttled", func(h *harness) {
 			h.fake.Inject(tenant.OpAddPassword, 2, tenanttest.Throttled(time.Second), false)
 			h.fake.InjectVault(2, tenanttest.Throttled(time.Second))

@@ -75,7 +75,7 @@ func (w *world) assertConverged(file, set, vault string) {
 	// predecessor, or the first of two applies that ran at once).
 	stored := map[string]bool{}
 	for _, s := range secrets {
-		versions, err := kv.ListVersions(ctx, vault, s.Name)
+		versions, err := kv.SecretVersions(ctx, vault, s.Name)
 		if err != nil {
 			w.t.Fatal(err)
 		}

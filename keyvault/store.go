@@ -172,30 +172,6 @@ func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretM
 	return out, nil
 }
 
-// ListVersions returns the metadata of every version of a secret (never a
-// value): Key Vault's versions listing, paged.
-func (s *Store) ListVersions(ctx context.Context, vault, name string) ([]tenant.SecretMeta, error) {
-	c, err := s.client(vault)
-	if err != nil {
-		return nil, err
-	}
-	var out []tenant.SecretMeta
-	pager := c.NewListSecretPropertiesVersionsPager(name, nil)
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing versions of secret %q in vault %q: %w", name, vault, mapError(err, vault))
-		}
-		for _, p := range page.Value {
-			if p == nil {
-				continue
-			}
-			out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
-		}
-	}
-	return out, nil
-}
-
 // SetSecret writes a new version of a secret with its content type, tags
 // and expiry, and returns the version's metadata (never the value).
 func (s *Store) SetSecret(ctx context.Context, vault, name string, value tenant.SecretValue, w tenant.SecretWrite) (tenant.SecretMeta, error) {

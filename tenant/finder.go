@@ -18,4 +18,13 @@ type Finder interface {
 	// Like every list query it reads an eventually consistent index: an
 	// application created moments ago may not be found yet.
 	FindApplication(ctx context.Context, set, key string) (*Application, error)
+
+	// FindApplicationByIdentifierURI returns the application whose
+	// identifierUris hold uri, or nil (and no error) when none is visible.
+	// Graph keeps identifier URIs unique in a tenant, so a create that
+	// answers "Another object with the same value for property
+	// identifierUris already exists" names an application this finds —
+	// once replication lets it see that application. Owners and federated
+	// credentials are not filled in.
+	FindApplicationByIdentifierURI(ctx context.Context, uri string) (*Application, error)
 }

@@ -54,13 +54,34 @@ type Directory interface {
 type SecretStore interface {
 	// ListSecrets returns the metadata of every secret in the vault (never a value).
 	ListSecrets(ctx context.Context, vault string) ([]SecretMeta, error)
-	// ListVersions returns the metadata of every version of one secret
-	// (never a value), the latest included.
-	ListVersions(ctx context.Context, vault, name string) ([]SecretMeta, error)
 	// SetSecret writes a new version of a secret.
 	SetSecret(ctx context.Context, vault, name string, value SecretValue, w SecretWrite) (SecretMeta, error)
+	// SecretVersions returns the metadata of every version of a secret
+	// (never a value), in no particular order; none when the secret does
+	// not exist or is deleted. It is a list request, so it needs only the
+	// list permission that ListSecrets needs already, and no value crosses
+	// the wire: the applier reads it to learn whether a vault write whose
+	// answer was lost landed.
+	SecretVersions(ctx context.Context, vault, name string) ([]SecretMeta, error)
+	// DeletedSecrets returns the soft-deleted secrets of a vault (never a
+	// value). Key Vault keeps a deleted secret's name reserved until it is
+	// recovered or purged: a write to it fails with 409
+	// ObjectIsDeletedButRecoverable.
+	DeletedSecrets(ctx context.Context, vault string) ([]DeletedSecret, error)
+	// RecoverSecret recovers a soft-deleted secret with all its versions.
+	// The service finishes a recovery asynchronously: a write right after
+	// it may still answer Conflict for a few seconds.
+	RecoverSecret(ctx context.Context, vault, name string) error
 	// Requests is the number of HTTP requests sent so far (retries included).
 	Requests() int
+}
+
+// DeletedSecret is a soft-deleted Key Vault secret: the metadata of its
+// latest version, when it was deleted and when the vault purges it.
+type DeletedSecret struct {
+	SecretMeta
+	DeletedDate        time.Time
+	ScheduledPurgeDate time.Time
 }
 
 // SecretWrite is the metadata of a secret version being written.

@@ -320,7 +320,7 @@ func readVersions(ctx context.Context, par int, store SecretStore, snap *Snapsho
 		g.Go(func(ctx context.Context) error {
 			var vs []SecretMeta
 			err := get(ctx, func(ctx context.Context) (err error) {
-				vs, err = store.ListVersions(ctx, s.Vault, s.Name)
+				vs, err = store.SecretVersions(ctx, s.Vault, s.Name)
 				return err
 			})
 			if err != nil {

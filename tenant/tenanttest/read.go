@@ -3,6 +3,7 @@ package tenanttest
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"github.com/regsync/regsync/tenant"
 )
@@ -131,4 +132,26 @@ func (f *Tenant) PermissionGrantsForResource(_ context.Context, resourceSPID str
 		}
 	}
 	return out, nil
+}
+
+// FindApplicationByIdentifierURI finds the visible application holding uri.
+func (f *Tenant) FindApplicationByIdentifierURI(ctx context.Context, uri string) (*tenant.Application, error) {
+	if flt, ok := f.begin("FindApplicationByIdentifierURI", "", false); ok {
+		f.end("")
+		return nil, flt.err
+	}
+	defer f.end("")
+	if err := ctx.Err(); err != nil {
+		return nil, cancelled(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, a := range f.sortedApps() {
+		for _, u := range a.IdentifierURIs {
+			if strings.EqualFold(u, uri) && f.visible(a.ID) {
+				return cloneApp(a), nil
+			}
+		}
+	}
+	return nil, nil
 }

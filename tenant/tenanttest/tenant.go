@@ -32,7 +32,9 @@ type Tenant struct {
 	assigns    []tenant.AppRoleAssignment
 	grants     []tenant.PermissionGrant
 	vault      map[string][]StoredSecret // vault/name → versions, oldest first
-	issued     []string                  // every secret value handed out
+	deleted    map[string]deletedSecret  // vault/name → a soft-deleted secret
+	onVault    func(call, about string)
+	issued     []string // every secret value handed out
 	calls      []string
 	requests   int
 	vaultReqs  int
@@ -77,7 +79,7 @@ func New(now func() time.Time) *Tenant {
 	return &Tenant{
 		now: now, caller: DefaultCaller,
 		apps: map[string]*tenant.Application{}, unique: map[string]string{}, sps: map[string]*tenant.ServicePrincipal{},
-		vault: map[string][]StoredSecret{}, faults: map[string][]fault{}, hidden: map[string]int{}, perKey: map[string]int{},
+		vault: map[string][]StoredSecret{}, deleted: map[string]deletedSecret{}, faults: map[string][]fault{}, hidden: map[string]int{}, perKey: map[string]int{},
 	}
 }
 
@@ -107,14 +109,22 @@ func (f *Tenant) InjectRead(method string, n int, err error) { f.inject(method, 
 // InjectVault queues n failures of SetSecret.
 func (f *Tenant) InjectVault(n int, err error) { f.inject(setSecret, n, err, false) }
 
-// ClearVaultFaults drops the SetSecret failures still queued.
+// InjectVaultLost queues n lost answers of SetSecret: the version is
+// stored, and the call fails with err.
+func (f *Tenant) InjectVaultLost(n int, err error) { f.inject(setSecret, n, err, true) }
+
+// InjectVaultCall queues n failures of another vault call, by name:
+// "SecretVersions", "DeletedSecrets", "RecoverSecret", "ListSecrets".
+func (f *Tenant) InjectVaultCall(call string, n int, err error) { f.inject(call, n, err, false) }
+
+// ClearVaultFaults drops the vault failures still queued.
 func (f *Tenant) ClearVaultFaults() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.faults, setSecret)
+	for _, c := range []string{setSecret, secretVersions, deletedSecrets, recoverSecret, listSecrets} {
+		delete(f.faults, c)
+	}
 }
-
-const setSecret = "SetSecret"
 
 func (f *Tenant) inject(name string, n int, err error, lost bool) {
 	f.mu.Lock()

@@ -51,8 +51,12 @@ func (f *Tenant) write(w tenant.Write, batched bool) (tenant.WriteResult, error)
 	return res, nil
 }
 
-// Do does one write.
-func (f *Tenant) Do(_ context.Context, w tenant.Write) (tenant.WriteResult, error) {
+// Do does one write; like a real client, it sends nothing once ctx has
+// ended.
+func (f *Tenant) Do(ctx context.Context, w tenant.Write) (tenant.WriteResult, error) {
+	if err := ctx.Err(); err != nil {
+		return tenant.WriteResult{Err: cancelled(err)}, cancelled(err)
+	}
 	return f.write(w, false)
 }
 
@@ -100,6 +104,11 @@ func (f *Tenant) createApplication(w tenant.Write, _ bool) (tenant.WriteResult, 
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if p.IdentifierURIs != nil {
+		if err := f.uriTaken(*p.IdentifierURIs); err != nil {
+			return tenant.WriteResult{}, err
+		}
+	}
 	a := &tenant.Application{ID: f.id("app"), SignInAudience: "AzureADMyOrg"}
 	a.AppID = "appid-" + strings.TrimPrefix(a.ID, "app-")
 	tenant.Apply(a, &p)
@@ -497,4 +506,21 @@ func (f *Tenant) updateGrant(w tenant.Write, batched bool) (tenant.WriteResult, 
 
 func (f *Tenant) deleteGrant(w tenant.Write, batched bool) (tenant.WriteResult, error) {
 	return none(f.grantCall(w, batched, func(i int) { f.grants = append(f.grants[:i], f.grants[i+1:]...) }))
+}
+
+// uriTaken refuses identifier URIs another application holds, as Graph
+// does (graph/ maps the 400 ObjectConflict to Conflict), whether or not
+// that application is visible yet. Callers hold f.mu.
+func (f *Tenant) uriTaken(uris []string) error {
+	for _, a := range f.apps {
+		for _, held := range a.IdentifierURIs {
+			for _, u := range uris {
+				if strings.EqualFold(held, u) {
+					return &tenant.Error{Kind: tenant.Conflict, Status: 400, Code: "Request_BadRequest",
+						Message: "Another object with the same value for property identifierUris already exists."}
+				}
+			}
+		}
+	}
+	return nil
 }
