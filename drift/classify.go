@@ -393,6 +393,15 @@ func (c *classifier) credentials() {
 			if name == "" {
 				name = spec.DefaultSecretName(sa.Key)
 			}
+			if c.live != nil {
+				for _, d := range c.live.DeletedSecrets {
+					if strings.EqualFold(d.Vault, vault) && strings.EqualFold(d.Name, name) {
+						c.add(Item{Class: ClassMissing, App: sa.Key, Object: object, Address: secretAddr(sa.Key),
+							Message: fmt.Sprintf("Key Vault secret %s in %s was deleted on %s and is recoverable until %s; its name stays reserved, so apply recovers it (with the recover permission) or stops until it is recovered or purged",
+								name, vault, day(d.DeletedDate), day(d.ScheduledPurgeDate))})
+					}
+				}
+			}
 			orphans, rest, _ := planner.SplitOrphaned(c.live, vault, managed)
 			for _, cr := range orphans {
 				cred := c.credential(sa.Key, cr, true, StatusOrphaned, vault, name)

@@ -124,6 +124,12 @@ func TestApplyAfterVaultSecretDeletedByHand(t *testing.T) {
 	}
 	w.vaultRequest("DELETE", "contoso-fhir-kv", "/secrets/portal-client-secret")
 
+	// Drift reports the deleted secret before apply deals with it.
+	d := w.mustRun(2, "drift", "-f", file)
+	if !strings.Contains(d.Stdout, "portal-client-secret in contoso-fhir-kv was deleted") {
+		t.Errorf("drift does not report the deleted vault secret:\n%s", d.Stdout)
+	}
+
 	r := w.mustRun(0, "apply", "-f", file, "--auto-approve")
 	if !strings.Contains(r.Stdout+r.Stderr, "Apply complete!") {
 		t.Errorf("no summary line:\n%s", r.Stdout)

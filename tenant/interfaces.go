@@ -125,6 +125,9 @@ type Snapshot struct {
 	// overlap, or when a credential may have lost its copy. Read only then,
 	// so a converged set costs no request per secret.
 	SecretVersions []SecretMeta `json:",omitempty"`
+	// DeletedSecrets are the soft-deleted secrets of the vaults, when the
+	// read asked for them (ReadQuery.DeletedSecrets).
+	DeletedSecrets []DeletedSecret `json:",omitempty"`
 	// VaultsRead names the vaults whose secret metadata Read listed, sorted;
 	// a vault here with no entry in Secrets is empty, while a vault absent
 	// here was not read and nothing is known of it.

@@ -21,6 +21,10 @@ type ReadQuery struct {
 	APIAppIDs []string
 	// Vaults are the Key Vaults the spec writes secrets to.
 	Vaults []string
+	// DeletedSecrets asks for each vault's soft-deleted secrets too (one
+	// more request per vault): drift reports a managed secret deleted by
+	// hand, which blocks apply until it is recovered or purged.
+	DeletedSecrets bool
 	// Parallelism bounds the reads in flight; zero means 4.
 	Parallelism int
 	// Retry is how each read is retried; its zero fields take
@@ -130,6 +134,24 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			mu.Unlock()
 			return nil
 		})
+	}
+	if q.DeletedSecrets {
+		for _, v := range uniq(q.Vaults) {
+			g.Go(func(ctx context.Context) error {
+				var deleted []DeletedSecret
+				err := get(ctx, func(ctx context.Context) (err error) {
+					deleted, err = store.DeletedSecrets(ctx, v)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				snap.DeletedSecrets = append(snap.DeletedSecrets, deleted...)
+				mu.Unlock()
+				return nil
+			})
+		}
 	}
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)

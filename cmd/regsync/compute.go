@@ -22,7 +22,8 @@ type planResult struct {
 // computePlan loads the spec, reads the tenant and computes the plan,
 // printing diagnostics on stderr. On failure it returns nil and the exit
 // code; on success the caller closes res.backend.
-func (e *env) computePlan(ctx context.Context, file string, local localFlag, prune bool) (*planResult, int) {
+// drift also reads the vaults' soft-deleted secrets (withDeleted).
+func (e *env) computePlan(ctx context.Context, file string, local localFlag, prune bool, withDeleted ...bool) (*planResult, int) {
 	sp, ok := e.loadSpec(file)
 	if !ok {
 		return nil, exitError
@@ -33,7 +34,9 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 		return nil, exitError
 	}
 	start := time.Now()
-	snap, err := tenant.Read(ctx, b.Dir, b.Vault, readQuery(sp))
+	q := readQuery(sp)
+	q.DeletedSecrets = len(withDeleted) > 0 && withDeleted[0]
+	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
 	if err != nil {
 		b.Close()
 		fmt.Fprintf(e.Err, "regsync: reading the tenant: %v\n", err)

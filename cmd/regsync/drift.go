@@ -70,7 +70,7 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 		return exitError
 	}
 
-	res, code := e.computePlan(ctx, o.File, o.Local, false)
+	res, code := e.computePlan(ctx, o.File, o.Local, false, true)
 	if res == nil {
 		return code
 	}
