@@ -72,6 +72,7 @@ func keys(m map[string]any) []string {
 func TestPipelineFilesParse(t *testing.T) {
 	want := []string{
 		"pipelines/azure-devops/azure-pipelines.yml",
+		"pipelines/azure-devops/install-regsync.yml",
 		"pipelines/github/regsync-apply.yml",
 		"pipelines/github/regsync-drift.yml",
 		"pipelines/github/regsync-plan.yml",
@@ -151,21 +152,97 @@ func azureLogin(job map[string]any) bool {
 	return false
 }
 
-// pinned matches owner/name@vN, @vN.N(.N) or a full commit SHA.
-var pinned = regexp.MustCompile(`^[\w.-]+/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$`)
+// usesLine matches a "uses:" line of a workflow or action: the action, the
+// ref and the comment after it.
+var usesLine = regexp.MustCompile(`^\s*(?:-\s+)?uses:\s*([^@\s]+)@(\S+)\s*(?:#\s*(.*))?$`)
 
-// TestGitHubActionsPinned checks that every action is pinned to at least a
-// major version tag.
+// fullSHA is a full commit id; version is a release tag.
+var (
+	fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	version = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
+)
+
+// TestGitHubActionsPinned checks every action used by the GitHub templates,
+// the release workflow and the setup action: each is pinned to a full
+// commit SHA, with the release tag the SHA was taken from in a comment, so
+// a moved tag cannot change what runs and a reader sees which release it
+// is. The one exception is regsync's own setup action in the templates,
+// pinned to the release tag the templates install, because the commit of
+// an unreleased tag is not known yet; README.md says to replace it by the
+// tag's commit.
 func TestGitHubActionsPinned(t *testing.T) {
+	files := []string{"../action.yml"}
+	for _, f := range pipelineFiles(t) {
+		if strings.Contains(f, "/github/") {
+			files = append(files, f)
+		}
+	}
+	own, err := filepath.Glob("../.github/workflows/*.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, own...)
+	uses := 0
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.FromSlash(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if !strings.Contains(line, "uses:") || strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			uses++
+			m := usesLine.FindStringSubmatch(line)
+			switch {
+			case m == nil:
+				t.Errorf("%s:%d: %q: want owner/name@<full commit SHA> # vX.Y.Z", f, i+1, strings.TrimSpace(line))
+			case m[1] == "regsync/regsync" && strings.Contains(f, "pipelines/") && version.MatchString(m[2]):
+				// regsync's own action at the release the template installs.
+			case !fullSHA.MatchString(m[2]):
+				t.Errorf("%s:%d: %s@%s: pin a full commit SHA, not a tag or branch", f, i+1, m[1], m[2])
+			case !version.MatchString(m[3]):
+				t.Errorf("%s:%d: %s@%s: add the release it is, as a comment: # vX.Y.Z", f, i+1, m[1], m[2])
+			}
+		}
+	}
+	if uses == 0 {
+		t.Fatal("found no uses: lines; the test reads the wrong files")
+	}
+}
+
+// TestSetupActionUsed checks that every GitHub template installs regsync
+// with the setup action at the version its REGSYNC_VERSION names, and no
+// longer builds it with go install.
+func TestSetupActionUsed(t *testing.T) {
 	for _, f := range pipelineFiles(t) {
 		if !strings.Contains(f, "/github/") {
 			continue
 		}
-		for name, j := range mapAt(load(t, f)["jobs"]) {
-			for i, s := range listAt(mapAt(j)["steps"]) {
-				if uses := str(mapAt(s)["uses"]); uses != "" && !pinned.MatchString(uses) {
-					t.Errorf("%s: job %s step %d uses %q: pin a version tag or a commit", f, name, i, uses)
+		doc := load(t, f)
+		want := str(mapAt(doc["env"])["REGSYNC_VERSION"])
+		if !version.MatchString(want) {
+			t.Errorf("%s: REGSYNC_VERSION = %q, want a release tag", f, want)
+		}
+		for name, j := range mapAt(doc["jobs"]) {
+			found := false
+			for _, s := range listAt(mapAt(j)["steps"]) {
+				step := mapAt(s)
+				if strings.Contains(str(step["run"]), "go install") {
+					t.Errorf("%s: job %s builds regsync with go install; use the setup action", f, name)
 				}
+				if uses := str(step["uses"]); strings.HasPrefix(uses, "regsync/regsync@") {
+					found = true
+					if uses != "regsync/regsync@"+want {
+						t.Errorf("%s: job %s uses %s, want the REGSYNC_VERSION release %s", f, name, uses, want)
+					}
+					if v := str(mapAt(step["with"])["version"]); v != "${{ env.REGSYNC_VERSION }}" {
+						t.Errorf("%s: job %s installs version %q, want ${{ env.REGSYNC_VERSION }}", f, name, v)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: job %s does not install regsync with the setup action", f, name)
 			}
 		}
 	}
@@ -212,7 +289,6 @@ func TestAzurePipeline(t *testing.T) {
 	}
 
 	required := map[string][]string{
-		"GoTool@0":             {"version"},
 		"AzureCLI@2":           {"azureSubscription", "inlineScript", "scriptLocation", "scriptType"},
 		"PublishTestResults@2": {"testResultsFiles", "testResultsFormat"},
 	}
@@ -240,6 +316,33 @@ func TestAzurePipeline(t *testing.T) {
 			t.Errorf("the pipeline never uses %s", name)
 		}
 	}
+	installs := 0
+	for _, s := range listAt(doc["stages"]) {
+		for _, j := range listAt(mapAt(s)["jobs"]) {
+			jm := mapAt(j)
+			steps := listAt(jm["steps"])
+			if str(jm["deployment"]) != "" {
+				steps = listAt(mapAt(mapAt(mapAt(mapAt(jm["strategy"])["runOnce"])["deploy"]))["steps"])
+			}
+			for _, step := range steps {
+				m := mapAt(step)
+				if str(m["template"]) == "install-regsync.yml" && str(mapAt(m["parameters"])["version"]) == "$(regsyncVersion)" {
+					installs++
+				}
+				if strings.Contains(str(m["bash"]), "go install") {
+					t.Errorf("a step builds regsync with go install; use install-regsync.yml")
+				}
+			}
+		}
+	}
+	if installs != len(want) {
+		t.Errorf("install-regsync.yml with version $(regsyncVersion) is used by %d jobs, want all %d", installs, len(want))
+	}
+	tmpl := load(t, pipelinesDir+"/azure-devops/install-regsync.yml")
+	if script := str(mapAt(listAt(tmpl["steps"])[0])["bash"]); !strings.Contains(script, "/install.sh") {
+		t.Errorf("install-regsync.yml does not run the release's install.sh:\n%s", script)
+	}
+
 	schedules := listAt(doc["schedules"])
 	if len(schedules) != 1 {
 		t.Fatalf("schedules: got %d, want 1 (the nightly drift)", len(schedules))

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Lints the pipeline templates under examples/pipelines/:
+# Lints the pipeline templates under examples/pipelines/ and this
+# repository's own workflows under .github/workflows/ (the release):
 #   - the GitHub Actions workflows with actionlint (syntax, expressions,
 #     action inputs, permissions; shellcheck on run: scripts when shellcheck
 #     is on PATH), installed as a Go module into a temporary GOBIN;
@@ -20,8 +21,8 @@ if [ -z "${ACTIONLINT:-}" ]; then
   ACTIONLINT="$gobin/actionlint"
 fi
 
-echo "lint-workflows: $("$ACTIONLINT" -version | head -n 1) on examples/pipelines/github"
-"$ACTIONLINT" examples/pipelines/github/*.yml
+echo "lint-workflows: $("$ACTIONLINT" -version | head -n 1) on examples/pipelines/github and .github/workflows"
+"$ACTIONLINT" examples/pipelines/github/*.yml .github/workflows/*.yml
 
 echo "lint-workflows: go test ./examples (every template parses and has its stages)"
 go test -count=1 ./examples/
