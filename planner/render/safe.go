@@ -85,3 +85,11 @@ func fenceFor(lines []string) string {
 	}
 	return fence
 }
+
+// Visible, Code, CodeCell and Cell are the helpers above for other
+// renderers of tenant values (drift's reports), so that one set of rules
+// keeps a value in its place wherever regsync prints it.
+func Visible(s string) string  { return visible(s) }
+func Code(s string) string     { return code(s) }
+func CodeCell(s string) string { return codeCell(s) }
+func Cell(s string) string     { return cell(s) }
