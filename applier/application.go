@@ -116,38 +116,37 @@ func (x *exec) createApplication(ctx context.Context) error {
 		x.own(made)
 		return nil
 	}
-	if !upsertUnsupported(err) {
-		return err
-	}
-	// A Graph without the upsert (a compatible server; every national
-	// cloud has it today) refuses the method: create, and look again after
-	// an answer that may have been lost.
-	x.note("Graph refused the upsert by uniqueName (%v); creating without it", err)
-	err = x.retry(ctx, false, func(ctx context.Context) error {
-		res, err := x.dir.Do(ctx, tenant.CreateApplication(p))
-		if err == nil {
-			made = res.Application
-			return nil
-		}
-		if !maybeLost(err) || x.finder == nil {
+	if upsertUnsupported(err) {
+		// A Graph without the upsert (a compatible server; every national
+		// cloud has it today) refuses the method: create, and look again after
+		// an answer that may have been lost.
+		x.note("Graph refused the upsert by uniqueName (%v); creating without it", err)
+		err = x.retry(ctx, false, func(ctx context.Context) error {
+			res, err := x.dir.Do(ctx, tenant.CreateApplication(p))
+			if err == nil {
+				made = res.Application
+				return nil
+			}
+			if !maybeLost(err) || x.finder == nil {
+				return err
+			}
+			var found *tenant.Application
+			hit, ferr := x.lookAgain(ctx, func(ctx context.Context) (bool, error) {
+				f, err := x.find(ctx)
+				found = f
+				return f != nil, err
+			})
+			if ferr != nil {
+				return fmt.Errorf("%w (looking for it afterwards failed too: %v)", err, ferr)
+			}
+			if hit {
+				made = found
+				x.note("the create's answer was lost; found the application it made")
+				return nil
+			}
 			return err
-		}
-		var found *tenant.Application
-		hit, ferr := x.lookAgain(ctx, func(ctx context.Context) (bool, error) {
-			f, err := x.find(ctx)
-			found = f
-			return f != nil, err
 		})
-		if ferr != nil {
-			return fmt.Errorf("%w (looking for it afterwards failed too: %v)", err, ferr)
-		}
-		if hit {
-			made = found
-			x.note("the create's answer was lost; found the application it made")
-			return nil
-		}
-		return err
-	})
+	}
 	if err != nil && tenant.KindOf(err) == tenant.Conflict && x.finder != nil && p.IdentifierURIs != nil && len(*p.IdentifierURIs) > 0 {
 		found, ferr := x.holderOf(ctx, *p.IdentifierURIs, err)
 		if ferr != nil {

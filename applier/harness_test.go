@@ -3,6 +3,7 @@ package applier
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -140,7 +141,15 @@ func parseSpec(t testing.TB, src string) *spec.Spec {
 func (h *harness) plan(src string, prune bool) (*planner.Plan, *tenant.Snapshot) {
 	h.t.Helper()
 	live := h.fake.Snapshot()
-	p, ds := planner.Compute(parseSpec(h.t, src), live, planner.Options{Now: h.clock.Now(), Prune: prune, CallerID: h.fake.Caller()})
+	sp := parseSpec(h.t, src)
+	// Like tenant.Read, the snapshot says which vaults were read, so an
+	// empty (or purged) vault is known to hold nothing.
+	for _, a := range sp.Applications {
+		if a.Secret != nil && a.Secret.Vault != "" && !slices.Contains(live.VaultsRead, a.Secret.Vault) {
+			live.VaultsRead = append(live.VaultsRead, a.Secret.Vault)
+		}
+	}
+	p, ds := planner.Compute(sp, live, planner.Options{Now: h.clock.Now(), Prune: prune, CallerID: h.fake.Caller()})
 	if ds.HasErrors() {
 		h.t.Fatalf("plan: %s", ds.Format())
 	}
@@ -177,7 +186,7 @@ func (h *harness) converge(src string) *Result {
 		h.t.Fatalf("apply: %v\n%s", err, describe(res))
 	}
 	if again, _ := h.plan(src, false); !again.Summary.Empty() {
-		h.t.Fatalf("second plan is not empty: %s\n%s", again.Summary.Line(), actionList(again))
+		h.t.Fatalf("second plan is not empty: %s\n%s\nfirst plan:\n%s\napply:\n%s", again.Summary.Line(), actionList(again), actionList(p), describe(res))
 	}
 	return res
 }

@@ -106,6 +106,9 @@ func TestApplyWaitsWithoutHoldingASlot(t *testing.T) {
 func TestApplyReportsLookAgainAsRetries(t *testing.T) {
 	h := newHarness(t)
 	h.fake.SetLag(2)
+	// A server without the upsert sends the applier down the POST path,
+	// whose lost answer it looks for again.
+	h.fake.Inject(tenant.OpUpsertApplication, 1, &tenant.Error{Kind: tenant.Invalid, Status: 405, Code: "Request_BadRequest", Message: "method not allowed"}, false)
 	h.fake.Inject(tenant.OpCreateApplication, 1, tenanttest.Transient(), true)
 	p, live := h.plan(apiSpec, false)
 	res, err := h.apply(p, live, h.options())

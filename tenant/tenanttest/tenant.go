@@ -400,10 +400,22 @@ func (f *Tenant) Snapshot(extra ...*tenant.ServicePrincipal) *tenant.Snapshot {
 	s.ServicePrincipals = append(s.ServicePrincipals, extra...)
 	s.AppRoleAssignments = append(s.AppRoleAssignments, f.assigns...)
 	s.PermissionGrants = append(s.PermissionGrants, f.grants...)
+	// Every version, as tenant.Read lists them when a credential is not
+	// named by its secret's latest version (a superset is the same to the
+	// planner).
 	for _, versions := range f.vault {
 		s.Secrets = append(s.Secrets, versions[len(versions)-1].Meta)
+		for _, v := range versions {
+			s.SecretVersions = append(s.SecretVersions, v.Meta)
+		}
 	}
 	sort.Slice(s.Secrets, func(i, j int) bool { return s.Secrets[i].Name < s.Secrets[j].Name })
+	sort.Slice(s.SecretVersions, func(i, j int) bool {
+		if s.SecretVersions[i].Name != s.SecretVersions[j].Name {
+			return s.SecretVersions[i].Name < s.SecretVersions[j].Name
+		}
+		return s.SecretVersions[i].Version < s.SecretVersions[j].Version
+	})
 	return s
 }
 

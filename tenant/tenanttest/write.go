@@ -129,6 +129,14 @@ func (f *Tenant) createApplication(w tenant.Write, _ bool) (tenant.WriteResult, 
 // applications are found too, as Graph's key is.
 func (f *Tenant) upsertApplication(w tenant.Write, batched bool) (tenant.WriteResult, error) {
 	f.mu.Lock()
+	if q := f.faults[w.Op.String()]; len(q) > 0 {
+		// An injected answer to the upsert itself (405 from a server
+		// without it, say); faults of the create it becomes are the
+		// create's.
+		f.faults[w.Op.String()] = q[1:]
+		f.mu.Unlock()
+		return tenant.WriteResult{}, q[0].err
+	}
 	id, exists := f.unique[strings.ToLower(w.RefID)]
 	if exists && f.apps[id] == nil {
 		exists = false
