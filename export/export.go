@@ -17,7 +17,7 @@ import (
 // SchemaURL is the JSON Schema the exported file names in its
 // yaml-language-server comment: the published copy, so the hint works
 // wherever the file is saved.
-const SchemaURL = "https://raw.githubusercontent.com/regsync/regsync/main/schema/registrations.schema.json"
+const SchemaURL = "https://github.com/regsync/regsync/releases/download/v0.1.0/registrations.schema.json"
 
 // Options say what to export and into which spec.
 type Options struct {

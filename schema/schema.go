@@ -23,7 +23,7 @@ var raw []byte
 func Bytes() []byte { return raw }
 
 // ID is the schema's $id.
-const ID = "https://raw.githubusercontent.com/regsync/regsync/main/schema/registrations.schema.json"
+const ID = "https://github.com/regsync/regsync/releases/download/v0.1.0/registrations.schema.json"
 
 var (
 	compileOnce sync.Once

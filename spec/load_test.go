@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regsync/regsync/diag"
+	"github.com/regsync/regsync/schema"
 )
 
 // hostileCases are inputs that must be refused with a diagnostic naming the
@@ -181,7 +182,7 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.HasPrefix(data, []byte("# yaml-language-server: $schema=../../schema/registrations.schema.json\n")) {
+			if !bytes.HasPrefix(data, []byte("# yaml-language-server: $schema="+schema.ID+"\n")) {
 				t.Errorf("%s does not start with the yaml-language-server schema line", f)
 			}
 			s, ds := Load(f)
