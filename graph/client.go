@@ -29,6 +29,8 @@ type Client struct {
 	cred    azcore.TokenCredential
 	scope   string
 	counter *countingTransport
+	// maxPages caps the pages of one list (defaultMaxPages); tests lower it.
+	maxPages int
 	// batchSleep waits before re-sending throttled $batch items; tests may
 	// shorten it.
 	batchSleep func(d time.Duration) <-chan time.Time
@@ -121,6 +123,7 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 		cred:       cred,
 		scope:      cfg.GraphScope(),
 		counter:    counter,
+		maxPages:   defaultMaxPages,
 		batchSleep: time.After,
 	}, nil
 }

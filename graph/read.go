@@ -181,12 +181,16 @@ func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant
 func (c *Client) pageApplications(ctx context.Context, q *applications.ApplicationsRequestBuilderGetQueryParameters) ([]models.Applicationable, error) {
 	resp, err := c.sdk.Applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{QueryParameters: q})
 	var out []models.Applicationable
+	p := c.pages("listing applications")
 	for {
 		if err != nil {
 			return nil, mapError(err, "listing applications")
 		}
 		out = append(out, resp.GetValue()...)
-		next := str(resp.GetOdataNextLink())
+		next, stop := p.next(resp.GetOdataNextLink())
+		if stop != nil {
+			return nil, stop
+		}
 		if next == "" {
 			return out, nil
 		}
@@ -202,6 +206,7 @@ func (c *Client) owners(ctx context.Context, appObjectID string) ([]string, erro
 		QueryParameters: &applications.ItemOwnersRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: &top},
 	})
 	var out []string
+	p := c.pages("listing owners of application " + appObjectID)
 	for {
 		if err != nil {
 			return nil, mapError(err, "listing owners of application %s", appObjectID)
@@ -209,7 +214,10 @@ func (c *Client) owners(ctx context.Context, appObjectID string) ([]string, erro
 		for _, o := range resp.GetValue() {
 			out = append(out, str(o.GetId()))
 		}
-		next := str(resp.GetOdataNextLink())
+		next, stop := p.next(resp.GetOdataNextLink())
+		if stop != nil {
+			return nil, stop
+		}
 		if next == "" {
 			return out, nil
 		}
@@ -248,6 +256,7 @@ func (c *Client) listServicePrincipals(ctx context.Context, filter string) ([]*t
 		},
 	})
 	var out []*tenant.ServicePrincipal
+	p := c.pages("listing service principals")
 	for {
 		if err != nil {
 			return nil, mapError(err, "listing service principals")
@@ -255,7 +264,10 @@ func (c *Client) listServicePrincipals(ctx context.Context, filter string) ([]*t
 		for _, m := range resp.GetValue() {
 			out = append(out, toServicePrincipal(m))
 		}
-		next := str(resp.GetOdataNextLink())
+		next, stop := p.next(resp.GetOdataNextLink())
+		if stop != nil {
+			return nil, stop
+		}
 		if next == "" {
 			return out, nil
 		}
@@ -274,6 +286,7 @@ func (c *Client) AppRoleAssignedTo(ctx context.Context, resourceSPID string) ([]
 		},
 	})
 	var out []tenant.AppRoleAssignment
+	p := c.pages("listing app-role assignments on service principal " + resourceSPID)
 	for {
 		if err != nil {
 			return nil, mapError(err, "listing app-role assignments on service principal %s", resourceSPID)
@@ -281,7 +294,10 @@ func (c *Client) AppRoleAssignedTo(ctx context.Context, resourceSPID string) ([]
 		for _, m := range resp.GetValue() {
 			out = append(out, toAssignment(m))
 		}
-		next := str(resp.GetOdataNextLink())
+		next, stop := p.next(resp.GetOdataNextLink())
+		if stop != nil {
+			return nil, stop
+		}
 		if next == "" {
 			return out, nil
 		}
@@ -300,6 +316,7 @@ func (c *Client) PermissionGrantsForResource(ctx context.Context, resourceSPID s
 		},
 	})
 	var out []tenant.PermissionGrant
+	p := c.pages("listing delegated grants on service principal " + resourceSPID)
 	for {
 		if err != nil {
 			return nil, mapError(err, "listing delegated grants on service principal %s", resourceSPID)
@@ -307,7 +324,10 @@ func (c *Client) PermissionGrantsForResource(ctx context.Context, resourceSPID s
 		for _, m := range resp.GetValue() {
 			out = append(out, toGrant(m))
 		}
-		next := str(resp.GetOdataNextLink())
+		next, stop := p.next(resp.GetOdataNextLink())
+		if stop != nil {
+			return nil, stop
+		}
 		if next == "" {
 			return out, nil
 		}
