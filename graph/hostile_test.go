@@ -4,15 +4,19 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/regsync/regsync/emulator"
+	"github.com/regsync/regsync/graph/endpoints"
 	"github.com/regsync/regsync/tenant"
 )
 
@@ -151,5 +155,93 @@ func TestPagesOfOneListAreCapped(t *testing.T) {
 	}
 	if defaultMaxPages != 10000 {
 		t.Errorf("defaultMaxPages = %d; docs/graph-quirks.md says 10,000", defaultMaxPages)
+	}
+}
+
+// TestOversizedPageIsRefused lists applications while the emulator puts
+// more than the response cap ahead of every page: the list fails with an
+// invalid-kind error, having read no more than about the cap.
+func TestOversizedPageIsRefused(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{PagePadding: 17 << 20})
+	c := emulatorClient(t, e, Options{})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	apps, err := c.ListApplications(context.Background(), "s1")
+	runtime.ReadMemStats(&after)
+	if kindOf(err) != tenant.Invalid || !strings.Contains(fmt.Sprint(err), "more than 16 MiB") {
+		t.Errorf("ListApplications = %d apps, %v; want an invalid-kind error naming the 16 MiB cap", len(apps), err)
+	}
+	// Two lists run in parallel, each reading up to the cap into a buffer
+	// that grows by doubling.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 200<<20 {
+		t.Errorf("listing allocated %d MiB", alloc>>20)
+	}
+}
+
+// TestLargestPageFitsUnderTheCap measures the largest page regsync reads:
+// 999 applications as its application query selects and expands them,
+// each with more than a typical registration holds. The figure is in
+// docs/graph-quirks.md ("Response size"); the cap must stay well above it.
+func TestLargestPageFitsUnderTheCap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates 999 applications")
+	}
+	e := startEmulator(t, emulator.Faults{})
+	c := emulatorClient(t, e, Options{})
+	ctx := context.Background()
+	long := strings.Repeat("Reads and writes the clinical records of the FHIR service. ", 4)
+	var writes []tenant.Write
+	for i := range int(pageSize) {
+		key := fmt.Sprintf("app-%03d", i)
+		name, desc, notes := "Contoso FHIR "+key, long, long
+		tags := []string{tenant.SetTag("big"), tenant.KeyTag(key), "HideApp"}
+		uris := []string{fmt.Sprintf("api://%s", tenant.StableID("big", key, "uri", "0"))}
+		var redirects []string
+		for j := range 5 {
+			redirects = append(redirects, fmt.Sprintf("https://portal-%03d-%d.contoso.com/signin-oidc", i, j))
+		}
+		var scopes []tenant.PermissionScope
+		var roles []tenant.AppRole
+		for j := range 3 {
+			v := fmt.Sprintf("scope%d", j)
+			scopes = append(scopes, tenant.PermissionScope{ID: tenant.StableID("big", key, "scope", v), Value: v, Type: "User", IsEnabled: true,
+				AdminConsentDisplayName: long[:60], AdminConsentDescription: long, UserConsentDisplayName: long[:60], UserConsentDescription: long})
+			v = fmt.Sprintf("role%d", j)
+			roles = append(roles, tenant.AppRole{ID: tenant.StableID("big", key, "role", v), Value: v, DisplayName: long[:60], Description: long,
+				AllowedMemberTypes: []string{"User", "Application"}, IsEnabled: true})
+		}
+		rra := []tenant.RequiredResourceAccess{{ResourceAppID: emulator.MicrosoftGraphApp, ResourceAccess: []tenant.ResourceAccess{
+			{ID: "e1fe6dd8-ba31-4d61-89e7-88639da4683d", Type: "Scope"}, {ID: "df021288-bdef-4463-88db-98f22de89214", Type: "Role"}}}}
+		writes = append(writes, tenant.CreateApplication(tenant.AppProps{DisplayName: &name, Description: &desc, Notes: &notes, Tags: &tags,
+			IdentifierURIs: &uris, WebRedirectURIs: &redirects, Scopes: &scopes, AppRoles: &roles, RequiredResourceAccess: &rra}))
+	}
+	for _, r := range c.DoBatch(ctx, writes) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	q := url.Values{"$select": {strings.Join(applicationSelect, ",")}, "$expand": {"owners"}, "$top": {fmt.Sprint(pageSize)}, "$filter": {tagFilter("big")}}
+	req, _ := http.NewRequest("GET", e.GraphURL()+"/applications?"+q.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+e.Token())
+	res, err := e.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET a page of 999: %d, %v", res.StatusCode, err)
+	}
+	t.Logf("a page of %d applications: %d bytes (%.1f MiB); the cap is %d MiB", pageSize, len(body), float64(len(body))/(1<<20), endpoints.MaxResponseBytes>>20)
+	if len(body) > endpoints.MaxResponseBytes/2 {
+		t.Errorf("a page of 999 applications is %d bytes, more than half the %d-byte cap", len(body), endpoints.MaxResponseBytes)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	apps, err := c.ListApplications(ctx, "big")
+	runtime.ReadMemStats(&after)
+	t.Logf("ListApplications of those 999 allocated %d MiB", (after.TotalAlloc-before.TotalAlloc)>>20)
+	if err != nil || len(apps) != int(pageSize) {
+		t.Errorf("ListApplications = %d apps, %v; want %d", len(apps), err, pageSize)
 	}
 }

@@ -91,9 +91,18 @@ type countingDoer struct {
 	n    atomic.Int64
 }
 
+// Do sends r, and caps the body of the answer at
+// endpoints.MaxResponseBytes: azcore reads every body whole into memory
+// (its body download policy), so a hostile or broken vault could
+// otherwise send it more than it can hold. Past the cap the call fails
+// with an Invalid *tenant.Error that azcore does not retry.
 func (d *countingDoer) Do(r *http.Request) (*http.Response, error) {
 	d.n.Add(1)
-	return d.next.Do(r)
+	res, err := d.next.Do(r)
+	if err != nil {
+		return res, err
+	}
+	return endpoints.LimitBody(res, "key vault", endpoints.MaxResponseBytes), nil
 }
 
 // userAgentPolicy puts product first in the User-Agent, ahead of the
@@ -268,6 +277,9 @@ func ParseID(id string) (name, version string) {
 // with Retry-After, 408/5xx Transient, 401/403 Forbidden, other 4xx
 // Invalid; an unknown vault host is NotFound.
 func mapError(err error, vault string) error {
+	if te := (*tenant.Error)(nil); errors.As(err, &te) {
+		return te // already classified, e.g. an answer past the size cap
+	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		e := &tenant.Error{Status: re.StatusCode, Code: re.ErrorCode, Err: err,
