@@ -141,15 +141,26 @@ func (s *Store) client(vault string) (*azsecrets.Client, error) {
 	if c, ok := s.clients[vault]; ok {
 		return c, nil
 	}
-	opts := &azsecrets.ClientOptions{
-		// The challenge names the real service's resource; behind an
-		// override (an emulator on 127.0.0.1:PORT) it cannot match the host.
-		DisableChallengeResourceVerification: s.cfg.VaultOverridden(),
+	vaultURL := s.cfg.VaultURLFor(vault)
+	u, err := url.Parse(vaultURL)
+	if err != nil {
+		return nil, &tenant.Error{Kind: tenant.Invalid, Message: fmt.Sprintf("vault %q: URL %q: %v", vault, vaultURL, err)}
+	}
+	// The challenge names the cloud's Key Vault resource, which azsecrets
+	// checks against the vault's host name: a host behind an override (an
+	// emulator on 127.0.0.1:PORT, a private name) never matches it. Only a
+	// loopback host goes unchecked; any other is held to the cloud's
+	// resource and the configured tenant by challengeGuard, whatever its
+	// name (challenge.go).
+	opts := &azsecrets.ClientOptions{DisableChallengeResourceVerification: s.cfg.VaultOverridden()}
+	cred := s.cred
+	if !endpoints.IsLoopback(u.Hostname()) {
+		cred = challengeGuard{cred: s.cred, vault: vault, resource: s.cfg.VaultResource(), tenantID: s.cfg.TenantID}
 	}
 	opts.Transport = s.doer
 	opts.Retry = s.retry
-	opts.PerRetryPolicies = []policy.Policy{s.agent}
-	c, err := azsecrets.NewClient(s.cfg.VaultURLFor(vault), s.cred, opts)
+	opts.PerRetryPolicies = []policy.Policy{s.agent, challengeCheck{vault: vault}}
+	c, err := azsecrets.NewClient(vaultURL, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("building the key vault client for %q: %w", vault, err)
 	}
@@ -167,7 +178,11 @@ func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretM
 	var out []tenant.SecretMeta
 	pager := c.NewListSecretPropertiesPager(nil)
 	for pager.More() {
-		page, err := pager.NextPage(ctx)
+		var page azsecrets.ListSecretPropertiesResponse
+		err := s.call(vault, "listing secrets", func() (err error) {
+			page, err = pager.NextPage(ctx)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("listing secrets of vault %q: %w", vault, mapError(err, vault))
 		}
@@ -210,7 +225,11 @@ func (s *Store) SetSecret(ctx context.Context, vault, name string, value tenant.
 			params.SecretAttributes.NotBefore = ptr(w.NotBefore.UTC())
 		}
 	}
-	resp, err := c.SetSecret(ctx, name, params, nil)
+	var resp azsecrets.SetSecretResponse
+	err = s.call(vault, fmt.Sprintf("writing secret %q", name), func() (err error) {
+		resp, err = c.SetSecret(ctx, name, params, nil)
+		return err
+	})
 	if err != nil {
 		return tenant.SecretMeta{}, fmt.Errorf("writing secret %q to vault %q: %w", name, vault, mapError(err, vault))
 	}

@@ -34,3 +34,19 @@ func TestLimitBody(t *testing.T) {
 		t.Errorf("MaxResponseBytes = %d; the docs say 16 MiB", got)
 	}
 }
+
+func TestIsLoopbackAndVaultResource(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.8.9.1": true, "::1": true, "[::1]": true, "localhost": true, "LOCALHOST": true, "localhost.": true,
+		"kv1.vault.azure.net": false, "localhost.example.com": false, "10.0.0.1": false, "0.0.0.0": false, "": false, "::": false,
+	} {
+		if got := IsLoopback(host); got != want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", host, got, want)
+		}
+	}
+	for c, want := range map[Cloud]string{"": "https://vault.azure.net", Public: "https://vault.azure.net", USGov: "https://vault.usgovcloudapi.net", China: "https://vault.azure.cn"} {
+		if got := (Config{Cloud: c}).VaultResource(); got != want {
+			t.Errorf("VaultResource of %q = %q, want %q", c, got, want)
+		}
+	}
+}
