@@ -187,7 +187,7 @@ func (c *Client) pageApplications(ctx context.Context, q *applications.Applicati
 			return nil, mapError(err, "listing applications")
 		}
 		out = append(out, resp.GetValue()...)
-		next, stop := p.next(resp.GetOdataNextLink())
+		next, stop := p.Next(resp.GetOdataNextLink())
 		if stop != nil {
 			return nil, stop
 		}
@@ -214,7 +214,7 @@ func (c *Client) owners(ctx context.Context, appObjectID string) ([]string, erro
 		for _, o := range resp.GetValue() {
 			out = append(out, str(o.GetId()))
 		}
-		next, stop := p.next(resp.GetOdataNextLink())
+		next, stop := p.Next(resp.GetOdataNextLink())
 		if stop != nil {
 			return nil, stop
 		}
@@ -264,7 +264,7 @@ func (c *Client) listServicePrincipals(ctx context.Context, filter string) ([]*t
 		for _, m := range resp.GetValue() {
 			out = append(out, toServicePrincipal(m))
 		}
-		next, stop := p.next(resp.GetOdataNextLink())
+		next, stop := p.Next(resp.GetOdataNextLink())
 		if stop != nil {
 			return nil, stop
 		}
@@ -294,7 +294,7 @@ func (c *Client) AppRoleAssignedTo(ctx context.Context, resourceSPID string) ([]
 		for _, m := range resp.GetValue() {
 			out = append(out, toAssignment(m))
 		}
-		next, stop := p.next(resp.GetOdataNextLink())
+		next, stop := p.Next(resp.GetOdataNextLink())
 		if stop != nil {
 			return nil, stop
 		}
@@ -324,7 +324,7 @@ func (c *Client) PermissionGrantsForResource(ctx context.Context, resourceSPID s
 		for _, m := range resp.GetValue() {
 			out = append(out, toGrant(m))
 		}
-		next, stop := p.next(resp.GetOdataNextLink())
+		next, stop := p.Next(resp.GetOdataNextLink())
 		if stop != nil {
 			return nil, stop
 		}

@@ -198,3 +198,55 @@ func TestPanicInTheSDKIsAnError(t *testing.T) {
 		t.Errorf("call of a func that succeeds = %v", err)
 	}
 }
+
+// TestListNextLinkMustKeepTheOrigin serves list pages whose nextLink
+// names the page itself, or another origin: the store must stop with an
+// error, sending nothing off the vault's origin.
+func TestListNextLinkMustKeepTheOrigin(t *testing.T) {
+	var elsewhere sync.Map
+	other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Store(r.URL.Path, r.Header.Get("Authorization"))
+		fmt.Fprint(w, `{"value":[],"nextLink":null}`)
+	}))
+	defer other.Close()
+	for name, link := range map[string]func(self string) string{
+		"self":       func(self string) string { return self },
+		"other port": func(string) string { return other.URL + "/vaults/kv1/secrets?api-version=2026-04-01" },
+		"plain http": func(self string) string { return strings.Replace(self, "https://", "http://", 1) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			requests := 0
+			var srv *httptest.Server
+			srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests++
+				if r.Header.Get("Authorization") == "" {
+					w.Header().Set("WWW-Authenticate", `Bearer authorization="https://login.microsoftonline.com/`+configuredTenant+`", resource="https://vault.azure.net"`)
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+				next := link(srv.URL + r.URL.RequestURI())
+				fmt.Fprintf(w, `{"value":[{"id":"%s/vaults/kv1/secrets/s%d"}],"nextLink":%q}`, srv.URL, requests, next)
+			}))
+			defer srv.Close()
+			pool := x509.NewCertPool()
+			pool.AddCert(srv.Certificate())
+			pool.AddCert(other.Certificate())
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.TLSClientConfig.RootCAs = pool
+			s, err := New(endpoints.Config{VaultURL: srv.URL + "/vaults/{vault}", Token: "kv-token"}, Options{Transport: &http.Client{Transport: tr, Timeout: 10 * time.Second}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			list, err := s.ListSecrets(ctx, "kv1")
+			if kindOf(err) != tenant.Invalid || !strings.Contains(fmt.Sprint(err), "next link") {
+				t.Errorf("ListSecrets = %d secrets, %v; want an invalid-kind error about the next link", len(list), err)
+			}
+			elsewhere.Range(func(k, v any) bool {
+				t.Errorf("a request left the vault's origin: %v (authorization %q)", k, v)
+				return true
+			})
+		})
+	}
+}

@@ -177,6 +177,9 @@ func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretM
 	}
 	var out []tenant.SecretMeta
 	pager := c.NewListSecretPropertiesPager(nil)
+	// azcore's pager follows each nextLink as given, to any host, with the
+	// token; links is checked first (endpoints.NextLinks).
+	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing secrets of vault %q", vault), endpoints.MaxPages)
 	for pager.More() {
 		var page azsecrets.ListSecretPropertiesResponse
 		err := s.call(vault, "listing secrets", func() (err error) {
@@ -191,6 +194,9 @@ func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretM
 				continue
 			}
 			out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
+		}
+		if _, err := links.Next(page.NextLink); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
