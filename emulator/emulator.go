@@ -57,6 +57,24 @@ type Faults struct {
 	// by property. Graph's reference does not say which rule it applies;
 	// a client that sends complex values whole is right under both.
 	PatchReplacesComplex bool
+	// HostileNextLink makes every Graph list page carry a next link a
+	// client must not follow: NextLinkSelf ("self") names the page's own
+	// URL, so a client that follows it loops; an origin
+	// ("https://127.0.0.1:9999", "http://127.0.0.1:8443",
+	// "https://other.example") takes the place of the emulator's scheme,
+	// host and port in the honest next link (or, on the last page, in the
+	// page's own URL). Empty is off.
+	HostileNextLink string
+	// PagePadding puts this many bytes of JSON whitespace ahead of every
+	// 200 answer to a GET (Graph and Key Vault), to make pages larger than
+	// a client should read. Zero is off.
+	PagePadding int64
+	// VaultChallenge, when set, answers every Key Vault request 401 with
+	// this WWW-Authenticate value, whatever token it carries: a malformed
+	// challenge ("Bearer authorization=\"garbage\"") or one naming another
+	// resource ("Bearer authorization=\"https://login.microsoftonline.com/T\",
+	// resource=\"https://graph.microsoft.com\""). Empty is off.
+	VaultChallenge string
 }
 
 // Stats counts the requests served, by "METHOD /route/template". Requests
@@ -212,8 +230,10 @@ func validateFaults(f Faults) error {
 		return errors.New("error rate must be between 0 and 1")
 	case f.LostAnswerRate < 0 || f.LostAnswerRate > 1:
 		return errors.New("lost-answer rate must be between 0 and 1")
+	case f.PagePadding < 0:
+		return errors.New("page padding must not be negative")
 	}
-	return nil
+	return validateHostileNextLink(f.HostileNextLink)
 }
 
 func (e *Emulator) logf(format string, args ...any) {

@@ -265,12 +265,14 @@ func TestAdminRoutes(t *testing.T) {
 	h.doAuth("GET", "/_emulator/stats", nil, "").must(t, http.StatusUnauthorized)
 	h.do("GET", "/_emulator/nope", nil).must(t, http.StatusNotFound)
 	h.do("POST", "/_emulator/stats", nil).must(t, http.StatusMethodNotAllowed)
-	r := h.do("POST", "/_emulator/faults", `{"latency":"5ms","throttleRate":50,"retryAfter":2000,"errorRate":0,"replicationLag":"1s","vaultOutage":true,"seed":3}`).must(t, http.StatusOK)
-	want := Faults{Latency: 5 * time.Millisecond, ThrottleRate: 50, RetryAfter: 2 * time.Second, ReplicationLag: time.Second, VaultOutage: true, Seed: 3}
+	r := h.do("POST", "/_emulator/faults", `{"latency":"5ms","throttleRate":50,"retryAfter":2000,"errorRate":0,"replicationLag":"1s","vaultOutage":true,"seed":3,"hostileNextLink":"self","pagePadding":1024,"vaultChallenge":"Bearer x"}`).must(t, http.StatusOK)
+	want := Faults{Latency: 5 * time.Millisecond, ThrottleRate: 50, RetryAfter: 2 * time.Second, ReplicationLag: time.Second, VaultOutage: true, Seed: 3,
+		HostileNextLink: "self", PagePadding: 1024, VaultChallenge: "Bearer x"}
 	if diff := cmp.Diff(want, h.e.Faults()); diff != "" {
 		t.Errorf("Faults after POST (-want +got):\n%s", diff)
 	}
-	wantJSON := map[string]any{"latency": "5ms", "throttleRate": float64(50), "retryAfter": "2s", "errorRate": float64(0), "replicationLag": "1s", "vaultOutage": true, "seed": float64(3), "lostAnswerRate": float64(0), "lostAnswerRoutes": nil, "patchReplacesComplex": false}
+	wantJSON := map[string]any{"latency": "5ms", "throttleRate": float64(50), "retryAfter": "2s", "errorRate": float64(0), "replicationLag": "1s", "vaultOutage": true, "seed": float64(3), "lostAnswerRate": float64(0), "lostAnswerRoutes": nil, "patchReplacesComplex": false,
+		"hostileNextLink": "self", "pagePadding": float64(1024), "vaultChallenge": "Bearer x"}
 	if diff := cmp.Diff(wantJSON, r.body); diff != "" {
 		t.Errorf("POST answer (-want +got):\n%s", diff)
 	}
@@ -283,7 +285,8 @@ func TestAdminRoutes(t *testing.T) {
 	if diff := cmp.Diff(faultsToJSON(want), decodeFaults(t, h.do("GET", "/_emulator/faults", nil).must(t, http.StatusOK).raw)); diff != "" {
 		t.Errorf("GET /_emulator/faults (-want +got):\n%s", diff)
 	}
-	for _, bad := range []string{`{"colour":1}`, `{"latency":"soon"}`, `{"errorRate":2}`, `[]`} {
+	for _, bad := range []string{`{"colour":1}`, `{"latency":"soon"}`, `{"errorRate":2}`, `[]`,
+		`{"pagePadding":-1}`, `{"hostileNextLink":"ftp://x"}`, `{"hostileNextLink":"https://h/path"}`} {
 		h.do("POST", "/_emulator/faults", bad).must(t, http.StatusBadRequest)
 	}
 	h.e.SetFaults(Faults{})

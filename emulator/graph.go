@@ -54,6 +54,7 @@ type graphCtx struct {
 	now             time.Time
 	base            string // https://HOST/v1.0 as the client reached it
 	inBatch         bool
+	hostileNextLink string // Faults.HostileNextLink when the request came in
 }
 
 func newGraphCtx(r *http.Request, now time.Time) *graphCtx {

@@ -175,6 +175,10 @@ func page(ctx *graphCtx, r *http.Request, q *query, spec collectionSpec, docs []
 	if end < len(matched) {
 		out["@odata.nextLink"] = nextLink(ctx, r, end)
 	}
+	if ctx.hostileNextLink != "" {
+		honest, _ := out["@odata.nextLink"].(string)
+		out["@odata.nextLink"] = hostileNextLink(ctx, r, ctx.hostileNextLink, honest)
+	}
 	return out
 }
 

@@ -86,6 +86,8 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 	e.count(route, true)
 	e.sleepLatency(r)
 	ctx := newGraphCtx(r, e.now())
+	ctx.hostileNextLink = e.faults.get().HostileNextLink
+	w = e.padded(w, r)
 	if present, ok := e.bearerOK(r); !ok {
 		msg := "Access token is empty."
 		if present {
@@ -142,6 +144,11 @@ func (e *Emulator) serveVault(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + vaultRouteTemplate(r.URL.Path)
 	e.count(route, true)
 	e.sleepLatency(r)
+	if c := e.faults.get().VaultChallenge; c != "" {
+		writeVaultChallenge(w, c)
+		return
+	}
+	w = e.padded(w, r)
 	if e.faults.vaultOutage() {
 		writeKVError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The Key Vault service is unavailable (emulated outage).")
 		return
@@ -282,6 +289,9 @@ type faultsJSON struct {
 	LostAnswerRate       float64  `json:"lostAnswerRate"`
 	LostAnswerRoutes     []string `json:"lostAnswerRoutes"`
 	PatchReplacesComplex bool     `json:"patchReplacesComplex"`
+	HostileNextLink      string   `json:"hostileNextLink"`
+	PagePadding          int64    `json:"pagePadding"`
+	VaultChallenge       string   `json:"vaultChallenge"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
@@ -296,6 +306,9 @@ func faultsToJSON(f Faults) faultsJSON {
 		LostAnswerRate:       f.LostAnswerRate,
 		LostAnswerRoutes:     f.LostAnswerRoutes,
 		PatchReplacesComplex: f.PatchReplacesComplex,
+		HostileNextLink:      f.HostileNextLink,
+		PagePadding:          f.PagePadding,
+		VaultChallenge:       f.VaultChallenge,
 	}
 }
 
@@ -330,8 +343,14 @@ func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
 			err = json.Unmarshal(raw, &f.LostAnswerRoutes)
 		case "patchReplacesComplex":
 			err = json.Unmarshal(raw, &f.PatchReplacesComplex)
+		case "hostileNextLink":
+			err = json.Unmarshal(raw, &f.HostileNextLink)
+		case "pagePadding":
+			err = json.Unmarshal(raw, &f.PagePadding)
+		case "vaultChallenge":
+			err = json.Unmarshal(raw, &f.VaultChallenge)
 		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex)", k)
+			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge)", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault knob %q: %w", k, err)

@@ -29,6 +29,8 @@ type Client struct {
 	cred    azcore.TokenCredential
 	scope   string
 	counter *countingTransport
+	// maxPages caps the pages of one list (defaultMaxPages); tests lower it.
+	maxPages int
 	// batchSleep waits before re-sending throttled $batch items; tests may
 	// shorten it.
 	batchSleep func(d time.Duration) <-chan time.Time
@@ -121,6 +123,7 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 		cred:       cred,
 		scope:      cfg.GraphScope(),
 		counter:    counter,
+		maxPages:   defaultMaxPages,
 		batchSleep: time.After,
 	}, nil
 }
@@ -192,8 +195,9 @@ func (t *userAgentTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 // Requests is the number of HTTP requests sent so far, retries included.
 func (c *Client) Requests() int { return int(c.counter.n.Load()) }
 
-// countingTransport counts every request that reaches the wire, and hands
-// net/http a private copy of each request body.
+// countingTransport counts every request that reaches the wire, hands
+// net/http a private copy of each request body, and caps the size of each
+// answer's body (limited).
 //
 // The copy matters under throttling: net/http may still be writing a body
 // in its own goroutine after the response (a 429 answered before the body
@@ -209,7 +213,7 @@ type countingTransport struct {
 func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.n.Add(1)
 	if r.Body == nil || r.Body == http.NoBody {
-		return t.next.RoundTrip(r)
+		return limited(t.next.RoundTrip(r))
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -224,5 +228,17 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	wire.Body = io.NopCloser(bytes.NewReader(body))
 	wire.ContentLength = int64(len(body))
 	wire.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	return t.next.RoundTrip(wire)
+	return limited(t.next.RoundTrip(wire))
+}
+
+// limited caps the body of every answer at endpoints.MaxResponseBytes
+// (as Go's transport hands it up, gzip undone): past it, reading fails
+// with an Invalid *tenant.Error, which kiota returns from the call. kiota
+// reads a whole body into memory and then decodes it into a tree several
+// times its size; a 26 MB page once took 1.46 GB.
+func limited(res *http.Response, err error) (*http.Response, error) {
+	if err != nil {
+		return res, err
+	}
+	return endpoints.LimitBody(res, "graph", endpoints.MaxResponseBytes), nil
 }

@@ -100,3 +100,14 @@ func TestEmulatorErrors(t *testing.T) {
 		t.Errorf("error mentions a value: %v", err)
 	}
 }
+
+// TestOversizedAnswerIsRefused lists a vault while the emulator puts more
+// than the response cap ahead of every page.
+func TestOversizedAnswerIsRefused(t *testing.T) {
+	e, s := emulatorStore(t)
+	e.SetFaults(emulator.Faults{PagePadding: 17 << 20})
+	list, err := s.ListSecrets(context.Background(), "kv1")
+	if kindOf(err) != tenant.Invalid || !strings.Contains(fmt.Sprint(err), "more than 16 MiB") {
+		t.Errorf("ListSecrets = %d secrets, %v; want an invalid-kind error naming the 16 MiB cap", len(list), err)
+	}
+}

@@ -91,9 +91,18 @@ type countingDoer struct {
 	n    atomic.Int64
 }
 
+// Do sends r, and caps the body of the answer at
+// endpoints.MaxResponseBytes: azcore reads every body whole into memory
+// (its body download policy), so a hostile or broken vault could
+// otherwise send it more than it can hold. Past the cap the call fails
+// with an Invalid *tenant.Error that azcore does not retry.
 func (d *countingDoer) Do(r *http.Request) (*http.Response, error) {
 	d.n.Add(1)
-	return d.next.Do(r)
+	res, err := d.next.Do(r)
+	if err != nil {
+		return res, err
+	}
+	return endpoints.LimitBody(res, "key vault", endpoints.MaxResponseBytes), nil
 }
 
 // userAgentPolicy puts product first in the User-Agent, ahead of the
@@ -132,15 +141,26 @@ func (s *Store) client(vault string) (*azsecrets.Client, error) {
 	if c, ok := s.clients[vault]; ok {
 		return c, nil
 	}
-	opts := &azsecrets.ClientOptions{
-		// The challenge names the real service's resource; behind an
-		// override (an emulator on 127.0.0.1:PORT) it cannot match the host.
-		DisableChallengeResourceVerification: s.cfg.VaultOverridden(),
+	vaultURL := s.cfg.VaultURLFor(vault)
+	u, err := url.Parse(vaultURL)
+	if err != nil {
+		return nil, &tenant.Error{Kind: tenant.Invalid, Message: fmt.Sprintf("vault %q: URL %q: %v", vault, vaultURL, err)}
+	}
+	// The challenge names the cloud's Key Vault resource, which azsecrets
+	// checks against the vault's host name: a host behind an override (an
+	// emulator on 127.0.0.1:PORT, a private name) never matches it. Only a
+	// loopback host goes unchecked; any other is held to the cloud's
+	// resource and the configured tenant by challengeGuard, whatever its
+	// name (challenge.go).
+	opts := &azsecrets.ClientOptions{DisableChallengeResourceVerification: s.cfg.VaultOverridden()}
+	cred := s.cred
+	if !endpoints.IsLoopback(u.Hostname()) {
+		cred = challengeGuard{cred: s.cred, vault: vault, resource: s.cfg.VaultResource(), tenantID: s.cfg.TenantID}
 	}
 	opts.Transport = s.doer
 	opts.Retry = s.retry
-	opts.PerRetryPolicies = []policy.Policy{s.agent}
-	c, err := azsecrets.NewClient(s.cfg.VaultURLFor(vault), s.cred, opts)
+	opts.PerRetryPolicies = []policy.Policy{s.agent, challengeCheck{vault: vault}}
+	c, err := azsecrets.NewClient(vaultURL, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("building the key vault client for %q: %w", vault, err)
 	}
@@ -157,8 +177,15 @@ func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretM
 	}
 	var out []tenant.SecretMeta
 	pager := c.NewListSecretPropertiesPager(nil)
+	// azcore's pager follows each nextLink as given, to any host, with the
+	// token; links is checked first (endpoints.NextLinks).
+	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing secrets of vault %q", vault), endpoints.MaxPages)
 	for pager.More() {
-		page, err := pager.NextPage(ctx)
+		var page azsecrets.ListSecretPropertiesResponse
+		err := s.call(vault, "listing secrets", func() (err error) {
+			page, err = pager.NextPage(ctx)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("listing secrets of vault %q: %w", vault, mapError(err, vault))
 		}
@@ -167,6 +194,9 @@ func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretM
 				continue
 			}
 			out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
+		}
+		if _, err := links.Next(page.NextLink); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -201,7 +231,11 @@ func (s *Store) SetSecret(ctx context.Context, vault, name string, value tenant.
 			params.SecretAttributes.NotBefore = ptr(w.NotBefore.UTC())
 		}
 	}
-	resp, err := c.SetSecret(ctx, name, params, nil)
+	var resp azsecrets.SetSecretResponse
+	err = s.call(vault, fmt.Sprintf("writing secret %q", name), func() (err error) {
+		resp, err = c.SetSecret(ctx, name, params, nil)
+		return err
+	})
 	if err != nil {
 		return tenant.SecretMeta{}, fmt.Errorf("writing secret %q to vault %q: %w", name, vault, mapError(err, vault))
 	}
@@ -268,6 +302,9 @@ func ParseID(id string) (name, version string) {
 // with Retry-After, 408/5xx Transient, 401/403 Forbidden, other 4xx
 // Invalid; an unknown vault host is NotFound.
 func mapError(err error, vault string) error {
+	if te := (*tenant.Error)(nil); errors.As(err, &te) {
+		return te // already classified, e.g. an answer past the size cap
+	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		e := &tenant.Error{Status: re.StatusCode, Code: re.ErrorCode, Err: err,

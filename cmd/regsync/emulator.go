@@ -60,6 +60,9 @@ func runEmulator(ctx context.Context, e *env, args []string) int {
 		o.Faults.LostAnswerRoutes = append(o.Faults.LostAnswerRoutes, v)
 		return nil
 	})
+	fs.StringVar(&o.Faults.HostileNextLink, "hostile-next-link", "", "give every Graph list page a next link a client must refuse: \"self\" (the page's own URL) or an `ORIGIN` (e.g. http://127.0.0.1:8443) in place of the emulator's")
+	fs.Int64Var(&o.Faults.PagePadding, "page-padding", 0, "put `BYTES` of JSON whitespace ahead of every 200 answer to a GET (oversized pages)")
+	fs.StringVar(&o.Faults.VaultChallenge, "vault-challenge", "", "answer every Key Vault request 401 with this WWW-Authenticate `VALUE` (a malformed or hostile challenge)")
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}

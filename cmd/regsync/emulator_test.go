@@ -34,7 +34,8 @@ func TestEmulatorCommand(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- runEmulator(ctx, e, []string{"--state", filepath.Join(dir, "state"), "--env-file", envFile, "--latency", "1ms", "--throttle-rate", "1000", "--retry-after", "2s",
-			"--lost-answer-rate", "0.5", "--lost-answer-route", "POST /v1.0/applications", "--lost-answer-route", "PUT /vaults/{vault}/secrets/{name}"})
+			"--lost-answer-rate", "0.5", "--lost-answer-route", "POST /v1.0/applications", "--lost-answer-route", "PUT /vaults/{vault}/secrets/{name}",
+			"--hostile-next-link", "http://127.0.0.1:1", "--page-padding", "16", "--vault-challenge", `Bearer authorization="garbage"`})
 	}()
 	var ready string
 	select {
@@ -80,7 +81,7 @@ func TestEmulatorCommand(t *testing.T) {
 		body.WriteString(sc.Text())
 	}
 	res.Body.Close()
-	if want := `{"latency":"1ms","throttleRate":1000,"retryAfter":"2s","errorRate":0,"replicationLag":"0s","vaultOutage":false,"seed":0,"lostAnswerRate":0.5,"lostAnswerRoutes":["POST /v1.0/applications","PUT /vaults/{vault}/secrets/{name}"],"patchReplacesComplex":false}`; body.String() != want {
+	if want := `{"latency":"1ms","throttleRate":1000,"retryAfter":"2s","errorRate":0,"replicationLag":"0s","vaultOutage":false,"seed":0,"lostAnswerRate":0.5,"lostAnswerRoutes":["POST /v1.0/applications","PUT /vaults/{vault}/secrets/{name}"],"patchReplacesComplex":false,"hostileNextLink":"http://127.0.0.1:1","pagePadding":16,"vaultChallenge":"Bearer authorization=\"garbage\""}`; body.String() != want {
 		t.Errorf("faults from flags:\n got %s\nwant %s", body.String(), want)
 	}
 	cancel()

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -186,6 +187,24 @@ func (c Config) VaultURLFor(vault string) string {
 		tmpl = "https://" + VaultPlaceholder + "." + c.Cloud.info().vaultSuffix
 	}
 	return strings.ReplaceAll(tmpl, VaultPlaceholder, vault)
+}
+
+// VaultResource is the Key Vault resource of the cloud, as Key Vault names
+// it in its challenge (https://vault.azure.net for the public cloud): the
+// only resource regsync asks a token for on behalf of a vault that is not
+// on a loopback address.
+func (c Config) VaultResource() string { return "https://" + c.Cloud.info().vaultSuffix }
+
+// IsLoopback reports whether host (a host name or IP, without a port) is a
+// loopback address or "localhost", where an emulator runs; no other
+// machine can answer there.
+func IsLoopback(host string) bool {
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // VaultOverridden reports whether the vault URL comes from an override,
