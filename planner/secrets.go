@@ -28,26 +28,34 @@ import (
 // Managed credentials are recognised by their displayName, ManagedSecretName.
 func (b *builder) planSecrets(st *appState, addr string) {
 	managedName := ManagedSecretName(b.spec.Set, st.key)
-	var managed, byHand []tenant.PasswordCredential
+	now := b.opts.Now
+	sec := st.spec.Secret
+	vault := ""
+	if sec != nil {
+		vault = sec.Vault
+	}
+	// One classifier decides which credentials are regsync's and which of
+	// those have a copy in the vault (drift asks the same one).
+	var managed, orphans, byHand []tenant.PasswordCredential
 	if st.live != nil {
-		for _, c := range st.live.PasswordCredentials {
-			if c.DisplayName == managedName {
-				managed = append(managed, c)
-			} else {
-				byHand = append(byHand, c)
+		for _, cc := range ClassifyCredentials(b.live, managedName, vault, st.live.PasswordCredentials) {
+			switch cc.State {
+			case CredentialForeign:
+				byHand = append(byHand, cc.Credential)
+			case CredentialUnstored:
+				orphans = append(orphans, cc.Credential)
+			case CredentialStored, CredentialUnknown:
+				managed = append(managed, cc.Credential)
+			default:
+				panic("internal error: unknown planner.CredentialState " + string(cc.State))
 			}
 		}
 	}
-	sortNewestFirst(managed)
-	now := b.opts.Now
-	sec := st.spec.Secret
 	if sec != nil {
 		name := sec.Name
 		if name == "" {
 			name = st.key + "-client-secret"
 		}
-		orphans, rest, _ := SplitOrphaned(b.live, sec.Vault, managed)
-		managed = rest
 		newAction := func(step, reason, replaces string) string {
 			return b.addAction(&Action{
 				Op: OpCreate, Type: TypeSecret, App: st.key, Address: addr + ".secret", Step: step,
@@ -92,6 +100,8 @@ func (b *builder) planSecrets(st *appState, addr string) {
 			a.DependsOn = appendUnique(a.DependsOn, replaced)
 		}
 	} else {
+		// Without a spec secret there is no vault to ask (vault is ""), so
+		// every managed credential is CredentialUnknown, none orphaned.
 		for _, old := range managed {
 			b.removeSecret(st, addr, old, true, "the spec declares no secret for this application")
 		}
@@ -156,6 +166,12 @@ type ClassifiedCredential struct {
 // come from the snapshot (Secrets, and SecretVersions where tenant.Read
 // found a credential the latest version does not name).
 func ClassifyCredentials(live *tenant.Snapshot, managedName, vault string, creds []tenant.PasswordCredential) []ClassifiedCredential {
+	return classify(live, vault, creds, func(c tenant.PasswordCredential) bool { return c.DisplayName == managedName })
+}
+
+// classify is ClassifyCredentials with the test for regsync's credentials
+// given as a function.
+func classify(live *tenant.Snapshot, vault string, creds []tenant.PasswordCredential, managed func(tenant.PasswordCredential) bool) []ClassifiedCredential {
 	sorted := append([]tenant.PasswordCredential(nil), creds...)
 	sortNewestFirst(sorted)
 	known := live != nil && vault != "" && vaultRead(live, vault)
@@ -173,7 +189,7 @@ func ClassifyCredentials(live *tenant.Snapshot, managedName, vault string, creds
 	for i, c := range sorted {
 		state := CredentialForeign
 		switch {
-		case c.DisplayName != managedName:
+		case !managed(c):
 		case !known:
 			state = CredentialUnknown
 		case stored[strings.ToLower(c.KeyID)]:
@@ -193,26 +209,14 @@ func ClassifyCredentials(live *tenant.Snapshot, managedName, vault string, creds
 // the snapshot holds no metadata of vault (see Snapshot.VaultsRead).
 // managed is not modified; every credential in it counts as managed.
 func SplitOrphaned(live *tenant.Snapshot, vault string, managed []tenant.PasswordCredential) (orphaned, rest []tenant.PasswordCredential, known bool) {
-	const name = "\x00managed"
-	renamed := make([]tenant.PasswordCredential, len(managed))
-	for i, c := range managed {
-		c.DisplayName = name
-		renamed[i] = c
-	}
-	byKey := map[string]tenant.PasswordCredential{}
-	for _, c := range managed {
-		byKey[c.KeyID] = c
-	}
-	known = live != nil && vault != "" && vaultRead(live, vault)
-	for _, cc := range ClassifyCredentials(live, name, vault, renamed) {
-		c := byKey[cc.Credential.KeyID]
+	for _, cc := range classify(live, vault, managed, func(tenant.PasswordCredential) bool { return true }) {
 		if cc.State == CredentialUnstored {
-			orphaned = append(orphaned, c)
+			orphaned = append(orphaned, cc.Credential)
 		} else {
-			rest = append(rest, c)
+			rest = append(rest, cc.Credential)
 		}
 	}
-	return orphaned, rest, known
+	return orphaned, rest, live != nil && vault != "" && vaultRead(live, vault)
 }
 
 func sortNewestFirst(creds []tenant.PasswordCredential) {
