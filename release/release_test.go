@@ -277,6 +277,10 @@ func TestImage(t *testing.T) {
 	if !strings.HasPrefix(from, "gcr.io/distroless/static") || !strings.Contains(from, ":nonroot") {
 		t.Errorf("FROM %s, want gcr.io/distroless/static…:nonroot (CA bundle, non-root user)", from)
 	}
+	// A tag can move; the digest pins the exact image a release is built on.
+	if _, digest, ok := strings.Cut(from, "@sha256:"); !ok || len(digest) != 64 || strings.Trim(digest, "0123456789abcdef") != "" {
+		t.Errorf("FROM %s, want the base pinned by digest (tag@sha256:<64 hex>)", from)
+	}
 	if user == "" || user == "root" || strings.HasPrefix(user, "0") {
 		t.Errorf("USER %q, want a non-root user", user)
 	}
