@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -143,5 +145,50 @@ func TestRoleMembers(t *testing.T) {
 	}
 	if strings.Contains(r.Stderr, "panic") || strings.Contains(r.Stderr, "goroutine") {
 		t.Errorf("plan crashed:\n%s", r.Stderr)
+	}
+}
+
+// TestFirstPartyServicePrincipal (issue 10 item 5): in a tenant without
+// Azure API for DICOM's service principal, the DICOM example (which sets
+// createServicePrincipal) plans its creation; the first apply creates it
+// from Microsoft's application, the next grants the viewer's scope, and
+// then the plan is empty. Without the flag the plan fails with the
+// missing service principal and names the fix.
+func TestFirstPartyServicePrincipal(t *testing.T) {
+	w := newWorld(t, emulator.Faults{})
+	file := w.example("dicom")
+	g, _ := w.clients()
+	sp := servicePrincipal(t, g, emulator.DICOMApp)
+	w.graphDelete("/servicePrincipals/" + sp.ID)
+
+	plan := w.mustRun(2, "plan", "-f", file, "--detailed-exitcode")
+	if !strings.Contains(plan.Stdout, "create the service principal of API azure-dicom") {
+		t.Errorf("plan does not create the DICOM service principal:\n%s", plan.Stdout)
+	}
+	w.mustRun(0, "apply", "-f", file, "--auto-approve")
+	if made := servicePrincipal(t, g, emulator.DICOMApp); made.ID == sp.ID || len(made.Scopes) == 0 {
+		t.Errorf("service principal after apply: %+v (deleted one was %s)", made, sp.ID)
+	}
+	second := w.mustRun(2, "plan", "-f", file, "--detailed-exitcode")
+	if !strings.Contains(second.Stdout, "Dicom.ReadWrite") {
+		t.Errorf("second plan does not grant the viewer's scope:\n%s", second.Stdout)
+	}
+	w.mustRun(0, "apply", "-f", file, "--auto-approve")
+	w.mustRun(0, "plan", "-f", file, "--detailed-exitcode")
+
+	// Without the flag, a missing service principal is an error.
+	sp = servicePrincipal(t, g, emulator.DICOMApp)
+	w.graphDelete("/servicePrincipals/" + sp.ID)
+	data, err := os.ReadFile(filepath.Join(w.dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noFlag := strings.Replace(string(data), ", createServicePrincipal: true", "", 1)
+	if err := os.WriteFile(filepath.Join(w.dir, "noflag.yaml"), []byte(noFlag), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := w.mustRun(1, "plan", "-f", "noflag.yaml")
+	if !strings.Contains(r.Stderr, `API "azure-dicom" (appId 75e725bf-66ce-4cea-9b9a-5c4caae57f33) has no service principal`) {
+		t.Errorf("plan without the flag:\n%s", r.Stderr)
 	}
 }
