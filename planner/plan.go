@@ -25,6 +25,11 @@ type Options struct {
 	// as owner, and removing that owner would lock regsync out of it, so the
 	// planner never plans that removal.
 	CallerID string
+	// MissingPrincipalsAreDrift turns a user or group the spec names that
+	// the tenant does not have from an error into a warning, recorded in
+	// Plan.MissingPrincipals: drift reports a principal deleted since the
+	// last run instead of failing. A plan for apply leaves it off.
+	MissingPrincipalsAreDrift bool
 }
 
 // ManagedSecretName is the displayName regsync gives the password
@@ -66,6 +71,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, di
 	b.match()
 	if !b.diags.HasErrors() {
 		b.resolveAccess()
+		b.resolveMembers()
 		b.checkIdentifierURIs()
 	}
 	if b.diags.HasErrors() {
@@ -73,6 +79,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, di
 		return nil, b.diags
 	}
 	b.order = b.ordered()
+	b.planAPIs()
 	for _, st := range b.order {
 		b.planApp(st)
 	}
@@ -146,6 +153,7 @@ type appState struct {
 	objectID, appID, spID string
 	scopeIDs, roleIDs     map[string]string // value → id
 	access                []resolvedAccess
+	members               []roleMembers // roles that declare members
 	// appAction and spAction are the IDs of this plan's final action on the
 	// application and the service principal, "" when there is none.
 	appAction, spAction string
@@ -436,9 +444,16 @@ func (b *builder) resolveAccess() {
 			} else if api := b.spec.API(acc.Resource); api != nil {
 				ra.resourceAppID = api.AppID
 				sp := b.spByAppID[strings.ToLower(api.AppID)]
+				if sp == nil && api.CreateServicePrincipal {
+					// Its permissions are known once the service principal
+					// exists: this plan creates it (planAPIs), the next one
+					// grants them.
+					b.note(st.key, addr, "the permissions on API %q are planned once its service principal exists: apply, then plan again", api.Key)
+					continue
+				}
 				if sp == nil {
 					b.diags.Errorf(acc.Pos, addr,
-						"Check the appId under apis, or create the API's service principal in the tenant first.",
+						"Check the appId under apis. To have regsync create the API's service principal (as az ad sp create --id does), add createServicePrincipal: true to its apis entry.",
 						"API %q (appId %s) has no service principal in tenant %s", api.Key, api.AppID, b.live.Organization.ID)
 					continue
 				}
@@ -582,6 +597,10 @@ func (b *builder) summarise() {
 	for _, a := range b.plan.Actions {
 		count(&total, a)
 		s := perApp[a.App]
+		if s == nil { // an API under apis whose service principal the plan creates
+			add(a.App, "api", a.App)
+			s = perApp[a.App]
+		}
 		count(&s.Summary, a)
 		s.Risks += len(a.Risks)
 		if a.Type == TypeApplication {

@@ -52,7 +52,8 @@ func buildSpec(file string, root *node, ds *diag.Diagnostics) *Spec {
 
 	if apis := root.get("apis"); apis != nil && apis.kind == kindObject {
 		for _, m := range apis.members {
-			s.APIs = append(s.APIs, &API{Key: m.key, AppID: str(m.val.get("appId")), Pos: m.val.keyPos})
+			s.APIs = append(s.APIs, &API{Key: m.key, AppID: str(m.val.get("appId")), Pos: m.val.keyPos,
+				CreateServicePrincipal: boolean(m.val.get("createServicePrincipal"))})
 		}
 	}
 	if apps := root.get("applications"); apps != nil && apps.kind == kindObject {
@@ -148,6 +149,7 @@ func buildApp(s *Spec, key string, n *node) *Application {
 				DisplayName:        orDefault(str(v.get("displayName")), m.key),
 				AllowedMemberTypes: strList(v.get("memberTypes")),
 				Enabled:            boolOr(v.get("enabled"), true),
+				Members:            buildMembers(v.get("members")),
 			}
 			x.Description = orDefault(str(v.get("description")), x.DisplayName)
 			a.AppRoles = append(a.AppRoles, x)

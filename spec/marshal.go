@@ -120,7 +120,11 @@ func (o MarshalOptions) Marshal(s *Spec) ([]byte, error) {
 				continue
 			}
 			m.unique(seen, "apis", a.Key)
-			yAdd(apis, a.Key, yFlow(ySingle("appId", yStr(a.AppID))))
+			e := ySingle("appId", yStr(a.AppID))
+			if a.CreateServicePrincipal {
+				yAdd(e, "createServicePrincipal", yBool(true))
+			}
+			yAdd(apis, a.Key, yFlow(e))
 		}
 		b.WriteString("\n" + m.encode(ySingle("apis", apis)))
 	}
@@ -462,6 +466,22 @@ func (m *marshaller) appRoles(where string, roles []AppRole) *yaml.Node {
 		}
 		if !r.Enabled {
 			yAdd(e, "enabled", yBool(false))
+		}
+		if r.Members != nil {
+			mm := yMap()
+			for _, part := range []struct {
+				key  string
+				refs []PrincipalRef
+			}{{"users", r.Members.Users}, {"groups", r.Members.Groups}} {
+				if len(part.refs) > 0 {
+					vals := make([]string, len(part.refs))
+					for i, p := range part.refs {
+						vals[i] = p.Value
+					}
+					yAdd(mm, part.key, yList(vals, false))
+				}
+			}
+			yAdd(e, "members", mm)
 		}
 		yAdd(out, r.Value, e)
 	}

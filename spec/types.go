@@ -98,6 +98,9 @@ type API struct {
 	Key   string
 	AppID string
 	Pos   diag.Pos
+	// CreateServicePrincipal asks the planner to create the API's service
+	// principal when the tenant has none (createServicePrincipal).
+	CreateServicePrincipal bool
 }
 
 // Application is one app registration (and its service principal).
@@ -179,6 +182,10 @@ type AppRole struct {
 	Description        string
 	AllowedMemberTypes []string // "User", "Application"
 	Enabled            bool     // default true
+	// Members are the users and groups assigned the role on the
+	// application's service principal; nil when the file does not declare
+	// them (the live assignments are left alone).
+	Members *Members
 }
 
 // Web is the web platform of a confidential client.

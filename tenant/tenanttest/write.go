@@ -342,7 +342,10 @@ func (f *Tenant) createServicePrincipal(w tenant.Write, batched bool) (tenant.Wr
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a := f.appByAppID(w.AppID)
-	if a == nil || !f.visible(a.ID) {
+	if a == nil {
+		a = f.homeApp(w.AppID) // a first-party application: no object here
+	}
+	if a == nil || (a.ID != "" && !f.visible(a.ID)) {
 		return none(&tenant.Error{Kind: tenant.NotFound, Status: 400, Code: "NoBackingApplicationObject",
 			Message: fmt.Sprintf("The appId '%s' of the service principal does not reference a valid application object.", w.AppID)})
 	}
@@ -418,6 +421,12 @@ func (f *Tenant) deleteServicePrincipal(w tenant.Write, batched bool) (tenant.Wr
 func (f *Tenant) createAssignment(w tenant.Write, batched bool) (tenant.WriteResult, error) {
 	as := *w.Assignment
 	var made tenant.AppRoleAssignment
+	f.mu.Lock()
+	typ, name, person := f.principal(as.PrincipalID)
+	f.mu.Unlock()
+	if person {
+		return f.assignPerson(w, as, typ, name, batched)
+	}
 	err := f.spCall(w, as.PrincipalID, batched, func(*tenant.ServicePrincipal) error {
 		if f.sps[as.ResourceID] == nil || !f.visible(as.ResourceID) {
 			return NotFound(as.ResourceID)
@@ -429,6 +438,8 @@ func (f *Tenant) createAssignment(w tenant.Write, batched bool) (tenant.WriteRes
 		}
 		made = as
 		made.ID = f.id("asg")
+		made.PrincipalType = tenant.PrincipalServicePrincipal
+		made.PrincipalDisplayName = f.sps[as.PrincipalID].DisplayName
 		f.assigns = append(f.assigns, made)
 		return nil
 	})
