@@ -51,8 +51,8 @@ type Spec struct {
 	Set     string // name of the managed set; tagged on every object
 	Cloud   Cloud
 	// Defaults already folded into every application; kept for display.
-	Defaults     Defaults
-	APIs         []*API
+	Defaults Defaults
+	APIs     []*API
 	// AzureResources are the Azure resources whose role assignments the
 	// file manages, in file order.
 	AzureResources []*AzureResource
