@@ -211,10 +211,12 @@ func toServicePrincipal(m models.ServicePrincipalable) *tenant.ServicePrincipal 
 
 func toAssignment(m models.AppRoleAssignmentable) tenant.AppRoleAssignment {
 	return tenant.AppRoleAssignment{
-		ID:          str(m.GetId()),
-		PrincipalID: uuidStr(m.GetPrincipalId()),
-		ResourceID:  uuidStr(m.GetResourceId()),
-		AppRoleID:   uuidStr(m.GetAppRoleId()),
+		ID:                   str(m.GetId()),
+		PrincipalID:          uuidStr(m.GetPrincipalId()),
+		ResourceID:           uuidStr(m.GetResourceId()),
+		AppRoleID:            uuidStr(m.GetAppRoleId()),
+		PrincipalType:        str(m.GetPrincipalType()),
+		PrincipalDisplayName: str(m.GetPrincipalDisplayName()),
 	}
 }
 

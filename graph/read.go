@@ -294,7 +294,7 @@ func (c *Client) AppRoleAssignedTo(ctx context.Context, resourceSPID string) ([]
 	b := c.sdk.ServicePrincipals().ByServicePrincipalId(resourceSPID).AppRoleAssignedTo()
 	resp, err := b.Get(ctx, &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetRequestConfiguration{
 		QueryParameters: &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetQueryParameters{
-			Select: []string{"id", "principalId", "resourceId", "appRoleId"}, Top: &top,
+			Select: []string{"id", "principalId", "resourceId", "appRoleId", "principalType", "principalDisplayName"}, Top: &top,
 		},
 	})
 	var out []tenant.AppRoleAssignment

@@ -156,6 +156,7 @@ func buildApp(s *Spec, key string, n *node) *Application {
 				DisplayName:        orDefault(str(v.get("displayName")), m.key),
 				AllowedMemberTypes: strList(v.get("memberTypes")),
 				Enabled:            boolOr(v.get("enabled"), true),
+				Members:            buildMembers(v.get("members")),
 			}
 			x.Description = orDefault(str(v.get("description")), x.DisplayName)
 			a.AppRoles = append(a.AppRoles, x)

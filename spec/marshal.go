@@ -476,6 +476,22 @@ func (m *marshaller) appRoles(where string, roles []AppRole) *yaml.Node {
 		if !r.Enabled {
 			yAdd(e, "enabled", yBool(false))
 		}
+		if r.Members != nil {
+			mm := yMap()
+			for _, part := range []struct {
+				key  string
+				refs []PrincipalRef
+			}{{"users", r.Members.Users}, {"groups", r.Members.Groups}} {
+				if len(part.refs) > 0 {
+					vals := make([]string, len(part.refs))
+					for i, p := range part.refs {
+						vals[i] = p.Value
+					}
+					yAdd(mm, part.key, yList(vals, false))
+				}
+			}
+			yAdd(e, "members", mm)
+		}
 		yAdd(out, r.Value, e)
 	}
 	return out

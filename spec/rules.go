@@ -42,6 +42,7 @@ func checkRules(s *Spec, doc *document, ds *diag.Diagnostics) {
 		c.webURLs(a)
 		c.identifierURIs(a, seenURI)
 		c.permissionValues(a)
+		c.roleMembers(a)
 		c.access(a)
 		c.apiClients(a)
 		c.secret(a)

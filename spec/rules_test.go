@@ -479,6 +479,39 @@ azureResources:
 azureResources:
   fhir: {id: https://ws-fhir.fhir.azurehealthcareapis.com}
 `, []string{`20:14 azureResources.fhir.id: "https://ws-fhir.fhir.azurehealthcareapis.com" is not a valid value`}},
+	{"role members", `  people:
+    kind: resource
+    identifierUris: [api://people.contoso.com]
+    appRoles:
+      reader:
+        memberTypes: [User]
+        members:
+          users: [alice@contoso.com, 0b1c2d3e-0000-4000-8000-000000000001]
+          groups: [FHIR Readers]
+`, nil},
+	{"role members need User, an enabled role, distinct names and UPNs", `  people:
+    kind: resource
+    identifierUris: [api://people.contoso.com]
+    appRoles:
+      apps:
+        memberTypes: [Application]
+        members: {users: [alice@contoso.com]}
+      off:
+        memberTypes: [User]
+        enabled: false
+        members: {groups: [G]}
+      dup:
+        memberTypes: [User]
+        members:
+          users: [alice@contoso.com, Alice@Contoso.com, alice]
+          groups: [G, g]
+`, []string{
+		`22:9 applications.people.appRoles.apps.members: app role "apps" names users or groups but its memberTypes do not include User`,
+		`26:9 applications.people.appRoles.off.members: app role "off" is disabled but names members`,
+		`30:38 applications.people.appRoles.dup.members.users[1]: user "Alice@Contoso.com" is listed twice`,
+		`30:57 applications.people.appRoles.dup.members.users[2]: "alice" is neither a userPrincipalName nor an object id`,
+		`31:23 applications.people.appRoles.dup.members.groups[1]: group "g" is listed twice`,
+	}},
 }
 
 func TestSemanticRules(t *testing.T) {

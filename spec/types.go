@@ -225,6 +225,10 @@ type AppRole struct {
 	Description        string
 	AllowedMemberTypes []string // "User", "Application"
 	Enabled            bool     // default true
+	// Members are the users and groups assigned the role on the
+	// application's service principal; nil when the file does not declare
+	// them (the live assignments are left alone).
+	Members *Members
 }
 
 // Web is the web platform of a confidential client.

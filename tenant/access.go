@@ -41,13 +41,6 @@ type Access interface {
 	Requests() int
 }
 
-// Principal types of a role assignment, as ARM spells them.
-const (
-	PrincipalUser             = "User"
-	PrincipalGroup            = "Group"
-	PrincipalServicePrincipal = "ServicePrincipal"
-)
-
 // RoleDefinition is an Azure role (built-in or custom).
 type RoleDefinition struct {
 	// ID is the definition's resource id, e.g.

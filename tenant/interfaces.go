@@ -33,6 +33,14 @@ type Directory interface {
 	// PermissionGrantsForResource lists delegated grants on a resource
 	// service principal.
 	PermissionGrantsForResource(ctx context.Context, resourceSPID string) ([]PermissionGrant, error)
+	// FindUsers returns the users named by the given userPrincipalNames
+	// or object ids, in a few filtered list reads (never one per user);
+	// unknown ones are simply absent from the result.
+	FindUsers(ctx context.Context, upnsOrIDs []string) ([]User, error)
+	// FindGroups returns the groups named by the given display names or
+	// object ids, in a few filtered list reads. A display name may match
+	// several groups: all of them are returned, and the caller decides.
+	FindGroups(ctx context.Context, namesOrIDs []string) ([]Group, error)
 
 	// Do sends one write and returns what it made (see WriteResult); its
 	// error is a *Error with a Kind.
@@ -116,6 +124,10 @@ type Snapshot struct {
 	// principals the spec names.
 	AppRoleAssignments []AppRoleAssignment
 	PermissionGrants   []PermissionGrant
+	// Users and Groups are those the spec names (ReadQuery.Users and
+	// Groups) that exist, sorted by id.
+	Users  []User  `json:",omitempty"`
+	Groups []Group `json:",omitempty"`
 	// Secrets: metadata of the secrets in every vault the spec names (the
 	// latest version of each).
 	Secrets []SecretMeta

@@ -147,13 +147,39 @@ type ServicePrincipal struct {
 }
 
 // AppRoleAssignment grants an app role of a resource service principal to a
-// principal (here: a client's service principal). It is how admin consent to
-// application permissions is recorded.
+// principal: a client's service principal (how admin consent to application
+// permissions is recorded), a user or a group.
 type AppRoleAssignment struct {
 	ID          string
-	PrincipalID string // client service principal object id
+	PrincipalID string // client service principal, user or group object id
 	ResourceID  string // resource service principal object id
 	AppRoleID   string
+	// PrincipalType is what Graph derived from PrincipalID:
+	// PrincipalServicePrincipal, PrincipalUser or PrincipalGroup.
+	PrincipalType string `json:",omitempty"`
+	// PrincipalDisplayName is the principal's name as Graph keeps it on the
+	// assignment, for display.
+	PrincipalDisplayName string `json:",omitempty"`
+}
+
+// The principalType values of an app-role assignment.
+const (
+	PrincipalServicePrincipal = "ServicePrincipal"
+	PrincipalUser             = "User"
+	PrincipalGroup            = "Group"
+)
+
+// User is what regsync reads of a user: enough to name it.
+type User struct {
+	ID                string
+	UserPrincipalName string
+	DisplayName       string
+}
+
+// Group is what regsync reads of a group: enough to name it.
+type Group struct {
+	ID          string
+	DisplayName string
 }
 
 // PermissionGrant is an oauth2PermissionGrant: consent to delegated scopes.

@@ -19,6 +19,11 @@ type ReadQuery struct {
 	// APIAppIDs are the external resource APIs the spec names under apis:
 	// (Microsoft Graph, Azure Healthcare APIs, ...), by appId.
 	APIAppIDs []string
+	// Users and Groups are the users (userPrincipalName or object id) and
+	// groups (display name or object id) the spec names
+	// (spec.Spec.PrincipalRefs): read with a few filtered list requests.
+	Users  []string
+	Groups []string
 	// Vaults are the Key Vaults the spec writes secrets to.
 	Vaults []string
 	// DeletedSecrets asks for each vault's soft-deleted secrets too (one
@@ -46,7 +51,8 @@ type ReadQuery struct {
 //  1. the organization; the set's applications and service principals
 //     (one paged query each); adopted applications and the service
 //     principals of adopted apps and external APIs (by appId, chunked);
-//     the secret metadata of each vault;
+//     the secret metadata of each vault; the users and groups the spec
+//     names (a few filtered lists);
 //  2. then, for every resource service principal — an external API's, or
 //     one of the set's or adopted that exposes scopes or app roles — its
 //     app-role assignments and delegated grants.
@@ -133,6 +139,22 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			})
 		})
 	}
+	if ids := uniq(q.Users); len(ids) > 0 {
+		g.Go(func(ctx context.Context) error {
+			return get(ctx, func(ctx context.Context) (err error) {
+				snap.Users, err = dir.FindUsers(ctx, ids)
+				return err
+			})
+		})
+	}
+	if ids := uniq(q.Groups); len(ids) > 0 {
+		g.Go(func(ctx context.Context) error {
+			return get(ctx, func(ctx context.Context) (err error) {
+				snap.Groups, err = dir.FindGroups(ctx, ids)
+				return err
+			})
+		})
+	}
 	for _, v := range uniq(q.Vaults) {
 		g.Go(func(ctx context.Context) error {
 			var secrets []SecretMeta
@@ -172,6 +194,10 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
 	}
 
+	sort.Slice(snap.Users, func(i, j int) bool { return snap.Users[i].ID < snap.Users[j].ID })
+	snap.Users = dedupeBy(snap.Users, func(u User) string { return u.ID })
+	sort.Slice(snap.Groups, func(i, j int) bool { return snap.Groups[i].ID < snap.Groups[j].ID })
+	snap.Groups = dedupeBy(snap.Groups, func(g Group) string { return g.ID })
 	snap.Applications = dedupeApps(append(setApps, adoptedApps...))
 	snap.ServicePrincipals = dedupeSPs(append(setSPs, knownSPs...))
 

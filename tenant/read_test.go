@@ -351,3 +351,71 @@ func TestReadRetriesServerErrors(t *testing.T) {
 		})
 	}
 }
+
+// principalsDir adds users and groups to fakeDir.
+type principalsDir struct {
+	*fakeDir
+	users  []User
+	groups []Group
+}
+
+func (f *principalsDir) FindUsers(ctx context.Context, refs []string) ([]User, error) {
+	if err := f.record("FindUsers", refs...); err != nil {
+		return nil, err
+	}
+	var out []User
+	for _, u := range f.users {
+		if inSet(refs, u.ID) || inSet(refs, u.UserPrincipalName) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (f *principalsDir) FindGroups(ctx context.Context, refs []string) ([]Group, error) {
+	if err := f.record("FindGroups", refs...); err != nil {
+		return nil, err
+	}
+	var out []Group
+	for _, g := range f.groups {
+		if inSet(refs, g.ID) || inSet(refs, g.DisplayName) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// TestReadPrincipals: the users and groups the spec names are read once
+// each kind, in the first round, and come back sorted by id; a read that
+// names none asks for none.
+func TestReadPrincipals(t *testing.T) {
+	base, _ := testTenant()
+	dir := &principalsDir{fakeDir: base,
+		users:  []User{{ID: "u2", UserPrincipalName: "bob@contoso.com"}, {ID: "u1", UserPrincipalName: "alice@contoso.com"}, {ID: "u3", UserPrincipalName: "carol@contoso.com"}},
+		groups: []Group{{ID: "g1", DisplayName: "Readers"}, {ID: "g2", DisplayName: "Writers"}},
+	}
+	snap, err := Read(context.Background(), dir, nil, ReadQuery{Set: "fhir-prod",
+		Users: []string{"alice@contoso.com", "u2", "nobody@contoso.com"}, Groups: []string{"Readers"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantUsers := []User{{ID: "u1", UserPrincipalName: "alice@contoso.com"}, {ID: "u2", UserPrincipalName: "bob@contoso.com"}}
+	if diff := cmp.Diff(wantUsers, snap.Users); diff != "" {
+		t.Errorf("users (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Group{{ID: "g1", DisplayName: "Readers"}}, snap.Groups); diff != "" {
+		t.Errorf("groups (-want +got):\n%s", diff)
+	}
+	if dir.calls["FindUsers"] != 1 || dir.calls["FindGroups"] != 1 {
+		t.Errorf("calls = %v, want one FindUsers and one FindGroups", dir.calls)
+	}
+
+	base2, _ := testTenant()
+	dir2 := &principalsDir{fakeDir: base2}
+	if _, err := Read(context.Background(), dir2, nil, ReadQuery{Set: "fhir-prod"}); err != nil {
+		t.Fatal(err)
+	}
+	if dir2.calls["FindUsers"]+dir2.calls["FindGroups"] != 0 {
+		t.Errorf("calls = %v, want no principal reads when the spec names none", dir2.calls)
+	}
+}

@@ -138,6 +138,7 @@ func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*bac
 // readQuery says what of the tenant a spec needs read.
 func readQuery(sp *spec.Spec) tenant.ReadQuery {
 	q := tenant.ReadQuery{Set: sp.Set}
+	q.Users, q.Groups = sp.PrincipalRefs()
 	seenVault := map[string]bool{}
 	for _, a := range sp.APIs {
 		q.APIAppIDs = append(q.APIAppIDs, a.AppID)

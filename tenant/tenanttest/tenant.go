@@ -30,6 +30,8 @@ type Tenant struct {
 	unique     map[string]string              // uniqueName → object id
 	sps        map[string]*tenant.ServicePrincipal
 	assigns    []tenant.AppRoleAssignment
+	users      map[string]tenant.User  // by object id
+	groups     map[string]tenant.Group // by object id
 	grants     []tenant.PermissionGrant
 	vault      map[string][]StoredSecret // vault/name → versions, oldest first
 	deleted    map[string]deletedSecret  // vault/name → a soft-deleted secret
@@ -399,6 +401,14 @@ func (f *Tenant) Snapshot(extra ...*tenant.ServicePrincipal) *tenant.Snapshot {
 	sort.Slice(s.ServicePrincipals, func(i, j int) bool { return s.ServicePrincipals[i].ID < s.ServicePrincipals[j].ID })
 	s.ServicePrincipals = append(s.ServicePrincipals, extra...)
 	s.AppRoleAssignments = append(s.AppRoleAssignments, f.assigns...)
+	for _, u := range f.users {
+		s.Users = append(s.Users, u)
+	}
+	sort.Slice(s.Users, func(i, j int) bool { return s.Users[i].ID < s.Users[j].ID })
+	for _, g := range f.groups {
+		s.Groups = append(s.Groups, g)
+	}
+	sort.Slice(s.Groups, func(i, j int) bool { return s.Groups[i].ID < s.Groups[j].ID })
 	s.PermissionGrants = append(s.PermissionGrants, f.grants...)
 	// Every version, as tenant.Read lists them when a credential is not
 	// named by its secret's latest version (a superset is the same to the

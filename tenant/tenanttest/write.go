@@ -418,6 +418,12 @@ func (f *Tenant) deleteServicePrincipal(w tenant.Write, batched bool) (tenant.Wr
 func (f *Tenant) createAssignment(w tenant.Write, batched bool) (tenant.WriteResult, error) {
 	as := *w.Assignment
 	var made tenant.AppRoleAssignment
+	f.mu.Lock()
+	typ, name, person := f.principal(as.PrincipalID)
+	f.mu.Unlock()
+	if person {
+		return f.assignPerson(w, as, typ, name, batched)
+	}
 	err := f.spCall(w, as.PrincipalID, batched, func(*tenant.ServicePrincipal) error {
 		if f.sps[as.ResourceID] == nil || !f.visible(as.ResourceID) {
 			return NotFound(as.ResourceID)
@@ -429,6 +435,8 @@ func (f *Tenant) createAssignment(w tenant.Write, batched bool) (tenant.WriteRes
 		}
 		made = as
 		made.ID = f.id("asg")
+		made.PrincipalType = tenant.PrincipalServicePrincipal
+		made.PrincipalDisplayName = f.sps[as.PrincipalID].DisplayName
 		f.assigns = append(f.assigns, made)
 		return nil
 	})

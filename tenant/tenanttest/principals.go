@@ -1,0 +1,124 @@
+package tenanttest
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/regsync/regsync/tenant"
+)
+
+// AddUser and AddGroup store a user or a group, as if made before the test.
+func (f *Tenant) AddUser(u tenant.User) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.users == nil {
+		f.users = map[string]tenant.User{}
+	}
+	f.users[u.ID] = u
+}
+
+func (f *Tenant) AddGroup(g tenant.Group) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.groups == nil {
+		f.groups = map[string]tenant.Group{}
+	}
+	f.groups[g.ID] = g
+}
+
+// DeletePrincipal deletes a user or a group, and its app-role assignments
+// with it, as deleting it in the portal does.
+func (f *Tenant) DeletePrincipal(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.users, id)
+	delete(f.groups, id)
+	kept := f.assigns[:0]
+	for _, a := range f.assigns {
+		if a.PrincipalID != id {
+			kept = append(kept, a)
+		}
+	}
+	f.assigns = kept
+}
+
+// FindUsers returns the users named by userPrincipalName or object id
+// (both without case), as one request.
+func (f *Tenant) FindUsers(_ context.Context, refs []string) ([]tenant.User, error) {
+	if flt, ok := f.begin("FindUsers", "", false); ok {
+		f.end("")
+		return nil, flt.err
+	}
+	defer f.end("")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []tenant.User
+	for _, u := range f.users {
+		for _, r := range refs {
+			if strings.EqualFold(u.ID, r) || strings.EqualFold(u.UserPrincipalName, r) {
+				out = append(out, u)
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// FindGroups returns the groups named by display name or object id (both
+// without case), as one request; every group of a shared name.
+func (f *Tenant) FindGroups(_ context.Context, refs []string) ([]tenant.Group, error) {
+	if flt, ok := f.begin("FindGroups", "", false); ok {
+		f.end("")
+		return nil, flt.err
+	}
+	defer f.end("")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []tenant.Group
+	for _, g := range f.groups {
+		for _, r := range refs {
+			if strings.EqualFold(g.ID, r) || strings.EqualFold(g.DisplayName, r) {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// principal returns the type and display name of a user or group id;
+// ok is false for anything else. Callers hold f.mu.
+func (f *Tenant) principal(id string) (typ, name string, ok bool) {
+	if u, found := f.users[id]; found {
+		return tenant.PrincipalUser, u.DisplayName, true
+	}
+	if g, found := f.groups[id]; found {
+		return tenant.PrincipalGroup, g.DisplayName, true
+	}
+	return "", "", false
+}
+
+// assignPerson assigns an app role to a user or a group; the write is
+// keyed by the resource service principal (the one the request names).
+func (f *Tenant) assignPerson(w tenant.Write, as tenant.AppRoleAssignment, typ, name string, batched bool) (tenant.WriteResult, error) {
+	var made tenant.AppRoleAssignment
+	err := f.spCall(w, as.ResourceID, batched, func(*tenant.ServicePrincipal) error {
+		for _, e := range f.assigns {
+			if e.PrincipalID == as.PrincipalID && e.ResourceID == as.ResourceID && e.AppRoleID == as.AppRoleID {
+				return &tenant.Error{Kind: tenant.Conflict, Status: 400, Message: "Permission being assigned already exists on the object."}
+			}
+		}
+		made = as
+		made.ID = f.id("asg")
+		made.PrincipalType, made.PrincipalDisplayName = typ, name
+		f.assigns = append(f.assigns, made)
+		return nil
+	})
+	if err != nil {
+		return none(err)
+	}
+	return tenant.WriteResult{ID: made.ID, Assignment: made}, nil
+}
