@@ -197,12 +197,13 @@ func driftCases() []driftCase {
 		},
 		{
 			name:     "azure role assignments changed by hand",
-			reason:   "alice's declared role is gone; a role made by hand at the scope is reported, one inherited from the subscription is not",
+			reason:   "alice's declared role is gone, bob no longer exists; a role made by hand at the scope is reported, one inherited from the subscription is not",
 			specEdit: func(s string) string { return s + azureYAML },
 			edit:     azureEdit,
 			want: []outline{
 				{drift.ClassRoleAdded, D, "azureResources.dicom", `azureResources.dicom.role_assignments["11111111-2222-3333-4444-555555555555"]`, "role_assignments", nil, []string{"Owner user 00000000-0000-0000-0000-0000000000c1"}},
-				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"].users["00000000-0000-0000-0000-0000000000a1"]`, "role_assignments", []string{"DICOM Data Reader user 00000000-0000-0000-0000-0000000000a1"}, nil},
+				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"]`, "role_assignments", []string{"DICOM Data Reader user bob@contoso.com"}, nil},
+				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"].users["alice@contoso.com"]`, "role_assignments", []string{"DICOM Data Reader user alice@contoso.com"}, nil},
 			},
 		},
 		{
@@ -422,13 +423,15 @@ const azureYAML = `azureResources:
   dicom:
     id: ` + azureScope + `
     roles:
-      DICOM Data Reader: {users: [00000000-0000-0000-0000-0000000000a1]}
+      DICOM Data Reader: {users: [alice@contoso.com, bob@contoso.com]}
 `
 
 // azureEdit reads the DICOM service's roles into the snapshot: alice holds
 // none, a user was made Owner there by hand, another inherits Owner from the
 // subscription.
 func azureEdit(s *tenant.Snapshot) {
+	// bob was deleted from the tenant: the read finds only alice.
+	s.Users = append(s.Users, tenant.User{ID: "00000000-0000-0000-0000-0000000000a1", UserPrincipalName: "alice@contoso.com"})
 	s.ScopesRead = append(s.ScopesRead, tenant.NormalizeScope(azureScope))
 	for _, d := range tenanttest.BuiltInRoles {
 		d.ID = "/providers/Microsoft.Authorization/roleDefinitions/" + d.Name

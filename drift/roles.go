@@ -30,6 +30,14 @@ func (c *classifier) roles() {
 		}
 		return "", ""
 	})
+	// A user or group deleted since the spec was written (or misspelt) is
+	// drift here, where plan refuses it as an error.
+	for _, u := range diff.Unresolved {
+		d := u.Diagnostic(u.Address, 0)
+		c.add(Item{Class: ClassRoleRemoved, Object: planner.AzureResourceKey(u.Resource.Key), Address: u.Address,
+			Field: "role_assignments", Missing: []string{u.Role + " " + strings.ToLower(u.Type) + " " + u.Ref.Value},
+			Message: fmt.Sprintf("%s: %s holds no %s on %s", d.Summary, u.Ref.Value, u.Role, u.Resource.Key)})
+	}
 	for _, w := range diff.Missing {
 		if w.PrincipalID == "" {
 			continue // the application or its service principal is missing

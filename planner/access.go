@@ -47,6 +47,18 @@ type WantedRole struct {
 type RoleDiff struct {
 	Missing    []WantedRole
 	Undeclared []UndeclaredRole
+	// Unresolved are the users and groups the spec names that the tenant
+	// does not have (deleted, or a typo) or has twice (a group name).
+	Unresolved []UnresolvedHolder
+}
+
+// UnresolvedHolder is a user or group reference under an azureResources
+// role that names no principal, or several.
+type UnresolvedHolder struct {
+	Resource *spec.AzureResource
+	Role     string
+	Address  string
+	Unresolved
 }
 
 // UndeclaredRole is a live role assignment at a declared scope that the
@@ -66,8 +78,9 @@ type UndeclaredRole struct {
 // closest names that do.
 func DiffRoles(desired *spec.Spec, live *tenant.Snapshot, principalOf func(app string) (id, createdBy string)) (RoleDiff, diag.Diagnostics) {
 	var (
-		diff RoleDiff
-		ds   diag.Diagnostics
+		diff     RoleDiff
+		ds       diag.Diagnostics
+		resolver *PrincipalResolver
 	)
 	for _, r := range desired.AzureResources {
 		addr := AzureResourceKey(r.Key)
@@ -110,13 +123,20 @@ func DiffRoles(desired *spec.Spec, live *tenant.Snapshot, principalOf func(app s
 			if !ok {
 				continue
 			}
-			for _, u := range h.Users {
-				want = append(want, WantedRole{Resource: r, Def: d, PrincipalID: u.Value, PrincipalType: tenant.PrincipalUser,
-					Principal: "user " + u.Value, App: addr, Address: fmt.Sprintf("%s.users[%q]", haddr, u.Value), Pos: u.Pos})
+			if resolver == nil {
+				resolver = NewPrincipalResolver(live)
 			}
-			for _, g := range h.Groups {
-				want = append(want, WantedRole{Resource: r, Def: d, PrincipalID: g.Value, PrincipalType: tenant.PrincipalGroup,
-					Principal: "group " + g.Value, App: addr, Address: fmt.Sprintf("%s.groups[%q]", haddr, g.Value), Pos: g.Pos})
+			held, unresolved := resolver.Members(h.Members)
+			for _, u := range unresolved {
+				diff.Unresolved = append(diff.Unresolved, UnresolvedHolder{Resource: r, Role: d.RoleName, Address: haddr, Unresolved: u})
+			}
+			for _, p := range held {
+				part := "users"
+				if p.Type == tenant.PrincipalGroup {
+					part = "groups"
+				}
+				want = append(want, WantedRole{Resource: r, Def: d, PrincipalID: p.ID, PrincipalType: p.Type,
+					Principal: p.Label(), App: addr, Address: fmt.Sprintf("%s.%s[%q]", haddr, part, p.Name), Pos: h.Pos})
 			}
 		}
 		for _, a := range desired.Applications {
@@ -208,6 +228,13 @@ func (b *builder) planRoles() {
 		return st.spID, st.spAction
 	})
 	b.diags = append(b.diags, ds...)
+	sev := diag.Error
+	if b.opts.Drift {
+		sev = diag.Warning
+	}
+	for _, u := range diff.Unresolved {
+		b.diags = append(b.diags, u.Diagnostic(u.Address, sev))
+	}
 	for _, w := range diff.Missing {
 		if w.PrincipalID == "" {
 			b.diags.Errorf(w.Pos, w.Address, "Its service principal holds the role; the application needs one.", "applications.%s has no service principal", w.App)

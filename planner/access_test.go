@@ -27,7 +27,7 @@ azureResources:
   dicom:
     id: ` + dicomScope + `
     roles:
-      DICOM Data Reader: {users: [` + aliceID + `], groups: [` + radsID + `]}
+      DICOM Data Reader: {users: [alice@contoso.com], groups: [Radiologists]}
 applications:
   loader:
     kind: service
@@ -38,6 +38,10 @@ applications:
 // withScopes marks scopes as read, each with the built-in roles of the
 // in-memory ARM, and adds the given assignments.
 func withScopes(snap *tenant.Snapshot, scopes []string, assigns ...tenant.RoleAssignment) *tenant.Snapshot {
+	if len(snap.Users) == 0 {
+		snap.Users = []tenant.User{{ID: aliceID, UserPrincipalName: "alice@contoso.com"}}
+		snap.Groups = []tenant.Group{{ID: radsID, DisplayName: "Radiologists"}}
+	}
 	for _, s := range scopes {
 		snap.ScopesRead = append(snap.ScopesRead, tenant.NormalizeScope(s))
 		for _, d := range tenanttest.BuiltInRoles {
@@ -80,8 +84,8 @@ func TestRolesCreate(t *testing.T) {
 	s := parseSpec(t, rbacYAML)
 	p := compute(t, s, withScopes(emptyTenant(), []string{dicomScope}), planner.Options{})
 	want := []string{
-		"create azureResources.dicom DICOM Data Reader user " + aliceID + " name=" + tenant.AssignmentName(dicomScope, dicomRead, aliceID) + " deps=",
-		"create azureResources.dicom DICOM Data Reader group " + radsID + " name=" + tenant.AssignmentName(dicomScope, dicomRead, radsID) + " deps=",
+		"create azureResources.dicom DICOM Data Reader user alice@contoso.com name=" + tenant.AssignmentName(dicomScope, dicomRead, aliceID) + " deps=",
+		"create azureResources.dicom DICOM Data Reader group Radiologists name=" + tenant.AssignmentName(dicomScope, dicomRead, radsID) + " deps=",
 		"create loader DICOM Data Owner applications.loader name= deps=applications.loader.service_principal:create",
 	}
 	if diff := cmp.Diff(want, roleActions(p)); diff != "" {

@@ -25,6 +25,11 @@ type Options struct {
 	// as owner, and removing that owner would lock regsync out of it, so the
 	// planner never plans that removal.
 	CallerID string
+	// Drift makes a user or group the spec names that the tenant does not
+	// have (deleted since the spec was written) a warning instead of an
+	// error, and plans without it: drift reports it as drift rather than
+	// failing.
+	Drift bool
 }
 
 // ManagedSecretName is the displayName regsync gives the password

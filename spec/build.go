@@ -331,8 +331,7 @@ func buildAzureResource(key string, n *node) *AzureResource {
 	if roles := n.get("roles"); roles != nil && roles.kind == kindObject {
 		r.Roles = []RoleHolders{}
 		for _, m := range roles.members {
-			r.Roles = append(r.Roles, RoleHolders{Role: m.key, Pos: m.val.keyPos,
-				Users: namedList(m.val.get("users")), Groups: namedList(m.val.get("groups"))})
+			r.Roles = append(r.Roles, RoleHolders{Role: m.key, Pos: m.val.keyPos, Members: buildMembers(m.val)})
 		}
 	}
 	return r

@@ -692,11 +692,19 @@ func (m *marshaller) azureResources(rs []*AzureResource) *yaml.Node {
 			for _, h := range r.Roles {
 				m.unique(seenRole, "azureResources."+r.Key+".roles", h.Role)
 				holders := yFlow(yMap())
-				if h.Users != nil {
-					yAdd(holders, "users", yList(namedValues(h.Users), true))
-				}
-				if h.Groups != nil {
-					yAdd(holders, "groups", yList(namedValues(h.Groups), true))
+				if h.Members != nil {
+					for _, part := range []struct {
+						key  string
+						refs []PrincipalRef
+					}{{"users", h.Members.Users}, {"groups", h.Members.Groups}} {
+						if len(part.refs) > 0 {
+							vals := make([]string, len(part.refs))
+							for i, p := range part.refs {
+								vals[i] = p.Value
+							}
+							yAdd(holders, part.key, yList(vals, true))
+						}
+					}
 				}
 				yAdd(roles, h.Role, holders)
 			}

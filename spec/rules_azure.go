@@ -60,7 +60,7 @@ func (c *checker) azureResources() {
 		}
 		seen[norm] = r.Key
 		for _, h := range r.Roles {
-			if len(h.Users) == 0 && len(h.Groups) == 0 {
+			if h.Members.Len() == 0 {
 				c.ds.Errorf(h.Pos, joinAddr(joinAddr(addr, "roles"), h.Role), "List the users or groups that hold the role, or remove the entry.",
 					"role %q on %s names no one", h.Role, r.Key)
 			}

@@ -78,12 +78,11 @@ type AzureResource struct {
 	Roles []RoleHolders // nil when the file names none
 }
 
-// RoleHolders are the users and groups holding one role, by object id.
+// RoleHolders are the users and groups holding one role.
 type RoleHolders struct {
-	Role   string // the role's name as Azure shows it
-	Pos    diag.Pos
-	Users  []Named
-	Groups []Named
+	Role    string // the role's name as Azure shows it
+	Pos     diag.Pos
+	Members *Members
 }
 
 // Named is a string of the file with its position.
