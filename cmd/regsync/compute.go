@@ -34,7 +34,7 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 		return nil, exitError
 	}
 	start := time.Now()
-	q := readQuery(sp)
+	q := readQuery(sp, b)
 	q.DeletedSecrets = len(withDeleted) > 0 && withDeleted[0]
 	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
 	if err != nil {
@@ -43,7 +43,8 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 		return nil, exitError
 	}
 	readTime := time.Since(start)
-	p, ds := planner.Compute(sp, snap, planner.Options{Now: e.Now(), Prune: prune, CallerID: b.CallerID})
+	drift := len(withDeleted) > 0 && withDeleted[0]
+	p, ds := planner.Compute(sp, snap, planner.Options{Now: e.Now(), Prune: prune, CallerID: b.CallerID, Drift: drift})
 	ds.Sort()
 	if len(ds) > 0 {
 		fmt.Fprint(e.Err, ds.Format())
@@ -53,4 +54,17 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 		return nil, exitError
 	}
 	return &planResult{spec: sp, backend: b, snapshot: snap, plan: p, readTime: readTime}, exitOK
+}
+
+// reportReads says on stderr how many requests the read took (--verbose);
+// the Azure Resource Manager count only when the spec names Azure resources.
+func (e *env) reportReads(res *planResult) {
+	s := res.snapshot
+	if s.ARMRequests > 0 {
+		fmt.Fprintf(e.Err, "read the tenant in %d Graph, %d Key Vault and %d Azure Resource Manager requests (%s)\n",
+			s.GraphRequests, s.VaultRequests, s.ARMRequests, res.readTime.Round(1e6))
+		return
+	}
+	fmt.Fprintf(e.Err, "read the tenant in %d Graph and %d Key Vault requests (%s)\n",
+		s.GraphRequests, s.VaultRequests, res.readTime.Round(1e6))
 }
