@@ -39,6 +39,7 @@ func (h *harness) planRBAC(acc *tenanttest.Access, src string, prune bool) (*pla
 	live := h.fake.Snapshot()
 	sp := parseSpec(h.t, src)
 	live.VaultsRead = append(live.VaultsRead, "hds-kv")
+	live.Users = append(live.Users, tenant.User{ID: hdsUser, UserPrincipalName: "reader@contoso.com"})
 	ctx := context.Background()
 	for _, r := range sp.AzureResources {
 		defs, err := acc.RoleDefinitions(ctx, r.ID)

@@ -52,6 +52,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, plan *planner.Plan, opts
 	c.credentials()
 	c.vaultSecrets()
 	c.unmanagedConsent()
+	c.members()
 	c.roles()
 	c.finish()
 	return c.r, nil
@@ -259,6 +260,17 @@ func (c *classifier) fromPlan() {
 			}
 			x := a.AppRoleAssignment
 			perm := x.Resource + "/" + x.Role
+			if x.PrincipalType != "" {
+				// A member of a role (appRoles.<role>.members): a delete
+				// only comes with prune; undeclared members are read
+				// from Plan.UndeclaredMembers in members().
+				if a.Op == planner.OpCreate {
+					c.add(Item{Class: ClassConsentRemoved, App: a.App, Object: spAddr(a.App), Address: a.Address, Field: "members",
+						Missing: []string{strings.ToLower(x.PrincipalType) + " " + x.Principal},
+						Message: fmt.Sprintf("%s %s is a member of app role %s but has no assignment of it", strings.ToLower(x.PrincipalType), x.Principal, x.Role)})
+				}
+				continue
+			}
 			if a.Op == planner.OpCreate {
 				c.add(Item{Class: ClassConsentRemoved, App: a.App, Object: spAddr(a.App), Address: a.Address, Field: "app_role_assignments",
 					Missing: []string{perm},

@@ -202,7 +202,7 @@ func driftCases() []driftCase {
 			edit:     azureEdit,
 			want: []outline{
 				{drift.ClassRoleAdded, D, "azureResources.dicom", `azureResources.dicom.role_assignments["11111111-2222-3333-4444-555555555555"]`, "role_assignments", nil, []string{"Owner user 00000000-0000-0000-0000-0000000000c1"}},
-				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"]`, "role_assignments", []string{"DICOM Data Reader user bob@contoso.com"}, nil},
+				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"].users["bob@contoso.com"]`, "role_assignments", []string{"DICOM Data Reader user bob@contoso.com"}, nil},
 				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"].users["alice@contoso.com"]`, "role_assignments", []string{"DICOM Data Reader user alice@contoso.com"}, nil},
 			},
 		},

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/regsync/regsync/planner"
+	"github.com/regsync/regsync/tenant"
 )
 
 // roles reports the Azure role assignments at the spec's azureResources
@@ -34,7 +35,11 @@ func (c *classifier) roles() {
 	// drift here, where plan refuses it as an error.
 	for _, u := range diff.Unresolved {
 		d := u.Diagnostic(u.Address, 0)
-		c.add(Item{Class: ClassRoleRemoved, Object: planner.AzureResourceKey(u.Resource.Key), Address: u.Address,
+		part := "users"
+		if u.Type == tenant.PrincipalGroup {
+			part = "groups"
+		}
+		c.add(Item{Class: ClassRoleRemoved, Object: planner.AzureResourceKey(u.Resource.Key), Address: fmt.Sprintf("%s.%s[%q]", u.Address, part, u.Ref.Value),
 			Field: "role_assignments", Missing: []string{u.Role + " " + strings.ToLower(u.Type) + " " + u.Ref.Value},
 			Message: fmt.Sprintf("%s: %s holds no %s on %s", d.Summary, u.Ref.Value, u.Role, u.Resource.Key)})
 	}

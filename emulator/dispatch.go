@@ -201,21 +201,28 @@ func (g *graphServer) handle(r *http.Request, ctx *graphCtx, rt graphRoute, body
 			return g.listUsers(r, ctx)
 		}
 	case "users/{id}":
-		if m == http.MethodGet {
-			u, ok := g.st.Users[strings.ToLower(k[0].value)]
-			if !ok {
-				for _, cand := range g.st.Users {
-					if strings.EqualFold(str(cand, "userPrincipalName"), k[0].value) {
-						u, ok = cand, true
-					}
-				}
-			}
-			if !ok {
-				return 0, nil, notFound(k[0].value)
-			}
+		id, u := g.userByKey(k[0].value)
+		if u == nil {
+			return 0, nil, notFound(k[0].value)
+		}
+		switch m {
+		case http.MethodGet:
 			doc := copyDoc(u)
 			doc["@odata.context"] = ctx.base + "/$metadata#users/$entity"
 			return http.StatusOK, doc, nil
+		case http.MethodDelete:
+			return g.deletePrincipal(g.st.Users, id)
+		}
+	case "groups":
+		if m == http.MethodGet {
+			return g.listGroups(r, ctx)
+		}
+	case "groups/{id}":
+		switch m {
+		case http.MethodGet:
+			return g.getGroup(ctx, k[0].value)
+		case http.MethodDelete:
+			return g.deletePrincipal(g.st.Groups, k[0].value)
 		}
 	case "directoryObjects/{id}":
 		if m == http.MethodGet {

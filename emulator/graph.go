@@ -202,6 +202,8 @@ var graphPatterns = []string{
 	"organization/{id}",
 	"users",
 	"users/{id}",
+	"groups",
+	"groups/{id}",
 	"directoryObjects/{id}",
 	"directory/deletedItems/microsoft.graph.application",
 	"directory/deletedItems/microsoft.graph.servicePrincipal",

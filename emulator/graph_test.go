@@ -759,7 +759,7 @@ func TestDomainsAndOrganization(t *testing.T) {
 
 func TestUnknownRouteAndMethod(t *testing.T) {
 	h := start(t, Options{})
-	r := h.do("GET", "/v1.0/groups", nil).must(t, http.StatusBadRequest)
+	r := h.do("GET", "/v1.0/devices", nil).must(t, http.StatusBadRequest)
 	if r.errCode() == "" || r.errMessage() == "" {
 		t.Errorf("unknown route: %s", r.raw)
 	}

@@ -321,20 +321,35 @@ func (g *graphServer) createAssignment(ctx *graphCtx, k keyRef, resourceView boo
 		return 0, nil, badRequest(fmt.Sprintf("Invalid value specified for property 'principalId' of resource 'AppRoleAssignment': '%s' is not a user or service principal of the tenant.", principalID))
 	}
 	principalType := "ServicePrincipal"
-	if ptype == "#microsoft.graph.user" {
+	switch ptype {
+	case "#microsoft.graph.user":
 		principalType = "User"
+	case "#microsoft.graph.group":
+		principalType = "Group"
 	}
 	if appRoleID != defaultAppRoleID {
-		found := false
+		found, forType := false, false
+		// allowedMemberTypes: "User" admits users and groups,
+		// "Application" service principals (approle.md).
+		want := "Application"
+		if principalType != "ServicePrincipal" {
+			want = "User"
+		}
 		for _, ar := range list(resource.Doc, "appRoles") {
 			m := ar.(map[string]any)
 			if strings.EqualFold(str(m, "id"), appRoleID) {
 				enabled, _ := m["isEnabled"].(bool)
 				found = enabled
+				for _, t := range list(m, "allowedMemberTypes") {
+					forType = forType || t == want
+				}
 			}
 		}
 		if !found {
 			return 0, nil, badRequest("Permission being assigned was not found on application.")
+		}
+		if !forType && principalType != "ServicePrincipal" {
+			return 0, nil, badRequest(fmt.Sprintf("The app role %s does not allow assignment to a %s: its allowedMemberTypes lack %s.", appRoleID, strings.ToLower(principalType), want))
 		}
 	}
 	for _, a := range g.st.Assignments {

@@ -57,6 +57,7 @@ type tenantState struct {
 	Apps        map[string]*record        `json:"applications"`
 	SPs         map[string]*record        `json:"servicePrincipals"`
 	Users       map[string]map[string]any `json:"users"`
+	Groups      map[string]map[string]any `json:"groups"`
 	Domains     []map[string]any          `json:"domains"`
 	Assignments map[string]map[string]any `json:"appRoleAssignments"`
 	Grants      map[string]map[string]any `json:"oauth2PermissionGrants"`
@@ -120,6 +121,9 @@ func (g *graphServer) unmarshalState(b []byte) error {
 	if st.Users == nil {
 		st.Users = fresh.Users
 	}
+	if st.Groups == nil {
+		st.Groups = fresh.Groups
+	}
 	if st.Domains == nil {
 		st.Domains = fresh.Domains
 	}
@@ -167,6 +171,7 @@ func seedTenant(now time.Time) *tenantState {
 		Apps:        map[string]*record{},
 		SPs:         map[string]*record{},
 		Users:       map[string]map[string]any{},
+		Groups:      map[string]map[string]any{},
 		Assignments: map[string]map[string]any{},
 		Grants:      map[string]map[string]any{},
 		Deleted:     map[string]*deletedRecord{},
@@ -182,6 +187,7 @@ func seedTenant(now time.Time) *tenantState {
 		"accountEnabled": true, "businessPhones": []any{}, "givenName": "Platform", "surname": "Admin",
 		"jobTitle": nil, "mobilePhone": nil, "officeLocation": nil, "preferredLanguage": nil,
 	}
+	seedPeople(st)
 	fixedSPIDs := map[string]string{
 		MicrosoftGraphApp: "c9a8b7d6-1e2f-4a3b-9c4d-5e6f7a8b9c0d",
 		HealthcareAPIsApp: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
@@ -244,7 +250,7 @@ func newSPDoc(id, appID, name string, now time.Time) map[string]any {
 }
 
 // seedFile is the optional extra seed: first-party service principals,
-// users and domains.
+// users, groups and domains.
 type seedFile struct {
 	ServicePrincipals []struct {
 		firstParty `yaml:",inline"`
@@ -258,6 +264,11 @@ type seedFile struct {
 		DisplayName       string `json:"displayName" yaml:"displayName"`
 		UserPrincipalName string `json:"userPrincipalName" yaml:"userPrincipalName"`
 	} `json:"users" yaml:"users"`
+	Groups []struct {
+		ID          string `json:"id" yaml:"id"`
+		DisplayName string `json:"displayName" yaml:"displayName"`
+		Description string `json:"description" yaml:"description"`
+	} `json:"groups" yaml:"groups"`
 	Domains []struct {
 		ID         string `json:"id" yaml:"id"`
 		IsVerified *bool  `json:"isVerified" yaml:"isVerified"`
@@ -313,7 +324,19 @@ func (g *graphServer) loadSeedFile(path string) error {
 			return fmt.Errorf("seed file %s: users[%d]: id %q is not a GUID", path, i, u.ID)
 		}
 	}
+	for i, gr := range sf.Groups {
+		if _, err := uuid.Parse(gr.ID); err != nil {
+			return fmt.Errorf("seed file %s: groups[%d]: id %q is not a GUID", path, i, gr.ID)
+		}
+		if gr.DisplayName == "" {
+			return fmt.Errorf("seed file %s: groups[%d]: displayName is required", path, i)
+		}
+	}
 	now := g.now()
+	for _, gr := range sf.Groups {
+		id := strings.ToLower(gr.ID)
+		g.st.Groups[id] = groupDoc(id, gr.DisplayName, gr.Description)
+	}
 	for _, sp := range sf.ServicePrincipals {
 		fp := sp.firstParty
 		for _, r := range fp.AppRoles {
@@ -452,6 +475,9 @@ func (g *graphServer) directoryObject(id string) (map[string]any, string) {
 	id = strings.ToLower(id)
 	if u, ok := g.st.Users[id]; ok {
 		return u, "#microsoft.graph.user"
+	}
+	if gr, ok := g.st.Groups[id]; ok {
+		return gr, "#microsoft.graph.group"
 	}
 	if r, ok := g.st.SPs[id]; ok && g.visible(r) {
 		return r.Doc, "#microsoft.graph.servicePrincipal"

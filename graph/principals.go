@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/microsoftgraph/msgraph-sdk-go/groups"
@@ -37,18 +38,54 @@ func (c *Client) FindUsers(ctx context.Context, refs []string) ([]tenant.User, e
 		values []string
 	}{{"id", ids}, {"userPrincipalName", upns}} {
 		for _, chunk := range chunks(q.values, inLimit) {
-			found, err := c.listUsers(ctx, inFilter(q.prop, chunk))
+			found, err := c.listUsers(ctx, inFilter(q.prop, chunk), false)
 			if err != nil {
 				return nil, fmt.Errorf("reading users by %s: %w", q.prop, err)
 			}
 			out = append(out, found...)
 		}
 	}
+	known := map[string]bool{}
+	for _, u := range out {
+		known[strings.ToLower(u.UserPrincipalName)] = true
+	}
+	for _, chunk := range chunks(prefixes(upns, known, tenant.UserPrefix), inLimit) {
+		found, err := c.listUsers(ctx, startsWithFilter("userPrincipalName", chunk), true)
+		if err != nil {
+			return nil, fmt.Errorf("reading users like unknown names: %w", err)
+		}
+		out = append(out, found...)
+	}
 	return out, nil
 }
 
-func (c *Client) listUsers(ctx context.Context, filter string) ([]tenant.User, error) {
+// prefixes returns the candidate prefixes of the names not in known.
+func prefixes(names []string, known map[string]bool, prefix func(string) string) []string {
+	var out []string
+	for _, n := range names {
+		if p := prefix(n); !known[strings.ToLower(n)] && p != "" {
+			out = append(out, strings.ToLower(p))
+		}
+	}
+	return out
+}
+
+// startsWithFilter is startswith(prop,'a') or startswith(prop,'b') ...
+func startsWithFilter(prop string, values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = "startswith(" + prop + "," + quote(v) + ")"
+	}
+	return strings.Join(q, " or ")
+}
+
+// listUsers pages through a filtered list of users; candidates reads
+// only a first, small page.
+func (c *Client) listUsers(ctx context.Context, filter string, candidates bool) ([]tenant.User, error) {
 	top := pageSize
+	if candidates {
+		top = tenant.CandidateLimit
+	}
 	b := c.sdk.Users()
 	resp, err := b.Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
@@ -66,6 +103,9 @@ func (c *Client) listUsers(ctx context.Context, filter string) ([]tenant.User, e
 		}
 		for _, m := range resp.GetValue() {
 			out = append(out, toUser(m))
+		}
+		if candidates {
+			return out, nil
 		}
 		next, stop := p.Next(resp.GetOdataNextLink())
 		if stop != nil {
@@ -90,18 +130,32 @@ func (c *Client) FindGroups(ctx context.Context, refs []string) ([]tenant.Group,
 		values []string
 	}{{"id", ids}, {"displayName", names}} {
 		for _, chunk := range chunks(q.values, inLimit) {
-			found, err := c.listGroups(ctx, inFilter(q.prop, chunk))
+			found, err := c.listGroups(ctx, inFilter(q.prop, chunk), false)
 			if err != nil {
 				return nil, fmt.Errorf("reading groups by %s: %w", q.prop, err)
 			}
 			out = append(out, found...)
 		}
 	}
+	known := map[string]bool{}
+	for _, g := range out {
+		known[strings.ToLower(g.DisplayName)] = true
+	}
+	for _, chunk := range chunks(prefixes(names, known, tenant.GroupPrefix), inLimit) {
+		found, err := c.listGroups(ctx, startsWithFilter("displayName", chunk), true)
+		if err != nil {
+			return nil, fmt.Errorf("reading groups like unknown names: %w", err)
+		}
+		out = append(out, found...)
+	}
 	return out, nil
 }
 
-func (c *Client) listGroups(ctx context.Context, filter string) ([]tenant.Group, error) {
+func (c *Client) listGroups(ctx context.Context, filter string, candidates bool) ([]tenant.Group, error) {
 	top := pageSize
+	if candidates {
+		top = tenant.CandidateLimit
+	}
 	b := c.sdk.Groups()
 	resp, err := b.Get(ctx, &groups.GroupsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &groups.GroupsRequestBuilderGetQueryParameters{
@@ -119,6 +173,9 @@ func (c *Client) listGroups(ctx context.Context, filter string) ([]tenant.Group,
 		}
 		for _, m := range resp.GetValue() {
 			out = append(out, tenant.Group{ID: str(m.GetId()), DisplayName: str(m.GetDisplayName())})
+		}
+		if candidates {
+			return out, nil
 		}
 		next, stop := p.Next(resp.GetOdataNextLink())
 		if stop != nil {

@@ -229,7 +229,7 @@ func (b *builder) planRoles() {
 	})
 	b.diags = append(b.diags, ds...)
 	sev := diag.Error
-	if b.opts.Drift {
+	if b.opts.MissingPrincipalsAreDrift {
 		sev = diag.Warning
 	}
 	for _, u := range diff.Unresolved {

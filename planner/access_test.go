@@ -14,8 +14,8 @@ import (
 const (
 	dicomScope = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/ws/dicomservices/dicom"
 	subScope   = "/subscriptions/00000000-0000-0000-0000-000000000001"
-	aliceID    = "00000000-0000-0000-0000-0000000000a1"
-	radsID     = "00000000-0000-0000-0000-0000000000b1"
+	rbacAliceID    = "00000000-0000-0000-0000-0000000000a1"
+	rbacRadsID     = "00000000-0000-0000-0000-0000000000b1"
 	dicomOwner = "58a3b984-7adf-4c20-983a-32417c86fbc8"
 	dicomRead  = "e89c7a3c-2f64-4fa1-a847-3e4c9ba4283a"
 )
@@ -39,8 +39,8 @@ applications:
 // in-memory ARM, and adds the given assignments.
 func withScopes(snap *tenant.Snapshot, scopes []string, assigns ...tenant.RoleAssignment) *tenant.Snapshot {
 	if len(snap.Users) == 0 {
-		snap.Users = []tenant.User{{ID: aliceID, UserPrincipalName: "alice@contoso.com"}}
-		snap.Groups = []tenant.Group{{ID: radsID, DisplayName: "Radiologists"}}
+		snap.Users = []tenant.User{{ID: rbacAliceID, UserPrincipalName: "alice@contoso.com"}}
+		snap.Groups = []tenant.Group{{ID: rbacRadsID, DisplayName: "Radiologists"}}
 	}
 	for _, s := range scopes {
 		snap.ScopesRead = append(snap.ScopesRead, tenant.NormalizeScope(s))
@@ -84,8 +84,8 @@ func TestRolesCreate(t *testing.T) {
 	s := parseSpec(t, rbacYAML)
 	p := compute(t, s, withScopes(emptyTenant(), []string{dicomScope}), planner.Options{})
 	want := []string{
-		"create azureResources.dicom DICOM Data Reader user alice@contoso.com name=" + tenant.AssignmentName(dicomScope, dicomRead, aliceID) + " deps=",
-		"create azureResources.dicom DICOM Data Reader group Radiologists name=" + tenant.AssignmentName(dicomScope, dicomRead, radsID) + " deps=",
+		"create azureResources.dicom DICOM Data Reader user alice@contoso.com name=" + tenant.AssignmentName(dicomScope, dicomRead, rbacAliceID) + " deps=",
+		"create azureResources.dicom DICOM Data Reader group Radiologists name=" + tenant.AssignmentName(dicomScope, dicomRead, rbacRadsID) + " deps=",
 		"create loader DICOM Data Owner applications.loader name= deps=applications.loader.service_principal:create",
 	}
 	if diff := cmp.Diff(want, roleActions(p)); diff != "" {
@@ -128,9 +128,9 @@ func TestRolesConvergedAndPrune(t *testing.T) {
 	inherited := managedAssignment(subScope, dicomOwner, "00000000-0000-0000-0000-0000000000c3", "User")
 	// alice's assignment was made by hand under another name: it counts.
 	alice := tenant.RoleAssignment{Name: "99999999-2222-3333-4444-555555555555", Scope: strings.ToUpper(dicomScope),
-		RoleDefinitionID: roleDef(dicomRead), PrincipalID: aliceID, PrincipalType: "User"}
+		RoleDefinitionID: roleDef(dicomRead), PrincipalID: rbacAliceID, PrincipalType: "User"}
 	live := withScopes(sim.snap, nil, alice,
-		managedAssignment(dicomScope, dicomRead, radsID, "Group"),
+		managedAssignment(dicomScope, dicomRead, rbacRadsID, "Group"),
 		managedAssignment(dicomScope, dicomOwner, spID, "ServicePrincipal"),
 		handMade, stale, inherited)
 

@@ -312,6 +312,7 @@ func (b *builder) planApp(st *appState) {
 		b.updateApp(st, addr, resourceDeps)
 	}
 	b.planServicePrincipal(st, addr)
+	b.planMembers(st, addr)
 	// Each part of adminConsent is managed on its own: a part left off
 	// leaves the live consent of that kind alone (drift reports it).
 	if st.spec.AdminConsent.Roles {

@@ -189,10 +189,16 @@ func (b *builder) diffRoles(st *appState, d *appDiff, want []tenant.AppRole, dis
 }
 
 // removalMessage names the clients of the file that still use a permission
-// being removed: in the spec, or in their live requiredResourceAccess.
+// being removed (in the spec, or in their live requiredResourceAccess) and,
+// for an app role, the users and groups that still hold it.
 func (b *builder) removalMessage(st *appState, what string, e entitlement) string {
 	users := b.usersOf(st, e)
 	msg := fmt.Sprintf("removes %s %q", what, e.value)
+	if what == "app role" {
+		if h := b.holders(st, e.id); len(h) > 0 {
+			msg += "; still held by " + strings.Join(h, ", ")
+		}
+	}
 	if len(users) == 0 {
 		return msg + "; no client in this file uses it"
 	}

@@ -35,6 +35,14 @@ func TestExamplesPlan(t *testing.T) {
 				live.ServicePrincipals = append(live.ServicePrincipals, &tenant.ServicePrincipal{ID: x.spID, AppID: x.appID,
 					Scopes: []tenant.PermissionScope{{ID: fakeID(x.appID, x.scope), Value: x.scope, Type: "User", IsEnabled: true}}})
 			}
+			// The users and groups the emulator seeds, which the
+			// examples name as members of app roles.
+			for _, upn := range []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com"} {
+				live.Users = append(live.Users, tenant.User{ID: fakeID("user", upn), UserPrincipalName: upn, DisplayName: upn})
+			}
+			for _, name := range []string{"FHIR Readers", "FHIR Writers", "Health Data Admins"} {
+				live.Groups = append(live.Groups, tenant.Group{ID: fakeID("group", name), DisplayName: name})
+			}
 			p := compute(t, s, live, planner.Options{})
 			if p.Summary.Add == 0 || p.Summary.Change+p.Summary.Destroy != 0 {
 				t.Errorf("summary on an empty tenant = %+v, want only adds", p.Summary)

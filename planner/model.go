@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regsync/regsync/diag"
 	"github.com/regsync/regsync/tenant"
 )
 
@@ -38,6 +39,14 @@ type Plan struct {
 	// Notes are information: differences the spec does not declare, objects
 	// left alone, credentials added by hand. Never a change.
 	Notes []Note `json:"notes"`
+	// UndeclaredMembers are the live assignments of roles whose members
+	// the spec declares to users and groups it does not name: drift. The
+	// plan deletes them when Prune is on, and notes them otherwise.
+	UndeclaredMembers []RoleMember `json:"undeclared_members,omitempty"`
+	// MissingPrincipals are members the spec names that the tenant does
+	// not have (deleted since the last run, typically); only with
+	// Options.MissingPrincipalsAreDrift, otherwise they are errors.
+	MissingPrincipals []MissingPrincipal `json:"missing_principals,omitempty"`
 	// Summary counts the actions (see Summary).
 	Summary Summary `json:"summary"`
 	// Reads reports what reading the tenant cost (from the snapshot); for
@@ -382,6 +391,35 @@ type AppRoleAssignmentAction struct {
 	// and a role value.
 	Resource string `json:"resource"`
 	Role     string `json:"role"`
+	// PrincipalType is set when the principal is a user or a group (a
+	// member of the role: appRoles.<role>.members); empty for a client's
+	// service principal. Principal names it for display (UPN or group
+	// name).
+	PrincipalType string `json:"principal_type,omitempty"`
+	Principal     string `json:"principal,omitempty"`
+}
+
+// RoleMember is a user or a group that holds an app role of an
+// application of the spec.
+type RoleMember struct {
+	App       string    `json:"app"`  // the resource application's key
+	Role      string    `json:"role"` // the role's value
+	Principal Principal `json:"principal"`
+	// AssignmentID is the live app-role assignment.
+	AssignmentID string `json:"assignment_id"`
+	Address      string `json:"address"`
+}
+
+// MissingPrincipal is a user or a group the spec names that does not
+// exist in the tenant (Options.MissingPrincipalsAreDrift).
+type MissingPrincipal struct {
+	App     string   `json:"app"`
+	Role    string   `json:"role"`
+	Type    string   `json:"type"` // User or Group
+	Ref     string   `json:"ref"`  // as the file writes it
+	Pos     diag.Pos `json:"pos"`
+	Address string   `json:"address"`
+	Message string   `json:"message"`
 }
 
 // PermissionGrantAction creates, updates or deletes an AllPrincipals

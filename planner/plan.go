@@ -25,11 +25,11 @@ type Options struct {
 	// as owner, and removing that owner would lock regsync out of it, so the
 	// planner never plans that removal.
 	CallerID string
-	// Drift makes a user or group the spec names that the tenant does not
-	// have (deleted since the spec was written) a warning instead of an
-	// error, and plans without it: drift reports it as drift rather than
-	// failing.
-	Drift bool
+	// MissingPrincipalsAreDrift turns a user or group the spec names that
+	// the tenant does not have from an error into a warning, recorded in
+	// Plan.MissingPrincipals: drift reports a principal deleted since the
+	// last run instead of failing. A plan for apply leaves it off.
+	MissingPrincipalsAreDrift bool
 }
 
 // ManagedSecretName is the displayName regsync gives the password
@@ -71,6 +71,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, di
 	b.match()
 	if !b.diags.HasErrors() {
 		b.resolveAccess()
+		b.resolveMembers()
 		b.checkIdentifierURIs()
 	}
 	if b.diags.HasErrors() {
@@ -152,6 +153,7 @@ type appState struct {
 	objectID, appID, spID string
 	scopeIDs, roleIDs     map[string]string // value → id
 	access                []resolvedAccess
+	members               []roleMembers // roles that declare members
 	// appAction and spAction are the IDs of this plan's final action on the
 	// application and the service principal, "" when there is none.
 	appAction, spAction string

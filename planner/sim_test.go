@@ -158,7 +158,8 @@ func (s *simulated) apply(t testing.TB, p *planner.Plan) {
 			x := a.AppRoleAssignment
 			if a.Op == planner.OpCreate {
 				s.snap.AppRoleAssignments = append(s.snap.AppRoleAssignments, tenant.AppRoleAssignment{
-					ID: fakeID("ara", x.PrincipalID, x.ResourceID, x.AppRoleID), PrincipalID: x.PrincipalID, ResourceID: x.ResourceID, AppRoleID: x.AppRoleID})
+					ID: fakeID("ara", x.PrincipalID, x.ResourceID, x.AppRoleID), PrincipalID: x.PrincipalID, ResourceID: x.ResourceID, AppRoleID: x.AppRoleID,
+					PrincipalType: x.PrincipalType, PrincipalDisplayName: x.Principal})
 			} else {
 				var keep []tenant.AppRoleAssignment
 				for _, y := range s.snap.AppRoleAssignments {

@@ -34,12 +34,15 @@ type Directory interface {
 	// service principal.
 	PermissionGrantsForResource(ctx context.Context, resourceSPID string) ([]PermissionGrant, error)
 	// FindUsers returns the users named by the given userPrincipalNames
-	// or object ids, in a few filtered list reads (never one per user);
-	// unknown ones are simply absent from the result.
+	// or object ids, in a few filtered list reads (never one per user).
+	// For a name that matches nobody it adds up to CandidateLimit users
+	// whose name starts with UserPrefix of it (one more read per 15 such
+	// names), as did-you-mean candidates; unknown ids are simply absent.
 	FindUsers(ctx context.Context, upnsOrIDs []string) ([]User, error)
 	// FindGroups returns the groups named by the given display names or
 	// object ids, in a few filtered list reads. A display name may match
 	// several groups: all of them are returned, and the caller decides.
+	// Unknown names get candidates as in FindUsers (GroupPrefix).
 	FindGroups(ctx context.Context, namesOrIDs []string) ([]Group, error)
 
 	// Do sends one write and returns what it made (see WriteResult); its

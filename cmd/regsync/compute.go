@@ -22,7 +22,9 @@ type planResult struct {
 // computePlan loads the spec, reads the tenant and computes the plan,
 // printing diagnostics on stderr. On failure it returns nil and the exit
 // code; on success the caller closes res.backend.
-// drift also reads the vaults' soft-deleted secrets (withDeleted).
+// drift also reads the vaults' soft-deleted secrets (withDeleted), and
+// reports a user or group the spec names that no longer exists as drift
+// rather than failing.
 func (e *env) computePlan(ctx context.Context, file string, local localFlag, prune bool, withDeleted ...bool) (*planResult, int) {
 	sp, ok := e.loadSpec(file)
 	if !ok {
@@ -43,8 +45,8 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 		return nil, exitError
 	}
 	readTime := time.Since(start)
-	drift := len(withDeleted) > 0 && withDeleted[0]
-	p, ds := planner.Compute(sp, snap, planner.Options{Now: e.Now(), Prune: prune, CallerID: b.CallerID, Drift: drift})
+	p, ds := planner.Compute(sp, snap, planner.Options{Now: e.Now(), Prune: prune, CallerID: b.CallerID,
+		MissingPrincipalsAreDrift: q.DeletedSecrets})
 	ds.Sort()
 	if len(ds) > 0 {
 		fmt.Fprint(e.Err, ds.Format())

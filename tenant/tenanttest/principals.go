@@ -62,6 +62,18 @@ func (f *Tenant) FindUsers(_ context.Context, refs []string) ([]tenant.User, err
 			}
 		}
 	}
+	// Candidates for the names that match nobody, as graph/ reads them.
+	for _, r := range refs {
+		p := strings.ToLower(tenant.UserPrefix(r))
+		if p == "" || containsUser(out, r) {
+			continue
+		}
+		for _, u := range f.users {
+			if strings.HasPrefix(strings.ToLower(u.UserPrincipalName), p) && !containsUser(out, u.ID) {
+				out = append(out, u)
+			}
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
@@ -82,6 +94,17 @@ func (f *Tenant) FindGroups(_ context.Context, refs []string) ([]tenant.Group, e
 			if strings.EqualFold(g.ID, r) || strings.EqualFold(g.DisplayName, r) {
 				out = append(out, g)
 				break
+			}
+		}
+	}
+	for _, r := range refs {
+		p := strings.ToLower(tenant.GroupPrefix(r))
+		if p == "" || containsGroup(out, r) {
+			continue
+		}
+		for _, g := range f.groups {
+			if strings.HasPrefix(strings.ToLower(g.DisplayName), p) && !containsGroup(out, g.ID) {
+				out = append(out, g)
 			}
 		}
 	}
@@ -121,4 +144,22 @@ func (f *Tenant) assignPerson(w tenant.Write, as tenant.AppRoleAssignment, typ, 
 		return none(err)
 	}
 	return tenant.WriteResult{ID: made.ID, Assignment: made}, nil
+}
+
+func containsUser(list []tenant.User, ref string) bool {
+	for _, u := range list {
+		if strings.EqualFold(u.ID, ref) || strings.EqualFold(u.UserPrincipalName, ref) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsGroup(list []tenant.Group, ref string) bool {
+	for _, g := range list {
+		if strings.EqualFold(g.ID, ref) || strings.EqualFold(g.DisplayName, ref) {
+			return true
+		}
+	}
+	return false
 }
