@@ -12,12 +12,12 @@ import (
 )
 
 const (
-	dicomScope = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/ws/dicomservices/dicom"
-	subScope   = "/subscriptions/00000000-0000-0000-0000-000000000001"
-	rbacAliceID    = "00000000-0000-0000-0000-0000000000a1"
-	rbacRadsID     = "00000000-0000-0000-0000-0000000000b1"
-	dicomOwner = "58a3b984-7adf-4c20-983a-32417c86fbc8"
-	dicomRead  = "e89c7a3c-2f64-4fa1-a847-3e4c9ba4283a"
+	dicomScope  = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/ws/dicomservices/dicom"
+	subScope    = "/subscriptions/00000000-0000-0000-0000-000000000001"
+	rbacAliceID = "00000000-0000-0000-0000-0000000000a1"
+	rbacRadsID  = "00000000-0000-0000-0000-0000000000b1"
+	dicomOwner  = "58a3b984-7adf-4c20-983a-32417c86fbc8"
+	dicomRead   = "e89c7a3c-2f64-4fa1-a847-3e4c9ba4283a"
 )
 
 const rbacYAML = `version: 1
