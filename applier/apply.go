@@ -78,6 +78,9 @@ type Options struct {
 	// Events, when set, receives progress events. Apply calls it from one
 	// goroutine at a time.
 	Events func(Event)
+	// Access is Azure Resource Manager, for the plan's role assignments;
+	// nil when the plan has none.
+	Access tenant.Access
 }
 
 func (o Options) withDefaults() Options {
@@ -169,6 +172,7 @@ type Result struct {
 	// sent (retries included).
 	GraphRequests  int     `json:"graph_requests"`
 	VaultRequests  int     `json:"vault_requests"`
+	ARMRequests    int     `json:"arm_requests,omitempty"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 }
 
@@ -230,7 +234,7 @@ func Apply(ctx context.Context, p *planner.Plan, dir tenant.Directory, vault ten
 		return nil, fmt.Errorf("apply refused: the plan deletes %d objects, more than --max-deletes %d allows; "+
 			"review the plan and raise --max-deletes (or set it to -1) if the deletions are intended", n, opts.MaxDeletes)
 	}
-	if err := check(p, vault); err != nil {
+	if err := check(p, vault, opts.Access); err != nil {
 		return nil, err
 	}
 	if live == nil {
@@ -253,6 +257,10 @@ func Apply(ctx context.Context, p *planner.Plan, dir tenant.Directory, vault ten
 	}
 
 	graphBefore := dir.Requests()
+	armBefore := 0
+	if opts.Access != nil {
+		armBefore = opts.Access.Requests()
+	}
 	vaultBefore := 0
 	if vault != nil {
 		vaultBefore = vault.Requests()
@@ -324,6 +332,9 @@ func Apply(ctx context.Context, p *planner.Plan, dir tenant.Directory, vault ten
 	if vault != nil {
 		res.VaultRequests = vault.Requests() - vaultBefore
 	}
+	if opts.Access != nil {
+		res.ARMRequests = opts.Access.Requests() - armBefore
+	}
 	res.ElapsedSeconds = opts.Now().Sub(begin).Seconds()
 	sum := res.Summary
 	r.emit(Event{Type: EventApplyComplete, Summary: &sum})
@@ -351,7 +362,7 @@ func statusOf(s status) Status {
 // check refuses a plan Apply cannot execute, before anything runs: an
 // action without the payload its type needs, or client secrets without a
 // secret store.
-func check(p *planner.Plan, vault tenant.SecretStore) error {
+func check(p *planner.Plan, vault tenant.SecretStore, access tenant.Access) error {
 	var problems []string
 	for _, a := range p.Actions {
 		if a == nil {
@@ -364,6 +375,9 @@ func check(p *planner.Plan, vault tenant.SecretStore) error {
 		}
 		if a.Type == planner.TypeSecret && a.Op == planner.OpCreate && vault == nil {
 			problems = append(problems, fmt.Sprintf("action %s adds a client secret but no Key Vault is configured", a.ID))
+		}
+		if a.Type == planner.TypeRoleAssignment && access == nil {
+			problems = append(problems, fmt.Sprintf("action %s changes an Azure role assignment but no Azure Resource Manager connection is configured", a.ID))
 		}
 	}
 	if len(problems) > 0 {

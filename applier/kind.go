@@ -45,6 +45,7 @@ var kinds = map[planner.ObjectType]kind{
 	planner.TypeSecret:              secretKind{},
 	planner.TypeAppRoleAssignment:   assignmentKind{},
 	planner.TypePermissionGrant:     grantKind{},
+	planner.TypeRoleAssignment:      roleAssignmentKind{},
 }
 
 // kindOf is the kind of an action; an unknown type is an internal error

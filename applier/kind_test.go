@@ -32,13 +32,15 @@ func TestKindsCoverEveryAction(t *testing.T) {
 			a.AppRoleAssignment = &planner.AppRoleAssignmentAction{}
 		case planner.TypePermissionGrant:
 			a.PermissionGrant = &planner.PermissionGrantAction{}
+		case planner.TypeRoleAssignment:
+			a.RoleAssignment = &planner.RoleAssignmentAction{}
 		default:
 			t.Fatalf("unknown type %s", ty)
 		}
 		return a
 	}
 	types := []planner.ObjectType{planner.TypeApplication, planner.TypeServicePrincipal, planner.TypeOwner,
-		planner.TypeFederatedCredential, planner.TypeSecret, planner.TypeAppRoleAssignment, planner.TypePermissionGrant}
+		planner.TypeFederatedCredential, planner.TypeSecret, planner.TypeAppRoleAssignment, planner.TypePermissionGrant, planner.TypeRoleAssignment}
 	if len(types) != len(kinds) {
 		t.Errorf("%d kinds for %d object types", len(kinds), len(types))
 	}

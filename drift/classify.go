@@ -53,6 +53,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, plan *planner.Plan, opts
 	c.vaultSecrets()
 	c.unmanagedConsent()
 	c.members()
+	c.roles()
 	c.finish()
 	return c.r, nil
 }
@@ -184,6 +185,9 @@ func (c *classifier) fromPlan() {
 	owners := map[string]*ownerDiff{}
 	var ownerOrder []string
 	for _, a := range c.plan.Actions {
+		if a.Type == planner.TypeRoleAssignment {
+			continue // read from the snapshot in roles()
+		}
 		if _, inSpec := c.apps[a.App]; !inSpec {
 			continue // pruned applications: see notInSpec
 		}

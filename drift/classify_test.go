@@ -9,6 +9,7 @@ import (
 
 	"github.com/regsync/regsync/drift"
 	"github.com/regsync/regsync/tenant"
+	"github.com/regsync/regsync/tenant/tenanttest"
 )
 
 // outline is what the table tests compare of an item; the goldens pin the
@@ -192,6 +193,17 @@ func driftCases() []driftCase {
 			},
 			want: []outline{
 				{drift.ClassVaultSecretOrphaned, D, `key_vault.contoso-fhir-kv.secrets["importer-client-secret"]`, `key_vault.contoso-fhir-kv.secrets["importer-client-secret"]`, "", nil, nil},
+			},
+		},
+		{
+			name:     "azure role assignments changed by hand",
+			reason:   "alice's declared role is gone, bob no longer exists; a role made by hand at the scope is reported, one inherited from the subscription is not",
+			specEdit: func(s string) string { return s + azureYAML },
+			edit:     azureEdit,
+			want: []outline{
+				{drift.ClassRoleAdded, D, "azureResources.dicom", `azureResources.dicom.role_assignments["11111111-2222-3333-4444-555555555555"]`, "role_assignments", nil, []string{"Owner user 00000000-0000-0000-0000-0000000000c1"}},
+				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"].users["bob@contoso.com"]`, "role_assignments", []string{"DICOM Data Reader user bob@contoso.com"}, nil},
+				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"].users["alice@contoso.com"]`, "role_assignments", []string{"DICOM Data Reader user alice@contoso.com"}, nil},
 			},
 		},
 		{
@@ -402,4 +414,36 @@ func TestSpecPath(t *testing.T) {
 			t.Errorf("SpecPath(%q, %q) = %q, want %q", tc.kind, tc.path, got, tc.want)
 		}
 	}
+}
+
+const azureScope = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/ws/dicomservices/dicom"
+
+// azureYAML declares a DICOM service where alice reads.
+const azureYAML = `azureResources:
+  dicom:
+    id: ` + azureScope + `
+    roles:
+      DICOM Data Reader: {users: [alice@contoso.com, bob@contoso.com]}
+`
+
+// azureEdit reads the DICOM service's roles into the snapshot: alice holds
+// none, a user was made Owner there by hand, another inherits Owner from the
+// subscription.
+func azureEdit(s *tenant.Snapshot) {
+	// bob was deleted from the tenant: the read finds only alice.
+	s.Users = append(s.Users, tenant.User{ID: "00000000-0000-0000-0000-0000000000a1", UserPrincipalName: "alice@contoso.com"})
+	s.ScopesRead = append(s.ScopesRead, tenant.NormalizeScope(azureScope))
+	for _, d := range tenanttest.BuiltInRoles {
+		d.ID = "/providers/Microsoft.Authorization/roleDefinitions/" + d.Name
+		d.Scope = tenant.NormalizeScope(azureScope)
+		s.RoleDefinitions = append(s.RoleDefinitions, d)
+	}
+	owner := "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+	s.RoleAssignments = append(s.RoleAssignments,
+		tenant.RoleAssignment{ID: azureScope + "/providers/Microsoft.Authorization/roleAssignments/11111111-2222-3333-4444-555555555555",
+			Name: "11111111-2222-3333-4444-555555555555", Scope: azureScope, RoleDefinitionID: owner,
+			PrincipalID: "00000000-0000-0000-0000-0000000000c1", PrincipalType: "User"},
+		tenant.RoleAssignment{ID: "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleAssignments/21111111-2222-3333-4444-555555555555",
+			Name: "21111111-2222-3333-4444-555555555555", Scope: "/subscriptions/00000000-0000-0000-0000-000000000001", RoleDefinitionID: owner,
+			PrincipalID: "00000000-0000-0000-0000-0000000000c3", PrincipalType: "User"})
 }

@@ -63,7 +63,7 @@ func fixtureTenant(t testing.TB) *tenant.Snapshot {
 // report plans s against live and classifies the plan, as regsync drift does.
 func report(t testing.TB, s *spec.Spec, live *tenant.Snapshot, opts drift.Options) *drift.Report {
 	t.Helper()
-	p, ds := planner.Compute(s, live, planner.Options{Now: opts.Now})
+	p, ds := planner.Compute(s, live, planner.Options{Now: opts.Now, MissingPrincipalsAreDrift: true})
 	if ds.HasErrors() {
 		t.Fatalf("plan: %s", ds.Format())
 	}

@@ -50,11 +50,12 @@ func goldenCases() map[string]driftCase {
 		"clean":    byName["no drift"],
 		"expiring": byName["secret expiring within the window: a warning"],
 		"all-classes": {
-			specEdit: func(s string) string { return s + reportingApp },
+			specEdit: func(s string) string { return s + reportingApp + azureYAML },
 			now:      created.Add(75 * day),
 			edit: func(s *tenant.Snapshot) {
 				chain("fields changed by hand", "credentials added by hand", "application of the set not in the spec",
-					"vault secret of a deleted application of the set", "consent added by hand")(s)
+					"vault secret of a deleted application of the set", "consent added by hand",
+					"azure role assignments changed by hand")(s)
 				p := app(s, "portal")
 				p.DisplayName = "Portal \"edited\" <b>&amp; | `x` \x01"
 				// The managed credential was replaced by hand, and the new

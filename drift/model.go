@@ -47,12 +47,20 @@ const (
 	// ClassSecretExpiring: the current client secret of an application
 	// ends within the expiry window, or has ended.
 	ClassSecretExpiring Class = "secret_expiring"
+	// ClassRoleAdded: an Azure role assignment made at a declared
+	// azureResources scope itself (not inherited from above it) that the
+	// spec does not declare, whoever made it.
+	ClassRoleAdded Class = "role_assignment_added"
+	// ClassRoleRemoved: an Azure role assignment the spec declares that
+	// does not exist at its scope.
+	ClassRoleRemoved Class = "role_assignment_removed"
 )
 
 // Classes lists every class in report order.
 var Classes = []Class{
 	ClassFieldChanged, ClassMissing, ClassNotInSpec, ClassCredentialByHand, ClassNoVaultCopy,
 	ClassVaultSecretOrphaned, ClassConsentAdded, ClassConsentRemoved, ClassSecretExpiring,
+	ClassRoleAdded, ClassRoleRemoved,
 }
 
 // Title is the heading of the class in text and markdown.
@@ -76,6 +84,10 @@ func (c Class) Title() string {
 		return "Consent removed by hand"
 	case ClassSecretExpiring:
 		return "Client secrets expiring"
+	case ClassRoleAdded:
+		return "Azure role assignments added by hand"
+	case ClassRoleRemoved:
+		return "Azure role assignments removed by hand"
 	default:
 		panic(fmt.Sprintf("internal error: unknown drift.Class %q", string(c)))
 	}
@@ -132,7 +144,8 @@ type Object struct {
 	// applications.portal.secret, or key_vault.<vault>.secrets["<name>"].
 	Address string `json:"address"`
 	App     string `json:"app,omitempty"`
-	// Type is application, service_principal, secret or vault_secret.
+	// Type is application, service_principal, secret, vault_secret or
+	// azure_resource.
 	Type string `json:"type"`
 	// InSpec is false for an object found only in the tenant.
 	InSpec bool `json:"in_spec"`

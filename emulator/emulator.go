@@ -75,6 +75,13 @@ type Faults struct {
 	// resource ("Bearer authorization=\"https://login.microsoftonline.com/T\",
 	// resource=\"https://graph.microsoft.com\""). Empty is off.
 	VaultChallenge string
+	// ARMOutage makes every Azure Resource Manager request answer 503
+	// ServiceUnavailable (with Retry-After).
+	ARMOutage bool
+	// ARMDeniedScopes are resource ids (and everything below them) where
+	// the caller lacks permission: every Resource Manager request there
+	// answers 403 AuthorizationFailed.
+	ARMDeniedScopes []string
 }
 
 // Stats counts the requests served, by "METHOD /route/template". Requests
@@ -115,6 +122,7 @@ type Emulator struct {
 	tmpDir string
 	graph  *graphServer
 	vaults vaultBackend
+	arm    *armServer
 	faults *faultInjector
 
 	statsMu sync.Mutex
@@ -177,6 +185,8 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	e.faults = newFaultInjector(o.Faults)
 	e.graph = newGraphServer(o.Now, e.faults)
 	e.vaults = newVaultBackend(SeedTenantID, o.Token, o.Now)
+	e.arm = newARMServer(o.Now)
+	e.arm.principal = e.graph.principalInfo
 	if dir != "" {
 		if err := e.load(); err != nil {
 			e.cleanup()
@@ -186,6 +196,10 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	// The seed file after the saved state, so that it applies as it is now.
 	if o.SeedFile != "" {
 		if err := e.graph.loadSeedFile(o.SeedFile); err != nil {
+			e.cleanup()
+			return nil, err
+		}
+		if err := e.arm.loadSeed(o.SeedFile); err != nil {
 			e.cleanup()
 			return nil, err
 		}
@@ -253,6 +267,10 @@ func (e *Emulator) GraphURL() string { return e.baseURL() + "/v1.0" }
 // KeyVaultURL is the vault URL template, https://HOST:PORT/vaults/{vault}.
 func (e *Emulator) KeyVaultURL() string { return e.baseURL() + "/vaults/{vault}" }
 
+// ARMURL is Azure Resource Manager's base URL, https://HOST:PORT (paths
+// start with /subscriptions/, as on management.azure.com).
+func (e *Emulator) ARMURL() string { return e.baseURL() }
+
 // Token is the bearer token the emulator accepts.
 func (e *Emulator) Token() string { return e.token }
 
@@ -276,12 +294,13 @@ func (e *Emulator) Client() *http.Client {
 }
 
 // Env returns the environment a client needs, as NAME=value pairs:
-// REGSYNC_GRAPH_URL, REGSYNC_KEYVAULT_URL, REGSYNC_TOKEN, REGSYNC_TENANT_ID
-// and SSL_CERT_FILE.
+// REGSYNC_GRAPH_URL, REGSYNC_KEYVAULT_URL, REGSYNC_ARM_URL, REGSYNC_TOKEN,
+// REGSYNC_TENANT_ID and SSL_CERT_FILE.
 func (e *Emulator) Env() []string {
 	return []string{
 		"REGSYNC_GRAPH_URL=" + e.GraphURL(),
 		"REGSYNC_KEYVAULT_URL=" + e.KeyVaultURL(),
+		"REGSYNC_ARM_URL=" + e.ARMURL(),
 		"REGSYNC_TOKEN=" + e.token,
 		"REGSYNC_TENANT_ID=" + SeedTenantID,
 		"SSL_CERT_FILE=" + e.caFile,
@@ -391,6 +410,9 @@ type stateFile struct {
 	Format int             `json:"format"`
 	Graph  json.RawMessage `json:"graph"`
 	Vaults json.RawMessage `json:"vaults"`
+	// ARM holds the Azure resources and role assignments; absent in a
+	// state saved before the emulator served ARM (the seed is kept then).
+	ARM json.RawMessage `json:"arm,omitempty"`
 }
 
 const stateFileName = "state.json"
@@ -419,6 +441,11 @@ func (e *Emulator) load() error {
 			return fmt.Errorf("reading vault state: %w", err)
 		}
 	}
+	if len(s.ARM) > 0 && string(s.ARM) != "null" {
+		if err := e.arm.unmarshalState(s.ARM); err != nil {
+			return fmt.Errorf("reading Azure Resource Manager state: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -444,7 +471,11 @@ func (e *Emulator) save() error {
 	if err != nil {
 		return fmt.Errorf("encoding vault state: %w", err)
 	}
-	b, err := json.Marshal(stateFile{Format: 1, Graph: g, Vaults: v})
+	a, err := e.arm.marshalState()
+	if err != nil {
+		return fmt.Errorf("encoding Azure Resource Manager state: %w", err)
+	}
+	b, err := json.Marshal(stateFile{Format: 1, Graph: g, Vaults: v, ARM: a})
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}

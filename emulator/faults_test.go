@@ -272,7 +272,7 @@ func TestAdminRoutes(t *testing.T) {
 		t.Errorf("Faults after POST (-want +got):\n%s", diff)
 	}
 	wantJSON := map[string]any{"latency": "5ms", "throttleRate": float64(50), "retryAfter": "2s", "errorRate": float64(0), "replicationLag": "1s", "vaultOutage": true, "seed": float64(3), "lostAnswerRate": float64(0), "lostAnswerRoutes": nil, "patchReplacesComplex": false,
-		"hostileNextLink": "self", "pagePadding": float64(1024), "vaultChallenge": "Bearer x"}
+		"hostileNextLink": "self", "pagePadding": float64(1024), "vaultChallenge": "Bearer x", "armOutage": false, "armDeniedScopes": nil}
 	if diff := cmp.Diff(wantJSON, r.body); diff != "" {
 		t.Errorf("POST answer (-want +got):\n%s", diff)
 	}
@@ -443,6 +443,7 @@ func TestEnvFile(t *testing.T) {
 	want := "# regsync emulator environment: source this file.\n" +
 		"export REGSYNC_GRAPH_URL=" + base + "/v1.0\n" +
 		"export REGSYNC_KEYVAULT_URL='" + base + "/vaults/{vault}'\n" +
+		"export REGSYNC_ARM_URL=" + base + "\n" +
 		"export REGSYNC_TOKEN=t0k\n" +
 		"export REGSYNC_TENANT_ID=" + SeedTenantID + "\n" +
 		"export SSL_CERT_FILE=" + h.e.CAFile() + "\n"

@@ -21,6 +21,8 @@ func (e *Emulator) handler() http.Handler {
 			e.serveAdmin(rec, r)
 		case strings.HasPrefix(r.URL.Path, "/vaults/"):
 			e.serveVault(rec, r)
+		case isARMPath(r.URL.Path):
+			e.serveARM(rec, r)
 		default:
 			e.serveGraph(rec, r)
 		}
@@ -292,6 +294,8 @@ type faultsJSON struct {
 	HostileNextLink      string   `json:"hostileNextLink"`
 	PagePadding          int64    `json:"pagePadding"`
 	VaultChallenge       string   `json:"vaultChallenge"`
+	ARMOutage            bool     `json:"armOutage"`
+	ARMDeniedScopes      []string `json:"armDeniedScopes"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
@@ -309,6 +313,8 @@ func faultsToJSON(f Faults) faultsJSON {
 		HostileNextLink:      f.HostileNextLink,
 		PagePadding:          f.PagePadding,
 		VaultChallenge:       f.VaultChallenge,
+		ARMOutage:            f.ARMOutage,
+		ARMDeniedScopes:      f.ARMDeniedScopes,
 	}
 }
 
@@ -349,8 +355,12 @@ func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
 			err = json.Unmarshal(raw, &f.PagePadding)
 		case "vaultChallenge":
 			err = json.Unmarshal(raw, &f.VaultChallenge)
+		case "armOutage":
+			err = json.Unmarshal(raw, &f.ARMOutage)
+		case "armDeniedScopes":
+			err = json.Unmarshal(raw, &f.ARMDeniedScopes)
 		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge)", k)
+			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, armOutage, armDeniedScopes)", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault knob %q: %w", k, err)

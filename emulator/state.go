@@ -256,7 +256,10 @@ type seedFile struct {
 		firstParty `yaml:",inline"`
 		ID         string `json:"id" yaml:"id"`
 	} `json:"servicePrincipals" yaml:"servicePrincipals"`
-	Users []struct {
+	// AzureResources are Resource Manager ids that exist (read by the ARM
+	// part; see armServer.loadSeed).
+	AzureResources []string `json:"azureResources" yaml:"azureResources"`
+	Users          []struct {
 		ID                string `json:"id" yaml:"id"`
 		DisplayName       string `json:"displayName" yaml:"displayName"`
 		UserPrincipalName string `json:"userPrincipalName" yaml:"userPrincipalName"`
@@ -494,4 +497,30 @@ func (g *graphServer) verifiedDomains() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// principalInfo tells the ARM part whether id names a principal of the
+// tenant: its type as ARM spells it, whether it exists, and whether it has
+// replicated (a user of the seed always has).
+func (g *graphServer) principalInfo(id string) (typ string, known, visible bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	id = strings.ToLower(id)
+	if _, ok := g.st.Users[id]; ok {
+		return "User", true, true
+	}
+	for k := range g.st.Users {
+		if strings.EqualFold(k, id) {
+			return "User", true, true
+		}
+	}
+	if r := g.st.SPs[id]; r != nil {
+		return "ServicePrincipal", true, g.visible(r)
+	}
+	for k, r := range g.st.SPs {
+		if strings.EqualFold(k, id) {
+			return "ServicePrincipal", true, g.visible(r)
+		}
+	}
+	return "", false, false
 }

@@ -88,6 +88,8 @@ func (a *Action) refFields(visit func(field string, p *string) error) error {
 	case a.PermissionGrant != nil:
 		try("client_id", &a.PermissionGrant.ClientID)
 		try("resource_id", &a.PermissionGrant.ResourceID)
+	case a.RoleAssignment != nil:
+		try("principal_id", &a.RoleAssignment.PrincipalID)
 	}
 	return err
 }

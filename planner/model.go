@@ -66,6 +66,7 @@ type Tenant struct {
 type Reads struct {
 	GraphRequests int `json:"graph_requests"`
 	VaultRequests int `json:"vault_requests"`
+	ARMRequests   int `json:"arm_requests,omitempty"`
 }
 
 // Summary counts actions by operation: every create action is one "to add"
@@ -144,11 +145,14 @@ const (
 	TypeSecret              ObjectType = "secret" // a password credential and its Key Vault copy
 	TypeAppRoleAssignment   ObjectType = "app_role_assignment"
 	TypePermissionGrant     ObjectType = "permission_grant"
+	// TypeRoleAssignment is an Azure role assignment at an azureResources
+	// scope (Azure Resource Manager, not Graph).
+	TypeRoleAssignment ObjectType = "role_assignment"
 )
 
 // ObjectTypes lists every ObjectType, in the order the documentation does.
 var ObjectTypes = []ObjectType{TypeApplication, TypeServicePrincipal, TypeOwner,
-	TypeFederatedCredential, TypeSecret, TypeAppRoleAssignment, TypePermissionGrant}
+	TypeFederatedCredential, TypeSecret, TypeAppRoleAssignment, TypePermissionGrant, TypeRoleAssignment}
 
 // Valid reports whether t is one of the object types above.
 func (t ObjectType) Valid() bool {
@@ -218,6 +222,7 @@ type Action struct {
 	Secret              *SecretAction              `json:"secret,omitempty"`
 	AppRoleAssignment   *AppRoleAssignmentAction   `json:"app_role_assignment,omitempty"`
 	PermissionGrant     *PermissionGrantAction     `json:"permission_grant,omitempty"`
+	RoleAssignment      *RoleAssignmentAction      `json:"role_assignment,omitempty"`
 }
 
 // Change is one field-level difference, for display. Path uses the JSON
@@ -427,6 +432,30 @@ type PermissionGrantAction struct {
 	// Scope is the complete space-separated list of scope values.
 	Scope    string `json:"scope"`
 	Resource string `json:"resource"` // display: spec key or appId
+}
+
+// RoleAssignmentAction creates or deletes an Azure role assignment: a role
+// (by its definition id) held by a principal at a scope.
+//
+// On create, Name is the assignment's name, derived by
+// tenant.AssignmentName from scope, role and principal; it is empty when
+// PrincipalID is a Ref (a service principal this plan creates), and the
+// applier derives it from the resolved id. On delete it is the live name.
+type RoleAssignmentAction struct {
+	Scope            string `json:"scope"`
+	Name             string `json:"name,omitempty"`
+	RoleDefinitionID string `json:"role_definition_id"`
+	PrincipalID      string `json:"principal_id"` // literal or a Ref
+	PrincipalType    string `json:"principal_type"`
+	// Resource, Role and Principal name the assignment for display: the
+	// azureResources key, the role name, and who holds it
+	// (applications.<key>, a user or a group).
+	Resource  string `json:"resource"`
+	Role      string `json:"role"`
+	Principal string `json:"principal"`
+	// Managed is false for an assignment whose name regsync did not derive
+	// (made by hand); such an assignment is never deleted.
+	Managed bool `json:"managed"`
 }
 
 // Ref is a reference to an id that does not exist until an earlier action

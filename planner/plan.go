@@ -64,7 +64,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, di
 		Prune:      opts.Prune,
 		Actions:    []*Action{},
 		Notes:      []Note{},
-		Reads:      Reads{GraphRequests: live.GraphRequests, VaultRequests: live.VaultRequests},
+		Reads:      Reads{GraphRequests: live.GraphRequests, VaultRequests: live.VaultRequests, ARMRequests: live.ARMRequests},
 	}
 	b.checkTenant()
 	b.index()
@@ -84,6 +84,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, di
 		b.planApp(st)
 	}
 	b.planDeferred()
+	b.planRoles()
 	b.prune()
 	b.summarise()
 	b.diags.Sort()
@@ -593,6 +594,9 @@ func (b *builder) summarise() {
 		if !b.opts.Prune {
 			perApp[key].Status = "prunable"
 		}
+	}
+	for _, r := range b.spec.AzureResources {
+		add(AzureResourceKey(r.Key), KindAzureResource, r.ID)
 	}
 	for _, a := range b.plan.Actions {
 		count(&total, a)

@@ -190,6 +190,26 @@ func (s *simulated) apply(t testing.TB, p *planner.Plan) {
 				}
 				s.snap.PermissionGrants = keep
 			}
+		case a.RoleAssignment != nil:
+			x := a.RoleAssignment
+			switch a.Op {
+			case planner.OpCreate:
+				name := x.Name
+				if name == "" {
+					name = tenant.AssignmentName(x.Scope, x.RoleDefinitionID, x.PrincipalID)
+				}
+				s.snap.RoleAssignments = append(s.snap.RoleAssignments, tenant.RoleAssignment{
+					ID: x.Scope + "/providers/Microsoft.Authorization/roleAssignments/" + name, Name: name, Scope: x.Scope,
+					RoleDefinitionID: x.RoleDefinitionID, PrincipalID: x.PrincipalID, PrincipalType: x.PrincipalType})
+			case planner.OpDelete:
+				var keep []tenant.RoleAssignment
+				for _, y := range s.snap.RoleAssignments {
+					if !strings.EqualFold(y.Name, x.Name) {
+						keep = append(keep, y)
+					}
+				}
+				s.snap.RoleAssignments = keep
+			}
 		default:
 			t.Fatalf("%s: no payload", a.ID)
 		}

@@ -56,6 +56,14 @@ func buildSpec(file string, root *node, ds *diag.Diagnostics) *Spec {
 				CreateServicePrincipal: boolean(m.val.get("createServicePrincipal"))})
 		}
 	}
+	if res := root.get("azureResources"); res != nil && res.kind == kindObject {
+		for _, m := range res.members {
+			if m.val.kind != kindObject {
+				continue
+			}
+			s.AzureResources = append(s.AzureResources, buildAzureResource(m.key, m.val))
+		}
+	}
 	if apps := root.get("applications"); apps != nil && apps.kind == kindObject {
 		for _, m := range apps.members {
 			if m.val.kind != kindObject {
@@ -188,6 +196,11 @@ func buildApp(s *Spec, key string, n *node) *Application {
 			})
 		}
 	}
+	if ar := n.get("azureRoles"); ar != nil && ar.kind == kindObject {
+		for _, m := range ar.members {
+			a.AzureRoles = append(a.AzureRoles, AzureRoles{Resource: m.key, Pos: m.val.keyPos, Roles: namedList(m.val)})
+		}
+	}
 	if sn := n.get("secret"); sn != nil && sn.kind == kindObject {
 		p := s.Defaults.Secrets
 		sec := &Secret{
@@ -312,4 +325,30 @@ func durationOr(n *node, d *time.Duration) {
 	if v, err := ParseDuration(str(n)); err == nil {
 		*d = v
 	}
+}
+
+func buildAzureResource(key string, n *node) *AzureResource {
+	r := &AzureResource{Key: key, Pos: n.keyPos, ID: str(n.get("id"))}
+	if roles := n.get("roles"); roles != nil && roles.kind == kindObject {
+		r.Roles = []RoleHolders{}
+		for _, m := range roles.members {
+			r.Roles = append(r.Roles, RoleHolders{Role: m.key, Pos: m.val.keyPos, Members: buildMembers(m.val)})
+		}
+	}
+	return r
+}
+
+// namedList is the strings of an array with their positions; nil when n is
+// not an array.
+func namedList(n *node) []Named {
+	if n == nil || n.kind != kindArray {
+		return nil
+	}
+	out := []Named{}
+	for _, it := range n.items {
+		if it.kind == kindString {
+			out = append(out, Named{Value: it.str, Pos: it.pos})
+		}
+	}
+	return out
 }

@@ -129,6 +129,10 @@ func (o MarshalOptions) Marshal(s *Spec) ([]byte, error) {
 		b.WriteString("\n" + m.encode(ySingle("apis", apis)))
 	}
 
+	if len(s.AzureResources) > 0 {
+		b.WriteString("\n" + m.encode(ySingle("azureResources", m.azureResources(s.AzureResources))))
+	}
+
 	if len(s.Applications) == 0 {
 		b.WriteString("\napplications: {}\n")
 		return m.result(b.Bytes())
@@ -323,6 +327,15 @@ func (m *marshaller) application(a *Application) *yaml.Node {
 			yAdd(acc, x.Resource, e)
 		}
 		yAdd(out, "access", acc)
+	}
+	if a.AzureRoles != nil {
+		ar := yMap()
+		seen := map[string]bool{}
+		for _, x := range a.AzureRoles {
+			m.unique(seen, where+".azureRoles", x.Resource)
+			yAdd(ar, x.Resource, yList(namedValues(x.Roles), true))
+		}
+		yAdd(out, "azureRoles", ar)
 	}
 	switch c := a.AdminConsent; {
 	case c.Scopes && c.Roles:
@@ -662,4 +675,54 @@ func indent(s, prefix string) string {
 		b.WriteString(l)
 	}
 	return b.String()
+}
+
+// azureResources writes the azureResources section: each resource's id and,
+// when it has any, its role holders.
+func (m *marshaller) azureResources(rs []*AzureResource) *yaml.Node {
+	out := yMap()
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if r == nil {
+			m.failf("azureResources: a nil entry")
+			continue
+		}
+		m.unique(seen, "azureResources", r.Key)
+		e := yMap()
+		yAdd(e, "id", yStr(r.ID))
+		if r.Roles != nil {
+			roles := yMap()
+			seenRole := map[string]bool{}
+			for _, h := range r.Roles {
+				m.unique(seenRole, "azureResources."+r.Key+".roles", h.Role)
+				holders := yFlow(yMap())
+				if h.Members != nil {
+					for _, part := range []struct {
+						key  string
+						refs []PrincipalRef
+					}{{"users", h.Members.Users}, {"groups", h.Members.Groups}} {
+						if len(part.refs) > 0 {
+							vals := make([]string, len(part.refs))
+							for i, p := range part.refs {
+								vals[i] = p.Value
+							}
+							yAdd(holders, part.key, yList(vals, true))
+						}
+					}
+				}
+				yAdd(roles, h.Role, holders)
+			}
+			yAdd(e, "roles", roles)
+		}
+		yAdd(out, r.Key, e)
+	}
+	return out
+}
+
+func namedValues(ns []Named) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = n.Value
+	}
+	return out
 }

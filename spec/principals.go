@@ -83,6 +83,17 @@ func (s *Spec) PrincipalRefs() (users, groups []string) {
 			}
 		}
 	}
+	for _, r := range s.AzureResources {
+		if r == nil {
+			continue
+		}
+		for _, h := range r.Roles {
+			if h.Members != nil {
+				add(&users, seenU, h.Members.Users)
+				add(&groups, seenG, h.Members.Groups)
+			}
+		}
+	}
 	for _, a := range s.Applications {
 		if a == nil {
 			continue

@@ -49,8 +49,10 @@ func checkRules(s *Spec, doc *document, ds *diag.Diagnostics) {
 		c.federated(a)
 		c.tags(a)
 		c.audience(a)
+		c.azureRoles(a)
 	}
 	c.secretNamesUnique()
+	c.azureResources()
 }
 
 // node returns the node at an address, or nil.

@@ -436,6 +436,49 @@ var ruleCases = []struct {
     kind: service
     secret: {}
 `, []string{`7:3 apis.graph: "graph" is both an api and an application`}},
+	{"azure roles", `  loader:
+    kind: service
+    secret: {}
+    azureRoles: {dicom: [DICOM Data Owner]}
+  viewer:
+    kind: public
+    platform: spa
+    redirectUris: [https://viewer.contoso.com/cb]
+    access: {api: {scopes: [read]}}
+    azureRoles: {dicom: [DICOM Data Reader]}
+  typo:
+    kind: service
+    secret: {}
+    azureRoles: {dicon: [DICOM Data Reader]}
+azureResources:
+  dicom:
+    id: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/ws/dicomservices/dicom
+    roles:
+      DICOM Data Reader: {users: [00000000-0000-0000-0000-0000000000a1], groups: [00000000-0000-0000-0000-0000000000b1]}
+      DICOM Data Owner: {}
+  again:
+    id: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/ws/dicomservices/DICOM
+`, []string{
+		`25:18 applications.viewer.azureRoles.dicom: warning: viewer calls with delegated scopes only; its own Azure role on dicom does not authorize its users`,
+		`29:18 applications.typo.azureRoles.dicon: azureRoles names unknown Azure resource "dicon"`,
+		`35:7 azureResources.dicom.roles["DICOM Data Owner"]: role "DICOM Data Owner" on dicom names no one`,
+		`37:9 azureResources.again.id: Azure resource /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/ws/dicomservices/DICOM is named twice`,
+	}},
+	{"azure roles for users only", `  loader:
+    kind: service
+    secret: {}
+azureResources:
+  fhir:
+    id: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.HealthcareApis/workspaces/ws/fhirservices/fhir
+    roles:
+      FHIR Data Reader: {groups: [00000000-0000-0000-0000-0000000000b1]}
+`, nil},
+	{"azure resource id is an ARM id", `  loader:
+    kind: service
+    secret: {}
+azureResources:
+  fhir: {id: https://ws-fhir.fhir.azurehealthcareapis.com}
+`, []string{`20:14 azureResources.fhir.id: "https://ws-fhir.fhir.azurehealthcareapis.com" is not a valid value`}},
 	{"role members", `  people:
     kind: resource
     identifierUris: [api://people.contoso.com]

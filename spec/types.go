@@ -51,9 +51,52 @@ type Spec struct {
 	Set     string // name of the managed set; tagged on every object
 	Cloud   Cloud
 	// Defaults already folded into every application; kept for display.
-	Defaults     Defaults
-	APIs         []*API
-	Applications []*Application
+	Defaults Defaults
+	APIs     []*API
+	// AzureResources are the Azure resources whose role assignments the
+	// file manages, in file order.
+	AzureResources []*AzureResource
+	Applications   []*Application
+}
+
+// AzureResource returns the Azure resource with the given key, or nil.
+func (s *Spec) AzureResource(key string) *AzureResource {
+	for _, r := range s.AzureResources {
+		if r.Key == key {
+			return r
+		}
+	}
+	return nil
+}
+
+// AzureResource is an Azure resource (by its Resource Manager id, the scope
+// of its role assignments) and the users and groups holding roles on it.
+type AzureResource struct {
+	Key   string
+	Pos   diag.Pos
+	ID    string
+	Roles []RoleHolders // nil when the file names none
+}
+
+// RoleHolders are the users and groups holding one role.
+type RoleHolders struct {
+	Role    string // the role's name as Azure shows it
+	Pos     diag.Pos
+	Members *Members
+}
+
+// Named is a string of the file with its position.
+type Named struct {
+	Value string
+	Pos   diag.Pos
+}
+
+// AzureRoles are the roles an application's service principal holds on one
+// of the file's azureResources.
+type AzureRoles struct {
+	Resource string // a key of azureResources
+	Pos      diag.Pos
+	Roles    []Named // role names
 }
 
 // Application returns the application with the given key, or nil.
@@ -144,6 +187,8 @@ type Application struct {
 	// Secret is nil when the application has no client secret.
 	Secret               *Secret
 	FederatedCredentials []FederatedCredential
+	// AzureRoles are the Azure roles the service principal holds.
+	AzureRoles []AzureRoles
 }
 
 // Consent says which of the requested permissions regsync grants for the

@@ -147,7 +147,20 @@ type Snapshot struct {
 	// a vault here with no entry in Secrets is empty, while a vault absent
 	// here was not read and nothing is known of it.
 	VaultsRead []string `json:",omitempty"`
-	// GraphRequests and VaultRequests count the HTTP requests the read took.
+	// RoleDefinitions are the Azure roles assignable at each scope of
+	// ScopesRead (each carries the Scope it was listed at), and
+	// RoleAssignments the role assignments made at those scopes
+	// themselves: the ones inherited from a parent scope, which the
+	// listing also returns, are left out, since regsync neither manages
+	// nor reports them.
+	RoleDefinitions []RoleDefinition `json:",omitempty"`
+	RoleAssignments []RoleAssignment `json:",omitempty"`
+	// ScopesRead names the scopes whose roles and assignments Read listed,
+	// normalized (NormalizeScope) and sorted.
+	ScopesRead []string `json:",omitempty"`
+	// GraphRequests, VaultRequests and ARMRequests count the HTTP requests
+	// the read took.
 	GraphRequests int
 	VaultRequests int
+	ARMRequests   int `json:",omitempty"`
 }

@@ -30,6 +30,13 @@ type ReadQuery struct {
 	// more request per vault): drift reports a managed secret deleted by
 	// hand, which blocks apply until it is recovered or purged.
 	DeletedSecrets bool
+	// Scopes are the Azure resource ids the spec names under
+	// azureResources: Read lists the role definitions assignable at each
+	// and the role assignments made at each (one paged list of each per
+	// scope) through Access.
+	Scopes []string
+	// Access is Azure Resource Manager; it may be nil when Scopes is empty.
+	Access Access
 	// Parallelism bounds the reads in flight; zero means 4.
 	Parallelism int
 	// Retry is how each read is retried; its zero fields take
@@ -68,6 +75,13 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	}
 	if len(q.Vaults) > 0 && store == nil {
 		return nil, fmt.Errorf("reading the tenant: vaults named but no secret store")
+	}
+	if len(q.Scopes) > 0 && q.Access == nil {
+		return nil, fmt.Errorf("reading the tenant: Azure resources named but no connection to Azure Resource Manager")
+	}
+	armBefore := 0
+	if q.Access != nil {
+		armBefore = q.Access.Requests()
 	}
 	graphBefore := dir.Requests()
 	vaultBefore := 0
@@ -157,6 +171,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			return nil
 		})
 	}
+	readScopes(g, q, snap, &mu, get)
 	if q.DeletedSecrets {
 		for _, v := range uniq(q.Vaults) {
 			g.Go(func(ctx context.Context) error {
@@ -246,9 +261,13 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	snap.VaultsRead = uniq(q.Vaults)
 	sort.Strings(snap.VaultsRead)
 
+	sortAccess(snap)
 	snap.GraphRequests = dir.Requests() - graphBefore
 	if store != nil {
 		snap.VaultRequests = store.Requests() - vaultBefore
+	}
+	if q.Access != nil {
+		snap.ARMRequests = q.Access.Requests() - armBefore
 	}
 	return snap, nil
 }

@@ -125,6 +125,7 @@ func runApply(ctx context.Context, e *env, args []string) int {
 		MaxDeletes:  o.MaxDeletes,
 		Now:         e.Now,
 		Events:      events,
+		Access:      res.backend.Access,
 	})
 	if err != nil {
 		fmt.Fprintf(e.Err, "regsync apply: %v\n", err)
@@ -177,7 +178,7 @@ func (e *env) loadSavedPlan(ctx context.Context, o applyOptions) (*planResult, i
 		return nil, exitError
 	}
 	start := time.Now()
-	snap, err := tenant.Read(ctx, b.Dir, b.Vault, readQuery(sp))
+	snap, err := tenant.Read(ctx, b.Dir, b.Vault, readQuery(sp, b))
 	if err != nil {
 		b.Close()
 		fmt.Fprintf(e.Err, "regsync: reading the tenant: %v\n", err)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/regsync/regsync/arm"
 	"github.com/regsync/regsync/emulator"
 	"github.com/regsync/regsync/graph"
 	"github.com/regsync/regsync/graph/endpoints"
@@ -59,6 +60,8 @@ const localHelp = "run against an embedded emulator whose tenant persists in `DI
 type backend struct {
 	Dir   tenant.Directory
 	Vault tenant.SecretStore
+	// Access is Azure Resource Manager (role assignments).
+	Access tenant.Access
 	// Local is set when the backend is the embedded emulator.
 	Local *emulator.Emulator
 	// CallerID is the signed-in principal's object id, when known.
@@ -92,6 +95,7 @@ func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*bac
 		cfg = endpoints.Config{
 			GraphURL:  em.GraphURL(),
 			VaultURL:  em.KeyVaultURL(),
+			ARMURL:    em.ARMURL(),
 			Token:     em.Token(),
 			TenantID:  em.TenantID(),
 			CACertPEM: em.CACertPEM(),
@@ -123,7 +127,12 @@ func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*bac
 		b.Close()
 		return nil, fmt.Errorf("connecting to Key Vault: %w", err)
 	}
-	b.Dir, b.Vault = dir, vault
+	access, err := arm.New(cfg, arm.Options{UserAgent: e.Build.UserAgent()})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("connecting to Azure Resource Manager: %w", err)
+	}
+	b.Dir, b.Vault, b.Access = dir, vault, access
 	if b.CallerID == "" {
 		// Knowing who regsync runs as keeps the planner from removing
 		// regsync's own ownership of the applications it created.
@@ -135,9 +144,12 @@ func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*bac
 	return b, nil
 }
 
-// readQuery says what of the tenant a spec needs read.
-func readQuery(sp *spec.Spec) tenant.ReadQuery {
-	q := tenant.ReadQuery{Set: sp.Set}
+// readQuery says what of the tenant a spec needs read through b.
+func readQuery(sp *spec.Spec, b *backend) tenant.ReadQuery {
+	q := tenant.ReadQuery{Set: sp.Set, Access: b.Access}
+	for _, r := range sp.AzureResources {
+		q.Scopes = append(q.Scopes, r.ID)
+	}
 	q.Users, q.Groups = sp.PrincipalRefs()
 	seenVault := map[string]bool{}
 	for _, a := range sp.APIs {

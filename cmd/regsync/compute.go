@@ -36,7 +36,7 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 		return nil, exitError
 	}
 	start := time.Now()
-	q := readQuery(sp)
+	q := readQuery(sp, b)
 	q.DeletedSecrets = len(withDeleted) > 0 && withDeleted[0]
 	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
 	if err != nil {
@@ -56,4 +56,17 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 		return nil, exitError
 	}
 	return &planResult{spec: sp, backend: b, snapshot: snap, plan: p, readTime: readTime}, exitOK
+}
+
+// reportReads says on stderr how many requests the read took (--verbose);
+// the Azure Resource Manager count only when the spec names Azure resources.
+func (e *env) reportReads(res *planResult) {
+	s := res.snapshot
+	if s.ARMRequests > 0 {
+		fmt.Fprintf(e.Err, "read the tenant in %d Graph, %d Key Vault and %d Azure Resource Manager requests (%s)\n",
+			s.GraphRequests, s.VaultRequests, s.ARMRequests, res.readTime.Round(1e6))
+		return
+	}
+	fmt.Fprintf(e.Err, "read the tenant in %d Graph and %d Key Vault requests (%s)\n",
+		s.GraphRequests, s.VaultRequests, res.readTime.Round(1e6))
 }

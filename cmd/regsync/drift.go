@@ -76,8 +76,7 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 	}
 	defer res.backend.Close()
 	if o.Verbose {
-		fmt.Fprintf(e.Err, "read the tenant in %d Graph and %d Key Vault requests (%s)\n",
-			res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
+		e.reportReads(res)
 	}
 	r, err := drift.Compute(res.spec, res.snapshot, res.plan, drift.Options{
 		Now: res.plan.PlannedAt, ExpiryWindow: window, FailOnExpiry: o.FailOnExpiry})

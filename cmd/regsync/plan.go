@@ -66,8 +66,7 @@ func runPlan(ctx context.Context, e *env, args []string) int {
 	}
 	defer res.backend.Close()
 	if o.Verbose {
-		fmt.Fprintf(e.Err, "read the tenant in %d Graph and %d Key Vault requests (%s)\n",
-			res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
+		e.reportReads(res)
 	}
 	if err := writePlan(e.Out, res.plan, o.Format, e.Colour()); err != nil {
 		fmt.Fprintf(e.Err, "regsync plan: %v\n", err)

@@ -48,16 +48,23 @@ type cloudInfo struct {
 	graphURL    string // base URL including /v1.0
 	vaultSuffix string // DNS suffix of vault hosts
 	authority   cloud.Configuration
+	// armURL is Azure Resource Manager's endpoint and armAudience the
+	// resource its tokens are issued for (azcore's arm/runtime registers
+	// the same pairs for the three clouds).
+	armURL, armAudience string
 }
 
 func (c Cloud) info() cloudInfo {
 	switch c {
 	case "", Public:
-		return cloudInfo{"https://graph.microsoft.com/v1.0", "vault.azure.net", cloud.AzurePublic}
+		return cloudInfo{"https://graph.microsoft.com/v1.0", "vault.azure.net", cloud.AzurePublic,
+			"https://management.azure.com", "https://management.core.windows.net/"}
 	case USGov:
-		return cloudInfo{"https://graph.microsoft.us/v1.0", "vault.usgovcloudapi.net", cloud.AzureGovernment}
+		return cloudInfo{"https://graph.microsoft.us/v1.0", "vault.usgovcloudapi.net", cloud.AzureGovernment,
+			"https://management.usgovcloudapi.net", "https://management.core.usgovcloudapi.net/"}
 	case China:
-		return cloudInfo{"https://microsoftgraph.chinacloudapi.cn/v1.0", "vault.azure.cn", cloud.AzureChina}
+		return cloudInfo{"https://microsoftgraph.chinacloudapi.cn/v1.0", "vault.azure.cn", cloud.AzureChina,
+			"https://management.chinacloudapi.cn", "https://management.core.chinacloudapi.cn/"}
 	default:
 		panic(fmt.Sprintf("internal error: unknown endpoints.Cloud %q", string(c)))
 	}
@@ -70,6 +77,7 @@ const (
 	EnvKeyVaultURL = "REGSYNC_KEYVAULT_URL"
 	EnvToken       = "REGSYNC_TOKEN"
 	EnvTenantID    = "REGSYNC_TENANT_ID"
+	EnvARMURL      = "REGSYNC_ARM_URL"
 )
 
 // VaultPlaceholder is replaced by a vault name in a vault URL template.
@@ -84,7 +92,10 @@ type Config struct {
 	// VaultURL overrides the cloud's vault URL template; it must hold
 	// "{vault}", e.g. https://127.0.0.1:8443/vaults/{vault}.
 	VaultURL string
-	// Token is a static bearer token sent to both services instead of
+	// ARMURL overrides the cloud's Azure Resource Manager endpoint
+	// (https://management.azure.com for the public cloud).
+	ARMURL string
+	// Token is a static bearer token sent to every service instead of
 	// asking azidentity for one (for emulators and tests).
 	Token string
 	// TenantID is the tenant azidentity signs in to (optional).
@@ -104,6 +115,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Cloud:    c,
 		GraphURL: strings.TrimSpace(getenv(EnvGraphURL)),
 		VaultURL: strings.TrimSpace(getenv(EnvKeyVaultURL)),
+		ARMURL:   strings.TrimSpace(getenv(EnvARMURL)),
 		Token:    strings.TrimSpace(getenv(EnvToken)),
 		TenantID: strings.TrimSpace(getenv(EnvTenantID)),
 	}
@@ -126,6 +138,11 @@ func (c Config) Validate() error {
 		}
 		if _, err := parseHTTPS(strings.ReplaceAll(c.VaultURL, VaultPlaceholder, "v")); err != nil {
 			return fmt.Errorf("key vault URL: %w", err)
+		}
+	}
+	if c.ARMURL != "" {
+		if _, err := parseHTTPS(c.ARMURL); err != nil {
+			return fmt.Errorf("azure resource manager URL: %w", err)
 		}
 	}
 	if len(c.CACertPEM) > 0 {
@@ -179,6 +196,24 @@ func (c Config) GraphHost() string {
 func (c Config) GraphScope() string {
 	return strings.TrimRight(c.GraphOrigin(), "/") + "/.default"
 }
+
+// ARMBaseURL is the Azure Resource Manager endpoint in force, without a
+// trailing slash.
+func (c Config) ARMBaseURL() string {
+	if c.ARMURL != "" {
+		return strings.TrimRight(c.ARMURL, "/")
+	}
+	return c.Cloud.info().armURL
+}
+
+// ARMAudience is the resource ARM tokens are asked for: the cloud's
+// (https://management.core.windows.net/ for the public cloud), also when
+// the endpoint is overridden, so a token never names another resource.
+func (c Config) ARMAudience() string { return c.Cloud.info().armAudience }
+
+// AuthorityCloud is azcore's configuration of the cloud's authority, for
+// SDK clients that take one.
+func (c Config) AuthorityCloud() cloud.Configuration { return c.Cloud.info().authority }
 
 // VaultURLFor returns the URL of a vault by name.
 func (c Config) VaultURLFor(vault string) string {

@@ -27,7 +27,8 @@ type Fingerprints struct {
 // not even its hint).
 type Object struct {
 	// Kind is organization, application, service_principal,
-	// app_role_assignment, permission_grant or secret.
+	// app_role_assignment, permission_grant, secret, role_definition or
+	// role_assignment.
 	Kind string `json:"kind"`
 	ID   string `json:"id"`
 	// Label names the object for people: a display name, a vault/name.
@@ -61,6 +62,15 @@ func Fingerprint(s *tenant.Snapshot) Fingerprints {
 	for _, g := range s.PermissionGrants {
 		g.Scope = strings.Join(sorted(strings.Fields(g.Scope)), " ")
 		add("permission_grant", g.ID, "", g)
+	}
+	// Azure: the role definitions assignable at each declared scope (a
+	// name resolves to one of them) and the assignments made there.
+	for _, d := range s.RoleDefinitions {
+		add("role_definition", strings.ToLower(d.Scope+"|"+d.ID), d.RoleName, d)
+	}
+	for _, x := range s.RoleAssignments {
+		x.Scope, x.RoleDefinitionID, x.PrincipalID = tenant.NormalizeScope(x.Scope), strings.ToLower(x.RoleDefinitionID), strings.ToLower(x.PrincipalID)
+		add("role_assignment", strings.ToLower(x.ID), "", x)
 	}
 	for _, m := range s.Secrets {
 		m.Created, m.Updated = m.Created.UTC(), m.Updated.UTC()

@@ -18,6 +18,7 @@ var opsByType = map[planner.ObjectType][]planner.Op{
 	planner.TypeSecret:              {planner.OpCreate, planner.OpDelete},
 	planner.TypeAppRoleAssignment:   {planner.OpCreate, planner.OpDelete},
 	planner.TypePermissionGrant:     {planner.OpCreate, planner.OpUpdate, planner.OpDelete},
+	planner.TypeRoleAssignment:      {planner.OpCreate, planner.OpDelete},
 }
 
 // validate checks the shape of a decoded plan: every action has a known op,
@@ -89,6 +90,7 @@ func payloads(a *planner.Action) []planner.ObjectType {
 	add(a.Secret != nil, planner.TypeSecret)
 	add(a.AppRoleAssignment != nil, planner.TypeAppRoleAssignment)
 	add(a.PermissionGrant != nil, planner.TypePermissionGrant)
+	add(a.RoleAssignment != nil, planner.TypeRoleAssignment)
 	return out
 }
 

@@ -109,6 +109,11 @@ func punycodeBeside(quoted string) string {
 // appHeading describes one application's part of the plan.
 func appHeading(s planner.AppSummary) string {
 	var b strings.Builder
+	if s.Kind == planner.KindAzureResource {
+		// Key is azureResources.<key>; DisplayName the resource id.
+		fmt.Fprintf(&b, "%s (%s) %s: %s", visible(s.Key), visible(s.Kind), visible(s.DisplayName), statusWords(s.Status))
+		return b.String()
+	}
 	b.WriteString("applications." + visible(s.Key))
 	if s.Kind != "" {
 		b.WriteString(" (" + visible(s.Kind) + ")")
