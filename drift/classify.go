@@ -184,6 +184,13 @@ func (c *classifier) fromPlan() {
 	owners := map[string]*ownerDiff{}
 	var ownerOrder []string
 	for _, a := range c.plan.Actions {
+		if a.Type == planner.TypeServicePrincipal && a.Op == planner.OpCreate && strings.HasPrefix(a.Address, "apis.") {
+			// An API's service principal that createServicePrincipal asks for.
+			c.object(Object{Address: a.Address, App: a.App, Type: "service_principal", InSpec: true})
+			c.add(Item{Class: ClassMissing, App: a.App, Object: a.Address, Address: a.Address,
+				Message: fmt.Sprintf("API %s has no service principal in the tenant (createServicePrincipal is on): its clients cannot be granted its permissions", a.App)})
+			continue
+		}
 		if _, inSpec := c.apps[a.App]; !inSpec {
 			continue // pruned applications: see notInSpec
 		}
