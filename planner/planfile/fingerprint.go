@@ -27,7 +27,7 @@ type Fingerprints struct {
 // not even its hint).
 type Object struct {
 	// Kind is organization, application, service_principal,
-	// app_role_assignment, permission_grant or secret.
+	// app_role_assignment, permission_grant, user, group or secret.
 	Kind string `json:"kind"`
 	ID   string `json:"id"`
 	// Label names the object for people: a display name, a vault/name.
@@ -61,6 +61,14 @@ func Fingerprint(s *tenant.Snapshot) Fingerprints {
 	for _, g := range s.PermissionGrants {
 		g.Scope = strings.Join(sorted(strings.Fields(g.Scope)), " ")
 		add("permission_grant", g.ID, "", g)
+	}
+	// The users and groups the spec names: a member deleted or renamed
+	// since the plan makes it stale.
+	for _, u := range s.Users {
+		add("user", u.ID, u.UserPrincipalName, u)
+	}
+	for _, g := range s.Groups {
+		add("group", g.ID, g.DisplayName, g)
 	}
 	for _, m := range s.Secrets {
 		m.Created, m.Updated = m.Created.UTC(), m.Updated.UTC()
