@@ -134,12 +134,44 @@ func TestRoleMembers(t *testing.T) {
 		t.Errorf("assignments after prune:\n%s", strings.Join(after, "\n"))
 	}
 
+	// Alice's assignment is removed by hand: drift, and apply puts it back.
+	as, err := g.AppRoleAssignedTo(context.Background(), spID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.PrincipalID == emulator.SeedAliceUserID {
+			if _, err := g.Do(context.Background(), tenant.DeleteAppRoleAssignment(spID, a.ID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := driftItems(t, w, file, 2); strings.Join(got, "\n") != `consent_removed applications.fhir-api.app_roles["globalWriter"].users["alice@contoso.com"]` {
+		t.Errorf("drift after a hand-removed assignment: %v", got)
+	}
+	w.mustRun(0, "apply", "-f", file, "--auto-approve")
+	w.mustRun(0, "drift", "-f", file)
+
+	// A typo in a group name is an error at its line with a did-you-mean.
+	data, err := os.ReadFile(filepath.Join(w.dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	typo := strings.Replace(string(data), "groups: [FHIR Writers]", "groups: [FHIR Writer]", 1)
+	if err := os.WriteFile(filepath.Join(w.dir, "typo.yaml"), []byte(typo), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := w.mustRun(1, "plan", "-f", "typo.yaml")
+	if !strings.Contains(r.Stderr, `typo.yaml:`) || !strings.Contains(r.Stderr, `Did you mean "FHIR Writers"?`) {
+		t.Errorf("plan with a mistyped group:\n%s", r.Stderr)
+	}
+
 	// Carol leaves and is deleted: drift reports her, plan refuses at her line.
 	w.graphDelete("/users/carol@contoso.com")
 	if got := driftItems(t, w, file, 2); strings.Join(got, "\n") != "missing applications.fhir-api.appRoles.globalReader.members.users[0]" {
 		t.Errorf("drift after a member was deleted: %v", got)
 	}
-	r := w.mustRun(1, "plan", "-f", file)
+	r = w.mustRun(1, "plan", "-f", file)
 	if !strings.Contains(r.Stderr, `fhir.yaml:`) || !strings.Contains(r.Stderr, `no user in the tenant has the userPrincipalName or object id "carol@contoso.com"`) {
 		t.Errorf("plan with a deleted member:\n%s", r.Stderr)
 	}
