@@ -514,6 +514,11 @@ func (g *graphServer) principalInfo(id string) (typ string, known, visible bool)
 			return "User", true, true
 		}
 	}
+	for k := range g.st.Groups {
+		if strings.EqualFold(k, id) {
+			return "Group", true, true
+		}
+	}
 	if r := g.st.SPs[id]; r != nil {
 		return "ServicePrincipal", true, g.visible(r)
 	}

@@ -38,7 +38,7 @@ applications:
 // withScopes marks scopes as read, each with the built-in roles of the
 // in-memory ARM, and adds the given assignments.
 func withScopes(snap *tenant.Snapshot, scopes []string, assigns ...tenant.RoleAssignment) *tenant.Snapshot {
-	if len(snap.Users) == 0 {
+	if len(snap.Users) == 0 && len(scopes) > 0 {
 		snap.Users = []tenant.User{{ID: rbacAliceID, UserPrincipalName: "alice@contoso.com"}}
 		snap.Groups = []tenant.Group{{ID: rbacRadsID, DisplayName: "Radiologists"}}
 	}

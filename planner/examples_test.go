@@ -43,6 +43,13 @@ func TestExamplesPlan(t *testing.T) {
 			for _, name := range []string{"FHIR Readers", "FHIR Writers", "Health Data Admins"} {
 				live.Groups = append(live.Groups, tenant.Group{ID: fakeID("group", name), DisplayName: name})
 			}
+			// The Azure resources the examples name, as the emulator seeds
+			// them: nothing assigned there yet.
+			var scopes []string
+			for _, r := range s.AzureResources {
+				scopes = append(scopes, r.ID)
+			}
+			live = withScopes(live, scopes)
 			p := compute(t, s, live, planner.Options{})
 			if p.Summary.Add == 0 || p.Summary.Change+p.Summary.Destroy != 0 {
 				t.Errorf("summary on an empty tenant = %+v, want only adds", p.Summary)
