@@ -188,6 +188,13 @@ func (c *classifier) fromPlan() {
 		if a.Type == planner.TypeRoleAssignment {
 			continue // read from the snapshot in roles()
 		}
+		if a.Type == planner.TypeServicePrincipal && a.Op == planner.OpCreate && strings.HasPrefix(a.Address, "apis.") {
+			// An API's service principal that createServicePrincipal asks for.
+			c.object(Object{Address: a.Address, App: a.App, Type: "service_principal", InSpec: true})
+			c.add(Item{Class: ClassMissing, App: a.App, Object: a.Address, Address: a.Address,
+				Message: fmt.Sprintf("API %s has no service principal in the tenant (createServicePrincipal is on): its clients cannot be granted its permissions", a.App)})
+			continue
+		}
 		if _, inSpec := c.apps[a.App]; !inSpec {
 			continue // pruned applications: see notInSpec
 		}

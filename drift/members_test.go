@@ -60,3 +60,24 @@ func TestRoleMembers(t *testing.T) {
 		t.Error("no drift reported")
 	}
 }
+
+// TestMissingAPIServicePrincipal: an API whose service principal the spec
+// asks regsync to create (createServicePrincipal) and the tenant lacks is
+// a missing object.
+func TestMissingAPIServicePrincipal(t *testing.T) {
+	s := fixtureSpec(t, func(src string) string {
+		return strings.Replace(src, "apis:\n", "apis:\n  other-api: { appId: 11111111-2222-4333-8444-555555555555, createServicePrincipal: true }\n", 1)
+	})
+	live := fixtureTenant(t)
+	r := report(t, s, live, drift.Options{Now: created.Add(day)})
+	var got []string
+	for _, it := range r.Items {
+		got = append(got, string(it.Class)+" "+it.Address)
+	}
+	if diff := cmp.Diff([]string{"missing apis.other-api.service_principal"}, got); diff != "" {
+		t.Errorf("items (-want +got):\n%s", diff)
+	}
+	if !r.HasDrift() {
+		t.Error("no drift")
+	}
+}

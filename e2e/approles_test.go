@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -132,16 +134,93 @@ func TestRoleMembers(t *testing.T) {
 		t.Errorf("assignments after prune:\n%s", strings.Join(after, "\n"))
 	}
 
+	// Alice's assignment is removed by hand: drift, and apply puts it back.
+	as, err := g.AppRoleAssignedTo(context.Background(), spID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.PrincipalID == emulator.SeedAliceUserID {
+			if _, err := g.Do(context.Background(), tenant.DeleteAppRoleAssignment(spID, a.ID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := driftItems(t, w, file, 2); strings.Join(got, "\n") != `consent_removed applications.fhir-api.app_roles["globalWriter"].users["alice@contoso.com"]` {
+		t.Errorf("drift after a hand-removed assignment: %v", got)
+	}
+	w.mustRun(0, "apply", "-f", file, "--auto-approve")
+	w.mustRun(0, "drift", "-f", file)
+
+	// A typo in a group name is an error at its line with a did-you-mean.
+	data, err := os.ReadFile(filepath.Join(w.dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	typo := strings.Replace(string(data), "groups: [FHIR Writers]", "groups: [FHIR Writer]", 1)
+	if err := os.WriteFile(filepath.Join(w.dir, "typo.yaml"), []byte(typo), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := w.mustRun(1, "plan", "-f", "typo.yaml")
+	if !strings.Contains(r.Stderr, `typo.yaml:`) || !strings.Contains(r.Stderr, `Did you mean "FHIR Writers"?`) {
+		t.Errorf("plan with a mistyped group:\n%s", r.Stderr)
+	}
+
 	// Carol leaves and is deleted: drift reports her, plan refuses at her line.
 	w.graphDelete("/users/carol@contoso.com")
 	if got := driftItems(t, w, file, 2); strings.Join(got, "\n") != "missing applications.fhir-api.appRoles.globalReader.members.users[0]" {
 		t.Errorf("drift after a member was deleted: %v", got)
 	}
-	r := w.mustRun(1, "plan", "-f", file)
+	r = w.mustRun(1, "plan", "-f", file)
 	if !strings.Contains(r.Stderr, `fhir.yaml:`) || !strings.Contains(r.Stderr, `no user in the tenant has the userPrincipalName or object id "carol@contoso.com"`) {
 		t.Errorf("plan with a deleted member:\n%s", r.Stderr)
 	}
 	if strings.Contains(r.Stderr, "panic") || strings.Contains(r.Stderr, "goroutine") {
 		t.Errorf("plan crashed:\n%s", r.Stderr)
+	}
+}
+
+// TestFirstPartyServicePrincipal (issue 10 item 5): in a tenant without
+// Azure API for DICOM's service principal, the DICOM example (which sets
+// createServicePrincipal) plans its creation; the first apply creates it
+// from Microsoft's application, the next grants the viewer's scope, and
+// then the plan is empty. Without the flag the plan fails with the
+// missing service principal and names the fix.
+func TestFirstPartyServicePrincipal(t *testing.T) {
+	w := newWorld(t, emulator.Faults{})
+	file := w.example("dicom")
+	g, _ := w.clients()
+	sp := servicePrincipal(t, g, emulator.DICOMApp)
+	w.graphDelete("/servicePrincipals/" + sp.ID)
+
+	plan := w.mustRun(2, "plan", "-f", file, "--detailed-exitcode")
+	if !strings.Contains(plan.Stdout, "create the service principal of API azure-dicom") {
+		t.Errorf("plan does not create the DICOM service principal:\n%s", plan.Stdout)
+	}
+	w.mustRun(0, "apply", "-f", file, "--auto-approve")
+	if made := servicePrincipal(t, g, emulator.DICOMApp); made.ID == sp.ID || len(made.Scopes) == 0 {
+		t.Errorf("service principal after apply: %+v (deleted one was %s)", made, sp.ID)
+	}
+	second := w.mustRun(2, "plan", "-f", file, "--detailed-exitcode")
+	if !strings.Contains(second.Stdout, "Dicom.ReadWrite") {
+		t.Errorf("second plan does not grant the viewer's scope:\n%s", second.Stdout)
+	}
+	w.mustRun(0, "apply", "-f", file, "--auto-approve")
+	w.mustRun(0, "plan", "-f", file, "--detailed-exitcode")
+
+	// Without the flag, a missing service principal is an error.
+	sp = servicePrincipal(t, g, emulator.DICOMApp)
+	w.graphDelete("/servicePrincipals/" + sp.ID)
+	data, err := os.ReadFile(filepath.Join(w.dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noFlag := strings.Replace(string(data), ", createServicePrincipal: true", "", 1)
+	if err := os.WriteFile(filepath.Join(w.dir, "noflag.yaml"), []byte(noFlag), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := w.mustRun(1, "plan", "-f", "noflag.yaml")
+	if !strings.Contains(r.Stderr, `API "azure-dicom" (appId 75e725bf-66ce-4cea-9b9a-5c4caae57f33) has no service principal`) {
+		t.Errorf("plan without the flag:\n%s", r.Stderr)
 	}
 }

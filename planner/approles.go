@@ -121,6 +121,7 @@ func (b *builder) planMembers(st *appState, addr string) {
 				Description: fmt.Sprintf("assign app role %s to %s", rm.role.Value, p.Label()),
 				Reason:      "declared in appRoles." + rm.role.Value + ".members and not assigned",
 				DependsOn:   appendUnique(nil, st.appAction, st.spAction),
+				Changes:     []Change{{Path: "principal_id", After: rawJSON(p.ID)}},
 				AppRoleAssignment: &AppRoleAssignmentAction{PrincipalID: p.ID, ResourceID: st.spID, AppRoleID: rm.id,
 					Resource: st.key, Role: rm.role.Value, PrincipalType: p.Type, Principal: p.Name},
 			})
@@ -143,6 +144,7 @@ func (b *builder) planMembers(st *appState, addr string) {
 				Op: OpDelete, Type: TypeAppRoleAssignment, App: st.key, Address: mAddr,
 				Description: fmt.Sprintf("remove app role %s from %s", rm.role.Value, p.Label()),
 				Reason:      "not in appRoles." + rm.role.Value + ".members (prune)",
+				Changes:     []Change{{Path: "principal_id", Before: rawJSON(p.ID)}},
 				AppRoleAssignment: &AppRoleAssignmentAction{ID: a.ID, PrincipalID: a.PrincipalID, ResourceID: a.ResourceID,
 					AppRoleID: a.AppRoleID, Resource: st.key, Role: rm.role.Value, PrincipalType: p.Type, Principal: p.Name},
 			})

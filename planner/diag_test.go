@@ -46,7 +46,7 @@ func TestDiagnostics(t *testing.T) {
 			name:     "external API without a service principal",
 			specEdit: [2]string{"microsoft-graph: { appId: 00000003-0000-0000-c000-000000000000 }", "microsoft-graph: { appId: 00000003-0000-0000-c000-0000000000ff }"},
 			want: []string{`API "microsoft-graph" (appId 00000003-0000-0000-c000-0000000000ff) has no service principal in tenant ` + tenantID +
-				" | Check the appId under apis, or create the API's service principal in the tenant first."},
+				" | Check the appId under apis. To have regsync create the API's service principal (as az ad sp create --id does), add createServicePrincipal: true to its apis entry."},
 		},
 	}
 	for _, tc := range tests {

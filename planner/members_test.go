@@ -57,6 +57,9 @@ func readPeople(t *testing.T, f *tenanttest.Tenant, src string) (*tenant.Snapsho
 	s := parseSpec(t, src)
 	q := tenant.ReadQuery{Set: s.Set}
 	q.Users, q.Groups = s.PrincipalRefs()
+	for _, a := range s.APIs {
+		q.APIAppIDs = append(q.APIAppIDs, a.AppID)
+	}
 	snap, err := tenant.Read(context.Background(), f, f.Vault(), q)
 	if err != nil {
 		t.Fatal(err)

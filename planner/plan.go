@@ -79,6 +79,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, di
 		return nil, b.diags
 	}
 	b.order = b.ordered()
+	b.planAPIs()
 	for _, st := range b.order {
 		b.planApp(st)
 	}
@@ -444,9 +445,16 @@ func (b *builder) resolveAccess() {
 			} else if api := b.spec.API(acc.Resource); api != nil {
 				ra.resourceAppID = api.AppID
 				sp := b.spByAppID[strings.ToLower(api.AppID)]
+				if sp == nil && api.CreateServicePrincipal {
+					// Its permissions are known once the service principal
+					// exists: this plan creates it (planAPIs), the next one
+					// grants them.
+					b.note(st.key, addr, "the permissions on API %q are planned once its service principal exists: apply, then plan again", api.Key)
+					continue
+				}
 				if sp == nil {
 					b.diags.Errorf(acc.Pos, addr,
-						"Check the appId under apis, or create the API's service principal in the tenant first.",
+						"Check the appId under apis. To have regsync create the API's service principal (as az ad sp create --id does), add createServicePrincipal: true to its apis entry.",
 						"API %q (appId %s) has no service principal in tenant %s", api.Key, api.AppID, b.live.Organization.ID)
 					continue
 				}
@@ -593,6 +601,10 @@ func (b *builder) summarise() {
 	for _, a := range b.plan.Actions {
 		count(&total, a)
 		s := perApp[a.App]
+		if s == nil { // an API under apis whose service principal the plan creates
+			add(a.App, "api", a.App)
+			s = perApp[a.App]
+		}
 		count(&s.Summary, a)
 		s.Risks += len(a.Risks)
 		if a.Type == TypeApplication {

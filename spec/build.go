@@ -52,7 +52,8 @@ func buildSpec(file string, root *node, ds *diag.Diagnostics) *Spec {
 
 	if apis := root.get("apis"); apis != nil && apis.kind == kindObject {
 		for _, m := range apis.members {
-			s.APIs = append(s.APIs, &API{Key: m.key, AppID: str(m.val.get("appId")), Pos: m.val.keyPos})
+			s.APIs = append(s.APIs, &API{Key: m.key, AppID: str(m.val.get("appId")), Pos: m.val.keyPos,
+				CreateServicePrincipal: boolean(m.val.get("createServicePrincipal"))})
 		}
 	}
 	if res := root.get("azureResources"); res != nil && res.kind == kindObject {

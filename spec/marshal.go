@@ -120,7 +120,11 @@ func (o MarshalOptions) Marshal(s *Spec) ([]byte, error) {
 				continue
 			}
 			m.unique(seen, "apis", a.Key)
-			yAdd(apis, a.Key, yFlow(ySingle("appId", yStr(a.AppID))))
+			e := ySingle("appId", yStr(a.AppID))
+			if a.CreateServicePrincipal {
+				yAdd(e, "createServicePrincipal", yBool(true))
+			}
+			yAdd(apis, a.Key, yFlow(e))
 		}
 		b.WriteString("\n" + m.encode(ySingle("apis", apis)))
 	}

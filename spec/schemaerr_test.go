@@ -20,6 +20,17 @@ func TestSchemaErrorPositions(t *testing.T) {
     secret: {}
     redirectUri: [https://x.contoso.com]
 `, []string{`19:5 applications.web.redirectUri: unknown property "redirectUri" in applications.web`}},
+		{"role members: known fields, names not empty", header + base + `  people:
+    kind: resource
+    identifierUris: [api://people.contoso.com]
+    appRoles:
+      reader:
+        memberTypes: [User]
+        members: {user: [alice@contoso.com], groups: [""]}
+`, []string{
+			`22:19 applications.people.appRoles.reader.members.user: unknown property "user" in applications.people.appRoles.reader.members`,
+			`22:55 applications.people.appRoles.reader.members.groups[0]: applications.people.appRoles.reader.members.groups[0] is empty`,
+		}},
 		{"missing property at the mapping", header + base + `  web:
     displayName: Web
 `, []string{`17:5 applications.web.kind: applications.web is missing kind`}},

@@ -141,6 +141,9 @@ type API struct {
 	Key   string
 	AppID string
 	Pos   diag.Pos
+	// CreateServicePrincipal asks the planner to create the API's service
+	// principal when the tenant has none (createServicePrincipal).
+	CreateServicePrincipal bool
 }
 
 // Application is one app registration (and its service principal).

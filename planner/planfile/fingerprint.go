@@ -27,8 +27,8 @@ type Fingerprints struct {
 // not even its hint).
 type Object struct {
 	// Kind is organization, application, service_principal,
-	// app_role_assignment, permission_grant, secret, role_definition or
-	// role_assignment.
+	// app_role_assignment, permission_grant, user, group, secret,
+	// role_definition or role_assignment.
 	Kind string `json:"kind"`
 	ID   string `json:"id"`
 	// Label names the object for people: a display name, a vault/name.
@@ -71,6 +71,14 @@ func Fingerprint(s *tenant.Snapshot) Fingerprints {
 	for _, x := range s.RoleAssignments {
 		x.Scope, x.RoleDefinitionID, x.PrincipalID = tenant.NormalizeScope(x.Scope), strings.ToLower(x.RoleDefinitionID), strings.ToLower(x.PrincipalID)
 		add("role_assignment", strings.ToLower(x.ID), "", x)
+	}
+	// The users and groups the spec names: a member deleted or renamed
+	// since the plan makes it stale.
+	for _, u := range s.Users {
+		add("user", u.ID, u.UserPrincipalName, u)
+	}
+	for _, g := range s.Groups {
+		add("group", g.ID, g.DisplayName, g)
 	}
 	for _, m := range s.Secrets {
 		m.Created, m.Updated = m.Created.UTC(), m.Updated.UTC()

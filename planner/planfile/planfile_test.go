@@ -101,12 +101,15 @@ func TestCheckStale(t *testing.T) {
 		}, want: "application obj-new (new) appeared"},
 		{name: "credential removed", edit: func(s *tenant.Snapshot) { s.Applications[0].PasswordCredentials = nil },
 			want: "application obj-job (job) changed"},
+		{name: "member deleted", edit: func(s *tenant.Snapshot) { s.Users = nil },
+			want: "user u-alice (alice@contoso.com) disappeared"},
 		{name: "vault secret rotated", edit: func(s *tenant.Snapshot) { s.Secrets[0].Version = "v2" },
 			want: "secret demo-kv/job-client-secret/v2 (demo-kv/job-client-secret) appeared, secret demo-kv/job-client-secret/v1 (demo-kv/job-client-secret) disappeared"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, live, p := fixture(t)
+			live.Users = []tenant.User{{ID: "u-alice", UserPrincipalName: "alice@contoso.com"}}
 			var buf bytes.Buffer
 			if err := planfile.Write(&buf, p, "v1.2.3", live); err != nil {
 				t.Fatal(err)

@@ -30,8 +30,9 @@ type Tenant struct {
 	unique     map[string]string              // uniqueName → object id
 	sps        map[string]*tenant.ServicePrincipal
 	assigns    []tenant.AppRoleAssignment
-	users      map[string]tenant.User  // by object id
-	groups     map[string]tenant.Group // by object id
+	users      map[string]tenant.User             // by object id
+	groups     map[string]tenant.Group            // by object id
+	home       map[string]tenant.ServicePrincipal // first-party applications, by lower appId
 	grants     []tenant.PermissionGrant
 	vault      map[string][]StoredSecret // vault/name → versions, oldest first
 	deleted    map[string]deletedSecret  // vault/name → a soft-deleted secret

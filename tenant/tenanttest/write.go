@@ -342,7 +342,10 @@ func (f *Tenant) createServicePrincipal(w tenant.Write, batched bool) (tenant.Wr
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a := f.appByAppID(w.AppID)
-	if a == nil || !f.visible(a.ID) {
+	if a == nil {
+		a = f.homeApp(w.AppID) // a first-party application: no object here
+	}
+	if a == nil || (a.ID != "" && !f.visible(a.ID)) {
 		return none(&tenant.Error{Kind: tenant.NotFound, Status: 400, Code: "NoBackingApplicationObject",
 			Message: fmt.Sprintf("The appId '%s' of the service principal does not reference a valid application object.", w.AppID)})
 	}
