@@ -182,3 +182,22 @@ func TestHDSAzureFaults(t *testing.T) {
 		t.Errorf("typo message:\n%s", r.Stderr)
 	}
 }
+
+// A saved plan with role assignments applies as reviewed: the fresh plan
+// apply computes (Azure reads included) equals it; after a hand-made change
+// at a declared scope the saved plan is refused as stale.
+func TestHDSSavedPlan(t *testing.T) {
+	w := newWorld(t, emulator.Faults{})
+	file := w.example("hds")
+	w.mustRun(0, "plan", "-f", file, "-out", "hds.plan")
+	w.mustRun(0, "apply", "hds.plan", "--auto-approve")
+	w.assertHDSAssignments()
+
+	w.em.RemoveRoleAssignments(emulator.SeedDICOMService, emulator.SeedAliceUserID)
+	w.mustRun(0, "plan", "-f", file, "-out", "again.plan")
+	w.em.AddRoleAssignment(emulator.SeedDICOMService, dicomReaderRole, emulator.SeedCarolUserID, "User")
+	r := w.mustRun(1, "apply", "again.plan", "--auto-approve")
+	if !strings.Contains(r.Stderr, "role assignment") || !strings.Contains(r.Stderr, "appeared") {
+		t.Errorf("stale saved plan: want the changed role assignment named, stderr:\n%s", r.Stderr)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regsync/regsync/planner"
+	"github.com/regsync/regsync/planner/render"
 	"github.com/regsync/regsync/tenant"
 	"github.com/regsync/regsync/tenant/tenanttest"
 )
@@ -172,5 +173,33 @@ func TestRolesUnknownName(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, got)
 		}
+	}
+}
+
+// The text and markdown views show each Azure resource as its own section,
+// named by its key and id, with the role assignments of users and groups;
+// an application's own role shows in the application's section.
+func TestRolesRendered(t *testing.T) {
+	s := parseSpec(t, rbacYAML)
+	p := compute(t, s, withScopes(emptyTenant(), []string{dicomScope}), planner.Options{})
+	var text, md strings.Builder
+	if err := render.Text(&text, p, render.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := render.Markdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"# azureResources.dicom (azure_resource) " + dicomScope + ": will be updated",
+		`+ azureResources.dicom.roles["DICOM Data Reader"].groups["Radiologists"]: assign DICOM Data Reader on dicom to group Radiologists`,
+		`+ applications.loader.azure_roles.dicom["DICOM Data Owner"]: assign DICOM Data Owner on dicom to applications.loader`,
+		`role = "DICOM Data Owner (58a3b984-7adf-4c20-983a-32417c86fbc8)"`,
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text view lacks %q:\n%s", want, text.String())
+		}
+	}
+	if !strings.Contains(md.String(), "azureResources.dicom") || !strings.Contains(md.String(), "assign DICOM Data Reader on dicom to user alice@contoso.com") {
+		t.Errorf("markdown view lacks the Azure section:\n%s", md.String())
 	}
 }
