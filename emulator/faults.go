@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -57,6 +58,17 @@ func (fi *faultInjector) latency() time.Duration { return fi.get().Latency }
 
 // replicationLag is the current replication lag.
 func (fi *faultInjector) replicationLag() time.Duration { return fi.get().ReplicationLag }
+
+// certificatesForbidden reports whether the certificates of vault are
+// closed to the caller (Faults.VaultCertificatesForbidden).
+func (fi *faultInjector) certificatesForbidden(vault string) bool {
+	for _, v := range fi.get().VaultCertificatesForbidden {
+		if strings.EqualFold(v, vault) {
+			return true
+		}
+	}
+	return false
+}
 
 // vaultOutage reports whether Key Vault is down.
 func (fi *faultInjector) vaultOutage() bool { return fi.get().VaultOutage }

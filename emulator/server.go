@@ -185,7 +185,7 @@ func vaultRouteTemplate(path string) string {
 	}
 	if len(segs) > 4 {
 		switch segs[4] {
-		case "versions", "recover", "":
+		case "versions", "recover", "create", "pending", "policy", "":
 			out = append(out, segs[4])
 		default:
 			out = append(out, "{version}")
@@ -279,36 +279,38 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 
 // faultsJSON is the admin form of Faults: durations as Go duration strings.
 type faultsJSON struct {
-	Latency              string   `json:"latency"`
-	ThrottleRate         float64  `json:"throttleRate"`
-	RetryAfter           string   `json:"retryAfter"`
-	ErrorRate            float64  `json:"errorRate"`
-	ReplicationLag       string   `json:"replicationLag"`
-	VaultOutage          bool     `json:"vaultOutage"`
-	Seed                 int64    `json:"seed"`
-	LostAnswerRate       float64  `json:"lostAnswerRate"`
-	LostAnswerRoutes     []string `json:"lostAnswerRoutes"`
-	PatchReplacesComplex bool     `json:"patchReplacesComplex"`
-	HostileNextLink      string   `json:"hostileNextLink"`
-	PagePadding          int64    `json:"pagePadding"`
-	VaultChallenge       string   `json:"vaultChallenge"`
+	Latency                    string   `json:"latency"`
+	ThrottleRate               float64  `json:"throttleRate"`
+	RetryAfter                 string   `json:"retryAfter"`
+	ErrorRate                  float64  `json:"errorRate"`
+	ReplicationLag             string   `json:"replicationLag"`
+	VaultOutage                bool     `json:"vaultOutage"`
+	Seed                       int64    `json:"seed"`
+	LostAnswerRate             float64  `json:"lostAnswerRate"`
+	LostAnswerRoutes           []string `json:"lostAnswerRoutes"`
+	PatchReplacesComplex       bool     `json:"patchReplacesComplex"`
+	HostileNextLink            string   `json:"hostileNextLink"`
+	PagePadding                int64    `json:"pagePadding"`
+	VaultChallenge             string   `json:"vaultChallenge"`
+	VaultCertificatesForbidden []string `json:"vaultCertificatesForbidden,omitempty"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
 	return faultsJSON{
-		Latency:              f.Latency.String(),
-		ThrottleRate:         f.ThrottleRate,
-		RetryAfter:           f.RetryAfter.String(),
-		ErrorRate:            f.ErrorRate,
-		ReplicationLag:       f.ReplicationLag.String(),
-		VaultOutage:          f.VaultOutage,
-		Seed:                 f.Seed,
-		LostAnswerRate:       f.LostAnswerRate,
-		LostAnswerRoutes:     f.LostAnswerRoutes,
-		PatchReplacesComplex: f.PatchReplacesComplex,
-		HostileNextLink:      f.HostileNextLink,
-		PagePadding:          f.PagePadding,
-		VaultChallenge:       f.VaultChallenge,
+		Latency:                    f.Latency.String(),
+		ThrottleRate:               f.ThrottleRate,
+		RetryAfter:                 f.RetryAfter.String(),
+		ErrorRate:                  f.ErrorRate,
+		ReplicationLag:             f.ReplicationLag.String(),
+		VaultOutage:                f.VaultOutage,
+		Seed:                       f.Seed,
+		LostAnswerRate:             f.LostAnswerRate,
+		LostAnswerRoutes:           f.LostAnswerRoutes,
+		PatchReplacesComplex:       f.PatchReplacesComplex,
+		HostileNextLink:            f.HostileNextLink,
+		PagePadding:                f.PagePadding,
+		VaultChallenge:             f.VaultChallenge,
+		VaultCertificatesForbidden: f.VaultCertificatesForbidden,
 	}
 }
 
@@ -349,8 +351,10 @@ func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
 			err = json.Unmarshal(raw, &f.PagePadding)
 		case "vaultChallenge":
 			err = json.Unmarshal(raw, &f.VaultChallenge)
+		case "vaultCertificatesForbidden":
+			err = json.Unmarshal(raw, &f.VaultCertificatesForbidden)
 		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge)", k)
+			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, vaultCertificatesForbidden)", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault knob %q: %w", k, err)
