@@ -1,6 +1,9 @@
 package graph
 
 import (
+	"crypto/x509"
+	"encoding/hex"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -118,6 +121,7 @@ func toApplication(m models.Applicationable) *tenant.Application {
 	for _, p := range m.GetPasswordCredentials() {
 		a.PasswordCredentials = append(a.PasswordCredentials, toPassword(p))
 	}
+	a.KeyCredentials = toKeys(m.GetKeyCredentials())
 	for _, f := range m.GetFederatedIdentityCredentials() {
 		a.FederatedCredentials = append(a.FederatedCredentials, toFederated(f))
 	}
@@ -139,6 +143,32 @@ func toPassword(p models.PasswordCredentialable) tenant.PasswordCredential {
 		Start:       timev(p.GetStartDateTime()),
 		End:         timev(p.GetEndDateTime()),
 	}
+}
+
+// toKeys converts key credentials. The key comes back only from a
+// single-object GET (a list answers null); it is kept only when it parses as
+// a bare X.509 certificate, so a signing credential's private key (a PFX)
+// never enters the model.
+func toKeys(in []models.KeyCredentialable) []tenant.KeyCredential {
+	var out []tenant.KeyCredential
+	for _, k := range in {
+		kc := tenant.KeyCredential{
+			KeyID:               uuidStr(k.GetKeyId()),
+			DisplayName:         str(k.GetDisplayName()),
+			Type:                str(k.GetTypeEscaped()),
+			Usage:               str(k.GetUsage()),
+			CustomKeyIdentifier: strings.ToUpper(hex.EncodeToString(k.GetCustomKeyIdentifier())),
+			Start:               timev(k.GetStartDateTime()),
+			End:                 timev(k.GetEndDateTime()),
+		}
+		if der := k.GetKey(); len(der) > 0 {
+			if _, err := x509.ParseCertificate(der); err == nil {
+				kc.Cert = append([]byte(nil), der...)
+			}
+		}
+		out = append(out, kc)
+	}
+	return out
 }
 
 func toFederated(f models.FederatedIdentityCredentialable) tenant.FederatedCredential {
@@ -206,7 +236,17 @@ func toServicePrincipal(m models.ServicePrincipalable) *tenant.ServicePrincipal 
 		AppRoleAssignmentRequired: boolv(m.GetAppRoleAssignmentRequired()),
 		AppRoles:                  toAppRoles(m.GetAppRoles()),
 		Scopes:                    toScopes(m.GetOauth2PermissionScopes()),
+		KeyCredentials:            toKeys(m.GetKeyCredentials()),
+		PasswordCredentials:       toPasswords(m.GetPasswordCredentials()),
 	}
+}
+
+func toPasswords(in []models.PasswordCredentialable) []tenant.PasswordCredential {
+	var out []tenant.PasswordCredential
+	for _, p := range in {
+		out = append(out, toPassword(p))
+	}
+	return out
 }
 
 func toAssignment(m models.AppRoleAssignmentable) tenant.AppRoleAssignment {

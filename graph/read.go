@@ -35,10 +35,18 @@ const (
 // applicationSelect is every application property of tenant.Properties
 // (by its top-level Graph name), the ids, and the credentials and creation
 // time the planner reads besides.
-var applicationSelect = tenant.GraphSelect("id", "appId", "passwordCredentials", "createdDateTime")
+// Key credentials come without their key from a list (Graph returns it only
+// to a single-object GET), which is all plan and drift need: their ids,
+// names, types and dates.
+var applicationSelect = tenant.GraphSelect("id", "appId", "passwordCredentials", "keyCredentials", "createdDateTime")
 
+// servicePrincipalSelect reads the service principal's own credentials
+// too: Graph lets a password or certificate be added to a service
+// principal beside its application's, and regsync must see one it did not
+// make.
 var servicePrincipalSelect = []string{
 	"id", "appId", "displayName", "tags", "appRoleAssignmentRequired", "appRoles", "oauth2PermissionScopes",
+	"passwordCredentials", "keyCredentials",
 }
 
 // quote makes an OData string literal: single quotes are doubled.

@@ -44,6 +44,7 @@ type Application struct {
 	PublicClientRedirectURIs    []string
 	RequiredResourceAccess      []RequiredResourceAccess
 	PasswordCredentials         []PasswordCredential
+	KeyCredentials              []KeyCredential
 	FederatedCredentials        []FederatedCredential
 	Owners                      []string // object ids
 	CreatedDateTime             time.Time
@@ -110,6 +111,29 @@ type PasswordCredential struct {
 	End         time.Time
 }
 
+// KeyCredential is a certificate credential's metadata (Graph's
+// keyCredential) on an application or a service principal.
+//
+// Cert is the public X.509 certificate (DER). Graph returns a key
+// credential's key only to a single-object GET that selects keyCredentials,
+// never in a list, so Cert is nil in everything tenant.Read returns; the
+// writes that PATCH keyCredentials read it where they need it. Cert never
+// holds private key material: a key that is not a bare certificate (a
+// signing credential's PFX) is dropped when read.
+type KeyCredential struct {
+	KeyID       string
+	DisplayName string
+	Type        string // "AsymmetricX509Cert" (also "X509CertAndPassword" for signing keys)
+	Usage       string // "Verify" (also "Sign")
+	// CustomKeyIdentifier is Graph's customKeyIdentifier as upper-case hex.
+	// Graph fills it with the certificate's SHA-1 thumbprint unless the
+	// writer chose another value.
+	CustomKeyIdentifier string
+	Start               time.Time
+	End                 time.Time
+	Cert                []byte `json:",omitempty"`
+}
+
 // FederatedCredential is a federatedIdentityCredential.
 type FederatedCredential struct {
 	ID          string   `json:"id,omitempty"`
@@ -144,6 +168,11 @@ type ServicePrincipal struct {
 	AppRoleAssignmentRequired bool
 	AppRoles                  []AppRole
 	Scopes                    []PermissionScope
+	// PasswordCredentials and KeyCredentials are credentials on the service
+	// principal itself: Graph lets both be added beside the application's,
+	// and a token request with them works like one with the application's.
+	PasswordCredentials []PasswordCredential
+	KeyCredentials      []KeyCredential
 }
 
 // AppRoleAssignment grants an app role of a resource service principal to a

@@ -132,7 +132,26 @@ func canonicalApp(a *tenant.Application) any {
 		Owners      []string
 		Federated   []tenant.FederatedCredential
 		Credentials []credential
-	}{a.ID, a.AppID, a.CreatedDateTime.UTC(), props, sorted(a.Owners), fcs, creds}
+		Keys        []tenant.KeyCredential `json:",omitempty"`
+	}{a.ID, a.AppID, a.CreatedDateTime.UTC(), props, sorted(a.Owners), fcs, creds, canonicalKeys(a.KeyCredentials)}
+}
+
+// canonicalKeys is key credentials by keyId, in UTC, without the
+// certificate bytes (a list never carries them). Nil when there are none,
+// so an application without key credentials keeps the fingerprint it had
+// before they were read.
+func canonicalKeys(in []tenant.KeyCredential) []tenant.KeyCredential {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]tenant.KeyCredential, len(in))
+	for i, k := range in {
+		k.Cert = nil
+		k.Start, k.End = k.Start.UTC(), k.End.UTC()
+		out[i] = k
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].KeyID < out[j].KeyID })
+	return out
 }
 
 // orderFree is v as JSON values with every array sorted (by the JSON of
@@ -195,7 +214,35 @@ func canonicalSP(sp *tenant.ServicePrincipal) any {
 	c.AppRoles = sortedRoles(sp.AppRoles)
 	c.Scopes = append([]tenant.PermissionScope{}, sp.Scopes...)
 	sort.Slice(c.Scopes, func(i, j int) bool { return c.Scopes[i].ID < c.Scopes[j].ID })
-	return c
+	// The service principal's own credentials, when it has any; without
+	// them its fingerprint is what it was before they were read.
+	var creds []credential
+	for _, p := range sp.PasswordCredentials {
+		creds = append(creds, credential{KeyID: p.KeyID, DisplayName: p.DisplayName, Start: p.Start.UTC(), End: p.End.UTC()})
+	}
+	sort.Slice(creds, func(i, j int) bool { return creds[i].KeyID < creds[j].KeyID })
+	keys := canonicalKeys(sp.KeyCredentials)
+	f := spFields{c.ID, c.AppID, c.DisplayName, c.Tags, c.AppRoleAssignmentRequired, c.AppRoles, c.Scopes}
+	if creds == nil && keys == nil {
+		return f
+	}
+	return struct {
+		spFields
+		Credentials []credential           `json:",omitempty"`
+		Keys        []tenant.KeyCredential `json:",omitempty"`
+	}{f, creds, keys}
+}
+
+// spFields are the service principal's fields a fingerprint covers besides
+// its credentials, named as tenant.ServicePrincipal names them.
+type spFields struct {
+	ID                        string
+	AppID                     string
+	DisplayName               string
+	Tags                      []string
+	AppRoleAssignmentRequired bool
+	AppRoles                  []tenant.AppRole
+	Scopes                    []tenant.PermissionScope
 }
 
 // diff describes how now differs from f, naming up to maxListed objects.

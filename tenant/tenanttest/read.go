@@ -26,7 +26,7 @@ func (f *Tenant) ListApplications(_ context.Context, set string) ([]*tenant.Appl
 	var out []*tenant.Application
 	for _, a := range f.sortedApps() {
 		if hasTag(a.Tags, tenant.SetTag(set)) {
-			out = append(out, cloneApp(a))
+			out = append(out, listedApp(a))
 		}
 	}
 	return out, nil
@@ -43,7 +43,7 @@ func (f *Tenant) FindApplication(_ context.Context, set, key string) (*tenant.Ap
 	var found []*tenant.Application
 	for _, a := range f.sortedApps() {
 		if hasTag(a.Tags, tenant.SetTag(set)) && hasTag(a.Tags, tenant.KeyTag(key)) && f.visible(a.ID) {
-			found = append(found, cloneApp(a))
+			found = append(found, listedApp(a))
 		}
 	}
 	switch len(found) {
@@ -65,7 +65,7 @@ func (f *Tenant) ApplicationsByAppID(_ context.Context, appIDs []string) ([]*ten
 	for _, a := range f.sortedApps() {
 		for _, id := range appIDs {
 			if a.AppID == id && f.visible(a.ID) {
-				out = append(out, cloneApp(a))
+				out = append(out, listedApp(a))
 			}
 		}
 	}
@@ -80,8 +80,7 @@ func (f *Tenant) ListServicePrincipals(_ context.Context, set string) ([]*tenant
 	var out []*tenant.ServicePrincipal
 	for _, sp := range f.sps {
 		if hasTag(sp.Tags, tenant.SetTag(set)) {
-			c := *sp
-			out = append(out, &c)
+			out = append(out, cloneSP(sp, false))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -97,8 +96,7 @@ func (f *Tenant) ServicePrincipalsByAppID(_ context.Context, appIDs []string) ([
 	for _, sp := range f.sps {
 		for _, id := range appIDs {
 			if sp.AppID == id && f.visible(sp.ID) {
-				c := *sp
-				out = append(out, &c)
+				out = append(out, cloneSP(sp, false))
 			}
 		}
 	}

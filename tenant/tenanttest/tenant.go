@@ -170,13 +170,12 @@ func (f *Tenant) AddApplication(a *tenant.Application) *tenant.Application {
 func (f *Tenant) AddServicePrincipal(sp *tenant.ServicePrincipal) *tenant.ServicePrincipal {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := *sp
+	c := cloneSP(sp, true)
 	if c.ID == "" {
 		c.ID = f.id("sp")
 	}
-	f.sps[c.ID] = &c
-	out := c
-	return &out
+	f.sps[c.ID] = c
+	return cloneSP(c, true)
 }
 
 // AddAppRoleAssignment and AddPermissionGrant store an assignment or a
@@ -362,8 +361,41 @@ func cloneApp(a *tenant.Application) *tenant.Application {
 	c.Tags = append([]string(nil), a.Tags...)
 	c.Owners = append([]string(nil), a.Owners...)
 	c.PasswordCredentials = append([]tenant.PasswordCredential(nil), a.PasswordCredentials...)
+	c.KeyCredentials = cloneKeys(a.KeyCredentials, true)
 	c.FederatedCredentials = append([]tenant.FederatedCredential(nil), a.FederatedCredentials...)
 	return &c
+}
+
+// listedApp is a as a list query returns it: like Graph, without the
+// certificates of its key credentials (only a single-object GET has them).
+func listedApp(a *tenant.Application) *tenant.Application {
+	c := cloneApp(a)
+	c.KeyCredentials = cloneKeys(a.KeyCredentials, false)
+	return c
+}
+
+func cloneSP(sp *tenant.ServicePrincipal, withCerts bool) *tenant.ServicePrincipal {
+	c := *sp
+	c.Tags = append([]string(nil), sp.Tags...)
+	c.PasswordCredentials = append([]tenant.PasswordCredential(nil), sp.PasswordCredentials...)
+	c.KeyCredentials = cloneKeys(sp.KeyCredentials, withCerts)
+	return &c
+}
+
+func cloneKeys(in []tenant.KeyCredential, withCerts bool) []tenant.KeyCredential {
+	if in == nil {
+		return nil
+	}
+	out := make([]tenant.KeyCredential, len(in))
+	for i, k := range in {
+		if withCerts {
+			k.Cert = append([]byte(nil), k.Cert...)
+		} else {
+			k.Cert = nil
+		}
+		out[i] = k
+	}
+	return out
 }
 
 func (f *Tenant) sortedApps() []*tenant.Application {
@@ -390,11 +422,10 @@ func (f *Tenant) Snapshot(extra ...*tenant.ServicePrincipal) *tenant.Snapshot {
 	defer f.mu.Unlock()
 	s := &tenant.Snapshot{Organization: organization}
 	for _, a := range f.sortedApps() {
-		s.Applications = append(s.Applications, cloneApp(a))
+		s.Applications = append(s.Applications, listedApp(a))
 	}
 	for _, sp := range f.sps {
-		c := *sp
-		s.ServicePrincipals = append(s.ServicePrincipals, &c)
+		s.ServicePrincipals = append(s.ServicePrincipals, cloneSP(sp, false))
 	}
 	sort.Slice(s.ServicePrincipals, func(i, j int) bool { return s.ServicePrincipals[i].ID < s.ServicePrincipals[j].ID })
 	s.ServicePrincipals = append(s.ServicePrincipals, extra...)

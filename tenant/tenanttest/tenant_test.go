@@ -45,3 +45,24 @@ func TestDoBatchCountsLikeGraph(t *testing.T) {
 		t.Errorf("addPassword from DoBatch: %+v, want its id and value as from Do", last)
 	}
 }
+
+// Like Graph, the fake's list reads return key credentials without their
+// certificate; the stored copy keeps it.
+func TestListsDropCertificates(t *testing.T) {
+	f := New(nil)
+	key := tenant.KeyCredential{KeyID: "k1", Type: "AsymmetricX509Cert", Usage: "Verify", Cert: []byte{0x30, 0x82}}
+	f.AddApplication(&tenant.Application{Tags: []string{tenant.SetTag("s"), tenant.KeyTag("a")}, KeyCredentials: []tenant.KeyCredential{key}})
+	f.AddServicePrincipal(&tenant.ServicePrincipal{AppID: "x", Tags: []string{tenant.SetTag("s")},
+		KeyCredentials: []tenant.KeyCredential{key}, PasswordCredentials: []tenant.PasswordCredential{{KeyID: "p1"}}})
+	apps, _ := f.ListApplications(context.Background(), "s")
+	sps, _ := f.ListServicePrincipals(context.Background(), "s")
+	if len(apps) != 1 || len(apps[0].KeyCredentials) != 1 || apps[0].KeyCredentials[0].Cert != nil {
+		t.Errorf("listed application keys = %+v, want one without its certificate", apps)
+	}
+	if len(sps) != 1 || len(sps[0].KeyCredentials) != 1 || sps[0].KeyCredentials[0].Cert != nil || len(sps[0].PasswordCredentials) != 1 {
+		t.Errorf("listed service principal = %+v, want one key without its certificate and one password", sps)
+	}
+	if a := f.AppByKey("a"); a == nil || a.KeyCredentials[0].Cert == nil {
+		t.Errorf("the stored application lost its certificate")
+	}
+}

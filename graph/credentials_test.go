@@ -1,0 +1,130 @@
+package graph
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/hex"
+	"math/big"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+
+	"github.com/regsync/regsync/tenant"
+)
+
+// selfSigned makes a throwaway public certificate (DER) for tests.
+func selfSigned(t *testing.T) []byte {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "graph test"},
+		NotBefore: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// The list queries plan and drift already make carry the key and password
+// credentials of applications and service principals: no request more.
+func TestListsReadKeyAndPasswordCredentials(t *testing.T) {
+	thumb := "0123456789ABCDEF0123456789ABCDEF01234567"
+	raw, _ := hex.DecodeString(thumb)
+	keyJSON := map[string]any{"keyId": "5b9a2c6e-62a4-4d3b-9c1f-111111111111", "displayName": "CN=by hand", "type": "AsymmetricX509Cert",
+		"usage": "Verify", "customKeyIdentifier": base64.StdEncoding.EncodeToString(raw), "key": nil,
+		"startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"}
+	pwJSON := map[string]any{"keyId": "7c0c1d2e-0000-4000-8000-222222222222", "displayName": "planted", "hint": "xyz", "secretText": nil,
+		"startDateTime": "2026-02-01T00:00:00Z", "endDateTime": "2026-08-01T00:00:00Z"}
+	s, c := newStub(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any) {
+		q := r.URL.Query()
+		switch {
+		case r.URL.Path == "/v1.0/applications" && q.Get("$expand") == "owners":
+			writeJSON(w, 200, map[string]any{"value": []any{map[string]any{"id": "o1", "appId": "a1", "keyCredentials": []any{keyJSON}}}})
+		case r.URL.Path == "/v1.0/applications":
+			writeJSON(w, 200, map[string]any{"value": []any{map[string]any{"id": "o1"}}})
+		case r.URL.Path == "/v1.0/servicePrincipals":
+			writeJSON(w, 200, map[string]any{"value": []any{map[string]any{"id": "s1", "appId": "a1",
+				"keyCredentials": []any{keyJSON}, "passwordCredentials": []any{pwJSON}}}})
+		default:
+			graphError(w, 400, "Request_BadRequest", "unexpected "+r.URL.String())
+		}
+	})
+	ctx := context.Background()
+	apps, err := c.ListApplications(ctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sps, err := c.ListServicePrincipals(ctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := tenant.KeyCredential{KeyID: "5b9a2c6e-62a4-4d3b-9c1f-111111111111", DisplayName: "CN=by hand", Type: "AsymmetricX509Cert",
+		Usage: "Verify", CustomKeyIdentifier: thumb,
+		Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if len(apps) != 1 {
+		t.Fatalf("%d applications, want 1", len(apps))
+	}
+	if d := cmp.Diff([]tenant.KeyCredential{key}, apps[0].KeyCredentials); d != "" {
+		t.Errorf("application key credentials (-want +got):\n%s", d)
+	}
+	wantSP := &tenant.ServicePrincipal{ID: "s1", AppID: "a1", KeyCredentials: []tenant.KeyCredential{key},
+		PasswordCredentials: []tenant.PasswordCredential{{KeyID: "7c0c1d2e-0000-4000-8000-222222222222", DisplayName: "planted", Hint: "xyz",
+			Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)}}}
+	if d := cmp.Diff([]*tenant.ServicePrincipal{wantSP}, sps); d != "" {
+		t.Errorf("service principals (-want +got):\n%s", d)
+	}
+	reqs := s.requests()
+	if len(reqs) != 3 {
+		t.Errorf("%d requests, want 3 (two application lists, one service principal list)", len(reqs))
+	}
+	for _, r := range reqs {
+		sel := "," + r.Query.Get("$select") + ","
+		if r.Query.Get("$expand") == "federatedIdentityCredentials" {
+			continue
+		}
+		for _, want := range []string{"keyCredentials", "passwordCredentials"} {
+			if !strings.Contains(sel, ","+want+",") {
+				t.Errorf("%s %s: $select %q lacks %s", r.Method, r.Path, r.Query.Get("$select"), want)
+			}
+		}
+	}
+}
+
+// A key comes back only from a single-object GET. toKeys keeps it when it
+// is a bare certificate and drops anything else, so no private key (a
+// signing credential's PFX) enters the model.
+func TestToKeysKeepsOnlyCertificates(t *testing.T) {
+	der := selfSigned(t)
+	cert := models.NewKeyCredential()
+	cert.SetKey(der)
+	sum := sha1.Sum(der)
+	cert.SetCustomKeyIdentifier(sum[:])
+	pfx := models.NewKeyCredential()
+	pfx.SetKey([]byte("not a certificate: stands for PFX bytes"))
+	got := toKeys([]models.KeyCredentialable{cert, pfx})
+	if len(got) != 2 {
+		t.Fatalf("%d keys, want 2", len(got))
+	}
+	if !cmp.Equal(got[0].Cert, der) {
+		t.Errorf("certificate not kept")
+	}
+	if got[0].CustomKeyIdentifier != strings.ToUpper(hex.EncodeToString(sum[:])) {
+		t.Errorf("customKeyIdentifier = %q, want the thumbprint in upper-case hex", got[0].CustomKeyIdentifier)
+	}
+	if got[1].Cert != nil {
+		t.Errorf("a key that is not a certificate was kept: %q", got[1].Cert)
+	}
+}
