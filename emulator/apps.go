@@ -50,7 +50,7 @@ func (g *graphServer) publicDoc(doc map[string]any) map[string]any { return doc 
 // appShape returns the document a client sees for an application, with the
 // navigation properties of $expand.
 func (g *graphServer) appShape(r *record, expand []string) map[string]any {
-	doc := copyDoc(r.Doc)
+	doc := hideKeys(copyDoc(r.Doc))
 	for _, e := range expand {
 		switch e {
 		case "owners":
@@ -103,6 +103,7 @@ func (g *graphServer) getApplication(r *http.Request, ctx *graphCtx, k keyRef) (
 		return 0, nil, err
 	}
 	doc := project(g.appShape(rec, q.expand), q.selects)
+	showKeys(doc, rec.Doc, q.selects)
 	ctxURL := ctx.base + "/$metadata#applications/$entity"
 	if len(q.selects) > 0 {
 		ctxURL = ctx.base + "/$metadata#applications(" + strings.Join(q.selects, ",") + ")/$entity"
@@ -158,8 +159,17 @@ func (g *graphServer) createApplication(ctx *graphCtx, body map[string]any) (int
 	if pcs := list(clean, "passwordCredentials"); len(pcs) > 0 {
 		return 0, nil, badRequest("Password credentials cannot be set on create by the regsync emulator; use addPassword.")
 	}
+	var keys []any
+	if _, ok := clean["keyCredentials"]; ok {
+		if keys, err = checkKeyCredentials(list(clean, "keyCredentials"), nil, true); err != nil {
+			return 0, nil, err
+		}
+	}
 	doc := newApplicationDoc(g.now())
 	mergePatch(doc, clean, applicationType)
+	if keys != nil {
+		doc["keyCredentials"] = keys
+	}
 	if err := g.validateApplication(doc, nil); err != nil {
 		return 0, nil, err
 	}
@@ -170,7 +180,7 @@ func (g *graphServer) createApplication(ctx *graphCtx, body map[string]any) (int
 	// owner (application-post-applications.md: app-only callers are added
 	// as owners so Application.ReadWrite.OwnedBy can manage the app).
 	g.st.add(g.st.Apps, &record{Doc: doc, Created: g.now(), Owners: []string{CallerSPID}})
-	out := copyDoc(doc)
+	out := hideKeys(copyDoc(doc))
 	out["@odata.context"] = ctx.base + "/$metadata#applications/$entity"
 	return http.StatusCreated, out, nil
 }
@@ -222,6 +232,12 @@ func (g *graphServer) patchRecord(rec *record, body map[string]any) (int, any, *
 	if _, ok := clean["passwordCredentials"]; ok {
 		return 0, nil, badRequest("Updating passwordCredentials with PATCH is not supported; use addPassword and removePassword.")
 	}
+	var keys []any
+	if _, ok := clean["keyCredentials"]; ok {
+		if keys, err = checkKeyCredentials(list(clean, "keyCredentials"), list(rec.Doc, "keyCredentials"), false); err != nil {
+			return 0, nil, err
+		}
+	}
 	next := copyDoc(rec.Doc)
 	if g.faults.get().PatchReplacesComplex {
 		// Each complex value in the body replaces the stored one whole:
@@ -236,6 +252,9 @@ func (g *graphServer) patchRecord(rec *record, body map[string]any) (int, any, *
 		}
 	}
 	mergePatch(next, clean, applicationType)
+	if keys != nil {
+		next["keyCredentials"] = keys
+	}
 	if err := g.validateApplication(next, rec.Doc); err != nil {
 		return 0, nil, err
 	}
@@ -294,6 +313,12 @@ func (g *graphServer) addPassword(ctx *graphCtx, k keyRef, body map[string]any) 
 	if err != nil {
 		return 0, nil, err
 	}
+	return g.addPasswordTo(ctx, rec, body)
+}
+
+// addPasswordTo adds a password credential to an application or a service
+// principal (serviceprincipal-addpassword.md: the same request and answer).
+func (g *graphServer) addPasswordTo(ctx *graphCtx, rec *record, body map[string]any) (int, any, *graphError) {
 	clean, err := checkBody(body, addPasswordType)
 	if err != nil {
 		return 0, nil, err
@@ -332,6 +357,12 @@ func (g *graphServer) removePassword(ctx *graphCtx, k keyRef, body map[string]an
 	if err != nil {
 		return 0, nil, err
 	}
+	return g.removePasswordFrom(rec, body)
+}
+
+// removePasswordFrom removes a password credential of an application or a
+// service principal (serviceprincipal-removepassword.md).
+func (g *graphServer) removePasswordFrom(rec *record, body map[string]any) (int, any, *graphError) {
 	clean, err := checkBody(body, removePassType)
 	if err != nil {
 		return 0, nil, err

@@ -139,6 +139,22 @@ func (g *graphServer) handle(r *http.Request, ctx *graphCtx, rt graphRoute, body
 		case http.MethodDelete:
 			return g.deleteServicePrincipal(ctx, k[0])
 		}
+	case "servicePrincipals/{id}/addPassword":
+		if m == http.MethodPost {
+			rec, err := g.liveSP(k[0])
+			if err != nil {
+				return 0, nil, err
+			}
+			return g.addPasswordTo(ctx, rec, body)
+		}
+	case "servicePrincipals/{id}/removePassword":
+		if m == http.MethodPost {
+			rec, err := g.liveSP(k[0])
+			if err != nil {
+				return 0, nil, err
+			}
+			return g.removePasswordFrom(rec, body)
+		}
 	case "servicePrincipals/{id}/owners":
 		if m == http.MethodGet {
 			return g.listOwners(r, ctx, k[0], false)

@@ -189,6 +189,8 @@ var graphPatterns = []string{
 	"applications/{id}/federatedIdentityCredentials/{ficId}",
 	"servicePrincipals",
 	"servicePrincipals/{id}",
+	"servicePrincipals/{id}/addPassword",
+	"servicePrincipals/{id}/removePassword",
 	"servicePrincipals/{id}/owners",
 	"servicePrincipals/{id}/appRoleAssignedTo",
 	"servicePrincipals/{id}/appRoleAssignedTo/{assignmentId}",

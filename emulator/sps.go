@@ -20,7 +20,7 @@ var servicePrincipalSpec = collectionSpec{
 }
 
 func (g *graphServer) spShape(r *record, expand []string) map[string]any {
-	doc := copyDoc(r.Doc)
+	doc := hideKeys(copyDoc(r.Doc))
 	for _, e := range expand {
 		switch e {
 		case "owners":
@@ -64,6 +64,7 @@ func (g *graphServer) getServicePrincipal(r *http.Request, ctx *graphCtx, k keyR
 		return 0, nil, err
 	}
 	doc := project(g.spShape(rec, q.expand), q.selects)
+	showKeys(doc, rec.Doc, q.selects)
 	doc["@odata.context"] = ctx.base + "/$metadata#servicePrincipals/$entity"
 	return http.StatusOK, doc, nil
 }
@@ -203,7 +204,16 @@ func (g *graphServer) patchServicePrincipal(ctx *graphCtx, k keyRef, body map[st
 	if _, ok := clean["passwordCredentials"]; ok {
 		return 0, nil, badRequest("Updating passwordCredentials with PATCH is not supported; use addPassword and removePassword.")
 	}
+	var keys []any
+	if _, ok := clean["keyCredentials"]; ok {
+		if keys, err = checkKeyCredentials(list(clean, "keyCredentials"), list(rec.Doc, "keyCredentials"), false); err != nil {
+			return 0, nil, err
+		}
+	}
 	mergePatch(rec.Doc, clean, servicePrincipalType)
+	if keys != nil {
+		rec.Doc["keyCredentials"] = keys
+	}
 	return http.StatusNoContent, nil, nil
 }
 

@@ -18,7 +18,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 
+	"github.com/regsync/regsync/emulator"
 	"github.com/regsync/regsync/tenant"
 )
 
@@ -126,5 +128,93 @@ func TestToKeysKeepsOnlyCertificates(t *testing.T) {
 	}
 	if got[1].Cert != nil {
 		t.Errorf("a key that is not a certificate was kept: %q", got[1].Cert)
+	}
+}
+
+// plantKeys PATCHes key credentials for the given certificates onto an
+// application or a service principal, as the portal would.
+func plantKeys(t *testing.T, c *Client, app bool, id string, certs ...[]byte) {
+	t.Helper()
+	var ks []models.KeyCredentialable
+	for _, der := range certs {
+		k := models.NewKeyCredential()
+		k.SetKey(der)
+		k.SetTypeEscaped(ptr("AsymmetricX509Cert"))
+		k.SetUsage(ptr("Verify"))
+		ks = append(ks, k)
+	}
+	var err error
+	if app {
+		body := models.NewApplication()
+		body.SetKeyCredentials(ks)
+		_, err = c.sdk.Applications().ByApplicationId(id).Patch(context.Background(), body, nil)
+	} else {
+		body := models.NewServicePrincipal()
+		body.SetKeyCredentials(ks)
+		_, err = c.sdk.ServicePrincipals().ByServicePrincipalId(id).Patch(context.Background(), body, nil)
+	}
+	if err != nil {
+		t.Fatalf("planting key credentials: %v", mapError(err, "patch"))
+	}
+}
+
+// Removing a key credential keeps the others (their keys read back by a
+// single GET), and a second removal finds it gone (NotFound); a service
+// principal's password goes by its own removePassword, in a $batch too.
+func TestEmulatorRemoveCredentials(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{})
+	c := emulatorClient(t, e, Options{})
+	ctx := context.Background()
+	name, tags := "creds", []string{tenant.SetTag("s"), tenant.KeyTag("creds")}
+	app, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{DisplayName: &name, Tags: &tags})))
+	mustNoErr(t, "create application", err)
+	sp, err := madeSP(c.Do(ctx, tenant.CreateServicePrincipal(app.AppID, tags)))
+	mustNoErr(t, "create service principal", err)
+	plantKeys(t, c, true, app.ID, selfSigned(t), selfSigned(t))
+	plantKeys(t, c, false, sp.ID, selfSigned(t), selfSigned(t))
+	pw := models.NewPasswordCredential()
+	pw.SetDisplayName(ptr("planted"))
+	body := serviceprincipals.NewItemAddPasswordPostRequestBody()
+	body.SetPasswordCredential(pw)
+	added, err := c.sdk.ServicePrincipals().ByServicePrincipalId(sp.ID).AddPassword().Post(ctx, body, nil)
+	mustNoErr(t, "add a service principal password", err)
+
+	apps, err := c.ListApplications(ctx, "s")
+	mustNoErr(t, "list applications", err)
+	sps, err := c.ListServicePrincipals(ctx, "s")
+	mustNoErr(t, "list service principals", err)
+	if len(apps) != 1 || len(apps[0].KeyCredentials) != 2 || len(sps) != 1 || len(sps[0].KeyCredentials) != 2 || len(sps[0].PasswordCredentials) != 1 {
+		t.Fatalf("planted credentials not read: apps %+v sps %+v", apps, sps)
+	}
+	for _, k := range append(apps[0].KeyCredentials, sps[0].KeyCredentials...) {
+		if k.Cert != nil || len(k.CustomKeyIdentifier) != 40 {
+			t.Errorf("listed key %+v: want no certificate and a 40-hex-digit thumbprint", k)
+		}
+	}
+	appKey, keptAppKey := apps[0].KeyCredentials[0], apps[0].KeyCredentials[1]
+	spKey := sps[0].KeyCredentials[0]
+
+	before := c.Requests()
+	mustNoErr(t, "remove application key", errOf(c.Do(ctx, tenant.RemoveKeyCredential(app.ID, appKey.KeyID))))
+	if n := c.Requests() - before; n != 2 {
+		t.Errorf("removing a key credential took %d requests, want 2 (GET, PATCH)", n)
+	}
+	if _, err := c.Do(ctx, tenant.RemoveKeyCredential(app.ID, appKey.KeyID)); kindOf(err) != tenant.NotFound {
+		t.Errorf("second removal: %v, want NotFound", err)
+	}
+	mustNoErr(t, "remove service principal key", errOf(c.Do(ctx, tenant.RemoveServicePrincipalKey(sp.ID, spKey.KeyID))))
+	res := c.DoBatch(ctx, []tenant.Write{tenant.RemoveServicePrincipalPassword(sp.ID, uuidStr(added.GetKeyId()))})
+	mustNoErr(t, "remove service principal password", res[0].Err)
+
+	apps, _ = c.ListApplications(ctx, "s")
+	sps, _ = c.ListServicePrincipals(ctx, "s")
+	if len(apps[0].KeyCredentials) != 1 || apps[0].KeyCredentials[0].KeyID != keptAppKey.KeyID {
+		t.Errorf("application keys after removal: %+v, want only %s", apps[0].KeyCredentials, keptAppKey.KeyID)
+	}
+	if len(sps[0].KeyCredentials) != 1 || len(sps[0].PasswordCredentials) != 0 {
+		t.Errorf("service principal credentials after removal: keys %+v passwords %+v", sps[0].KeyCredentials, sps[0].PasswordCredentials)
+	}
+	if keptAppKey.End != apps[0].KeyCredentials[0].End || keptAppKey.CustomKeyIdentifier != apps[0].KeyCredentials[0].CustomKeyIdentifier {
+		t.Errorf("the kept key changed: %+v → %+v", keptAppKey, apps[0].KeyCredentials[0])
 	}
 }

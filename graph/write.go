@@ -60,6 +60,10 @@ var builders = map[tenant.Op]builder{
 	tenant.OpUpdatePermissionGrant:     buildUpdateGrant,
 	tenant.OpDeletePermissionGrant:     buildDeleteGrant,
 	tenant.OpUpsertApplication:         buildUpsertApplication,
+	// keys.go
+	tenant.OpRemoveKeyCredential:            buildRemoveKeyCredential,
+	tenant.OpRemoveServicePrincipalPassword: buildRemoveServicePrincipalPassword,
+	tenant.OpRemoveServicePrincipalKey:      buildRemoveServicePrincipalKey,
 }
 
 // errorMappings is what the SDK's request builders pass the adapter: every

@@ -26,25 +26,28 @@ func sampleWrites() map[tenant.Op]tenant.Write {
 	tags := []string{tenant.SetTag("s")}
 	fc := tenant.FederatedCredential{ID: "fic1", Name: "main", Issuer: "https://issuer", Subject: "sub", Audiences: []string{"api://AzureADTokenExchange"}}
 	return map[tenant.Op]tenant.Write{
-		tenant.OpCreateApplication:         tenant.CreateApplication(tenant.AppProps{DisplayName: &name, Tags: &tags}),
-		tenant.OpUpdateApplication:         tenant.UpdateApplication(app, tenant.AppProps{DisplayName: &name, WebRedirectURIs: &uris}),
-		tenant.OpDeleteApplication:         tenant.DeleteApplication(app),
-		tenant.OpAddOwner:                  tenant.AddOwner(app, "u1"),
-		tenant.OpRemoveOwner:               tenant.RemoveOwner(app, "u1"),
-		tenant.OpAddPassword:               tenant.AddPassword(app, tenant.PasswordRequest{DisplayName: "regsync", End: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)}),
-		tenant.OpRemovePassword:            tenant.RemovePassword(app, keyID),
-		tenant.OpCreateFederatedCredential: tenant.CreateFederatedCredential(app, fc),
-		tenant.OpUpdateFederatedCredential: tenant.UpdateFederatedCredential(app, fc),
-		tenant.OpDeleteFederatedCredential: tenant.DeleteFederatedCredential(app, "fic1"),
-		tenant.OpCreateServicePrincipal:    tenant.CreateServicePrincipal("appid-1", tags),
-		tenant.OpUpdateServicePrincipal:    tenant.UpdateServicePrincipal(sp, tenant.ServicePrincipalPatch{AppRoleAssignmentRequired: &required, Tags: &tags}),
-		tenant.OpDeleteServicePrincipal:    tenant.DeleteServicePrincipal(sp),
-		tenant.OpCreateAppRoleAssignment:   tenant.CreateAppRoleAssignment(tenant.AppRoleAssignment{PrincipalID: sp, ResourceID: res, AppRoleID: role}),
-		tenant.OpDeleteAppRoleAssignment:   tenant.DeleteAppRoleAssignment(res, "asg1"),
-		tenant.OpCreatePermissionGrant:     tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: sp, ResourceID: res, Scope: "User.Read"}),
-		tenant.OpUpdatePermissionGrant:     tenant.UpdatePermissionGrant("g1", "User.Read openid"),
-		tenant.OpDeletePermissionGrant:     tenant.DeletePermissionGrant("g1"),
-		tenant.OpUpsertApplication:         tenant.UpsertApplication(tenant.UniqueName("s", "k"), tenant.AppProps{DisplayName: &name, Tags: &tags}),
+		tenant.OpCreateApplication:              tenant.CreateApplication(tenant.AppProps{DisplayName: &name, Tags: &tags}),
+		tenant.OpUpdateApplication:              tenant.UpdateApplication(app, tenant.AppProps{DisplayName: &name, WebRedirectURIs: &uris}),
+		tenant.OpDeleteApplication:              tenant.DeleteApplication(app),
+		tenant.OpAddOwner:                       tenant.AddOwner(app, "u1"),
+		tenant.OpRemoveOwner:                    tenant.RemoveOwner(app, "u1"),
+		tenant.OpAddPassword:                    tenant.AddPassword(app, tenant.PasswordRequest{DisplayName: "regsync", End: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)}),
+		tenant.OpRemovePassword:                 tenant.RemovePassword(app, keyID),
+		tenant.OpCreateFederatedCredential:      tenant.CreateFederatedCredential(app, fc),
+		tenant.OpUpdateFederatedCredential:      tenant.UpdateFederatedCredential(app, fc),
+		tenant.OpDeleteFederatedCredential:      tenant.DeleteFederatedCredential(app, "fic1"),
+		tenant.OpCreateServicePrincipal:         tenant.CreateServicePrincipal("appid-1", tags),
+		tenant.OpUpdateServicePrincipal:         tenant.UpdateServicePrincipal(sp, tenant.ServicePrincipalPatch{AppRoleAssignmentRequired: &required, Tags: &tags}),
+		tenant.OpDeleteServicePrincipal:         tenant.DeleteServicePrincipal(sp),
+		tenant.OpCreateAppRoleAssignment:        tenant.CreateAppRoleAssignment(tenant.AppRoleAssignment{PrincipalID: sp, ResourceID: res, AppRoleID: role}),
+		tenant.OpDeleteAppRoleAssignment:        tenant.DeleteAppRoleAssignment(res, "asg1"),
+		tenant.OpCreatePermissionGrant:          tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: sp, ResourceID: res, Scope: "User.Read"}),
+		tenant.OpUpdatePermissionGrant:          tenant.UpdatePermissionGrant("g1", "User.Read openid"),
+		tenant.OpDeletePermissionGrant:          tenant.DeletePermissionGrant("g1"),
+		tenant.OpUpsertApplication:              tenant.UpsertApplication(tenant.UniqueName("s", "k"), tenant.AppProps{DisplayName: &name, Tags: &tags}),
+		tenant.OpRemoveKeyCredential:            tenant.RemoveKeyCredential(app, keyID),
+		tenant.OpRemoveServicePrincipalPassword: tenant.RemoveServicePrincipalPassword(sp, keyID),
+		tenant.OpRemoveServicePrincipalKey:      tenant.RemoveServicePrincipalKey(sp, keyID),
 	}
 }
 
@@ -80,6 +83,9 @@ func TestDoAndDoBatchSendTheSameRequest(t *testing.T) {
 		}
 	}
 	for _, op := range tenant.Ops() {
+		if op == tenant.OpRemoveKeyCredential || op == tenant.OpRemoveServicePrincipalKey {
+			continue // a GET, then the PATCH: TestEmulatorRemoveCredentials
+		}
 		w := sampleWrites()[op]
 		t.Run(op.String(), func(t *testing.T) {
 			var single, batched []sent

@@ -17,25 +17,28 @@ var writers map[tenant.Op]writer
 
 func init() {
 	writers = map[tenant.Op]writer{
-		tenant.OpCreateApplication:         (*Tenant).createApplication,
-		tenant.OpUpdateApplication:         (*Tenant).updateApplication,
-		tenant.OpDeleteApplication:         (*Tenant).deleteApplication,
-		tenant.OpAddOwner:                  (*Tenant).addOwner,
-		tenant.OpRemoveOwner:               (*Tenant).removeOwner,
-		tenant.OpAddPassword:               (*Tenant).addPassword,
-		tenant.OpRemovePassword:            (*Tenant).removePassword,
-		tenant.OpCreateFederatedCredential: (*Tenant).createFederated,
-		tenant.OpUpdateFederatedCredential: (*Tenant).updateFederated,
-		tenant.OpDeleteFederatedCredential: (*Tenant).deleteFederated,
-		tenant.OpCreateServicePrincipal:    (*Tenant).createServicePrincipal,
-		tenant.OpUpdateServicePrincipal:    (*Tenant).updateServicePrincipal,
-		tenant.OpDeleteServicePrincipal:    (*Tenant).deleteServicePrincipal,
-		tenant.OpCreateAppRoleAssignment:   (*Tenant).createAssignment,
-		tenant.OpDeleteAppRoleAssignment:   (*Tenant).deleteAssignment,
-		tenant.OpCreatePermissionGrant:     (*Tenant).createGrant,
-		tenant.OpUpdatePermissionGrant:     (*Tenant).updateGrant,
-		tenant.OpDeletePermissionGrant:     (*Tenant).deleteGrant,
-		tenant.OpUpsertApplication:         (*Tenant).upsertApplication,
+		tenant.OpCreateApplication:              (*Tenant).createApplication,
+		tenant.OpUpdateApplication:              (*Tenant).updateApplication,
+		tenant.OpDeleteApplication:              (*Tenant).deleteApplication,
+		tenant.OpAddOwner:                       (*Tenant).addOwner,
+		tenant.OpRemoveOwner:                    (*Tenant).removeOwner,
+		tenant.OpAddPassword:                    (*Tenant).addPassword,
+		tenant.OpRemovePassword:                 (*Tenant).removePassword,
+		tenant.OpCreateFederatedCredential:      (*Tenant).createFederated,
+		tenant.OpUpdateFederatedCredential:      (*Tenant).updateFederated,
+		tenant.OpDeleteFederatedCredential:      (*Tenant).deleteFederated,
+		tenant.OpCreateServicePrincipal:         (*Tenant).createServicePrincipal,
+		tenant.OpUpdateServicePrincipal:         (*Tenant).updateServicePrincipal,
+		tenant.OpDeleteServicePrincipal:         (*Tenant).deleteServicePrincipal,
+		tenant.OpCreateAppRoleAssignment:        (*Tenant).createAssignment,
+		tenant.OpDeleteAppRoleAssignment:        (*Tenant).deleteAssignment,
+		tenant.OpCreatePermissionGrant:          (*Tenant).createGrant,
+		tenant.OpUpdatePermissionGrant:          (*Tenant).updateGrant,
+		tenant.OpDeletePermissionGrant:          (*Tenant).deleteGrant,
+		tenant.OpUpsertApplication:              (*Tenant).upsertApplication,
+		tenant.OpRemoveKeyCredential:            (*Tenant).removeKeyCredential,
+		tenant.OpRemoveServicePrincipalPassword: (*Tenant).removeSPPassword,
+		tenant.OpRemoveServicePrincipalKey:      (*Tenant).removeSPKey,
 	}
 }
 
@@ -269,6 +272,62 @@ func (f *Tenant) removePassword(w tenant.Write, batched bool) (tenant.WriteResul
 		for i, c := range a.PasswordCredentials {
 			if c.KeyID == w.RefID {
 				a.PasswordCredentials = append(a.PasswordCredentials[:i], a.PasswordCredentials[i+1:]...)
+				return nil
+			}
+		}
+		return &tenant.Error{Kind: tenant.Invalid, Status: 400, Message: "no such key " + w.RefID}
+	}))
+}
+
+// ---- key credentials and a service principal's own credentials
+
+// removeKeyCredential, like graph.Client, fails NotFound when the key is
+// already gone, and Invalid when a key credential to keep has no
+// certificate to send back.
+func (f *Tenant) removeKeyCredential(w tenant.Write, batched bool) (tenant.WriteResult, error) {
+	return none(f.appCall(w, batched, func(a *tenant.Application) error {
+		kept, err := withoutKey(a.KeyCredentials, w.RefID)
+		if err == nil {
+			a.KeyCredentials = kept
+		}
+		return err
+	}))
+}
+
+func (f *Tenant) removeSPKey(w tenant.Write, batched bool) (tenant.WriteResult, error) {
+	return none(f.spCall(w, w.ID, batched, func(sp *tenant.ServicePrincipal) error {
+		kept, err := withoutKey(sp.KeyCredentials, w.RefID)
+		if err == nil {
+			sp.KeyCredentials = kept
+		}
+		return err
+	}))
+}
+
+func withoutKey(have []tenant.KeyCredential, keyID string) ([]tenant.KeyCredential, error) {
+	var kept []tenant.KeyCredential
+	found := false
+	for _, k := range have {
+		if k.KeyID == keyID {
+			found = true
+			continue
+		}
+		if len(k.Cert) == 0 {
+			return nil, &tenant.Error{Kind: tenant.Invalid, Message: "key credential " + k.KeyID + " has no certificate to keep"}
+		}
+		kept = append(kept, k)
+	}
+	if !found {
+		return nil, NotFound(keyID)
+	}
+	return kept, nil
+}
+
+func (f *Tenant) removeSPPassword(w tenant.Write, batched bool) (tenant.WriteResult, error) {
+	return none(f.spCall(w, w.ID, batched, func(sp *tenant.ServicePrincipal) error {
+		for i, c := range sp.PasswordCredentials {
+			if c.KeyID == w.RefID {
+				sp.PasswordCredentials = append(sp.PasswordCredentials[:i], sp.PasswordCredentials[i+1:]...)
 				return nil
 			}
 		}
