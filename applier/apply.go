@@ -365,6 +365,9 @@ func check(p *planner.Plan, vault tenant.SecretStore) error {
 		if a.Type == planner.TypeSecret && a.Op == planner.OpCreate && vault == nil {
 			problems = append(problems, fmt.Sprintf("action %s adds a client secret but no Key Vault is configured", a.ID))
 		}
+		if _, ok := vault.(tenant.CertificateStore); a.Type == planner.TypeCertificate && a.Op == planner.OpCreate && !ok {
+			problems = append(problems, fmt.Sprintf("action %s adds a certificate but no Key Vault certificate store is configured", a.ID))
+		}
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)

@@ -38,6 +38,11 @@ type Faults struct {
 	ErrorRate      float64       // fraction of requests answered with a random 500/502/503/504
 	ReplicationLag time.Duration // a directory object younger than this (by Options.Now) is invisible to reads and writes
 	VaultOutage    bool          // every /vaults/ request answers 503
+	// VaultOutageRoutes limits VaultOutage to these routes, written as
+	// Stats names them ("POST /vaults/{vault}/certificates/{name}/create"):
+	// a vault that fails in the middle of an apply, after its reads
+	// worked. Empty means every route.
+	VaultOutageRoutes []string
 	// VaultCertificatesForbidden names vaults whose certificate requests
 	// answer 403 Forbidden after authentication, as for an identity
 	// without a certificates role (Key Vault Certificates Officer) there.

@@ -70,8 +70,22 @@ func (fi *faultInjector) certificatesForbidden(vault string) bool {
 	return false
 }
 
-// vaultOutage reports whether Key Vault is down.
-func (fi *faultInjector) vaultOutage() bool { return fi.get().VaultOutage }
+// vaultOutage reports whether Key Vault is down for route.
+func (fi *faultInjector) vaultOutage(route string) bool {
+	f := fi.get()
+	if !f.VaultOutage {
+		return false
+	}
+	if len(f.VaultOutageRoutes) == 0 {
+		return true
+	}
+	for _, r := range f.VaultOutageRoutes {
+		if r == route {
+			return true
+		}
+	}
+	return false
+}
 
 // take removes a token from the throttle's bucket. It reports false, with
 // the Retry-After value in whole seconds, when the bucket is empty.

@@ -149,7 +149,7 @@ func (e *Emulator) serveVault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w = e.padded(w, r)
-	if e.faults.vaultOutage() {
+	if e.faults.vaultOutage(route) {
 		writeKVError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The Key Vault service is unavailable (emulated outage).")
 		return
 	}
@@ -293,6 +293,7 @@ type faultsJSON struct {
 	PagePadding                int64    `json:"pagePadding"`
 	VaultChallenge             string   `json:"vaultChallenge"`
 	VaultCertificatesForbidden []string `json:"vaultCertificatesForbidden,omitempty"`
+	VaultOutageRoutes          []string `json:"vaultOutageRoutes,omitempty"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
@@ -311,6 +312,7 @@ func faultsToJSON(f Faults) faultsJSON {
 		PagePadding:                f.PagePadding,
 		VaultChallenge:             f.VaultChallenge,
 		VaultCertificatesForbidden: f.VaultCertificatesForbidden,
+		VaultOutageRoutes:          f.VaultOutageRoutes,
 	}
 }
 
@@ -353,8 +355,10 @@ func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
 			err = json.Unmarshal(raw, &f.VaultChallenge)
 		case "vaultCertificatesForbidden":
 			err = json.Unmarshal(raw, &f.VaultCertificatesForbidden)
+		case "vaultOutageRoutes":
+			err = json.Unmarshal(raw, &f.VaultOutageRoutes)
 		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, vaultCertificatesForbidden)", k)
+			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, vaultCertificatesForbidden, vaultOutageRoutes)", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault knob %q: %w", k, err)

@@ -323,6 +323,7 @@ func (b *builder) planApp(st *appState) {
 	b.planOwners(st, addr)
 	b.planFederated(st, addr)
 	b.planSecrets(st, addr)
+	b.planCertificates(st, addr)
 }
 
 func appendUnique(list []string, ids ...string) []string {

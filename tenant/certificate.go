@@ -2,6 +2,10 @@ package tenant
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -94,6 +98,10 @@ const (
 	CertificateCompleted  = "completed"
 )
 
+// CertificatesRole is the Azure built-in role an identity needs on a vault
+// for regsync to list, read, create and recover its certificates.
+const CertificatesRole = "Key Vault Certificates Officer"
+
 // Key Vault tags regsync writes on a certificate, so anyone can match the
 // certificate to its application (as for secrets).
 const (
@@ -101,3 +109,107 @@ const (
 	CertificateTagSet      = SecretTagSet
 	CertificateTagKey      = SecretTagKey
 )
+
+// readCertificates adds to g the certificate lists of q's certificate
+// vaults: one paged list per vault, and its deleted certificates when q
+// asks for deleted objects.
+func readCertificates(g *group, certs CertificateStore, q ReadQuery, snap *Snapshot, mu *sync.Mutex, get func(context.Context, func(context.Context) error) error) {
+	for _, v := range uniq(q.CertificateVaults) {
+		g.Go(func(ctx context.Context) error {
+			var list []CertificateMeta
+			err := get(ctx, func(ctx context.Context) (err error) {
+				list, err = certs.ListCertificates(ctx, v)
+				return err
+			})
+			if KindOf(err) == Forbidden {
+				return fmt.Errorf("%w; regsync makes certificates in Key Vault %s, so its identity needs the %s role there (list, get, create and recover certificates)",
+					err, v, CertificatesRole)
+			}
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.Certificates = append(snap.Certificates, list...)
+			mu.Unlock()
+			return nil
+		})
+		if !q.DeletedSecrets {
+			continue
+		}
+		g.Go(func(ctx context.Context) error {
+			var list []DeletedCertificate
+			err := get(ctx, func(ctx context.Context) (err error) {
+				list, err = certs.DeletedCertificates(ctx, v)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.DeletedCertificates = append(snap.DeletedCertificates, list...)
+			mu.Unlock()
+			return nil
+		})
+	}
+}
+
+// readCertificateVersions lists the versions of each certificate whose
+// latest version carries the client-id of an application with a key
+// credential whose thumbprint is not the latest version's: during a
+// renewal's overlap the older credential belongs to an older version.
+func readCertificateVersions(ctx context.Context, par int, certs CertificateStore, snap *Snapshot, get func(context.Context, func(context.Context) error) error) error {
+	keys := map[string][]KeyCredential{}
+	for _, a := range snap.Applications {
+		if a != nil {
+			keys[strings.ToLower(a.AppID)] = a.KeyCredentials
+		}
+	}
+	var need []CertificateMeta
+	for _, c := range snap.Certificates {
+		for _, k := range keys[strings.ToLower(c.Tags[CertificateTagClientID])] {
+			if !strings.EqualFold(k.CustomKeyIdentifier, c.Thumbprint) {
+				need = append(need, c)
+				break
+			}
+		}
+	}
+	var mu sync.Mutex
+	g := newGroup(ctx, par)
+	for _, c := range need {
+		g.Go(func(ctx context.Context) error {
+			var vs []CertificateMeta
+			err := get(ctx, func(ctx context.Context) (err error) {
+				vs, err = certs.CertificateVersions(ctx, c.Vault, c.Name)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.CertificateVersions = append(snap.CertificateVersions, vs...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	sortCerts := func(list []CertificateMeta) {
+		sort.Slice(list, func(i, j int) bool {
+			a, b := list[i], list[j]
+			if a.Vault != b.Vault {
+				return a.Vault < b.Vault
+			}
+			if !strings.EqualFold(a.Name, b.Name) {
+				return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+			}
+			return a.Version < b.Version
+		})
+	}
+	sortCerts(snap.Certificates)
+	sortCerts(snap.CertificateVersions)
+	sort.Slice(snap.DeletedCertificates, func(i, j int) bool {
+		return strings.ToLower(snap.DeletedCertificates[i].Name) < strings.ToLower(snap.DeletedCertificates[j].Name)
+	})
+	return nil
+}

@@ -132,6 +132,20 @@ type Snapshot struct {
 	// a vault here with no entry in Secrets is empty, while a vault absent
 	// here was not read and nothing is known of it.
 	VaultsRead []string `json:",omitempty"`
+	// Certificates: metadata of the latest version of every certificate in
+	// the vaults the spec makes certificates in (CertificateVaultsRead).
+	Certificates []CertificateMeta `json:",omitempty"`
+	// CertificateVersions holds every version of the certificates whose
+	// latest version's thumbprint is not that of every key credential of
+	// the application it belongs to (its client-id tag): during a
+	// renewal's overlap. Read only then, as SecretVersions.
+	CertificateVersions []CertificateMeta `json:",omitempty"`
+	// DeletedCertificates are the soft-deleted certificates of those
+	// vaults, when the read asked for deleted objects.
+	DeletedCertificates []DeletedCertificate `json:",omitempty"`
+	// CertificateVaultsRead names the vaults whose certificates Read
+	// listed, sorted.
+	CertificateVaultsRead []string `json:",omitempty"`
 	// GraphRequests and VaultRequests count the HTTP requests the read took.
 	GraphRequests int
 	VaultRequests int

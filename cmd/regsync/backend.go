@@ -138,7 +138,7 @@ func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*bac
 // readQuery says what of the tenant a spec needs read.
 func readQuery(sp *spec.Spec) tenant.ReadQuery {
 	q := tenant.ReadQuery{Set: sp.Set}
-	seenVault := map[string]bool{}
+	seenVault, seenCertVault := map[string]bool{}, map[string]bool{}
 	for _, a := range sp.APIs {
 		q.APIAppIDs = append(q.APIAppIDs, a.AppID)
 	}
@@ -149,6 +149,10 @@ func readQuery(sp *spec.Spec) tenant.ReadQuery {
 		if app.Secret != nil && app.Secret.Vault != "" && !seenVault[strings.ToLower(app.Secret.Vault)] {
 			seenVault[strings.ToLower(app.Secret.Vault)] = true
 			q.Vaults = append(q.Vaults, app.Secret.Vault)
+		}
+		if app.Certificate != nil && app.Certificate.Vault != "" && !seenCertVault[strings.ToLower(app.Certificate.Vault)] {
+			seenCertVault[strings.ToLower(app.Certificate.Vault)] = true
+			q.CertificateVaults = append(q.CertificateVaults, app.Certificate.Vault)
 		}
 	}
 	return q
