@@ -11,7 +11,7 @@ import (
 // kind is what Apply knows of one kind of object (a planner.ObjectType):
 // its payload, how it runs, and the write it becomes. Each kind lives in
 // its own file (application.go, service_principal.go, owner.go,
-// federated.go, secret.go, assignment.go, grant.go) and Apply dispatches
+// federated.go, secret.go, assignment.go, grant.go, credential.go) and Apply dispatches
 // through kinds, so a new object kind is a new file and a row here, not a
 // case in several switches.
 //
@@ -46,6 +46,7 @@ var kinds = map[planner.ObjectType]kind{
 	planner.TypeCertificate:         certificateKind{},
 	planner.TypeAppRoleAssignment:   assignmentKind{},
 	planner.TypePermissionGrant:     grantKind{},
+	planner.TypeCredential:          credentialKind{},
 }
 
 // kindOf is the kind of an action; an unknown type is an internal error

@@ -12,7 +12,8 @@ import (
 // TestKindsCoverEveryAction: every object type has a kind that knows its
 // payload, and the actions a kind batches are the small writes
 // docs/apply.md lists (owners, assignments, grants, service principal
-// updates, removals of federated credentials and client secrets), each
+// updates, removals of federated credentials, client secrets and service
+// principal passwords), each
 // becoming a write whose op may be batched.
 func TestKindsCoverEveryAction(t *testing.T) {
 	withPayload := func(ty planner.ObjectType, op planner.Op) *planner.Action {
@@ -34,13 +35,15 @@ func TestKindsCoverEveryAction(t *testing.T) {
 			a.AppRoleAssignment = &planner.AppRoleAssignmentAction{}
 		case planner.TypePermissionGrant:
 			a.PermissionGrant = &planner.PermissionGrantAction{}
+		case planner.TypeCredential:
+			a.Credential = &planner.CredentialAction{Kind: planner.KindPassword, On: planner.OnServicePrincipal}
 		default:
 			t.Fatalf("unknown type %s", ty)
 		}
 		return a
 	}
 	types := []planner.ObjectType{planner.TypeApplication, planner.TypeServicePrincipal, planner.TypeOwner,
-		planner.TypeFederatedCredential, planner.TypeSecret, planner.TypeCertificate, planner.TypeAppRoleAssignment, planner.TypePermissionGrant}
+		planner.TypeFederatedCredential, planner.TypeSecret, planner.TypeCertificate, planner.TypeAppRoleAssignment, planner.TypePermissionGrant, planner.TypeCredential}
 	if len(types) != len(kinds) {
 		t.Errorf("%d kinds for %d object types", len(kinds), len(types))
 	}
@@ -74,6 +77,7 @@ func TestKindsCoverEveryAction(t *testing.T) {
 		"app_role_assignment:create": true, "app_role_assignment:delete": true,
 		"permission_grant:create": true, "permission_grant:update": true, "permission_grant:delete": true,
 		"service_principal:update": true, "federated_credential:delete": true, "secret:delete": true,
+		"credential:delete": true, // a service principal's password; a certificate's removal runs alone
 	}
 	if d := cmp.Diff(want, batched); d != "" {
 		t.Errorf("batched actions (-want +got):\n%s", d)

@@ -21,20 +21,41 @@ func TestApplyNeverLeaksSecretValues(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		setup func(h *harness)
+		prune bool
 	}{
-		{"plain", func(*harness) {}},
+		{"plain", func(*harness) {}, false},
 		{"vault outage", func(h *harness) {
 			h.fake.InjectVault(100, &tenant.Error{Kind: tenant.Transient, Status: 503, Message: "vault unavailable"})
-		}},
-		{"lost addPassword answer", func(h *harness) { h.fake.Inject(tenant.OpAddPassword, 1, tenanttest.Transient(), true) }},
+		}, false},
+		{"lost addPassword answer", func(h *harness) { h.fake.Inject(tenant.OpAddPassword, 1, tenanttest.Transient(), true) }, false},
 		{"lost vault answer", func(h *harness) {
 			h.fake.InjectVaultLost(1, gatewayTimeout())
 			h.fake.InjectVault(11, vaultDown())
-		}},
+		}, false},
 		{"throttled", func(h *harness) {
 			h.fake.Inject(tenant.OpAddPassword, 2, tenanttest.Throttled(time.Second), false)
 			h.fake.InjectVault(2, tenanttest.Throttled(time.Second))
-		}},
+		}, false},
+		{"prune of credentials regsync did not create", func(h *harness) {
+			// A certificate on an application and a password and a
+			// certificate on its service principal, planted by hand; the
+			// key bytes carry the marker the scan looks for.
+			h.converge(fhirSpec)
+			key := func(id string) tenant.KeyCredential {
+				return tenant.KeyCredential{KeyID: id, DisplayName: "CN=planted", Type: "AsymmetricX509Cert", Usage: "Verify",
+					End: h.clock.Now().Add(time.Hour), Cert: []byte("fakeSecretValue key material " + id)}
+			}
+			a := h.fake.AppByKey("exporter")
+			a.KeyCredentials = []tenant.KeyCredential{key("5e5e5e5e-0000-4000-8000-000000000001"), key("5e5e5e5e-0000-4000-8000-000000000002")}
+			h.fake.AddApplication(a)
+			for _, sp := range h.fake.Snapshot().ServicePrincipals {
+				if sp.AppID == a.AppID {
+					sp.KeyCredentials = []tenant.KeyCredential{key("5e5e5e5e-0000-4000-8000-000000000003")}
+					sp.PasswordCredentials = []tenant.PasswordCredential{{KeyID: "5e5e5e5e-0000-4000-8000-000000000004", DisplayName: "ops", End: h.clock.Now().Add(time.Hour)}}
+					h.fake.AddServicePrincipal(sp)
+				}
+			}
+		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
@@ -45,7 +66,10 @@ func TestApplyNeverLeaksSecretValues(t *testing.T) {
 			record := opts.Events
 			opts.Events = func(e Event) { record(e); toText(e); toJSON(e); toColour(e) }
 
-			p, live := h.plan(fhirSpec, false)
+			p, live := h.plan(fhirSpec, tc.prune)
+			if tc.prune && CountDeletes(p) != 4 {
+				t.Fatalf("the prune plan deletes %d, want the 4 planted credentials:\n%s", CountDeletes(p), actionList(p))
+			}
 			res, err := h.apply(p, live, opts)
 			outputs := map[string]string{"text": text.String(), "ndjson": ndjson.String(), "colour": coloured.String()}
 			if err != nil {

@@ -244,16 +244,22 @@ func (c *classifier) fromPlan() {
 			case planner.OpUpdate:
 				c.changes(a, appAddr(a.App), fmt.Sprintf("federated_credentials[%s].", quote(fc.Name)))
 			case planner.OpDelete:
-				c.add(Item{Class: ClassCredentialByHand, App: a.App, Object: appAddr(a.App), Address: a.Address,
+				if sa := c.apps[a.App]; sa != nil && sa.FederatedCredentials == nil {
+					continue // undeclared altogether: unmanaged() reports it
+				}
+				c.add(Item{Class: ClassCredentialByHand, App: a.App, Object: appAddr(a.App), Address: a.Address, Risk: RiskHigh,
+					Credential: &Credential{App: a.App, Kind: string(planner.KindFederated), KeyID: a.FederatedCredential.ID,
+						DisplayName: fc.Name, Issuer: fc.Issuer, Subject: fc.Subject, Status: StatusByHand},
 					Message: fmt.Sprintf("federated credential %q (%s, %s) is not declared in the spec: %s can sign in as this application",
 						fc.Name, fc.Issuer, fc.Subject, fc.Subject)})
 			default:
 				panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(a.Op)))
 			}
-		case planner.TypeSecret, planner.TypeCertificate:
+		case planner.TypeSecret, planner.TypeCertificate, planner.TypeCredential:
 			// Read from the snapshot in credentials() and certificates():
 			// a plan's credential actions mix drift with the routine
-			// lifecycle.
+			// lifecycle, and credentials regsync did not create are removed
+			// only with prune.
 		case planner.TypeAppRoleAssignment:
 			if c.implied(a.App, true) {
 				continue
@@ -372,13 +378,11 @@ func (c *classifier) credentials() {
 		}
 		la := c.liveApps[sa.Key]
 		managedName := planner.ManagedSecretName(c.spec.Set, sa.Key)
-		var managed, byHand []tenant.PasswordCredential
+		var managed []tenant.PasswordCredential
 		if la != nil {
 			for _, cr := range la.PasswordCredentials {
 				if cr.DisplayName == managedName {
 					managed = append(managed, cr)
-				} else {
-					byHand = append(byHand, cr)
 				}
 			}
 		}
@@ -432,13 +436,54 @@ func (c *classifier) credentials() {
 				}
 			}
 		}
-		for _, cr := range byHand {
-			cred := c.credential(sa.Key, cr, false, StatusByHand, "", "")
-			c.add(Item{Class: ClassCredentialByHand, App: sa.Key, Object: object, Address: credAddr(sa.Key, cr.KeyID), Credential: cred,
-				Message: fmt.Sprintf("client secret %q (%s, ends %s) was not created by regsync", cr.DisplayName, cr.KeyID, day(cr.End))})
-		}
+		c.unmanaged(sa, la, object)
 	}
 }
+
+// unmanaged reports every credential of the application and of its
+// service principal that regsync did not create and the spec does not
+// ignore (planner.UnmanagedCredentials, the rule plan prunes by), high
+// risk. secretObject is the object the application's own client secrets
+// report under.
+func (c *classifier) unmanaged(sa *spec.Application, la *tenant.Application, secretObject string) {
+	if la == nil {
+		return
+	}
+	sp := c.spByApp[strings.ToLower(la.AppID)]
+	found, _ := planner.UnmanagedCredentials(c.live, c.spec.Set, sa, la, sp)
+	for _, u := range found {
+		object := appAddr(sa.Key)
+		switch {
+		case u.On == planner.OnServicePrincipal:
+			object = spAddr(sa.Key)
+		case u.Kind == planner.KindPassword:
+			object = secretObject
+		}
+		cred := &Credential{App: sa.Key, KeyID: u.KeyID, DisplayName: u.DisplayName, Status: StatusByHand,
+			Type: u.Type, Usage: u.Usage, Thumbprint: u.Thumbprint, Issuer: u.Issuer, Subject: u.Subject}
+		if u.Kind != planner.KindPassword {
+			cred.Kind = string(u.Kind)
+		}
+		if u.On == planner.OnServicePrincipal {
+			cred.On = u.On
+		}
+		var msg string
+		if u.Kind == planner.KindFederated {
+			msg = fmt.Sprintf("federated credential %q (%s, %s) is not declared in the spec: %s can sign in as this application",
+				u.DisplayName, u.Issuer, u.Subject, u.Subject)
+		} else {
+			cred.Start, cred.End, cred.DaysLeft = u.Start, u.End, daysLeft(c.opts.Now, u.End)
+			c.r.Credentials = append(c.r.Credentials, *cred)
+			msg = fmt.Sprintf("%s, ending %s, was not created by regsync: whoever holds it can sign in as this application", u.Label(), day(u.End))
+		}
+		c.add(Item{Class: ClassCredentialByHand, App: sa.Key, Object: object, Address: planner.UnmanagedAddress(sa.Key, u),
+			Credential: cred, Risk: RiskHigh, Message: msg})
+	}
+}
+
+// RiskHigh marks an item that lets someone sign in as a managed
+// application.
+const RiskHigh = "high"
 
 // credential records a credential for the timeline and returns a copy for
 // an item. For a managed one, the vault secret is the one carrying its

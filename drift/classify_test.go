@@ -149,11 +149,27 @@ func driftCases() []driftCase {
 				a := app(s, "patient-spa")
 				a.PasswordCredentials = append(a.PasswordCredentials, tenant.PasswordCredential{KeyID: "0f0f0f0f-1111-4222-8333-444455556666",
 					DisplayName: "test", Start: created, End: created.Add(30 * day)})
+				plantOnExporter(s)
 			},
 			want: []outline{
 				{drift.ClassCredentialByHand, D, "applications.portal.secret", `applications.portal.password_credentials["0e0e0e0e-1111-4222-8333-444455556666"]`, "", nil, nil},
 				{drift.ClassCredentialByHand, D, "applications.patient-spa", `applications.patient-spa.password_credentials["0f0f0f0f-1111-4222-8333-444455556666"]`, "", nil, nil},
+				{drift.ClassCredentialByHand, D, "applications.exporter", `applications.exporter.key_credentials["` + plantedCert + `"]`, "", nil, nil},
+				{drift.ClassCredentialByHand, D, "applications.exporter.service_principal", `applications.exporter.service_principal.password_credentials["` + plantedSPPassword + `"]`, "", nil, nil},
+				{drift.ClassCredentialByHand, D, "applications.exporter.service_principal", `applications.exporter.service_principal.key_credentials["` + plantedSPCert + `"]`, "", nil, nil},
 				{drift.ClassCredentialByHand, D, "applications.ingest", `applications.ingest.federated_credentials["laptop"]`, "", nil, nil},
+			},
+		},
+		{
+			name:   "credentials the spec ignores",
+			reason: "ignoreCredentials names the certificate and the service principal's password (in any case); the service principal's certificate is still reported",
+			specEdit: func(src string) string {
+				return strings.Replace(src, "    secret: { name: fhir-exporter-secret",
+					"    ignoreCredentials: ["+strings.ToUpper(plantedCert)+", "+plantedSPPassword+"]\n    secret: { name: fhir-exporter-secret", 1)
+			},
+			edit: plantOnExporter,
+			want: []outline{
+				{drift.ClassCredentialByHand, D, "applications.exporter.service_principal", `applications.exporter.service_principal.key_credentials["` + plantedSPCert + `"]`, "", nil, nil},
 			},
 		},
 		{
@@ -402,4 +418,27 @@ func TestSpecPath(t *testing.T) {
 			t.Errorf("SpecPath(%q, %q) = %q, want %q", tc.kind, tc.path, got, tc.want)
 		}
 	}
+}
+
+// The credentials plantOnExporter adds.
+const (
+	plantedCert       = "4d4d4d4d-0000-4000-8000-000000000001"
+	plantedSPPassword = "4d4d4d4d-0000-4000-8000-000000000002"
+	plantedSPCert     = "4d4d4d4d-0000-4000-8000-000000000003"
+)
+
+// plantOnExporter adds what regsync did not create to the exporter: a
+// certificate on the application, a password and a certificate on its
+// service principal (the classic way to keep access unseen).
+func plantOnExporter(s *tenant.Snapshot) {
+	cert := func(id, name, thumb string) tenant.KeyCredential {
+		return tenant.KeyCredential{KeyID: id, DisplayName: name, Type: "AsymmetricX509Cert", Usage: "Verify",
+			CustomKeyIdentifier: thumb, Start: created.Add(-day), End: created.Add(364 * day)}
+	}
+	e := app(s, "exporter")
+	e.KeyCredentials = append(e.KeyCredentials, cert(plantedCert, "CN=contractor laptop", "52F3C1E0A9B8D7C6B5A4938271605F4E3D2C1B0A"))
+	esp := sp(s, "exporter")
+	esp.PasswordCredentials = append(esp.PasswordCredentials, tenant.PasswordCredential{KeyID: plantedSPPassword,
+		DisplayName: "", Hint: "abc", Start: created.Add(10 * day), End: created.Add(740 * day)})
+	esp.KeyCredentials = append(esp.KeyCredentials, cert(plantedSPCert, "CN=sp", "0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D"))
 }

@@ -84,6 +84,9 @@ func JUnit(w io.Writer, r *Report) error {
 		var warnings []string
 		for _, it := range r.ItemsFor(o.Address) {
 			body := append([]string{"address: " + it.Address}, details(it)...)
+			if it.Risk != "" {
+				body = append(body, "risk: "+it.Risk)
+			}
 			switch it.Severity {
 			case SeverityDrift:
 				tc.Failures = append(tc.Failures, junitFailure{Message: it.Message, Type: string(it.Class), Text: strings.Join(body, "\n")})

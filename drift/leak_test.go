@@ -2,6 +2,7 @@ package drift_test
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"reflect"
 	"strings"
@@ -18,12 +19,21 @@ import (
 type fakeIssuer struct{ issued []tenant.SecretValue }
 
 func (f *fakeIssuer) issue(a *tenant.Application, c tenant.PasswordCredential) {
+	a.PasswordCredentials = append(a.PasswordCredentials, f.value(c))
+}
+
+// value issues a value for c and returns c with its hint.
+func (f *fakeIssuer) value(c tenant.PasswordCredential) tenant.PasswordCredential {
 	h := sha256.Sum256([]byte("value:" + c.KeyID))
 	v := tenant.NewSecretValue("Zq8Q~" + hex.EncodeToString(h[:]))
 	f.issued = append(f.issued, v)
 	c.Hint = v.Reveal()[:3]
-	a.PasswordCredentials = append(a.PasswordCredentials, c)
+	return c
 }
+
+// keyMaterial stands for the bytes of a key credential's key: no output
+// may carry them, raw or encoded.
+var keyMaterial = []byte("-----PRIVATE KEY MATERIAL MARKER 0123456789-----")
 
 // No output of any format carries a value the tenant issued, in any case.
 func TestNoSecretValueInAnyOutput(t *testing.T) {
@@ -41,6 +51,18 @@ func TestNoSecretValueInAnyOutput(t *testing.T) {
 				for _, c := range creds {
 					iss.issue(a, c)
 				}
+				for i := range a.KeyCredentials {
+					a.KeyCredentials[i].Cert = keyMaterial
+				}
+			}
+			// A service principal's own passwords (planted by hand) too.
+			for _, sp := range s.ServicePrincipals {
+				for i, c := range sp.PasswordCredentials {
+					sp.PasswordCredentials[i] = iss.value(c)
+				}
+				for i := range sp.KeyCredentials {
+					sp.KeyCredentials[i].Cert = keyMaterial
+				}
 			}
 		}
 		r := tc.report(t)
@@ -51,6 +73,11 @@ func TestNoSecretValueInAnyOutput(t *testing.T) {
 			for _, v := range iss.issued {
 				if strings.Contains(string(out), v.Reveal()) || strings.Contains(string(out), v.Reveal()[5:]) {
 					t.Errorf("%s %s holds an issued secret value", name, file)
+				}
+			}
+			for _, enc := range []string{string(keyMaterial), base64.StdEncoding.EncodeToString(keyMaterial), hex.EncodeToString(keyMaterial)} {
+				if strings.Contains(string(out), enc) || strings.Contains(strings.ToLower(string(out)), strings.ToLower(enc)) {
+					t.Errorf("%s %s holds key material", name, file)
 				}
 			}
 		}

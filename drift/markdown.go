@@ -54,7 +54,16 @@ func Markdown(w io.Writer, r *Report) error {
 				if it.Severity == SeverityWarning {
 					prefix = "⚠️ "
 				}
+				if it.Risk != "" {
+					prefix += "**" + it.Risk + " risk** "
+				}
 				line("- " + prefix + code(it.Address) + ": " + cell(it.Message))
+				if it.Credential != nil && it.Class == ClassCredentialByHand {
+					// The credential's metadata, as the text view shows it.
+					for _, d := range details(it) {
+						line("  - " + cell(d))
+					}
+				}
 			}
 		}
 		line("")

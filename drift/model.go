@@ -29,8 +29,11 @@ const (
 	// names (an application, a managed client secret of an application
 	// whose spec declares none).
 	ClassNotInSpec Class = "not_in_spec"
-	// ClassCredentialByHand: a password credential regsync did not create,
-	// or a federated credential the spec does not declare.
+	// ClassCredentialByHand: a credential of a managed application or of
+	// its service principal that regsync did not create — a client
+	// secret, a certificate, or a federated credential the spec does not
+	// declare — and that the spec does not list in ignoreCredentials.
+	// Whoever holds it can sign in as the application: high risk.
 	ClassCredentialByHand Class = "credential_added_by_hand"
 	// ClassNoVaultCopy: a managed password credential that no secret of its
 	// vault carries: nobody can use it.
@@ -65,7 +68,7 @@ func (c Class) Title() string {
 	case ClassNotInSpec:
 		return "Objects of the set not in the spec"
 	case ClassCredentialByHand:
-		return "Credentials added by hand"
+		return "Credentials regsync did not create"
 	case ClassNoVaultCopy:
 		return "Credentials without a Key Vault copy"
 	case ClassVaultSecretOrphaned:
@@ -119,7 +122,8 @@ type Report struct {
 	// Items are the drift items, in class order, then object order.
 	Items []Item `json:"items"`
 	// Credentials are the password credentials of the spec's applications,
-	// for the expiry timeline.
+	// and the certificates regsync did not create on them and their service
+	// principals, for the expiry timeline.
 	Credentials []Credential `json:"credentials"`
 	Summary     Summary      `json:"summary"`
 	// Reads is what reading the tenant cost; display only.
@@ -159,23 +163,43 @@ type Item struct {
 	Unexpected []string        `json:"unexpected,omitempty"`
 	// Credential is set on the credential and expiry classes.
 	Credential *Credential `json:"credential,omitempty"`
+	// Risk is "high" on a credential regsync did not create: someone can
+	// sign in as the application with it. Empty otherwise.
+	Risk string `json:"risk,omitempty"`
 	// VaultSecret is set on ClassVaultSecretOrphaned.
 	VaultSecret *VaultSecret `json:"vault_secret,omitempty"`
 }
 
-// Credential is a password credential's metadata (never a value).
+// Credential is a credential's metadata (never a value): a password
+// credential, or, for a credential regsync did not create, a certificate
+// or a federated credential too.
 type Credential struct {
-	App         string    `json:"app"`
-	KeyID       string    `json:"key_id"`
-	DisplayName string    `json:"display_name"`
-	Managed     bool      `json:"managed"`
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
+	App string `json:"app"`
+	// Kind is password (absent: the default), certificate or federated.
+	Kind string `json:"kind,omitempty"`
+	// On is service_principal for a credential of the application's
+	// service principal; absent for the application's own.
+	On          string `json:"on,omitempty"`
+	KeyID       string `json:"key_id"`
+	DisplayName string `json:"display_name"`
+	Managed     bool   `json:"managed"`
+	// Type, Usage and Thumbprint describe a certificate; Issuer and
+	// Subject a federated credential.
+	Type       string `json:"type,omitempty"`
+	Usage      string `json:"usage,omitempty"`
+	Thumbprint string `json:"thumbprint,omitempty"`
+	Issuer     string `json:"issuer,omitempty"`
+	Subject    string `json:"subject,omitempty"`
+	// Start and End are absent for a federated credential, which has no
+	// lifetime.
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
 	// DaysLeft counts whole days from CheckedAt to End; negative once ended.
 	DaysLeft int `json:"days_left"`
 	// Status is current (the managed credential in use), superseded (an
 	// older managed one kept for the overlap), orphaned (no vault copy),
-	// undeclared (managed, but the spec declares no secret) or by_hand.
+	// undeclared (managed, but the spec declares no secret) or by_hand
+	// (not regsync's).
 	Status string `json:"status"`
 	// Vault and VaultSecret name the Key Vault copy: the secret carrying the
 	// keyId, else where the spec stores it; empty for credentials by hand.

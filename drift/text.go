@@ -25,7 +25,7 @@ func Text(w io.Writer, r *Report) error {
 		line("")
 		line("%s (%d):", cc.Class.Title(), cc.Count)
 		for _, it := range r.ItemsOf(cc.Class) {
-			line("  %s %s: %s", marker(it.Severity), it.Address, it.Message)
+			line("  %s %s%s: %s", marker(it.Severity), riskTag(it), it.Address, it.Message)
 			for _, d := range details(it) {
 				line("      %s", d)
 			}
@@ -47,9 +47,37 @@ func marker(s Severity) string {
 	}
 }
 
+// riskTag marks an item with a risk level: "[high risk] ".
+func riskTag(it Item) string {
+	if it.Risk == "" {
+		return ""
+	}
+	return "[" + it.Risk + " risk] "
+}
+
 // details are the item's values, one "name: value" per line.
 func details(it Item) []string {
 	var out []string
+	if c := it.Credential; c != nil && it.Class == ClassCredentialByHand {
+		kind, on := c.Kind, c.On
+		if kind == "" {
+			kind = "password"
+		}
+		if on == "" {
+			on = "application"
+		}
+		out = append(out, fmt.Sprintf("credential: %s on the %s", kind, strings.ReplaceAll(on, "_", " ")))
+		if c.Type != "" {
+			out = append(out, fmt.Sprintf("type: %s (%s), thumbprint %s", c.Type, c.Usage, c.Thumbprint))
+		}
+		if c.Issuer != "" {
+			out = append(out, fmt.Sprintf("issuer: %s, subject %s", c.Issuer, c.Subject))
+		}
+		if !c.End.IsZero() {
+			out = append(out, fmt.Sprintf("valid: %s to %s", c.Start.UTC().Format("2006-01-02T15:04:05Z"), c.End.UTC().Format("2006-01-02T15:04:05Z")))
+		}
+	}
+
 	if len(it.Expected) > 0 || len(it.Actual) > 0 {
 		out = append(out, "expected: "+jsonOr(it.Expected, "(absent)"), "actual:   "+jsonOr(it.Actual, "(absent)"))
 	}

@@ -174,3 +174,37 @@ func TestSecretToCertificateMigration(t *testing.T) {
 		t.Errorf("after the overlap (-want +got):\n%s", diff)
 	}
 }
+
+// TestClassifyKeyCredential: the one classifier says which key credentials
+// are regsync's certificates, so the unmanaged-credential report and prune
+// leave them alone.
+func TestClassifyKeyCredential(t *testing.T) {
+	s, sim := converged(t, certSpec)
+	app := s.Application("job")
+	mine := sim.snap.Applications[0].KeyCredentials[0]
+	renamed := mine
+	renamed.DisplayName = "CN=by hand"
+	lost := mine
+	lost.CustomKeyIdentifier = "00"
+	foreign := tenant.KeyCredential{KeyID: "x", DisplayName: "CN=someone", CustomKeyIdentifier: "AB"}
+	noVault := &tenant.Snapshot{}
+	for _, tc := range []struct {
+		name string
+		live *tenant.Snapshot
+		on   string
+		k    tenant.KeyCredential
+		want planner.CredentialState
+	}{
+		{"managed, its version in the vault", sim.snap, planner.OnApplication, mine, planner.CredentialStored},
+		{"the vault's thumbprint under another name", sim.snap, planner.OnApplication, renamed, planner.CredentialStored},
+		{"managed name, no version in the vault", sim.snap, planner.OnApplication, lost, planner.CredentialUnstored},
+		{"another certificate", sim.snap, planner.OnApplication, foreign, planner.CredentialForeign},
+		{"managed name, vault not read", noVault, planner.OnApplication, mine, planner.CredentialUnknown},
+		{"another certificate, vault not read", noVault, planner.OnApplication, foreign, planner.CredentialForeign},
+		{"on the service principal", sim.snap, planner.OnServicePrincipal, mine, planner.CredentialForeign},
+	} {
+		if got := planner.ClassifyKeyCredential(tc.live, s.Set, app, tc.on, tc.k); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}

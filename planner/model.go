@@ -136,11 +136,15 @@ const (
 	TypeCertificate         ObjectType = "certificate" // a key credential and its Key Vault certificate
 	TypeAppRoleAssignment   ObjectType = "app_role_assignment"
 	TypePermissionGrant     ObjectType = "permission_grant"
+	// TypeCredential is a certificate (key credential) on an application
+	// or its service principal, or a password on the service principal,
+	// that regsync did not create; it is only ever removed (prune).
+	TypeCredential ObjectType = "credential"
 )
 
 // ObjectTypes lists every ObjectType, in the order the documentation does.
 var ObjectTypes = []ObjectType{TypeApplication, TypeServicePrincipal, TypeOwner,
-	TypeFederatedCredential, TypeSecret, TypeCertificate, TypeAppRoleAssignment, TypePermissionGrant}
+	TypeFederatedCredential, TypeSecret, TypeCertificate, TypeAppRoleAssignment, TypePermissionGrant, TypeCredential}
 
 // Valid reports whether t is one of the object types above.
 func (t ObjectType) Valid() bool {
@@ -211,6 +215,7 @@ type Action struct {
 	Certificate         *CertificateAction         `json:"certificate,omitempty"`
 	AppRoleAssignment   *AppRoleAssignmentAction   `json:"app_role_assignment,omitempty"`
 	PermissionGrant     *PermissionGrantAction     `json:"permission_grant,omitempty"`
+	Credential          *CredentialAction          `json:"credential,omitempty"`
 }
 
 // Change is one field-level difference, for display. Path uses the JSON
@@ -365,6 +370,22 @@ type SecretAction struct {
 	Replaces string `json:"replaces,omitempty"`
 	// End is the end date of the credential being removed; display only.
 	End *time.Time `json:"end,omitempty"`
+}
+
+// CredentialAction removes (delete) a credential regsync did not create:
+// a certificate of the application (a PATCH of keyCredentials keeping the
+// others), or a password or certificate of its service principal.
+type CredentialAction struct {
+	// ObjectID is the application's or the service principal's object id.
+	ObjectID string `json:"object_id"`
+	// On is "application" or "service_principal".
+	On string `json:"on"`
+	// Kind is "password" or "certificate".
+	Kind  CredentialKind `json:"kind"`
+	KeyID string         `json:"key_id"`
+	// DisplayName and End describe the credential; display only.
+	DisplayName string     `json:"display_name"`
+	End         *time.Time `json:"end,omitempty"`
 }
 
 // AppRoleAssignmentAction grants (create) or revokes (delete) an app role of

@@ -338,7 +338,7 @@ func (b *builder) planFederated(st *appState, addr string) {
 	}
 	var extra []tenant.FederatedCredential
 	for _, fc := range have {
-		if !wanted[fc.Name] {
+		if !wanted[fc.Name] && !hasFold(st.spec.IgnoreCredentials, fc.ID) {
 			extra = append(extra, fc)
 		}
 	}
@@ -415,4 +415,14 @@ func (b *builder) clientsOf(app *tenant.Application) []string {
 		}
 	}
 	return out
+}
+
+// hasFold reports whether list holds s, ignoring case.
+func hasFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
 }

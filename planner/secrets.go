@@ -22,8 +22,8 @@ import (
 //     vault's secrets carry (orphanedSecrets) cannot be used by anyone; it
 //     is removed after a new one is added (when no stored one remains) or
 //     after the renewal the stored ones call for, if any;
-//   - credentials added by hand (another displayName) are reported, and
-//     removed only with Prune.
+//   - credentials added by hand (another displayName) are left to
+//     planUnmanaged, which reports them and removes them only with Prune.
 //
 // Managed credentials are recognised by their displayName, ManagedSecretName.
 func (b *builder) planSecrets(st *appState, addr string) {
@@ -36,12 +36,11 @@ func (b *builder) planSecrets(st *appState, addr string) {
 	}
 	// One classifier decides which credentials are regsync's and which of
 	// those have a copy in the vault (drift asks the same one).
-	var managed, orphans, byHand []tenant.PasswordCredential
+	var managed, orphans []tenant.PasswordCredential
 	if st.live != nil {
 		for _, cc := range ClassifyCredentials(b.live, managedName, vault, st.live.PasswordCredentials) {
 			switch cc.State {
 			case CredentialForeign:
-				byHand = append(byHand, cc.Credential)
 			case CredentialUnstored:
 				orphans = append(orphans, cc.Credential)
 			case CredentialStored, CredentialUnknown:
@@ -134,14 +133,9 @@ func (b *builder) planSecrets(st *appState, addr string) {
 			b.removeSecret(st, addr, old, true, reason)
 		}
 	}
-	for _, c := range byHand {
-		if b.opts.Prune {
-			b.removeSecret(st, addr, c, false, "added by hand, not managed by regsync (prune)")
-			continue
-		}
-		b.note(st.key, credAddr(addr, c), "client secret %q (%s, ends %s) was added by hand; left alone (plan with prune to remove it)",
-			c.DisplayName, c.KeyID, day(c.End))
-	}
+	// Credentials added by hand (another display name) are not regsync's:
+	// planUnmanaged reports or prunes them with the other credentials that
+	// are not.
 }
 
 func credAddr(addr string, c tenant.PasswordCredential) string {

@@ -101,6 +101,9 @@ func buildApp(s *Spec, key string, n *node) *Application {
 	if o := n.get("owners"); o != nil && o.kind == kindArray {
 		a.Owners = strList(o)
 	}
+	for _, id := range strList(n.get("ignoreCredentials")) {
+		a.IgnoreCredentials = append(a.IgnoreCredentials, strings.ToLower(id))
+	}
 	if v := n.get("requestedAccessTokenVersion"); v != nil && v.kind == kindNumber && v.isInt {
 		i := int(v.num)
 		a.RequestedAccessTokenVersion = &i

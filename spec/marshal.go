@@ -248,6 +248,9 @@ func (m *marshaller) application(a *Application) *yaml.Node {
 	default:
 		yAdd(out, "owners", yList(a.Owners, false))
 	}
+	if len(a.IgnoreCredentials) > 0 {
+		yAdd(out, "ignoreCredentials", yList(a.IgnoreCredentials, false))
+	}
 	if a.Tags != nil {
 		yAdd(out, "tags", yList(a.Tags, false))
 	}

@@ -142,7 +142,7 @@ func TestUnknownPropertySuggestion(t *testing.T) {
 	if len(ds) != 1 {
 		t.Fatalf("got %d diagnostics:\n%s", len(ds), ds.Format())
 	}
-	want := "Did you mean redirectUris? Valid properties here: acceptMappedClaims, access, adminConsent, appId, appRoleAssignmentRequired, appRoles, certificate, description, displayName, federatedCredentials, groupMembershipClaims, homePageUrl, identifierUris, implicitGrant, kind, knownClientApplications, logoutUrl, notes, optionalClaims, owners, platform, preAuthorizedApplications, publicClientRedirectUris, redirectUris, requestedAccessTokenVersion, scopes, secret, signInAudience, spaRedirectUris, tags."
+	want := "Did you mean redirectUris? Valid properties here: acceptMappedClaims, access, adminConsent, appId, appRoleAssignmentRequired, appRoles, certificate, description, displayName, federatedCredentials, groupMembershipClaims, homePageUrl, identifierUris, ignoreCredentials, implicitGrant, kind, knownClientApplications, logoutUrl, notes, optionalClaims, owners, platform, preAuthorizedApplications, publicClientRedirectUris, redirectUris, requestedAccessTokenVersion, scopes, secret, signInAudience, spaRedirectUris, tags."
 	if diff := cmp.Diff(want, ds[0].Detail); diff != "" {
 		t.Errorf("detail (-want +got):\n%s", diff)
 	}

@@ -143,6 +143,11 @@ type Application struct {
 	// Certificate is nil when the application has no certificate credential.
 	Certificate          *Certificate
 	FederatedCredentials []FederatedCredential
+	// IgnoreCredentials are key ids (lower case) of credentials regsync
+	// did not create that the spec knowingly leaves alone: on the
+	// application or its service principal, a password's or certificate's
+	// keyId or a federated credential's id.
+	IgnoreCredentials []string
 }
 
 // Consent says which of the requested permissions regsync grants for the

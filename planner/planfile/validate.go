@@ -19,6 +19,7 @@ var opsByType = map[planner.ObjectType][]planner.Op{
 	planner.TypeCertificate:         {planner.OpCreate, planner.OpDelete},
 	planner.TypeAppRoleAssignment:   {planner.OpCreate, planner.OpDelete},
 	planner.TypePermissionGrant:     {planner.OpCreate, planner.OpUpdate, planner.OpDelete},
+	planner.TypeCredential:          {planner.OpDelete},
 }
 
 // validate checks the shape of a decoded plan: every action has a known op,
@@ -62,6 +63,16 @@ func validate(p *planner.Plan) error {
 		if len(set) != 1 || set[0] != a.Type {
 			return fmt.Errorf("%s: type %q needs exactly the %q payload, found %s", at, a.Type, string(a.Type), payloadList(set))
 		}
+		if c := a.Credential; c != nil {
+			// The applier removes a certificate from either object and a
+			// password from a service principal (an application's goes as
+			// a secret action).
+			ok := (c.Kind == planner.KindCertificate && (c.On == planner.OnApplication || c.On == planner.OnServicePrincipal)) ||
+				(c.Kind == planner.KindPassword && c.On == planner.OnServicePrincipal)
+			if !ok {
+				return fmt.Errorf("%s: a %q credential on %q is not one the applier removes", at, c.Kind, c.On)
+			}
+		}
 	}
 	return nil
 }
@@ -91,6 +102,7 @@ func payloads(a *planner.Action) []planner.ObjectType {
 	add(a.Certificate != nil, planner.TypeCertificate)
 	add(a.AppRoleAssignment != nil, planner.TypeAppRoleAssignment)
 	add(a.PermissionGrant != nil, planner.TypePermissionGrant)
+	add(a.Credential != nil, planner.TypeCredential)
 	return out
 }
 
