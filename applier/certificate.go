@@ -187,10 +187,8 @@ func (x *exec) createCertificate(ctx context.Context, cs tenant.CertificateStore
 			return fmt.Errorf("Key Vault %s did not finish certificate %s within %s; no key credential was added, and the next plan uses the version once it is there",
 				c.Vault, c.CertificateName, certPollLimit)
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(certPollInterval):
+		if err := x.opts.Retry.WithDefaults().Sleep(ctx, certPollInterval); err != nil {
+			return err
 		}
 		err := x.vaultRead(ctx, c.Vault, func(ctx context.Context) (err error) {
 			op, err = cs.CertificateOperation(ctx, c.Vault, c.CertificateName)
