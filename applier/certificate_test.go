@@ -1,6 +1,10 @@
 package applier
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +142,53 @@ func TestCertificateDeletedByHandIsRecovered(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(h.fake.Calls(), "\n"), "RecoverCertificate") {
 		t.Error("the certificate was not recovered")
+	}
+}
+
+// TestApplyCertificateOutputsHoldNoKeyMaterial: every output of an apply
+// that makes, renews and recovers certificates — text and NDJSON
+// progress, the result as JSON and through fmt — holds no certificate
+// bytes (DER, base64 or PEM) and no private key.
+func TestApplyCertificateOutputsHoldNoKeyMaterial(t *testing.T) {
+	h := newHarness(t)
+	var text, ndjson bytes.Buffer
+	opts := h.options()
+	toText, toJSON := TextEvents(&text, false), JSONEvents(&ndjson)
+	opts.Events = func(e Event) { toText(e); toJSON(e) }
+	outputs := map[string]string{}
+	run := func(name string) {
+		p, live := h.plan(certJobSpec, false)
+		res, err := h.apply(p, live, opts)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		data, _ := json.Marshal(res)
+		outputs[name+" json"] = string(data)
+		outputs[name+" %+v"] = fmt.Sprintf("%+v %#v", res, res)
+	}
+	run("create")
+	h.clock.Advance(75 * 24 * time.Hour)
+	run("renewal")
+	h.fake.DeleteCertificate("certs-kv", "job-client-cert")
+	run("recovery")
+	outputs["text"], outputs["ndjson"] = text.String(), ndjson.String()
+
+	certs := h.fake.Certificates("certs-kv", "job-client-cert")
+	if len(certs) != 3 {
+		t.Fatalf("%d vault versions, want 3: the test proves less than it says", len(certs))
+	}
+	for name, out := range outputs {
+		for _, c := range certs {
+			b64 := base64.StdEncoding.EncodeToString(c.CER)
+			if strings.Contains(out, b64[10:60]) || strings.Contains(out, string(c.CER[10:40])) {
+				t.Errorf("%s holds certificate bytes of version %s", name, c.Version)
+			}
+		}
+		if strings.Contains(out, "PRIVATE KEY") || strings.Contains(out, "BEGIN CERTIFICATE") {
+			t.Errorf("%s holds PEM material", name)
+		}
+	}
+	if text.Len() == 0 || ndjson.Len() == 0 {
+		t.Error("no output was scanned")
 	}
 }
