@@ -70,15 +70,33 @@ func TestEmulatorCertificateLifecycle(t *testing.T) {
 		t.Errorf("metadata %+v", got.CertificateMeta)
 	}
 
-	// A renewal is a second version; list shows the latest.
+	// A renewal is a second version; list shows the latest. With the
+	// token in hand, making a version costs three requests: the create,
+	// one read of the operation (a self-signed certificate is done at
+	// once) and the read of the version; the list of a vault one per page.
+	e.ResetStats()
+	before := s.Requests()
 	if _, err := s.CreateCertificate(ctx, vault, name, certRequest()); err != nil {
 		t.Fatal(err)
+	}
+	if op, err := s.CertificateOperation(ctx, vault, name); err != nil || op.Status != tenant.CertificateCompleted {
+		t.Fatalf("operation = %+v, %v", op, err)
+	}
+	if _, err := s.GetCertificate(ctx, vault, name, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Requests() - before; n != 3 || e.Stats().Total != 3 {
+		t.Errorf("a new version took %d requests (emulator: %v), want 3", n, e.Stats().Routes)
 	}
 	versions, err := s.CertificateVersions(ctx, vault, name)
 	if err != nil || len(versions) != 2 {
 		t.Fatalf("versions = %d, %v; want 2", len(versions), err)
 	}
+	before = s.Requests()
 	list, err := s.ListCertificates(ctx, vault)
+	if n := s.Requests() - before; n != 1 {
+		t.Errorf("listing one page took %d requests, want 1", n)
+	}
 	if err != nil || len(list) != 1 || list[0].Name != name || list[0].Thumbprint == got.Thumbprint || list[0].Thumbprint == "" {
 		t.Fatalf("list = %+v, %v; want the new version only", list, err)
 	}
