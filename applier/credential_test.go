@@ -49,9 +49,14 @@ func TestApplyPrunesUnmanagedCredentials(t *testing.T) {
 	if _, err := h.apply(p, live, opts); err == nil || !strings.Contains(err.Error(), "deletes 3 objects") {
 		t.Errorf("MaxDeletes 2: %v, want a refusal counting 3 deletes", err)
 	}
+	before := h.fake.Requests()
 	res, err := h.apply(p, live, h.options())
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, describe(res))
+	}
+	// Two certificates, each a GET and a PATCH; the password in a $batch.
+	if n := h.fake.Requests() - before; n != 5 {
+		t.Errorf("the prune took %d Graph requests, want 5", n)
 	}
 	got := h.fake.AppByKey("exporter")
 	if len(got.KeyCredentials) != 1 || got.KeyCredentials[0].KeyID != ignored {

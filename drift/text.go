@@ -68,7 +68,11 @@ func details(it Item) []string {
 		}
 		out = append(out, fmt.Sprintf("credential: %s on the %s", kind, strings.ReplaceAll(on, "_", " ")))
 		if c.Type != "" {
-			out = append(out, fmt.Sprintf("type: %s (%s), thumbprint %s", c.Type, c.Usage, c.Thumbprint))
+			t := fmt.Sprintf("type: %s (%s)", c.Type, c.Usage)
+			if c.Thumbprint != "" {
+				t += ", thumbprint " + c.Thumbprint
+			}
+			out = append(out, t)
 		}
 		if c.Issuer != "" {
 			out = append(out, fmt.Sprintf("issuer: %s, subject %s", c.Issuer, c.Subject))

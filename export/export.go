@@ -129,6 +129,7 @@ func decide(snap *tenant.Snapshot, o Options, ds *diag.Diagnostics) *exporter {
 		x.consent(a)
 		x.kindNotes(a)
 		x.secret(a)
+		x.otherCredentials(a)
 	}
 	return x
 }
@@ -751,6 +752,34 @@ func (x *exporter) secret(a *app) {
 		}
 	}
 	a.secret = out
+}
+
+// otherCredentials notes the certificates of the application and the
+// passwords and certificates of its service principal: regsync never makes
+// those (today), so drift reports each as high risk and apply --prune
+// removes it. The note gives the ignoreCredentials line that keeps them
+// while the team moves off them.
+func (x *exporter) otherCredentials(a *app) {
+	var found, ids []string
+	for _, k := range a.live.KeyCredentials {
+		found = append(found, fmt.Sprintf("certificate %q (%s, ends %s)", k.DisplayName, k.KeyID, k.End.UTC().Format(time.DateOnly)))
+		ids = append(ids, k.KeyID)
+	}
+	if a.sp != nil {
+		for _, p := range a.sp.PasswordCredentials {
+			found = append(found, fmt.Sprintf("service principal client secret %q (%s, ends %s)", p.DisplayName, p.KeyID, p.End.UTC().Format(time.DateOnly)))
+			ids = append(ids, p.KeyID)
+		}
+		for _, k := range a.sp.KeyCredentials {
+			found = append(found, fmt.Sprintf("service principal certificate %q (%s, ends %s)", k.DisplayName, k.KeyID, k.End.UTC().Format(time.DateOnly)))
+			ids = append(ids, k.KeyID)
+		}
+	}
+	if len(found) == 0 {
+		return
+	}
+	a.note(fmt.Sprintf("credentials regsync did not create: %s. drift reports them as high risk and apply --prune removes them; to keep them while you move off them, declare `ignoreCredentials: [%s]`",
+		strings.Join(found, "; "), strings.Join(ids, ", ")))
 }
 
 func newest(cs []tenant.PasswordCredential) tenant.PasswordCredential {

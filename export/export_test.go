@@ -137,9 +137,11 @@ func handMade() *tenant.Snapshot {
 	snap := &tenant.Snapshot{ServicePrincipals: []*tenant.ServicePrincipal{graphSP()}}
 	add := func(a *tenant.Application) { snap.Applications = append(snap.Applications, a) }
 	add(&tenant.Application{ID: "h1", AppID: "a0000000-0000-0000-0000-000000000001", DisplayName: "Billing Web (prod)",
-		Web:                         tenant.WebApplication{RedirectURIs: []string{"https://billing.contoso.com/auth"}, EnableIDTokenIssuance: true},
-		SPARedirectURIs:             []string{"https://billing.contoso.com/spa"},
-		PasswordCredentials:         []tenant.PasswordCredential{{KeyID: "c1000000-0000-0000-0000-000000000001", DisplayName: "made in the portal", Start: t0, End: t0.Add(365 * spec.Day)}},
+		Web:                 tenant.WebApplication{RedirectURIs: []string{"https://billing.contoso.com/auth"}, EnableIDTokenIssuance: true},
+		SPARedirectURIs:     []string{"https://billing.contoso.com/spa"},
+		PasswordCredentials: []tenant.PasswordCredential{{KeyID: "c1000000-0000-0000-0000-000000000001", DisplayName: "made in the portal", Start: t0, End: t0.Add(365 * spec.Day)}},
+		KeyCredentials: []tenant.KeyCredential{{KeyID: "c2000000-0000-0000-0000-000000000001", DisplayName: "CN=billing", Type: "AsymmetricX509Cert",
+			Usage: "Verify", Start: t0, End: t0.Add(365 * spec.Day)}},
 		RequestedAccessTokenVersion: ptr(2),
 		RequiredResourceAccess:      []tenant.RequiredResourceAccess{{ResourceAppID: graphAppID, ResourceAccess: []tenant.ResourceAccess{{ID: userRead, Type: "Scope"}}}}})
 	add(&tenant.Application{ID: "h2", AppID: "a0000000-0000-0000-0000-000000000002", DisplayName: "Billing Web (prod)",
@@ -154,6 +156,10 @@ func handMade() *tenant.Snapshot {
 		FederatedCredentials: []tenant.FederatedCredential{{Name: "aks", Issuer: "https://oidc.aks.example.com/abc",
 			Subject: "system:serviceaccount:sync:sync", Audiences: []string{"api://custom"}, Description: "cluster identity"}}})
 	add(&tenant.Application{ID: "h6", AppID: "a0000000-0000-0000-0000-000000000006", DisplayName: "Not exported"})
+	// The sync job's service principal holds a password of its own.
+	snap.ServicePrincipals = append(snap.ServicePrincipals, &tenant.ServicePrincipal{ID: "s5", AppID: "a0000000-0000-0000-0000-000000000005",
+		DisplayName: "3rd-party sync", PasswordCredentials: []tenant.PasswordCredential{{KeyID: "c3000000-0000-0000-0000-000000000005",
+			DisplayName: "ops", Start: t0, End: t0.Add(730 * spec.Day)}}})
 	return snap
 }
 

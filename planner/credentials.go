@@ -90,6 +90,9 @@ func (u UnmanagedCredential) Label() string {
 	case KindPassword:
 		return fmt.Sprintf("client secret %q (%s)%s", u.DisplayName, u.KeyID, where)
 	case KindCertificate:
+		if u.Thumbprint == "" {
+			return fmt.Sprintf("certificate %q (%s)%s", u.DisplayName, u.KeyID, where)
+		}
 		return fmt.Sprintf("certificate %q (%s, thumbprint %s)%s", u.DisplayName, u.KeyID, u.Thumbprint, where)
 	case KindFederated:
 		return fmt.Sprintf("federated credential %q (%s, %s)", u.DisplayName, u.Issuer, u.Subject)

@@ -40,6 +40,14 @@ func TestSchemaErrorPositions(t *testing.T) {
 			`18:14 applications.svc.owners[0]: "not-a-guid" is not a valid GUID`,
 			`19:24 applications.svc.secret.lifetime: "3 weeks" is not a valid duration`,
 		}},
+		{"ignoreCredentials: key ids, once each", header + base + `  svc:
+    kind: service
+    secret: {}
+    ignoreCredentials: [5b9a2c6e-62a4-4d3b-9c1f-2d8e7f6a5b4c, thumbprint, 5b9a2c6e-62a4-4d3b-9c1f-2d8e7f6a5b4c]
+`, []string{
+			`19:63 applications.svc.ignoreCredentials[1]: "thumbprint" is not a valid GUID`,
+			`19:75 applications.svc.ignoreCredentials[2]: "5b9a2c6e-62a4-4d3b-9c1f-2d8e7f6a5b4c" appears twice in applications.svc.ignoreCredentials`,
+		}},
 		{"tenant pattern", "version: 1\ntenant: not a domain\nset: a\napplications: {a: {kind: service, secret: {vault: kv-one}}}\n",
 			[]string{`2:9 tenant: "not a domain" is not a valid tenant id or domain`}},
 		{"duplicate list item at the second one", header + base + `  web:

@@ -286,6 +286,7 @@ func (f *Tenant) removePassword(w tenant.Write, batched bool) (tenant.WriteResul
 // already gone, and Invalid when a key credential to keep has no
 // certificate to send back.
 func (f *Tenant) removeKeyCredential(w tenant.Write, batched bool) (tenant.WriteResult, error) {
+	f.countRead() // graph.Client reads the keys with a GET before its PATCH
 	return none(f.appCall(w, batched, func(a *tenant.Application) error {
 		kept, err := withoutKey(a.KeyCredentials, w.RefID)
 		if err == nil {
@@ -296,6 +297,7 @@ func (f *Tenant) removeKeyCredential(w tenant.Write, batched bool) (tenant.Write
 }
 
 func (f *Tenant) removeSPKey(w tenant.Write, batched bool) (tenant.WriteResult, error) {
+	f.countRead()
 	return none(f.spCall(w, w.ID, batched, func(sp *tenant.ServicePrincipal) error {
 		kept, err := withoutKey(sp.KeyCredentials, w.RefID)
 		if err == nil {
@@ -303,6 +305,13 @@ func (f *Tenant) removeSPKey(w tenant.Write, batched bool) (tenant.WriteResult, 
 		}
 		return err
 	}))
+}
+
+// countRead counts the GET a key credential's removal sends first.
+func (f *Tenant) countRead() {
+	f.mu.Lock()
+	f.requests++
+	f.mu.Unlock()
 }
 
 func withoutKey(have []tenant.KeyCredential, keyID string) ([]tenant.KeyCredential, error) {
