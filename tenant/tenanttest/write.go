@@ -351,6 +351,7 @@ func (f *Tenant) addKeyCredential(w tenant.Write, batched bool) (tenant.WriteRes
 	if w.Key == nil || len(w.Key.Cert) == 0 {
 		return none(&tenant.Error{Kind: tenant.Invalid, Status: 400, Message: "no key credential certificate"})
 	}
+	f.countRead() // graph.Client reads the keys with a GET before its PATCH
 	err := f.appCall(w, batched, func(a *tenant.Application) error {
 		for _, k := range a.KeyCredentials {
 			if strings.EqualFold(k.CustomKeyIdentifier, w.Key.CustomKeyIdentifier) {
