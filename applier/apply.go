@@ -379,6 +379,9 @@ func check(p *planner.Plan, vault tenant.SecretStore, access tenant.Access) erro
 		if a.Type == planner.TypeRoleAssignment && access == nil {
 			problems = append(problems, fmt.Sprintf("action %s changes an Azure role assignment but no Azure Resource Manager connection is configured", a.ID))
 		}
+		if _, ok := vault.(tenant.CertificateStore); a.Type == planner.TypeCertificate && a.Op == planner.OpCreate && !ok {
+			problems = append(problems, fmt.Sprintf("action %s adds a certificate but no Key Vault certificate store is configured", a.ID))
+		}
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)

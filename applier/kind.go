@@ -43,6 +43,7 @@ var kinds = map[planner.ObjectType]kind{
 	planner.TypeOwner:               ownerKind{},
 	planner.TypeFederatedCredential: federatedKind{},
 	planner.TypeSecret:              secretKind{},
+	planner.TypeCertificate:         certificateKind{},
 	planner.TypeAppRoleAssignment:   assignmentKind{},
 	planner.TypePermissionGrant:     grantKind{},
 	planner.TypeRoleAssignment:      roleAssignmentKind{},

@@ -29,6 +29,8 @@ func TestKindsCoverEveryAction(t *testing.T) {
 			a.FederatedCredential = &planner.FederatedCredentialAction{}
 		case planner.TypeSecret:
 			a.Secret = &planner.SecretAction{}
+		case planner.TypeCertificate:
+			a.Certificate = &planner.CertificateAction{}
 		case planner.TypeAppRoleAssignment:
 			a.AppRoleAssignment = &planner.AppRoleAssignmentAction{}
 		case planner.TypePermissionGrant:
@@ -43,7 +45,7 @@ func TestKindsCoverEveryAction(t *testing.T) {
 		return a
 	}
 	types := []planner.ObjectType{planner.TypeApplication, planner.TypeServicePrincipal, planner.TypeOwner,
-		planner.TypeFederatedCredential, planner.TypeSecret, planner.TypeAppRoleAssignment, planner.TypePermissionGrant, planner.TypeCredential, planner.TypeRoleAssignment}
+		planner.TypeFederatedCredential, planner.TypeSecret, planner.TypeCertificate, planner.TypeAppRoleAssignment, planner.TypePermissionGrant, planner.TypeCredential, planner.TypeRoleAssignment}
 	if len(types) != len(kinds) {
 		t.Errorf("%d kinds for %d object types", len(kinds), len(types))
 	}

@@ -50,6 +50,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, plan *planner.Plan, opts
 	c.index()
 	c.fromPlan()
 	c.credentials()
+	c.certificates()
 	c.vaultSecrets()
 	c.unmanagedConsent()
 	c.members()
@@ -136,6 +137,9 @@ func (c *classifier) index() {
 		c.object(Object{Address: spAddr(sa.Key), App: sa.Key, Type: "service_principal", InSpec: true})
 		if sa.Secret != nil {
 			c.object(Object{Address: secretAddr(sa.Key), App: sa.Key, Type: "secret", InSpec: true})
+		}
+		if sa.Certificate != nil {
+			c.object(Object{Address: certAddr(sa.Key), App: sa.Key, Type: "certificate", InSpec: true})
 		}
 	}
 	for _, a := range c.plan.Actions {
@@ -263,10 +267,11 @@ func (c *classifier) fromPlan() {
 			default:
 				panic(fmt.Sprintf("internal error: unknown planner.Op %q", string(a.Op)))
 			}
-		case planner.TypeSecret, planner.TypeCredential:
-			// Read from the snapshot in credentials(): a plan's secret
-			// actions mix drift with the routine lifecycle, and credentials
-			// regsync did not create are removed only with prune.
+		case planner.TypeSecret, planner.TypeCertificate, planner.TypeCredential:
+			// Read from the snapshot in credentials() and certificates():
+			// a plan's credential actions mix drift with the routine
+			// lifecycle, and credentials regsync did not create are removed
+			// only with prune.
 		case planner.TypeAppRoleAssignment:
 			if c.implied(a.App, true) {
 				continue

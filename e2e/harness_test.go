@@ -132,6 +132,14 @@ func (w *world) assertNoSecretLeaks() {
 		}
 		return nil
 	})
+	// Certificate material: the emulator's stored values hold every
+	// certificate's private key (PEM), and no PEM or PKCS#12 of a private
+	// key may appear anywhere regsync writes.
+	for _, text := range texts {
+		if strings.Contains(text, "PRIVATE KEY-----") {
+			w.t.Errorf("a PEM private key appears in an output or file")
+		}
+	}
 	for _, v := range values {
 		if len(v) < 8 {
 			continue

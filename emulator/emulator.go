@@ -38,7 +38,16 @@ type Faults struct {
 	ErrorRate      float64       // fraction of requests answered with a random 500/502/503/504
 	ReplicationLag time.Duration // a directory object younger than this (by Options.Now) is invisible to reads and writes
 	VaultOutage    bool          // every /vaults/ request answers 503
-	Seed           int64         // seed of the randomness behind ErrorRate and LostAnswerRate
+	// VaultOutageRoutes limits VaultOutage to these routes, written as
+	// Stats names them ("POST /vaults/{vault}/certificates/{name}/create"):
+	// a vault that fails in the middle of an apply, after its reads
+	// worked. Empty means every route.
+	VaultOutageRoutes []string
+	// VaultCertificatesForbidden names vaults whose certificate requests
+	// answer 403 Forbidden after authentication, as for an identity
+	// without a certificates role (Key Vault Certificates Officer) there.
+	VaultCertificatesForbidden []string
+	Seed                       int64 // seed of the randomness behind ErrorRate and LostAnswerRate
 	// LostAnswerRate is the fraction of writes (any method but GET and
 	// HEAD, Graph and Key Vault) that are carried out and committed, and
 	// whose answer is then lost: the client gets 504 GatewayTimeout as if
@@ -184,7 +193,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 	}
 	e.faults = newFaultInjector(o.Faults)
 	e.graph = newGraphServer(o.Now, e.faults)
-	e.vaults = newVaultBackend(SeedTenantID, o.Token, o.Now)
+	e.vaults = newVaultBackend(SeedTenantID, o.Token, o.Now, e.faults.certificatesForbidden)
 	e.arm = newARMServer(o.Now)
 	e.arm.principal = e.graph.principalInfo
 	if dir != "" {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -58,8 +59,33 @@ func (fi *faultInjector) latency() time.Duration { return fi.get().Latency }
 // replicationLag is the current replication lag.
 func (fi *faultInjector) replicationLag() time.Duration { return fi.get().ReplicationLag }
 
-// vaultOutage reports whether Key Vault is down.
-func (fi *faultInjector) vaultOutage() bool { return fi.get().VaultOutage }
+// certificatesForbidden reports whether the certificates of vault are
+// closed to the caller (Faults.VaultCertificatesForbidden).
+func (fi *faultInjector) certificatesForbidden(vault string) bool {
+	for _, v := range fi.get().VaultCertificatesForbidden {
+		if strings.EqualFold(v, vault) {
+			return true
+		}
+	}
+	return false
+}
+
+// vaultOutage reports whether Key Vault is down for route.
+func (fi *faultInjector) vaultOutage(route string) bool {
+	f := fi.get()
+	if !f.VaultOutage {
+		return false
+	}
+	if len(f.VaultOutageRoutes) == 0 {
+		return true
+	}
+	for _, r := range f.VaultOutageRoutes {
+		if r == route {
+			return true
+		}
+	}
+	return false
+}
 
 // take removes a token from the throttle's bucket. It reports false, with
 // the Retry-After value in whole seconds, when the bucket is empty.

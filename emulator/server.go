@@ -151,7 +151,7 @@ func (e *Emulator) serveVault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w = e.padded(w, r)
-	if e.faults.vaultOutage() {
+	if e.faults.vaultOutage(route) {
 		writeKVError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The Key Vault service is unavailable (emulated outage).")
 		return
 	}
@@ -187,7 +187,7 @@ func vaultRouteTemplate(path string) string {
 	}
 	if len(segs) > 4 {
 		switch segs[4] {
-		case "versions", "recover", "":
+		case "versions", "recover", "create", "pending", "policy", "":
 			out = append(out, segs[4])
 		default:
 			out = append(out, "{version}")
@@ -281,40 +281,44 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 
 // faultsJSON is the admin form of Faults: durations as Go duration strings.
 type faultsJSON struct {
-	Latency              string   `json:"latency"`
-	ThrottleRate         float64  `json:"throttleRate"`
-	RetryAfter           string   `json:"retryAfter"`
-	ErrorRate            float64  `json:"errorRate"`
-	ReplicationLag       string   `json:"replicationLag"`
-	VaultOutage          bool     `json:"vaultOutage"`
-	Seed                 int64    `json:"seed"`
-	LostAnswerRate       float64  `json:"lostAnswerRate"`
-	LostAnswerRoutes     []string `json:"lostAnswerRoutes"`
-	PatchReplacesComplex bool     `json:"patchReplacesComplex"`
-	HostileNextLink      string   `json:"hostileNextLink"`
-	PagePadding          int64    `json:"pagePadding"`
-	VaultChallenge       string   `json:"vaultChallenge"`
-	ARMOutage            bool     `json:"armOutage"`
-	ARMDeniedScopes      []string `json:"armDeniedScopes"`
+	Latency                    string   `json:"latency"`
+	ThrottleRate               float64  `json:"throttleRate"`
+	RetryAfter                 string   `json:"retryAfter"`
+	ErrorRate                  float64  `json:"errorRate"`
+	ReplicationLag             string   `json:"replicationLag"`
+	VaultOutage                bool     `json:"vaultOutage"`
+	Seed                       int64    `json:"seed"`
+	LostAnswerRate             float64  `json:"lostAnswerRate"`
+	LostAnswerRoutes           []string `json:"lostAnswerRoutes"`
+	PatchReplacesComplex       bool     `json:"patchReplacesComplex"`
+	HostileNextLink            string   `json:"hostileNextLink"`
+	PagePadding                int64    `json:"pagePadding"`
+	VaultChallenge             string   `json:"vaultChallenge"`
+	ARMOutage                  bool     `json:"armOutage"`
+	ARMDeniedScopes            []string `json:"armDeniedScopes"`
+	VaultCertificatesForbidden []string `json:"vaultCertificatesForbidden,omitempty"`
+	VaultOutageRoutes          []string `json:"vaultOutageRoutes,omitempty"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
 	return faultsJSON{
-		Latency:              f.Latency.String(),
-		ThrottleRate:         f.ThrottleRate,
-		RetryAfter:           f.RetryAfter.String(),
-		ErrorRate:            f.ErrorRate,
-		ReplicationLag:       f.ReplicationLag.String(),
-		VaultOutage:          f.VaultOutage,
-		Seed:                 f.Seed,
-		LostAnswerRate:       f.LostAnswerRate,
-		LostAnswerRoutes:     f.LostAnswerRoutes,
-		PatchReplacesComplex: f.PatchReplacesComplex,
-		HostileNextLink:      f.HostileNextLink,
-		PagePadding:          f.PagePadding,
-		VaultChallenge:       f.VaultChallenge,
-		ARMOutage:            f.ARMOutage,
-		ARMDeniedScopes:      f.ARMDeniedScopes,
+		Latency:                    f.Latency.String(),
+		ThrottleRate:               f.ThrottleRate,
+		RetryAfter:                 f.RetryAfter.String(),
+		ErrorRate:                  f.ErrorRate,
+		ReplicationLag:             f.ReplicationLag.String(),
+		VaultOutage:                f.VaultOutage,
+		Seed:                       f.Seed,
+		LostAnswerRate:             f.LostAnswerRate,
+		LostAnswerRoutes:           f.LostAnswerRoutes,
+		PatchReplacesComplex:       f.PatchReplacesComplex,
+		HostileNextLink:            f.HostileNextLink,
+		PagePadding:                f.PagePadding,
+		VaultChallenge:             f.VaultChallenge,
+		ARMOutage:                  f.ARMOutage,
+		ARMDeniedScopes:            f.ARMDeniedScopes,
+		VaultCertificatesForbidden: f.VaultCertificatesForbidden,
+		VaultOutageRoutes:          f.VaultOutageRoutes,
 	}
 }
 
@@ -359,8 +363,12 @@ func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
 			err = json.Unmarshal(raw, &f.ARMOutage)
 		case "armDeniedScopes":
 			err = json.Unmarshal(raw, &f.ARMDeniedScopes)
+		case "vaultCertificatesForbidden":
+			err = json.Unmarshal(raw, &f.VaultCertificatesForbidden)
+		case "vaultOutageRoutes":
+			err = json.Unmarshal(raw, &f.VaultOutageRoutes)
 		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, armOutage, armDeniedScopes)", k)
+			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, armOutage, armDeniedScopes, vaultCertificatesForbidden, vaultOutageRoutes)", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault knob %q: %w", k, err)

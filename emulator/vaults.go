@@ -20,6 +20,6 @@ type vaultBackend interface {
 
 // newVaultBackend builds the Key Vault half, accepting the same token as
 // Graph and naming the seeded tenant in its 401 challenge.
-func newVaultBackend(tenantID, token string, now func() time.Time) vaultBackend {
-	return kv.New(kv.Options{TenantID: tenantID, Token: token, Now: now})
+func newVaultBackend(tenantID, token string, now func() time.Time, certsForbidden func(vault string) bool) vaultBackend {
+	return kv.New(kv.Options{TenantID: tenantID, Token: token, Now: now, CertificatesForbidden: certsForbidden})
 }

@@ -218,3 +218,56 @@ func TestEmulatorRemoveCredentials(t *testing.T) {
 		t.Errorf("the kept key changed: %+v → %+v", keptAppKey, apps[0].KeyCredentials[0])
 	}
 }
+
+// TestEmulatorAddKeyCredential: AddKeyCredential reads the list with a
+// single-object GET and PATCHes it back whole with the new certificate: a
+// credential planted before keeps its key and dates, sending the same
+// certificate again adds nothing, and the listed credential carries the
+// thumbprint as customKeyIdentifier and the certificate's dates.
+func TestEmulatorAddKeyCredential(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{})
+	c := emulatorClient(t, e, Options{})
+	ctx := context.Background()
+	name, tags := "certs", []string{tenant.SetTag("s"), tenant.KeyTag("certs")}
+	app, err := madeApp(c.Do(ctx, tenant.CreateApplication(tenant.AppProps{DisplayName: &name, Tags: &tags})))
+	mustNoErr(t, "create application", err)
+	plantKeys(t, c, true, app.ID, selfSigned(t))
+	apps, err := c.ListApplications(ctx, "s")
+	mustNoErr(t, "list applications", err)
+	planted := apps[0].KeyCredentials[0]
+
+	der := selfSigned(t)
+	cert, err := x509.ParseCertificate(der)
+	mustNoErr(t, "parse", err)
+	sum := sha1.Sum(der)
+	thumb := strings.ToUpper(hex.EncodeToString(sum[:]))
+	k := tenant.KeyCredential{KeyID: "6f1d7c1e-2b7a-4c53-9f0e-3a1d2c4b5e6f", DisplayName: "regsync:s:certs:cert", Type: "AsymmetricX509Cert", Usage: "Verify",
+		CustomKeyIdentifier: thumb, Start: cert.NotBefore, End: cert.NotAfter, Cert: der}
+	before := c.Requests()
+	mustNoErr(t, "add key credential", errOf(c.Do(ctx, tenant.AddKeyCredential(app.ID, k))))
+	if n := c.Requests() - before; n != 2 {
+		t.Errorf("adding a key credential took %d requests, want 2 (GET, PATCH)", n)
+	}
+	mustNoErr(t, "add it again", errOf(c.Do(ctx, tenant.AddKeyCredential(app.ID, k))))
+
+	apps, err = c.ListApplications(ctx, "s")
+	mustNoErr(t, "list applications", err)
+	got := apps[0].KeyCredentials
+	if len(got) != 2 {
+		t.Fatalf("key credentials %+v, want the planted one and the added one", got)
+	}
+	for _, x := range got {
+		switch x.KeyID {
+		case planted.KeyID:
+			if x.CustomKeyIdentifier != planted.CustomKeyIdentifier || !x.End.Equal(planted.End) {
+				t.Errorf("the planted key changed: %+v → %+v", planted, x)
+			}
+		case k.KeyID:
+			if x.CustomKeyIdentifier != thumb || !x.End.Equal(cert.NotAfter.UTC()) || x.DisplayName != k.DisplayName || x.Usage != "Verify" {
+				t.Errorf("added key %+v, want thumbprint %s and end %v", x, thumb, cert.NotAfter)
+			}
+		default:
+			t.Errorf("unexpected key %+v", x)
+		}
+	}
+}

@@ -64,6 +64,7 @@ var builders = map[tenant.Op]builder{
 	tenant.OpRemoveKeyCredential:            buildRemoveKeyCredential,
 	tenant.OpRemoveServicePrincipalPassword: buildRemoveServicePrincipalPassword,
 	tenant.OpRemoveServicePrincipalKey:      buildRemoveServicePrincipalKey,
+	tenant.OpAddKeyCredential:               buildAddKeyCredential,
 }
 
 // errorMappings is what the SDK's request builders pass the adapter: every

@@ -15,6 +15,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/regsync/regsync/buildinfo"
@@ -31,6 +32,8 @@ type Store struct {
 	agent   userAgentPolicy
 	mu      sync.Mutex
 	clients map[string]*azsecrets.Client
+	// certClients are the certificates clients (certificates.go).
+	certClients map[string]*azcertificates.Client
 }
 
 var _ tenant.SecretStore = (*Store)(nil)

@@ -324,6 +324,7 @@ func (b *builder) planApp(st *appState) {
 	b.planOwners(st, addr)
 	b.planFederated(st, addr)
 	b.planSecrets(st, addr)
+	b.planCertificates(st, addr)
 	b.planUnmanaged(st, addr)
 }
 

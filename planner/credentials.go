@@ -102,19 +102,43 @@ func (u UnmanagedCredential) Label() string {
 }
 
 // ClassifyKeyCredential says whether a key credential on a managed
-// application (or its service principal, on) is regsync's. Until regsync
-// makes certificate credentials, none is: every one is CredentialForeign.
+// application (or its service principal, on) is regsync's:
 //
-// This is the one place certificate credentials plug in. The rule for them:
-// a key credential is regsync's when it is on the application (never the
-// service principal) and its customKeyIdentifier is the SHA-1 thumbprint of
-// a version of the certificate the spec names in its vault: stored
-// (CredentialStored) when the snapshot lists that version, unstored when
-// it carries regsync's display name but no version of the vault's
-// certificate matches, unknown when the vault was not read. Nothing else
-// needs to change: what this returns as not foreign is left out of
-// UnmanagedCredentials, and so of drift and prune.
+//   - on a service principal, never (regsync puts certificates on the
+//     application only): CredentialForeign;
+//   - on the application, when the spec declares a certificate whose vault
+//     was read: CredentialStored when its customKeyIdentifier is the
+//     thumbprint of a version of that vault certificate; otherwise
+//     CredentialUnstored when it carries regsync's display name
+//     (ManagedCertificateName), CredentialForeign when not;
+//   - when the vault was not read, or the spec declares no certificate:
+//     CredentialUnknown for regsync's display name, CredentialForeign
+//     otherwise (planCertificates removes a managed one the spec no longer
+//     declares).
+//
+// What this returns as not foreign is left out of UnmanagedCredentials,
+// and so of drift's unmanaged class and of prune.
 func ClassifyKeyCredential(live *tenant.Snapshot, set string, app *spec.Application, on string, k tenant.KeyCredential) CredentialState {
+	if on != OnApplication {
+		return CredentialForeign
+	}
+	ours := k.DisplayName == ManagedCertificateName(set, app.Key)
+	cert := app.Certificate
+	if cert == nil || cert.Vault == "" || !certVaultRead(live, cert.Vault) {
+		if ours {
+			return CredentialUnknown
+		}
+		return CredentialForeign
+	}
+	_, versions := certVersions(live, cert.Vault, cert.Name)
+	for _, v := range versions {
+		if v.Thumbprint != "" && strings.EqualFold(v.Thumbprint, k.CustomKeyIdentifier) {
+			return CredentialStored
+		}
+	}
+	if ours {
+		return CredentialUnstored
+	}
 	return CredentialForeign
 }
 

@@ -82,6 +82,9 @@ func (a *Action) refFields(visit func(field string, p *string) error) error {
 	case a.Secret != nil:
 		try("application_id", &a.Secret.ApplicationID)
 		try("app_id", &a.Secret.AppID)
+	case a.Certificate != nil:
+		try("application_id", &a.Certificate.ApplicationID)
+		try("app_id", &a.Certificate.AppID)
 	case a.AppRoleAssignment != nil:
 		try("principal_id", &a.AppRoleAssignment.PrincipalID)
 		try("resource_id", &a.AppRoleAssignment.ResourceID)

@@ -142,7 +142,8 @@ const (
 	TypeServicePrincipal    ObjectType = "service_principal"
 	TypeOwner               ObjectType = "owner"
 	TypeFederatedCredential ObjectType = "federated_credential"
-	TypeSecret              ObjectType = "secret" // a password credential and its Key Vault copy
+	TypeSecret              ObjectType = "secret"      // a password credential and its Key Vault copy
+	TypeCertificate         ObjectType = "certificate" // a key credential and its Key Vault certificate
 	TypeAppRoleAssignment   ObjectType = "app_role_assignment"
 	TypePermissionGrant     ObjectType = "permission_grant"
 	// TypeRoleAssignment is an Azure role assignment at an azureResources
@@ -156,7 +157,7 @@ const (
 
 // ObjectTypes lists every ObjectType, in the order the documentation does.
 var ObjectTypes = []ObjectType{TypeApplication, TypeServicePrincipal, TypeOwner,
-	TypeFederatedCredential, TypeSecret, TypeAppRoleAssignment, TypePermissionGrant, TypeCredential, TypeRoleAssignment}
+	TypeFederatedCredential, TypeSecret, TypeCertificate, TypeAppRoleAssignment, TypePermissionGrant, TypeCredential, TypeRoleAssignment}
 
 // Valid reports whether t is one of the object types above.
 func (t ObjectType) Valid() bool {
@@ -224,6 +225,7 @@ type Action struct {
 	Owner               *OwnerAction               `json:"owner,omitempty"`
 	FederatedCredential *FederatedCredentialAction `json:"federated_credential,omitempty"`
 	Secret              *SecretAction              `json:"secret,omitempty"`
+	Certificate         *CertificateAction         `json:"certificate,omitempty"`
 	AppRoleAssignment   *AppRoleAssignmentAction   `json:"app_role_assignment,omitempty"`
 	PermissionGrant     *PermissionGrantAction     `json:"permission_grant,omitempty"`
 	RoleAssignment      *RoleAssignmentAction      `json:"role_assignment,omitempty"`

@@ -101,8 +101,36 @@ func (b *builder) planSecrets(st *appState, addr string) {
 	} else {
 		// Without a spec secret there is no vault to ask (vault is ""), so
 		// every managed credential is CredentialUnknown, none orphaned.
+		// A client moving from a secret to a certificate is one
+		// migration: the certificate first, the secrets kept until it has
+		// been on the application for the overlap, then removed.
+		var successor *tenant.KeyCredential
+		if cert := st.spec.Certificate; cert != nil && len(managed) > 0 {
+			if st.live != nil {
+				if keys := ManagedKeyCredentials(b.spec.Set, st.key, st.live.KeyCredentials); len(keys) > 0 {
+					successor = &keys[0]
+				}
+			}
+			if successor == nil || successor.Start.Add(cert.Overlap).After(now) {
+				for _, old := range managed {
+					if successor == nil {
+						b.note(st.key, credAddr(addr, old), "client secret %s is kept until the certificate that replaces it has been on the application for the overlap (%s)",
+							old.KeyID, formatDuration(cert.Overlap))
+					} else {
+						b.note(st.key, credAddr(addr, old), "client secret %s is kept until %s (overlap %s after certificate %s started)",
+							old.KeyID, day(successor.Start.Add(cert.Overlap)), formatDuration(cert.Overlap), successor.KeyID)
+					}
+				}
+				managed = nil
+			}
+		}
 		for _, old := range managed {
-			b.removeSecret(st, addr, old, true, "the spec declares no secret for this application")
+			reason := "the spec declares no secret for this application"
+			if successor != nil {
+				reason = fmt.Sprintf("the spec moved this application to a certificate; certificate %s started %s, more than overlap %s ago",
+					successor.KeyID, day(successor.Start), formatDuration(st.spec.Certificate.Overlap))
+			}
+			b.removeSecret(st, addr, old, true, reason)
 		}
 	}
 	// Credentials added by hand (another display name) are not regsync's:

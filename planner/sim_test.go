@@ -154,6 +154,8 @@ func (s *simulated) apply(t testing.TB, p *planner.Plan) {
 				}
 				app.PasswordCredentials = keep
 			}
+		case a.Certificate != nil:
+			s.applyCertificate(t, &a, p.Set)
 		case a.AppRoleAssignment != nil:
 			x := a.AppRoleAssignment
 			if a.Op == planner.OpCreate {
@@ -310,4 +312,70 @@ func (s *simulated) patch(t testing.TB, app *tenant.Application, f *tenant.AppPr
 			}
 		}
 	}
+}
+
+// applyCertificate makes the vault version (as Key Vault would) and the
+// key credential (as Graph would), or removes a key credential.
+func (s *simulated) applyCertificate(t testing.TB, a *planner.Action, set string) {
+	t.Helper()
+	x := a.Certificate
+	app := s.app(x.ApplicationID)
+	if app == nil {
+		t.Fatalf("%s: no application %s", a.ID, x.ApplicationID)
+	}
+	if a.Op == planner.OpDelete {
+		var keep []tenant.KeyCredential
+		for _, k := range app.KeyCredentials {
+			if k.KeyID != x.KeyID {
+				keep = append(keep, k)
+			}
+		}
+		app.KeyCredentials = keep
+		return
+	}
+	if x.Recover {
+		var keep []tenant.DeletedCertificate
+		for _, d := range s.snap.DeletedCertificates {
+			if !strings.EqualFold(d.Name, x.CertificateName) {
+				keep = append(keep, d)
+			} else {
+				s.snap.Certificates = append(s.snap.Certificates, d.CertificateMeta)
+			}
+		}
+		s.snap.DeletedCertificates = keep
+	}
+	var cur *tenant.CertificateMeta
+	idx := -1
+	for i, c := range s.snap.Certificates {
+		if strings.EqualFold(c.Vault, x.Vault) && strings.EqualFold(c.Name, x.CertificateName) {
+			cur, idx = &s.snap.Certificates[i], i
+		}
+	}
+	if x.NewVersion || cur == nil {
+		version := strings.ReplaceAll(fakeID("certversion", x.CertificateName, s.now.String(), fmt.Sprint(len(s.snap.CertificateVersions))), "-", "")
+		nbf, exp := s.now, s.now.AddDate(0, x.ValidityMonths, 0)
+		m := tenant.CertificateMeta{Vault: x.Vault, Name: x.CertificateName, Version: version,
+			Thumbprint: strings.ToUpper(version[:32] + "00000000"), Enabled: true, NotBefore: &nbf, Expires: &exp, Created: s.now, Updated: s.now,
+			Tags: map[string]string{tenant.CertificateTagClientID: x.AppID, tenant.CertificateTagSet: set, tenant.CertificateTagKey: a.App}}
+		if cur != nil {
+			s.snap.Certificates[idx] = m
+		} else {
+			s.snap.Certificates = append(s.snap.Certificates, m)
+		}
+		s.snap.CertificateVersions = append(s.snap.CertificateVersions, m)
+		for i, c := range s.snap.Certificates {
+			if strings.EqualFold(c.Vault, x.Vault) && strings.EqualFold(c.Name, x.CertificateName) {
+				cur = &s.snap.Certificates[i]
+			}
+		}
+	}
+	seen := false
+	for _, v := range s.snap.CertificateVaultsRead {
+		seen = seen || strings.EqualFold(v, x.Vault)
+	}
+	if !seen {
+		s.snap.CertificateVaultsRead = append(s.snap.CertificateVaultsRead, x.Vault)
+	}
+	app.KeyCredentials = append(app.KeyCredentials, tenant.KeyCredential{KeyID: fakeID("keycred", cur.Thumbprint), DisplayName: x.DisplayName,
+		Type: "AsymmetricX509Cert", Usage: "Verify", CustomKeyIdentifier: cur.Thumbprint, Start: *cur.NotBefore, End: *cur.Expires})
 }

@@ -15,12 +15,23 @@ const (
 	DefaultOverlap           = 7 * Day
 	DefaultFederatedAudience = "api://AzureADTokenExchange"
 	defaultSecretNameSuffix  = "-client-secret"
+	defaultCertNameSuffix    = "-client-cert"
+	DefaultKeyType           = "RSA"
+	DefaultKeySize           = 2048
 	defaultScopeType         = "User"
 )
 
 // DefaultSecretName is the Key Vault secret name of an application's client
 // secret when the file does not name it.
 func DefaultSecretName(key string) string { return key + defaultSecretNameSuffix }
+
+// DefaultCertificateName is the Key Vault certificate name of an
+// application's certificate when the file does not name it.
+func DefaultCertificateName(key string) string { return key + defaultCertNameSuffix }
+
+// DefaultCertificateSubject is the subject of an application's certificate
+// when the file names none.
+func DefaultCertificateSubject(set, key string) string { return "CN=" + set + "-" + key }
 
 // buildSpec reads the typed Spec out of the tree with defaults folded in.
 // Values of the wrong type are skipped: the schema has reported them.
@@ -218,6 +229,28 @@ func buildApp(s *Spec, key string, n *node) *Application {
 		durationOr(sn.get("renewBefore"), &sec.RenewBefore)
 		durationOr(sn.get("overlap"), &sec.Overlap)
 		a.Secret = sec
+	}
+	if cn := n.get("certificate"); cn != nil && cn.kind == kindObject {
+		p := s.Defaults.Secrets
+		cert := &Certificate{
+			Vault:       orDefault(str(cn.get("vault")), p.Vault),
+			Name:        orDefault(str(cn.get("name")), DefaultCertificateName(key)),
+			Lifetime:    p.Lifetime,
+			RenewBefore: p.RenewBefore,
+			Overlap:     p.Overlap,
+			Subject:     orDefault(str(cn.get("subject")), DefaultCertificateSubject(s.Set, key)),
+			KeyType:     orDefault(str(cn.get("keyType")), DefaultKeyType),
+			KeySize:     DefaultKeySize,
+			Exportable:  boolOr(cn.get("exportable"), true),
+			Pos:         cn.keyPos,
+		}
+		if v := cn.get("keySize"); v != nil && v.kind == kindNumber && v.isInt {
+			cert.KeySize = int(v.num)
+		}
+		durationOr(cn.get("lifetime"), &cert.Lifetime)
+		durationOr(cn.get("renewBefore"), &cert.RenewBefore)
+		durationOr(cn.get("overlap"), &cert.Overlap)
+		a.Certificate = cert
 	}
 	if fc := n.get("federatedCredentials"); fc != nil && fc.kind == kindObject {
 		a.FederatedCredentials = []FederatedCredential{}

@@ -252,3 +252,42 @@ func largeSpec(size int) []byte {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestCertificateDefaults: a certificate takes its vault and durations from
+// defaults.secrets, its name from the key, its subject from set and key,
+// RSA 2048 and an exportable key; each field overrides.
+func TestCertificateDefaults(t *testing.T) {
+	doc := `version: 1
+tenant: contoso.onmicrosoft.com
+set: fhir
+defaults:
+  secrets: {vault: contoso-kv, lifetime: 90d, renewBefore: 20d, overlap: 5d}
+applications:
+  exporter:
+    kind: service
+    certificate: {}
+  loader:
+    kind: service
+    certificate: {vault: other-kv, name: ldr, lifetime: 365d, renewBefore: 60d, overlap: 14d, subject: "CN=loader", keySize: 3072, exportable: false}
+`
+	s, ds := Parse("c.yaml", []byte(doc))
+	if ds.HasErrors() {
+		t.Fatalf("parse: %s", ds.Format())
+	}
+	got := []Certificate{*s.Application("exporter").Certificate, *s.Application("loader").Certificate}
+	want := []Certificate{
+		{Vault: "contoso-kv", Name: "exporter-client-cert", Lifetime: 90 * Day, RenewBefore: 20 * Day, Overlap: 5 * Day,
+			Subject: "CN=fhir-exporter", KeyType: "RSA", KeySize: 2048, Exportable: true},
+		{Vault: "other-kv", Name: "ldr", Lifetime: 365 * Day, RenewBefore: 60 * Day, Overlap: 14 * Day,
+			Subject: "CN=loader", KeyType: "RSA", KeySize: 3072, Exportable: false},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Certificate{}, "Pos")); diff != "" {
+		t.Errorf("certificates (-want +got):\n%s", diff)
+	}
+	if m := got[0].ValidityMonths(); m != 3 {
+		t.Errorf("ValidityMonths of 90d = %d, want 3", m)
+	}
+	if m := got[1].ValidityMonths(); m != 13 {
+		t.Errorf("ValidityMonths of 365d = %d, want 13 (rounded up)", m)
+	}
+}

@@ -356,6 +356,9 @@ func (m *marshaller) application(a *Application) *yaml.Node {
 	if a.Secret != nil {
 		yAdd(out, "secret", m.secret(where, a))
 	}
+	if a.Certificate != nil {
+		yAdd(out, "certificate", m.certificate(where, a))
+	}
 	if a.FederatedCredentials != nil {
 		yAdd(out, "federatedCredentials", m.federated(where, a.FederatedCredentials))
 	}
@@ -521,6 +524,35 @@ func (m *marshaller) secret(where string, a *Application) *yaml.Node {
 		Overlap:     orDuration(p.Overlap, DefaultOverlap),
 	}
 	m.durations(out, where+".secret", SecretPolicy{Lifetime: x.Lifetime, RenewBefore: x.RenewBefore, Overlap: x.Overlap}, def)
+	return out
+}
+
+// certificate writes the fields of the application's certificate that
+// differ from defaults.secrets and the built-in defaults.
+func (m *marshaller) certificate(where string, a *Application) *yaml.Node {
+	x, p := a.Certificate, m.s.Defaults.Secrets
+	out := yFlow(yMap())
+	if x.Vault != "" && x.Vault != p.Vault {
+		yAdd(out, "vault", yStr(x.Vault))
+	}
+	if x.Name != "" && x.Name != DefaultCertificateName(a.Key) {
+		yAdd(out, "name", yStr(x.Name))
+	}
+	def := SecretPolicy{
+		Lifetime:    orDuration(p.Lifetime, DefaultLifetime),
+		RenewBefore: orDuration(p.RenewBefore, DefaultRenewBefore),
+		Overlap:     orDuration(p.Overlap, DefaultOverlap),
+	}
+	m.durations(out, where+".certificate", SecretPolicy{Lifetime: x.Lifetime, RenewBefore: x.RenewBefore, Overlap: x.Overlap}, def)
+	if x.Subject != "" && x.Subject != DefaultCertificateSubject(m.s.Set, a.Key) {
+		yAdd(out, "subject", yStr(x.Subject))
+	}
+	if x.KeySize != 0 && x.KeySize != DefaultKeySize {
+		yAdd(out, "keySize", yInt(x.KeySize))
+	}
+	if !x.Exportable {
+		yAdd(out, "exportable", yBool(false))
+	}
 	return out
 }
 

@@ -46,6 +46,7 @@ func checkRules(s *Spec, doc *document, ds *diag.Diagnostics) {
 		c.access(a)
 		c.apiClients(a)
 		c.secret(a)
+		c.certificate(a)
 		c.federated(a)
 		c.tags(a)
 		c.audience(a)
@@ -177,6 +178,7 @@ func (c *checker) kindRules(a *Application) {
 		c.needsCredential(a)
 	case KindPublic:
 		not("secret", "A public client (SPA, mobile, desktop) runs where a secret cannot be kept; it signs in with PKCE instead.")
+		not("certificate", "A public client (SPA, mobile, desktop) runs where no private key can be kept; it signs in with PKCE instead.")
 		not("federatedCredentials", "A federated credential is a client assertion, which only a confidential application can make.")
 		not("scopes", "Only a resource exposes scopes.")
 		not("identifierUris", "Only a resource has identifier URIs.")
@@ -248,9 +250,9 @@ func (c *checker) adminConsent(a *Application) {
 // needsCredential warns when a confidential or service client has no way to
 // prove who it is (it may use a certificate managed elsewhere).
 func (c *checker) needsCredential(a *Application) {
-	if a.Secret == nil && len(a.FederatedCredentials) == 0 {
-		c.ds.Warnf(a.Pos, joinAddr("applications", a.Key), "Add secret: {} (kept in Key Vault) or a federated credential, unless a certificate is managed outside regsync.",
-			"%s client %s has no secret and no federated credential", a.Kind, a.Key)
+	if a.Secret == nil && a.Certificate == nil && len(a.FederatedCredentials) == 0 {
+		c.ds.Warnf(a.Pos, joinAddr("applications", a.Key), "Add secret: {} or certificate: {} (kept in Key Vault) or a federated credential, unless a credential is managed outside regsync.",
+			"%s client %s has no secret, no certificate and no federated credential", a.Kind, a.Key)
 	}
 }
 
@@ -729,8 +731,105 @@ func (c *checker) secret(a *Application) {
 	}
 }
 
+// certificate: a vault is named, the effective policy holds and the
+// subject is a distinguished name the vault accepts.
+func (c *checker) certificate(a *Application) {
+	if a.Certificate == nil || a.Kind == KindPublic {
+		return
+	}
+	x := a.Certificate
+	addr := appAddr(a, "certificate")
+	if x.Vault == "" {
+		c.ds.Errorf(x.Pos, addr, "Name the Key Vault that makes and keeps the certificate: certificate.vault, or defaults.secrets.vault for every application.",
+			"certificate of %s has no vault", a.Key)
+	} else if strings.Contains(x.Vault, "--") && c.node(joinAddr(addr, "vault")) != nil {
+		c.ds.Errorf(c.valuePos(joinAddr(addr, "vault")), joinAddr(addr, "vault"), "Key Vault names cannot contain two hyphens in a row.", "invalid Key Vault name %q", x.Vault)
+	}
+	cn := c.node(addr)
+	if cn != nil && (cn.get("lifetime") != nil || cn.get("renewBefore") != nil || cn.get("overlap") != nil) {
+		c.secretPolicy(addr, SecretPolicy{Lifetime: x.Lifetime, RenewBefore: x.RenewBefore, Overlap: x.Overlap}, x.Pos)
+	}
+	if x.Lifetime > 0 && x.Lifetime < 30*Day && cn != nil && cn.get("lifetime") != nil {
+		c.ds.Errorf(c.valuePos(joinAddr(addr, "lifetime")), joinAddr(addr, "lifetime"),
+			"Key Vault issues certificates for whole months; use 30d or more (a lifetime is rounded up to whole months of 30 days).",
+			"certificate lifetime %s is shorter than a month", FormatDuration(x.Lifetime))
+	}
+	if cn != nil && cn.get("subject") != nil {
+		if err := CheckSubject(x.Subject); err != nil {
+			c.ds.Errorf(c.valuePos(joinAddr(addr, "subject")), joinAddr(addr, "subject"),
+				"Write a distinguished name such as CN=fhir-exporter or CN=exporter, OU=FHIR, O=Contoso (attributes CN, OU, O, L, ST, C, E; a comma inside a value is escaped as \\,).",
+				"invalid certificate subject %q: %v", x.Subject, err)
+		}
+	}
+}
+
+// subjectAttrs are the attribute names a certificate subject may use.
+var subjectAttrs = map[string]bool{"CN": true, "OU": true, "O": true, "L": true, "ST": true, "S": true, "C": true, "E": true, "DC": true, "STREET": true, "SERIALNUMBER": true}
+
+// CheckSubject reports what is wrong with a certificate subject, a
+// comma-separated list of NAME=value parts with CN among them.
+func CheckSubject(subject string) error {
+	parts, err := SplitSubject(subject)
+	if err != nil {
+		return err
+	}
+	cn := false
+	for _, p := range parts {
+		if !subjectAttrs[strings.ToUpper(p[0])] {
+			return fmt.Errorf("unknown attribute %q", p[0])
+		}
+		if strings.TrimSpace(p[1]) == "" {
+			return fmt.Errorf("attribute %s has no value", p[0])
+		}
+		cn = cn || strings.EqualFold(p[0], "CN")
+	}
+	if !cn {
+		return fmt.Errorf("no CN")
+	}
+	return nil
+}
+
+// SplitSubject splits a distinguished name into its NAME=value parts, in
+// order, with "\," taken as a comma inside a value.
+func SplitSubject(subject string) ([][2]string, error) {
+	if strings.TrimSpace(subject) == "" {
+		return nil, fmt.Errorf("empty")
+	}
+	var parts [][2]string
+	var cur strings.Builder
+	flush := func() error {
+		name, val, ok := strings.Cut(cur.String(), "=")
+		cur.Reset()
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return fmt.Errorf("each part is NAME=value")
+		}
+		parts = append(parts, [2]string{name, strings.TrimSpace(val)})
+		return nil
+	}
+	for i := 0; i < len(subject); i++ {
+		switch ch := subject[i]; {
+		case ch == '\\' && i+1 < len(subject):
+			i++
+			cur.WriteByte(subject[i])
+		case ch == ',' || ch == ';':
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		default:
+			cur.WriteByte(ch)
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return parts, nil
+}
+
 // secretNamesUnique: two secrets never share a name in one vault (Key Vault
-// names are case-insensitive), or one would overwrite the other.
+// names are case-insensitive), or one would overwrite the other. A
+// certificate owns the secret (and key) of its own name, so a certificate's
+// name is taken in the vault's secrets too.
 func (c *checker) secretNamesUnique() {
 	if v := c.s.Defaults.Secrets.Vault; strings.Contains(v, "--") {
 		c.ds.Errorf(c.valuePos("defaults.secrets.vault"), "defaults.secrets.vault", "Key Vault names cannot contain two hyphens in a row.", "invalid Key Vault name %q", v)
@@ -747,6 +846,24 @@ func (c *checker) secretNamesUnique() {
 			continue
 		}
 		seen[k] = a
+	}
+	certs := map[string]*Application{}
+	for _, a := range c.s.Applications {
+		x := a.Certificate
+		if x == nil || x.Vault == "" || a.Kind == KindPublic {
+			continue
+		}
+		k := strings.ToLower(x.Vault) + "/" + strings.ToLower(x.Name)
+		if prev, dup := certs[k]; dup {
+			c.ds.Errorf(x.Pos, appAddr(a, "certificate"), fmt.Sprintf("applications.%s keeps its certificate as %q in vault %s too. Give one of them another name.", prev.Key, prev.Certificate.Name, x.Vault),
+				"certificate name %q is used twice in vault %s", x.Name, x.Vault)
+			continue
+		}
+		certs[k] = a
+		if prev, dup := seen[k]; dup {
+			c.ds.Errorf(x.Pos, appAddr(a, "certificate"), fmt.Sprintf("Key Vault keeps a certificate's private key as a secret of the same name, and applications.%s stores its secret as %q in vault %s. Give the certificate or the secret another name.", prev.Key, prev.Secret.Name, x.Vault),
+				"certificate name %q is a secret's name in vault %s", x.Name, x.Vault)
+		}
 	}
 }
 

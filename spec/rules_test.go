@@ -398,7 +398,7 @@ var ruleCases = []struct {
 `, []string{`20:7 applications.svc.federatedCredentials.two: federated credential two repeats an issuer and subject`}},
 	{"credential missing is a warning", `  svc:
     kind: service
-`, []string{`16:3 applications.svc: warning: service client svc has no secret and no federated credential`}},
+`, []string{`16:3 applications.svc: warning: service client svc has no secret, no certificate and no federated credential`}},
 	{"appIds unique", `  adopted:
     kind: service
     appId: 00000003-0000-0000-C000-000000000000
@@ -431,6 +431,41 @@ var ruleCases = []struct {
 		`25:20 applications.web.federatedCredentials.gh.issuer: issuer "https://token.actions.githubusercontent.com@evil.example" has a user name or password (user@host)`,
 		`29:20 applications.mobile.redirectUris[0]: redirect URI "msauth.com.contoso.app://x@auth" has a user name or password (user@host)`,
 		`32:22 applications.api2.identifierUris[0]: identifier URI "api://me@api2.contoso.com" has a user name or password (user@host)`,
+	}},
+	{"certificates: beside a secret, instead of one, on a resource", `  exporter:
+    kind: service
+    secret: {}
+    certificate: {}
+  loader:
+    kind: service
+    certificate: {name: loader-cert, lifetime: 365d, renewBefore: 60d, overlap: 14d, subject: "CN=loader, OU=Imaging\\, Radiology, O=Contoso", keySize: 4096, exportable: false}
+  api2:
+    kind: resource
+    identifierUris: [api://api2.contoso.com]
+    certificate: {vault: other-kv}
+`, nil},
+	{"certificate rules", `  spa:
+    kind: public
+    platform: spa
+    certificate: {}
+  svc:
+    kind: service
+    certificate: {lifetime: 20d, renewBefore: 10d, overlap: 2d, subject: "OU=x"}
+  svc2:
+    kind: service
+    secret: {name: shared}
+    certificate: {name: shared, keySize: 1024}
+  svc3:
+    kind: service
+    certificate: {name: SHARED, renewBefore: 200d}
+`, []string{
+		`19:5 applications.spa.certificate: a public application cannot have certificate`,
+		`22:29 applications.svc.certificate.lifetime: certificate lifetime 20d is shorter than a month`,
+		`22:74 applications.svc.certificate.subject: invalid certificate subject "OU=x": no CN`,
+		`26:5 applications.svc2.certificate: certificate name "shared" is a secret's name in vault contoso-kv`,
+		`26:42 applications.svc2.certificate.keySize: applications.svc2.certificate.keySize must be one of 2048, 3072, 4096, not 1024`,
+		`29:5 applications.svc3.certificate: certificate name "SHARED" is used twice in vault contoso-kv`,
+		`29:5 applications.svc3.certificate: renewBefore must be shorter than lifetime`,
 	}},
 	{"api and application keys differ", `  graph:
     kind: service

@@ -134,7 +134,7 @@ func TestSchemaErrorPositions(t *testing.T) {
     kind: service
     secret: true
 `, []string{
-			`16:3 applications.svc: warning: service client svc has no secret and no federated credential`,
+			`16:3 applications.svc: warning: service client svc has no secret, no certificate and no federated credential`,
 			`18:13 applications.svc.secret: applications.svc.secret must be a mapping, not a boolean`,
 		}},
 	}
@@ -161,7 +161,7 @@ func TestUnknownPropertySuggestion(t *testing.T) {
 	if len(ds) != 1 {
 		t.Fatalf("got %d diagnostics:\n%s", len(ds), ds.Format())
 	}
-	want := "Did you mean redirectUris? Valid properties here: acceptMappedClaims, access, adminConsent, appId, appRoleAssignmentRequired, appRoles, azureRoles, description, displayName, federatedCredentials, groupMembershipClaims, homePageUrl, identifierUris, ignoreCredentials, implicitGrant, kind, knownClientApplications, logoutUrl, notes, optionalClaims, owners, platform, preAuthorizedApplications, publicClientRedirectUris, redirectUris, requestedAccessTokenVersion, scopes, secret, signInAudience, spaRedirectUris, tags."
+	want := "Did you mean redirectUris? Valid properties here: acceptMappedClaims, access, adminConsent, appId, appRoleAssignmentRequired, appRoles, azureRoles, certificate, description, displayName, federatedCredentials, groupMembershipClaims, homePageUrl, identifierUris, ignoreCredentials, implicitGrant, kind, knownClientApplications, logoutUrl, notes, optionalClaims, owners, platform, preAuthorizedApplications, publicClientRedirectUris, redirectUris, requestedAccessTokenVersion, scopes, secret, signInAudience, spaRedirectUris, tags."
 	if diff := cmp.Diff(want, ds[0].Detail); diff != "" {
 		t.Errorf("detail (-want +got):\n%s", diff)
 	}

@@ -185,7 +185,9 @@ type Application struct {
 	Access       []Access
 	AdminConsent Consent
 	// Secret is nil when the application has no client secret.
-	Secret               *Secret
+	Secret *Secret
+	// Certificate is nil when the application has no certificate credential.
+	Certificate          *Certificate
 	FederatedCredentials []FederatedCredential
 	// AzureRoles are the Azure roles the service principal holds.
 	AzureRoles []AzureRoles
@@ -279,6 +281,36 @@ type Secret struct {
 	RenewBefore time.Duration
 	Overlap     time.Duration
 	Pos         diag.Pos
+}
+
+// Certificate is a certificate credential made in Key Vault: the vault
+// creates the key pair and a self-signed certificate, and the application
+// gets its public part as a key credential. The private key never leaves
+// the vault through regsync.
+type Certificate struct {
+	Vault       string
+	Name        string // Key Vault certificate name; defaults to "<key>-client-cert"
+	Lifetime    time.Duration
+	RenewBefore time.Duration
+	Overlap     time.Duration
+	// Subject is the X.500 distinguished name; defaults to "CN=<set>-<key>".
+	Subject string
+	KeyType string // "RSA", the only type
+	KeySize int    // 2048 (default), 3072 or 4096
+	// Exportable says whether the private key may be read from the vault
+	// (as the certificate's secret, a PFX or PEM); default true.
+	Exportable bool
+	Pos        diag.Pos
+}
+
+// ValidityMonths is the certificate's validity as Key Vault's policy takes
+// it: whole months (of 30 days here), rounded up.
+func (c *Certificate) ValidityMonths() int {
+	m := int((c.Lifetime + 30*Day - 1) / (30 * Day))
+	if m < 1 {
+		m = 1
+	}
+	return m
 }
 
 // FederatedCredential lets an external identity (e.g. a GitHub Actions job)

@@ -147,6 +147,20 @@ type Snapshot struct {
 	// a vault here with no entry in Secrets is empty, while a vault absent
 	// here was not read and nothing is known of it.
 	VaultsRead []string `json:",omitempty"`
+	// Certificates: metadata of the latest version of every certificate in
+	// the vaults the spec makes certificates in (CertificateVaultsRead).
+	Certificates []CertificateMeta `json:",omitempty"`
+	// CertificateVersions holds every version of the certificates whose
+	// latest version's thumbprint is not that of every key credential of
+	// the application it belongs to (its client-id tag): during a
+	// renewal's overlap. Read only then, as SecretVersions.
+	CertificateVersions []CertificateMeta `json:",omitempty"`
+	// DeletedCertificates are the soft-deleted certificates of those
+	// vaults, when the read asked for deleted objects.
+	DeletedCertificates []DeletedCertificate `json:",omitempty"`
+	// CertificateVaultsRead names the vaults whose certificates Read
+	// listed, sorted.
+	CertificateVaultsRead []string `json:",omitempty"`
 	// RoleDefinitions are the Azure roles assignable at each scope of
 	// ScopesRead (each carries the Scope it was listed at), and
 	// RoleAssignments the role assignments made at those scopes

@@ -37,6 +37,10 @@ type ReadQuery struct {
 	Scopes []string
 	// Access is Azure Resource Manager; it may be nil when Scopes is empty.
 	Access Access
+	// CertificateVaults are the Key Vaults the spec makes certificates in.
+	// Read lists their certificates (and, with DeletedSecrets, their
+	// deleted ones) when the store is also a CertificateStore.
+	CertificateVaults []string
 	// Parallelism bounds the reads in flight; zero means 4.
 	Parallelism int
 	// Retry is how each read is retried; its zero fields take
@@ -190,6 +194,10 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			})
 		}
 	}
+	certs, _ := store.(CertificateStore)
+	if certs != nil {
+		readCertificates(g, certs, q, snap, &mu, get)
+	}
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
 	}
@@ -249,6 +257,13 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	snap.PermissionGrants = dedupeBy(snap.PermissionGrants, func(g PermissionGrant) string { return g.ID })
 	if err := readVersions(ctx, par, store, snap, get); err != nil {
 		return nil, fmt.Errorf("reading secret versions of set %q: %w", q.Set, err)
+	}
+	if certs != nil {
+		if err := readCertificateVersions(ctx, par, certs, snap, get); err != nil {
+			return nil, fmt.Errorf("reading certificate versions of set %q: %w", q.Set, err)
+		}
+		snap.CertificateVaultsRead = uniq(q.CertificateVaults)
+		sort.Strings(snap.CertificateVaultsRead)
 	}
 	sort.Slice(snap.Secrets, func(i, j int) bool {
 		a, b := snap.Secrets[i], snap.Secrets[j]

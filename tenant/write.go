@@ -31,6 +31,7 @@ const (
 	OpRemoveKeyCredential                          // ID (application), RefID (keyId)
 	OpRemoveServicePrincipalPassword               // ID (service principal), RefID (keyId)
 	OpRemoveServicePrincipalKey                    // ID (service principal), RefID (keyId)
+	OpAddKeyCredential                             // ID (application), Key
 )
 
 // opInfo describes each Op once: its name and whether it may travel in a
@@ -66,12 +67,16 @@ var opInfo = map[Op]struct {
 	OpRemoveKeyCredential:            {"remove key credential", false},
 	OpRemoveServicePrincipalPassword: {"remove service principal password", true},
 	OpRemoveServicePrincipalKey:      {"remove service principal key credential", false},
+	// A key credential goes on by reading the whole list with a
+	// single-object GET (the only read that returns each key) and
+	// PATCHing it back with the new one: two requests, never batched.
+	OpAddKeyCredential: {"add key credential", false},
 }
 
 // Ops lists every Op, in declaration order.
 func Ops() []Op {
 	out := make([]Op, 0, len(opInfo))
-	for o := OpCreateApplication; o <= OpRemoveServicePrincipalKey; o++ {
+	for o := OpCreateApplication; o <= OpAddKeyCredential; o++ {
 		out = append(out, o)
 	}
 	return out
@@ -116,6 +121,8 @@ type Write struct {
 	Assignment       *AppRoleAssignment
 	Grant            *PermissionGrant
 	Scope            string
+	// Key is the key credential to add, with its public certificate (Cert).
+	Key *KeyCredential
 }
 
 // String says what the write does, for errors: "updating application
@@ -178,6 +185,12 @@ func (w Write) String() string {
 		return fmt.Sprintf("removing password %s from service principal %s", w.RefID, w.ID)
 	case OpRemoveServicePrincipalKey:
 		return fmt.Sprintf("removing key credential %s from service principal %s", w.RefID, w.ID)
+	case OpAddKeyCredential:
+		id := ""
+		if w.Key != nil {
+			id = w.Key.KeyID
+		}
+		return fmt.Sprintf("adding key credential %s to application %s", id, w.ID)
 	default:
 		panic(fmt.Sprintf("internal error: unknown tenant.Op %d", int(w.Op)))
 	}
@@ -275,6 +288,14 @@ func RemoveServicePrincipalPassword(spID, keyID string) Write {
 // principal by keyId, keeping every other one.
 func RemoveServicePrincipalKey(spID, keyID string) Write {
 	return Write{Op: OpRemoveServicePrincipalKey, ID: spID, RefID: keyID}
+}
+
+// AddKeyCredential adds a key credential (a certificate, public part only)
+// to an application, keeping every other one. A key credential with the
+// same customKeyIdentifier already there makes it a no-op, so sending it
+// again after a lost answer adds nothing twice.
+func AddKeyCredential(appObjectID string, k KeyCredential) Write {
+	return Write{Op: OpAddKeyCredential, ID: appObjectID, Key: &k}
 }
 
 // CreateFederatedCredential adds a federated identity credential.

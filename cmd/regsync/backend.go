@@ -151,7 +151,7 @@ func readQuery(sp *spec.Spec, b *backend) tenant.ReadQuery {
 		q.Scopes = append(q.Scopes, r.ID)
 	}
 	q.Users, q.Groups = sp.PrincipalRefs()
-	seenVault := map[string]bool{}
+	seenVault, seenCertVault := map[string]bool{}, map[string]bool{}
 	for _, a := range sp.APIs {
 		q.APIAppIDs = append(q.APIAppIDs, a.AppID)
 	}
@@ -162,6 +162,10 @@ func readQuery(sp *spec.Spec, b *backend) tenant.ReadQuery {
 		if app.Secret != nil && app.Secret.Vault != "" && !seenVault[strings.ToLower(app.Secret.Vault)] {
 			seenVault[strings.ToLower(app.Secret.Vault)] = true
 			q.Vaults = append(q.Vaults, app.Secret.Vault)
+		}
+		if app.Certificate != nil && app.Certificate.Vault != "" && !seenCertVault[strings.ToLower(app.Certificate.Vault)] {
+			seenCertVault[strings.ToLower(app.Certificate.Vault)] = true
+			q.CertificateVaults = append(q.CertificateVaults, app.Certificate.Vault)
 		}
 	}
 	return q

@@ -59,7 +59,7 @@ func TestValidate(t *testing.T) {
 			bad + ":8:5: a public application cannot have secret\n" +
 				"    A public client (SPA, mobile, desktop) runs where a secret cannot be kept; it signs in with PKCE instead. Remove secret, or change kind.\n" +
 				bad + ":9:5: unknown property \"redirectUri\" in applications.spa\n" +
-				"    Did you mean redirectUris? Valid properties here: acceptMappedClaims, access, adminConsent, appId, appRoleAssignmentRequired, appRoles, azureRoles, description, displayName, federatedCredentials, groupMembershipClaims, homePageUrl, identifierUris, ignoreCredentials, implicitGrant, kind, knownClientApplications, logoutUrl, notes, optionalClaims, owners, platform, preAuthorizedApplications, publicClientRedirectUris, redirectUris, requestedAccessTokenVersion, scopes, secret, signInAudience, spaRedirectUris, tags.\n", false, false},
+				"    Did you mean redirectUris? Valid properties here: acceptMappedClaims, access, adminConsent, appId, appRoleAssignmentRequired, appRoles, azureRoles, certificate, description, displayName, federatedCredentials, groupMembershipClaims, homePageUrl, identifierUris, ignoreCredentials, implicitGrant, kind, knownClientApplications, logoutUrl, notes, optionalClaims, owners, platform, preAuthorizedApplications, publicClientRedirectUris, redirectUris, requestedAccessTokenVersion, scopes, secret, signInAudience, spaRedirectUris, tags.\n", false, false},
 		{"valid and invalid together", []string{"validate", "-f", fhirExample, "-f", broken}, exitError,
 			fhirExample + ": valid\n", broken + ":2: invalid YAML", true, false},
 		{"unreadable file", []string{"validate", "-f", missing}, exitError, "", missing + ": cannot read the file: no such file or directory", true, false},
@@ -144,7 +144,7 @@ func TestValidateJSON(t *testing.T) {
 		diags = append(diags, d.Severity+" "+d.Address+" "+d.Summary)
 	}
 	want := []string{
-		"warning applications.svc service client svc has no secret and no federated credential",
+		"warning applications.svc service client svc has no secret, no certificate and no federated credential",
 		`error applications.x.kind applications.x.kind must be one of resource, confidential, public, service, not "nope"`,
 	}
 	if diff := cmp.Diff(want, diags); diff != "" {

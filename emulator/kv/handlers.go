@@ -42,6 +42,8 @@ type attributes struct {
 type bundle struct {
 	Value              *string           `json:"value,omitempty"`
 	ID                 string            `json:"id"`
+	KID                string            `json:"kid,omitempty"`
+	Managed            bool              `json:"managed,omitempty"`
 	ContentType        *string           `json:"contentType,omitempty"`
 	Tags               map[string]string `json:"tags,omitempty"`
 	Attributes         attributes        `json:"attributes"`
@@ -93,6 +95,10 @@ func (q *request) bundleOf(sec *secret, v *version, withValue, versioned, withDe
 	}
 	if versioned {
 		b.ID += "/" + v.ID
+	}
+	if v.Managed {
+		b.Managed = true
+		b.KID = q.base() + "/keys/" + sec.Name + "/" + v.ID
 	}
 	if withValue {
 		b.Value = ptr(v.Value)

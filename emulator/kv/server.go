@@ -25,6 +25,10 @@ type Options struct {
 	// Now is the clock for timestamps and purge schedules; nil means
 	// time.Now.
 	Now func() time.Time
+	// CertificatesForbidden, when set, is asked for each certificate
+	// request after authentication: true answers 403, as for an identity
+	// that holds no role on the vault's certificates.
+	CertificatesForbidden func(vault string) bool
 }
 
 // Server is the emulated Key Vault secrets service for any number of vaults.
@@ -34,20 +38,22 @@ type Server struct {
 	token  string
 	now    func() time.Time
 
-	mu     sync.Mutex
-	vaults map[string]*vault // by lower-case vault name
-	values []string          // every value ever stored, first-stored order
-	seen   map[string]bool   // the members of values
+	mu      sync.Mutex
+	vaults  map[string]*vault // by lower-case vault name
+	values  []string          // every value ever stored, first-stored order
+	seen    map[string]bool   // the members of values
+	noCerts func(vault string) bool
 }
 
 // New returns a Server with no vaults.
 func New(o Options) *Server {
 	s := &Server{
-		tenant: o.TenantID,
-		token:  o.Token,
-		now:    o.Now,
-		vaults: map[string]*vault{},
-		seen:   map[string]bool{},
+		tenant:  o.TenantID,
+		token:   o.Token,
+		now:     o.Now,
+		noCerts: o.CertificatesForbidden,
+		vaults:  map[string]*vault{},
+		seen:    map[string]bool{},
 	}
 	if s.tenant == "" {
 		s.tenant = "common"
@@ -220,6 +226,9 @@ func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
 // encode as JSON (nil for an empty body), or an error.
 func (s *Server) route(q *request, segs []string) (int, any, *kvError) {
 	method := q.r.Method
+	if len(segs) > 0 && (segs[0] == "certificates" || segs[0] == "deletedcertificates") {
+		return s.routeCertificates(q, segs)
+	}
 	switch {
 	case len(segs) == 1 && segs[0] == "secrets":
 		if method != http.MethodGet {

@@ -24,7 +24,8 @@ const stateFormat = 1
 // vault holds the secrets of one vault, keyed by lower-case name because
 // Key Vault object names are case-insensitive.
 type vault struct {
-	Secrets map[string]*secret `json:"secrets"`
+	Secrets      map[string]*secret      `json:"secrets"`
+	Certificates map[string]*certificate `json:"certificates,omitempty"`
 }
 
 // secret is one named secret with every version it ever had, oldest first;
@@ -55,6 +56,8 @@ type version struct {
 	Expires     *int64            `json:"exp,omitempty"`
 	Created     int64             `json:"created"`
 	Updated     int64             `json:"updated"`
+	// Managed marks the secret version of a certificate (certs.go).
+	Managed bool `json:"managed,omitempty"`
 }
 
 // current returns the newest version of s.
@@ -82,6 +85,24 @@ func (v *vault) sweep(now int64) {
 			delete(v.Secrets, key)
 		}
 	}
+	for key, c := range v.Certificates {
+		if c.Deleted != nil && now >= c.Deleted.ScheduledPurge {
+			delete(v.Certificates, key)
+		}
+	}
+}
+
+// sortedCertKeys returns the keys of v's certificates that satisfy keep,
+// in order.
+func (v *vault) sortedCertKeys(keep func(*certificate) bool) []string {
+	var keys []string
+	for key, c := range v.Certificates {
+		if keep(c) {
+			keys = append(keys, key)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // sortedKeys returns the keys of v's secrets that satisfy keep, in order.
@@ -160,6 +181,16 @@ func (s *Server) UnmarshalState(b []byte) error {
 			for _, ver := range sec.Versions {
 				if ver == nil || !validVersionID(ver.ID) {
 					return fmt.Errorf("decoding key vault state: vault %q: secret %q: invalid version", name, key)
+				}
+			}
+		}
+		for key, c := range v.Certificates {
+			if c == nil || len(c.Versions) == 0 || !validSecretName(c.Name) || key != strings.ToLower(c.Name) {
+				return fmt.Errorf("decoding key vault state: vault %q: invalid certificate %q", name, key)
+			}
+			for _, ver := range c.Versions {
+				if ver == nil || !validVersionID(ver.ID) || len(ver.DER) == 0 {
+					return fmt.Errorf("decoding key vault state: vault %q: certificate %q: invalid version", name, key)
 				}
 			}
 		}

@@ -88,6 +88,15 @@ func Fingerprint(s *tenant.Snapshot) Fingerprints {
 		}
 		add("secret", strings.ToLower(m.Vault+"/"+m.Name+"/"+m.Version), m.Vault+"/"+m.Name, m)
 	}
+	// The latest version of each vault certificate (and the deleted ones):
+	// a certificate renewed, made or deleted in the vault since the plan
+	// changes what apply would do.
+	for _, m := range s.Certificates {
+		add("certificate", strings.ToLower(m.Vault+"/"+m.Name+"/"+m.Version), m.Vault+"/"+m.Name, canonicalCert(m))
+	}
+	for _, d := range s.DeletedCertificates {
+		add("deleted_certificate", strings.ToLower(d.Vault+"/"+d.Name), d.Vault+"/"+d.Name, canonicalCert(d.CertificateMeta))
+	}
 	sort.Slice(objs, func(i, j int) bool {
 		if objs[i].Kind != objs[j].Kind {
 			return objs[i].Kind < objs[j].Kind
@@ -102,6 +111,17 @@ func Fingerprint(s *tenant.Snapshot) Fingerprints {
 		objs = []Object{}
 	}
 	return Fingerprints{Snapshot: "sha256:" + hex.EncodeToString(h.Sum(nil)), Objects: objs}
+}
+
+func canonicalCert(m tenant.CertificateMeta) tenant.CertificateMeta {
+	m.Created, m.Updated = m.Created.UTC(), m.Updated.UTC()
+	for _, t := range []**time.Time{&m.NotBefore, &m.Expires} {
+		if *t != nil {
+			u := (*t).UTC()
+			*t = &u
+		}
+	}
+	return m
 }
 
 func hash(v any) string {

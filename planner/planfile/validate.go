@@ -16,6 +16,7 @@ var opsByType = map[planner.ObjectType][]planner.Op{
 	planner.TypeOwner:               {planner.OpCreate, planner.OpDelete},
 	planner.TypeFederatedCredential: {planner.OpCreate, planner.OpUpdate, planner.OpDelete},
 	planner.TypeSecret:              {planner.OpCreate, planner.OpDelete},
+	planner.TypeCertificate:         {planner.OpCreate, planner.OpDelete},
 	planner.TypeAppRoleAssignment:   {planner.OpCreate, planner.OpDelete},
 	planner.TypePermissionGrant:     {planner.OpCreate, planner.OpUpdate, planner.OpDelete},
 	planner.TypeRoleAssignment:      {planner.OpCreate, planner.OpDelete},
@@ -99,6 +100,7 @@ func payloads(a *planner.Action) []planner.ObjectType {
 	add(a.Owner != nil, planner.TypeOwner)
 	add(a.FederatedCredential != nil, planner.TypeFederatedCredential)
 	add(a.Secret != nil, planner.TypeSecret)
+	add(a.Certificate != nil, planner.TypeCertificate)
 	add(a.AppRoleAssignment != nil, planner.TypeAppRoleAssignment)
 	add(a.PermissionGrant != nil, planner.TypePermissionGrant)
 	add(a.RoleAssignment != nil, planner.TypeRoleAssignment)

@@ -20,7 +20,7 @@ func TestReadRejectsActions(t *testing.T) {
 		{"unknown op", func(t *testing.T, plan map[string]any) { action(t, plan, jobUpdate)["op"] = "explode" },
 			`actions[2] (applications.job:update): unknown op "explode" (want create, update or delete)`},
 		{"unknown type", func(t *testing.T, plan map[string]any) { action(t, plan, jobUpdate)["type"] = "x" },
-			`actions[2] (applications.job:update): unknown type "x" (want application, service_principal, owner, federated_credential, secret, app_role_assignment, permission_grant, credential, role_assignment)`},
+			`actions[2] (applications.job:update): unknown type "x" (want application, service_principal, owner, federated_credential, secret, certificate, app_role_assignment, permission_grant, credential, role_assignment)`},
 		{"unknown step", func(t *testing.T, plan map[string]any) { action(t, plan, jobSecret)["step"] = "detonate" },
 			`actions[5] (applications.job.secret:create): unknown step "detonate" (want disable, pre-authorize, renew or none)`},
 		{"op the type lacks", func(t *testing.T, plan map[string]any) { action(t, plan, jobAssign)["op"] = "update" },

@@ -42,6 +42,7 @@ type Tenant struct {
 	requests   int
 	vaultReqs  int
 	batchCalls int
+	certs      *fakeCerts // the vault's certificates (certs.go), made on first use
 
 	faults map[string][]fault
 	// lag: a new object is invisible (NotFound) to this many calls naming it.
@@ -458,6 +459,7 @@ func (f *Tenant) Snapshot(extra ...*tenant.ServicePrincipal) *tenant.Snapshot {
 		}
 		return s.SecretVersions[i].Version < s.SecretVersions[j].Version
 	})
+	f.certSnapshot(s)
 	return s
 }
 

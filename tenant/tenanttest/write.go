@@ -39,6 +39,7 @@ func init() {
 		tenant.OpRemoveKeyCredential:            (*Tenant).removeKeyCredential,
 		tenant.OpRemoveServicePrincipalPassword: (*Tenant).removeSPPassword,
 		tenant.OpRemoveServicePrincipalKey:      (*Tenant).removeSPKey,
+		tenant.OpAddKeyCredential:               (*Tenant).addKeyCredential,
 	}
 }
 
@@ -342,6 +343,30 @@ func (f *Tenant) removeSPPassword(w tenant.Write, batched bool) (tenant.WriteRes
 		}
 		return &tenant.Error{Kind: tenant.Invalid, Status: 400, Message: "no such key " + w.RefID}
 	}))
+}
+
+// addKeyCredential adds w.Key unless a key credential with its
+// customKeyIdentifier is there already, as graph.Client does.
+func (f *Tenant) addKeyCredential(w tenant.Write, batched bool) (tenant.WriteResult, error) {
+	if w.Key == nil || len(w.Key.Cert) == 0 {
+		return none(&tenant.Error{Kind: tenant.Invalid, Status: 400, Message: "no key credential certificate"})
+	}
+	f.countRead() // graph.Client reads the keys with a GET before its PATCH
+	err := f.appCall(w, batched, func(a *tenant.Application) error {
+		for _, k := range a.KeyCredentials {
+			if strings.EqualFold(k.CustomKeyIdentifier, w.Key.CustomKeyIdentifier) {
+				return nil
+			}
+		}
+		k := *w.Key
+		k.Cert = append([]byte(nil), w.Key.Cert...)
+		a.KeyCredentials = append(a.KeyCredentials, k)
+		return nil
+	})
+	if err != nil {
+		return none(err)
+	}
+	return tenant.WriteResult{ID: w.Key.KeyID}, nil
 }
 
 // ---- federated credentials
