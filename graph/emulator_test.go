@@ -169,9 +169,15 @@ func TestEmulatorDirectory(t *testing.T) {
 	if len(assigns) != 1 || assigns[0].ID != as.ID || assigns[0].AppRoleID != roleID {
 		t.Errorf("assignments = %+v", assigns)
 	}
-	grants, err := c.PermissionGrantsForResource(ctx, apiSP.ID)
-	mustNoErr(t, "list grants", err)
-	if len(grants) != 1 || grants[0].Scope != "user_impersonation openid" {
+	// The client's own consents, through $batch; the API's service
+	// principal holds none of its own, so it reads empty.
+	held, grants, err := c.ConsentsOf(ctx, []string{loaderSP.ID, apiSP.ID})
+	mustNoErr(t, "consents of the loader", err)
+	if len(held) != 1 || held[0].ID != as.ID || held[0].PrincipalID != loaderSP.ID || held[0].ResourceID != apiSP.ID || held[0].AppRoleID != roleID {
+		t.Errorf("assignments held = %+v, want %s", held, as.ID)
+	}
+	if len(grants) != 1 || grants[0].ID != grant.ID || grants[0].ClientID != loaderSP.ID || grants[0].ConsentType != "AllPrincipals" ||
+		grants[0].PrincipalID != "" || grants[0].Scope != "user_impersonation openid" {
 		t.Errorf("grants = %+v", grants)
 	}
 

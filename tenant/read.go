@@ -40,9 +40,13 @@ type ReadQuery struct {
 //     (one paged query each); adopted applications and the service
 //     principals of adopted apps and external APIs (by appId, chunked);
 //     the secret metadata of each vault;
-//  2. then, for every resource service principal — an external API's, or
-//     one of the set's or adopted that exposes scopes or app roles — its
-//     app-role assignments and delegated grants.
+//  2. then the consents that belong to the set: the app-role assignments
+//     and delegated grants each of the set's and adopted service
+//     principals holds (ConsentsOf, ConsentChunk principals a call), and
+//     every assignment on the set's own resource service principals. An
+//     external API's other consents (every user's consent to Microsoft
+//     Graph) are never read: the read and the saved plan's fingerprint
+//     grow with the set, not with the tenant.
 //
 // Every read is a GET, so each call is retried as a whole under q.Retry
 // when it fails Throttled or Transient: a 500 or 502, which the Graph SDK
@@ -160,15 +164,30 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	snap.Applications = dedupeApps(append(setApps, adoptedApps...))
 	snap.ServicePrincipals = dedupeSPs(append(setSPs, knownSPs...))
 
-	apis := map[string]bool{}
-	for _, id := range q.APIAppIDs {
-		apis[id] = true
+	// The set's own principals: its service principals and adopted apps'.
+	// Their consents are read per principal; only the set's own resource
+	// service principals are read whole, never an external API's.
+	adopted := map[string]bool{}
+	for _, id := range q.AdoptedAppIDs {
+		adopted[strings.ToLower(id)] = true
 	}
-	g = newGroup(ctx, par)
+	inSet := map[string]bool{}
+	for _, sp := range setSPs {
+		inSet[sp.ID] = true
+	}
+	var principals []string
+	var ownResources []*ServicePrincipal
 	for _, sp := range snap.ServicePrincipals {
-		if !apis[sp.AppID] && len(sp.AppRoles) == 0 && len(sp.Scopes) == 0 {
+		if !inSet[sp.ID] && !adopted[strings.ToLower(sp.AppID)] {
 			continue
 		}
+		principals = append(principals, sp.ID)
+		if len(sp.AppRoles) > 0 || len(sp.Scopes) > 0 {
+			ownResources = append(ownResources, sp)
+		}
+	}
+	g = newGroup(ctx, par)
+	for _, sp := range ownResources {
 		g.Go(func(ctx context.Context) error {
 			var as []AppRoleAssignment
 			err := get(ctx, func(ctx context.Context) (err error) {
@@ -183,16 +202,23 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			mu.Unlock()
 			return nil
 		})
+	}
+	for start := 0; start < len(principals); start += ConsentChunk {
+		chunk := principals[start:min(start+ConsentChunk, len(principals))]
 		g.Go(func(ctx context.Context) error {
-			var gs []PermissionGrant
+			var (
+				as []AppRoleAssignment
+				gs []PermissionGrant
+			)
 			err := get(ctx, func(ctx context.Context) (err error) {
-				gs, err = dir.PermissionGrantsForResource(ctx, sp.ID)
+				as, gs, err = dir.ConsentsOf(ctx, chunk)
 				return err
 			})
 			if err != nil {
 				return err
 			}
 			mu.Lock()
+			snap.AppRoleAssignments = append(snap.AppRoleAssignments, as...)
 			snap.PermissionGrants = append(snap.PermissionGrants, gs...)
 			mu.Unlock()
 			return nil
@@ -226,6 +252,11 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	}
 	return snap, nil
 }
+
+// ConsentChunk is how many principals Read passes to one
+// Directory.ConsentsOf call: ten principals' assignments and grants are
+// twenty GETs, the most one Graph $batch holds.
+const ConsentChunk = 10
 
 func uniq(in []string) []string {
 	seen := map[string]bool{}
