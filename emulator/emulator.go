@@ -22,12 +22,20 @@ import (
 // random loopback port with a random token.
 type Options struct {
 	Listen   string           // address to listen on; default "127.0.0.1:0"
-	StateDir string           // "" = memory only; else the tenant and vaults are loaded at Start and saved (atomically) after every write and at Close
+	StateDir string           // "" = memory only; else the tenant and vaults are loaded at Start, saved (atomically) SaveDelay after a write, and at Close
 	Token    string           // the bearer token Graph, Key Vault and the admin routes accept; random when empty
 	SeedFile string           // optional JSON or YAML file with first-party service principals (an entry for a built-in appId replaces it), users and domains; applied after the state is loaded
 	Faults   Faults           // initial fault knobs
 	Now      func() time.Time // clock for timestamps and replication lag; default time.Now
 	Logf     func(format string, args ...any)
+
+	// SaveDelay is how long the state may go unsaved after a write when
+	// StateDir is set: the writes of that window are saved together, in one
+	// snapshot, so a run of writes costs one save per window instead of
+	// one per write. Zero means DefaultSaveDelay. A crash (SIGKILL, power
+	// loss) loses at most the writes of the last window and the save under
+	// way; Close, and so a stop by signal, saves everything.
+	SaveDelay time.Duration
 }
 
 // Faults are the fault knobs. The zero value injects no fault.
@@ -121,6 +129,10 @@ type Emulator struct {
 	stats   Stats
 
 	saveMu sync.Mutex
+	// pendingMu guards saveTimer, the save scheduled after a write.
+	pendingMu sync.Mutex
+	saveTimer *time.Timer
+	closing   bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -152,6 +164,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("creating state directory: %w", err)
 		}
+		removeStaleTemps(dir)
 	} else {
 		tmp, err := os.MkdirTemp("", "regsync-emulator-")
 		if err != nil {
@@ -359,6 +372,13 @@ func (e *Emulator) Close() error {
 }
 
 func (e *Emulator) close() error {
+	e.pendingMu.Lock()
+	e.closing = true
+	if e.saveTimer != nil {
+		e.saveTimer.Stop() // the save below covers it
+		e.saveTimer = nil
+	}
+	e.pendingMu.Unlock()
 	e.saveMu.Lock()
 	close(e.done)
 	e.saveMu.Unlock()
@@ -422,14 +442,53 @@ func (e *Emulator) load() error {
 	return nil
 }
 
-// persist saves the state after a write when StateDir is set; a failure is
-// logged, not returned to the client.
+// DefaultSaveDelay is Options.SaveDelay's default.
+const DefaultSaveDelay = 200 * time.Millisecond
+
+// persist schedules a save of the state after a write when StateDir is
+// set: SaveDelay later, unless one is scheduled already, so the cost of
+// saving is one snapshot per window, whatever the writes in it. A save
+// failure is logged, not returned to the client.
 func (e *Emulator) persist() {
 	if e.opts.StateDir == "" {
 		return
 	}
+	e.pendingMu.Lock()
+	defer e.pendingMu.Unlock()
+	if e.closing || e.saveTimer != nil {
+		return
+	}
+	delay := e.opts.SaveDelay
+	if delay <= 0 {
+		delay = DefaultSaveDelay
+	}
+	e.saveTimer = time.AfterFunc(delay, e.flush)
+}
+
+// flush runs a scheduled save. The schedule is cleared before the
+// snapshot is taken, so a write the snapshot misses schedules the next.
+func (e *Emulator) flush() {
+	e.pendingMu.Lock()
+	if e.closing {
+		e.pendingMu.Unlock()
+		return
+	}
+	e.saveTimer = nil
+	e.pendingMu.Unlock()
 	if err := e.save(); err != nil {
 		e.logf("emulator: saving state: %v", err)
+	}
+}
+
+// removeStaleTemps removes the temporary files a killed run left in the
+// state directory: writeFileAtomic writes ".NAME.tmp*" beside NAME and
+// renames it, and a process killed between the two cannot remove it.
+func removeStaleTemps(dir string) {
+	for _, name := range []string{stateFileName, caFileName, caKeyFileName} {
+		matches, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp*"))
+		for _, m := range matches {
+			_ = os.Remove(m)
+		}
 	}
 }
 

@@ -382,6 +382,50 @@ func TestBatch(t *testing.T) {
 	}
 }
 
+// TestStateSavedOncePerWindow: writes inside one save window cost no save
+// each; Close saves them all, and a temporary file a killed run left in
+// the directory is gone after the next Start.
+func TestStateSavedOncePerWindow(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "."+stateFileName+".tmp123456")
+	if err := os.WriteFile(stale, []byte("{half a state"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Start(context.Background(), Options{StateDir: dir, Token: "tok", SaveDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale temporary file is still there after Start: %v", err)
+	}
+	h := &harness{t: t, e: e, hc: e.Client()}
+	var ids []string
+	for i := range 50 {
+		ids = append(ids, h.createApp(map[string]any{"displayName": fmt.Sprintf("app-%d", i)}).str("id"))
+	}
+	if _, err := os.Stat(filepath.Join(dir, stateFileName)); !os.IsNotExist(err) {
+		t.Fatalf("the state was saved during the window (a save per write?): %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	state, err := os.ReadFile(filepath.Join(dir, stateFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if !strings.Contains(string(state), id) {
+			t.Errorf("application %s is missing from the state saved at Close", id)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, en := range entries {
+		if strings.Contains(en.Name(), ".tmp") {
+			t.Errorf("temporary file %s left in the state directory", en.Name())
+		}
+	}
+}
+
 func TestStatePersistence(t *testing.T) {
 	dir := t.TempDir()
 	e1, err := Start(context.Background(), Options{StateDir: dir, Token: "tok"})
@@ -392,8 +436,15 @@ func TestStatePersistence(t *testing.T) {
 	app := h.createApp(map[string]any{"displayName": "kept"})
 	secret := h.do("POST", "/v1.0/applications/"+app.str("id")+"/addPassword", map[string]any{}).must(t, http.StatusOK).str("secretText")
 	ca1 := e1.CACertPEM()
-	if _, err := os.Stat(filepath.Join(dir, stateFileName)); err != nil {
-		t.Errorf("no state file after a write: %v", err)
+	// Saved within SaveDelay of the write, without a Close.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, stateFileName)); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no state file %s after a write: %v", DefaultSaveDelay, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if err := e1.Close(); err != nil {
 		t.Fatal(err)
