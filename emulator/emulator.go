@@ -83,6 +83,17 @@ type Faults struct {
 	// resource ("Bearer authorization=\"https://login.microsoftonline.com/T\",
 	// resource=\"https://graph.microsoft.com\""). Empty is off.
 	VaultChallenge string
+	// GraphThrottle turns on Microsoft Graph's identity and access limits
+	// for a tenant of this size: "S" (under 50 users), "M" (50 to 500) or
+	// "L" (above 500); empty is off. Every Graph request and $batch item
+	// costs resource units by kind (3,500, 5,000 or 8,000 per 10 seconds
+	// for the application in the tenant) and every write one write (3,000
+	// per 150 seconds; 18,000 per 5 minutes for the tenant); past a quota
+	// Graph answers 429 with the Retry-After that refills it and the
+	// x-ms-throttle-scope and x-ms-throttle-information headers (see
+	// docs/graph-quirks.md). It applies after ThrottleRate, the single-rate
+	// bucket, which stays for tests that want a plain rate.
+	GraphThrottle string
 }
 
 // Stats counts the requests served, by "METHOD /route/template". Requests
@@ -96,8 +107,13 @@ type Stats struct {
 	Throttled int `json:"throttled"`
 	// LostAnswers counts the writes carried out whose answer the
 	// LostAnswerRate fault dropped (never reset).
-	LostAnswers int            `json:"lostAnswers"`
-	Routes      map[string]int `json:"routes"`
+	LostAnswers int `json:"lostAnswers"`
+	// ResourceUnits and Writes add up what the Graph requests and $batch
+	// items let through cost under Graph's identity limits (GraphThrottle),
+	// whether or not that throttle is on.
+	ResourceUnits float64        `json:"resourceUnits"`
+	Writes        float64        `json:"writes"`
+	Routes        map[string]int `json:"routes"`
 }
 
 // Fixed identities of the seeded tenant.
@@ -245,6 +261,8 @@ func validateFaults(f Faults) error {
 		return errors.New("lost-answer rate must be between 0 and 1")
 	case f.PagePadding < 0:
 		return errors.New("page padding must not be negative")
+	case !validTenantSize(f.GraphThrottle):
+		return fmt.Errorf("graph throttle %q: want a tenant size, S, M or L (or empty for off)", f.GraphThrottle)
 	}
 	return validateHostileNextLink(f.HostileNextLink)
 }
@@ -339,6 +357,7 @@ func (e *Emulator) Stats() Stats {
 	e.statsMu.Lock()
 	defer e.statsMu.Unlock()
 	s := Stats{Total: e.stats.Total, Throttled: e.faults.takeThrottled(false), LostAnswers: e.faults.lostAnswers(), Routes: make(map[string]int, len(e.stats.Routes))}
+	s.ResourceUnits, s.Writes = e.faults.charged(false)
 	for k, v := range e.stats.Routes {
 		s.Routes[k] = v
 	}
@@ -350,6 +369,7 @@ func (e *Emulator) ResetStats() {
 	e.statsMu.Lock()
 	e.stats = Stats{Routes: map[string]int{}}
 	e.faults.takeThrottled(true)
+	e.faults.charged(true)
 	e.statsMu.Unlock()
 }
 

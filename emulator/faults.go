@@ -23,6 +23,10 @@ type faultInjector struct {
 	throttled int
 	// lost counts the writes whose answer LostAnswerRate dropped.
 	lost int
+	// graph is the identity throttle's buckets (GraphThrottle); units
+	// and writes add up what the Graph requests let through cost.
+	graph         *graphBuckets
+	units, writes float64
 }
 
 func newFaultInjector(f Faults) *faultInjector {

@@ -235,7 +235,9 @@ func TestStats(t *testing.T) {
 	h.do("POST", "/v1.0/$batch", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "GET", "url": "/applications/" + app.str("id")}}})
 	h.do("GET", "/vaults/kv1/secrets/s1/?api-version=7.4", nil)
 	h.do("GET", "/_emulator/stats", nil) // not counted
-	want := Stats{Total: 7, Routes: map[string]int{
+	// Units by the identity limits: 1 per write and per single object, 1
+	// per list with $top under 20, nothing for the $batch envelope.
+	want := Stats{Total: 7, ResourceUnits: 6, Writes: 2, Routes: map[string]int{
 		"POST /v1.0/applications":                  1,
 		"GET /v1.0/applications(appId='{appId}')":  1,
 		"POST /v1.0/applications/{id}/addPassword": 1,
@@ -265,14 +267,14 @@ func TestAdminRoutes(t *testing.T) {
 	h.doAuth("GET", "/_emulator/stats", nil, "").must(t, http.StatusUnauthorized)
 	h.do("GET", "/_emulator/nope", nil).must(t, http.StatusNotFound)
 	h.do("POST", "/_emulator/stats", nil).must(t, http.StatusMethodNotAllowed)
-	r := h.do("POST", "/_emulator/faults", `{"latency":"5ms","throttleRate":50,"retryAfter":2000,"errorRate":0,"replicationLag":"1s","vaultOutage":true,"seed":3,"hostileNextLink":"self","pagePadding":1024,"vaultChallenge":"Bearer x"}`).must(t, http.StatusOK)
+	r := h.do("POST", "/_emulator/faults", `{"latency":"5ms","throttleRate":50,"retryAfter":2000,"errorRate":0,"replicationLag":"1s","vaultOutage":true,"seed":3,"hostileNextLink":"self","pagePadding":1024,"vaultChallenge":"Bearer x","graphThrottle":"M"}`).must(t, http.StatusOK)
 	want := Faults{Latency: 5 * time.Millisecond, ThrottleRate: 50, RetryAfter: 2 * time.Second, ReplicationLag: time.Second, VaultOutage: true, Seed: 3,
-		HostileNextLink: "self", PagePadding: 1024, VaultChallenge: "Bearer x"}
+		HostileNextLink: "self", PagePadding: 1024, VaultChallenge: "Bearer x", GraphThrottle: "M"}
 	if diff := cmp.Diff(want, h.e.Faults()); diff != "" {
 		t.Errorf("Faults after POST (-want +got):\n%s", diff)
 	}
 	wantJSON := map[string]any{"latency": "5ms", "throttleRate": float64(50), "retryAfter": "2s", "errorRate": float64(0), "replicationLag": "1s", "vaultOutage": true, "seed": float64(3), "lostAnswerRate": float64(0), "lostAnswerRoutes": nil, "patchReplacesComplex": false,
-		"hostileNextLink": "self", "pagePadding": float64(1024), "vaultChallenge": "Bearer x"}
+		"hostileNextLink": "self", "pagePadding": float64(1024), "vaultChallenge": "Bearer x", "graphThrottle": "M"}
 	if diff := cmp.Diff(wantJSON, r.body); diff != "" {
 		t.Errorf("POST answer (-want +got):\n%s", diff)
 	}

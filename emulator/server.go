@@ -97,7 +97,10 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 		ctx.writeError(w, gerr(http.StatusUnauthorized, "InvalidAuthenticationToken", msg))
 		return
 	}
-	if ok, after := e.faults.take(); !ok {
+	if ok, after, h := e.faults.takeGraph(r.Method, rt.pattern, r.URL.Query()); !ok {
+		for k, v := range h {
+			w.Header()[k] = v
+		}
 		writeThrottled(w, ctx, after)
 		return
 	}
@@ -118,8 +121,12 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 
 func writeThrottled(w http.ResponseWriter, ctx *graphCtx, after int) {
 	w.Header().Set("Retry-After", strconv.Itoa(after))
-	w.Header().Set("x-ms-throttle-scope", "Tenant_Application/ReadWrite/"+CallerAppID+"/"+SeedTenantID)
-	w.Header().Set("x-ms-throttle-information", "WriteLimitExceeded")
+	// The identity model (throttle.go) names its quota; the single-rate
+	// bucket keeps these.
+	if w.Header().Get("x-ms-throttle-scope") == "" {
+		w.Header().Set("x-ms-throttle-scope", "Tenant_Application/ReadWrite/"+CallerAppID+"/"+SeedTenantID)
+		w.Header().Set("x-ms-throttle-information", "WriteLimitExceeded")
+	}
 	ctx.writeError(w, gerr(http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Please retry again later."))
 }
 
@@ -292,6 +299,7 @@ type faultsJSON struct {
 	HostileNextLink      string   `json:"hostileNextLink"`
 	PagePadding          int64    `json:"pagePadding"`
 	VaultChallenge       string   `json:"vaultChallenge"`
+	GraphThrottle        string   `json:"graphThrottle"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
@@ -309,6 +317,7 @@ func faultsToJSON(f Faults) faultsJSON {
 		HostileNextLink:      f.HostileNextLink,
 		PagePadding:          f.PagePadding,
 		VaultChallenge:       f.VaultChallenge,
+		GraphThrottle:        f.GraphThrottle,
 	}
 }
 
@@ -349,8 +358,10 @@ func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
 			err = json.Unmarshal(raw, &f.PagePadding)
 		case "vaultChallenge":
 			err = json.Unmarshal(raw, &f.VaultChallenge)
+		case "graphThrottle":
+			err = json.Unmarshal(raw, &f.GraphThrottle)
 		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge)", k)
+			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, graphThrottle)", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault knob %q: %w", k, err)
