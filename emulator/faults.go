@@ -45,6 +45,9 @@ func (fi *faultInjector) set(f Faults) {
 		fi.tokens = bucketSize(f.ThrottleRate)
 		fi.last = time.Now()
 	}
+	if f.GraphThrottle != fi.f.GraphThrottle {
+		fi.graph = nil // the identity model's buckets start full
+	}
 	fi.f = f
 }
 

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -99,4 +100,51 @@ func sortedAssignmentKeys(m map[string]map[string]any) []string {
 	created := func(k string) string { return str(m[k], "createdDateTime") }
 	sort.SliceStable(keys, func(i, j int) bool { return created(keys[i]) < created(keys[j]) })
 	return keys
+}
+
+// SeedForeignConsents fills the tenant with what a busy one holds on an
+// external API and regsync must never read: n delegated grants and n
+// app-role assignments on the service principal of resourceAppID (Microsoft
+// Graph's, say), held by clients outside any set (a hundred service
+// principals of other applications, each grant for one user). It is for
+// benchmarks that prove a plan's reads do not grow with them; it changes
+// nothing else.
+func (e *Emulator) SeedForeignConsents(resourceAppID string, n int) error {
+	g := e.graph
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	res := g.spByAppID(resourceAppID)
+	if res == nil {
+		return fmt.Errorf("no service principal of appId %s", resourceAppID)
+	}
+	resID := str(res.Doc, "id")
+	roleIDs := []string{defaultAppRoleID}
+	for _, r := range list(res.Doc, "appRoles") {
+		if m, ok := r.(map[string]any); ok {
+			roleIDs = append(roleIDs, str(m, "id"))
+		}
+	}
+	now := g.now()
+	clients := make([]string, 100)
+	for i := range clients {
+		appID := derivedID("foreign-client", fmt.Sprint(i))
+		id := derivedID(appID, "servicePrincipal")
+		clients[i] = id
+		if _, ok := g.st.SPs[id]; !ok {
+			g.st.add(g.st.SPs, &record{Doc: newSPDoc(id, appID, fmt.Sprintf("Foreign client %d", i), now), Created: now, Seeded: true})
+		}
+	}
+	for i := range n {
+		client := clients[i%len(clients)]
+		user := derivedID("foreign-user", fmt.Sprint(i))
+		gr := map[string]any{"id": opaqueID(), "clientId": client, "consentType": "Principal", "principalId": user,
+			"resourceId": resID, "scope": "User.Read"}
+		g.st.Grants[str(gr, "id")] = gr
+		a := map[string]any{"id": opaqueID(), "deletedDateTime": nil, "appRoleId": roleIDs[i%len(roleIDs)], "createdDateTime": formatTime(now),
+			"principalDisplayName": "Foreign user", "principalId": user, "principalType": "User",
+			"resourceDisplayName": res.Doc["displayName"], "resourceId": resID}
+		g.st.Assignments[str(a, "id")] = a
+	}
+	g.relationsChanged()
+	return nil
 }

@@ -39,7 +39,8 @@ type ReadQuery struct {
 //  1. the organization; the set's applications and service principals
 //     (one paged query each); adopted applications and the service
 //     principals of adopted apps and external APIs (by appId, chunked);
-//     the secret metadata of each vault;
+//     and, beside steps 1 and 2, in a group of its own, the secret
+//     metadata of each vault;
 //  2. then the consents that belong to the set: the app-role assignments
 //     and delegated grants each of the set's and adopted service
 //     principals holds (ConsentsOf, ConsentChunk principals a call), and
@@ -123,8 +124,12 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			})
 		})
 	}
+	// The vaults are read beside the directory, in their own group: a
+	// vault's pages follow one another, and the consents (step 2) need not
+	// wait for them.
+	vg := newGroup(ctx, par)
 	for _, v := range uniq(q.Vaults) {
-		g.Go(func(ctx context.Context) error {
+		vg.Go(func(ctx context.Context) error {
 			var secrets []SecretMeta
 			err := get(ctx, func(ctx context.Context) (err error) {
 				secrets, err = store.ListSecrets(ctx, v)
@@ -141,7 +146,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	}
 	if q.DeletedSecrets {
 		for _, v := range uniq(q.Vaults) {
-			g.Go(func(ctx context.Context) error {
+			vg.Go(func(ctx context.Context) error {
 				var deleted []DeletedSecret
 				err := get(ctx, func(ctx context.Context) (err error) {
 					deleted, err = store.DeletedSecrets(ctx, v)
@@ -158,9 +163,17 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 		}
 	}
 	if err := g.Wait(); err != nil {
+		vg.cancel()
+		vg.Wait()
 		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
 	}
 
+	// Which service principals are the set's, taken before the merge
+	// below sorts the slices it shares storage with.
+	inSet := map[string]bool{}
+	for _, sp := range setSPs {
+		inSet[sp.ID] = true
+	}
 	snap.Applications = dedupeApps(append(setApps, adoptedApps...))
 	snap.ServicePrincipals = dedupeSPs(append(setSPs, knownSPs...))
 
@@ -170,10 +183,6 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	adopted := map[string]bool{}
 	for _, id := range q.AdoptedAppIDs {
 		adopted[strings.ToLower(id)] = true
-	}
-	inSet := map[string]bool{}
-	for _, sp := range setSPs {
-		inSet[sp.ID] = true
 	}
 	var principals []string
 	var ownResources []*ServicePrincipal
@@ -225,7 +234,12 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 		})
 	}
 	if err := g.Wait(); err != nil {
+		vg.cancel()
+		vg.Wait()
 		return nil, fmt.Errorf("reading grants of set %q: %w", q.Set, err)
+	}
+	if err := vg.Wait(); err != nil {
+		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
 	}
 
 	sort.Slice(snap.AppRoleAssignments, func(i, j int) bool { return snap.AppRoleAssignments[i].ID < snap.AppRoleAssignments[j].ID })

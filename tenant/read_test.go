@@ -98,6 +98,9 @@ func (f *fakeDir) ListServicePrincipals(ctx context.Context, set string) ([]*Ser
 			out = append(out, s)
 		}
 	}
+	// Spare capacity, as the slices of a paged reader have: Read must not
+	// let a later append and sort rewrite what it was given.
+	out = append(make([]*ServicePrincipal, 0, len(out)+8), out...)
 	return out, f.record("ListServicePrincipals", set)
 }
 
