@@ -129,6 +129,8 @@ func BenchmarkPlanLinear(b *testing.B) {
 		b.ReportMetric(cpuRatio, "cpu-ratio")
 		b.ReportMetric(allocRatio, "alloc-ratio")
 		b.ReportMetric(float64(l.bytes)/(1<<20), "plan-5000-MB")
+		b.Logf("TABLE | plan of a converged set in process (Compute and fingerprint), %d vs %d apps | %.2f s vs %.2f s CPU (%.2fx), %.2fx allocations, %.0f MB allocated | at most %.0fx each",
+			large, small, l.cpu.Seconds(), s.cpu.Seconds(), cpuRatio, allocRatio, float64(l.bytes)/(1<<20), limit)
 		if cpuRatio > limit || allocRatio > limit {
 			b.Fatalf("planning %d applications costs %.1fx the time and %.1fx the allocations of %d; want at most %.0fx each",
 				large, cpuRatio, allocRatio, small, limit)
