@@ -76,12 +76,15 @@ func (k assignmentKind) run(ctx context.Context, x *exec) error {
 func (x *exec) confirmAssignment(ctx context.Context, want tenant.AppRoleAssignment) error {
 	var id string
 	_, _ = x.lookAgain(ctx, func(ctx context.Context) (bool, error) {
-		list, err := x.dir.AppRoleAssignedTo(ctx, want.ResourceID)
+		// The principal's own assignments, not the resource's: on
+		// Microsoft Graph's service principal those are every consent in
+		// the tenant.
+		list, _, err := x.dir.ConsentsOf(ctx, []string{want.PrincipalID})
 		if err != nil {
 			return false, err
 		}
 		for _, a := range list {
-			if strings.EqualFold(a.PrincipalID, want.PrincipalID) && strings.EqualFold(a.AppRoleID, want.AppRoleID) {
+			if strings.EqualFold(a.ResourceID, want.ResourceID) && strings.EqualFold(a.PrincipalID, want.PrincipalID) && strings.EqualFold(a.AppRoleID, want.AppRoleID) {
 				id = a.ID
 				return true, nil
 			}

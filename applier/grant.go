@@ -68,13 +68,14 @@ func (k grantKind) run(ctx context.Context, x *exec) error {
 func (x *exec) convergeGrant(ctx context.Context, want tenant.PermissionGrant, conflict error) error {
 	var have *tenant.PermissionGrant
 	hit, err := x.lookAgain(ctx, func(ctx context.Context) (bool, error) {
-		list, err := x.dir.PermissionGrantsForResource(ctx, want.ResourceID)
+		// The client's own grants, not the resource's (see ConsentsOf).
+		_, list, err := x.dir.ConsentsOf(ctx, []string{want.ClientID})
 		if err != nil {
 			return false, err
 		}
 		for i := range list {
 			g := list[i]
-			if strings.EqualFold(g.ClientID, want.ClientID) && strings.EqualFold(g.ConsentType, want.ConsentType) &&
+			if strings.EqualFold(g.ResourceID, want.ResourceID) && strings.EqualFold(g.ClientID, want.ClientID) && strings.EqualFold(g.ConsentType, want.ConsentType) &&
 				(want.ConsentType != "Principal" || strings.EqualFold(g.PrincipalID, want.PrincipalID)) {
 				have = &g
 				return true, nil

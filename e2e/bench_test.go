@@ -53,22 +53,40 @@ func graphTokens(s emulator.Stats) int {
 }
 
 // BenchmarkApplyThrottled applies a generated set (REGSYNC_BENCH_APPS,
-// default 1000) to an empty emulated tenant that throttles Graph at
-// REGSYNC_BENCH_RATE requests per second (default 100) with Retry-After 1s,
-// and reports the wall time against the throttle-bound minimum: the Graph
-// requests the apply needed, less the bucket's initial burst, divided by
-// the rate.
+// default 1000) to an empty emulated tenant that throttles Graph and
+// reports the wall time against the throttle-bound minimum. By default the
+// throttle is Graph's identity and access limits for a small tenant
+// (REGSYNC_BENCH_THROTTLE=S; M and L for larger ones), and the minimum is
+// what those quotas allow for the resource units and writes the apply
+// cost (MinimumUnderGraphLimits: for each quota, what exceeds its full
+// bucket at its refill rate). REGSYNC_BENCH_THROTTLE=rate:N keeps the old
+// single bucket of N requests per second (Retry-After 1s), whose minimum is
+// the Graph requests less the initial burst, divided by N. Every action
+// must succeed.
 //
-//	REGSYNC_BENCH_APPS=1000 REGSYNC_BENCH_RATE=100 go test ./e2e -run '^$' -bench ApplyThrottled -benchtime 1x
+//	REGSYNC_BENCH_APPS=1000 go test ./e2e -run '^$' -bench ApplyThrottled -benchtime 1x
 func BenchmarkApplyThrottled(b *testing.B) {
-	n, rate := benchEnv("REGSYNC_BENCH_APPS", 1000), benchEnv("REGSYNC_BENCH_RATE", 100)
+	n := benchEnv("REGSYNC_BENCH_APPS", 1000)
+	mode := os.Getenv("REGSYNC_BENCH_THROTTLE")
+	if mode == "" {
+		mode = "S"
+	}
+	faults := emulator.Faults{GraphThrottle: mode}
+	rate := 0
+	if r, ok := strings.CutPrefix(mode, "rate:"); ok {
+		var err error
+		if rate, err = strconv.Atoi(r); err != nil || rate <= 0 {
+			b.Fatalf("REGSYNC_BENCH_THROTTLE=%s: want S, M, L or rate:N", mode)
+		}
+		faults = emulator.Faults{ThrottleRate: float64(rate), RetryAfter: time.Second}
+	}
 	sp, ds := spec.Parse("bench.yaml", generatedSpec(n))
 	if ds.HasErrors() {
 		b.Fatal(ds.Format())
 	}
 	for i := 0; i < b.N; i++ {
 		ctx := context.Background()
-		em, err := emulator.Start(ctx, emulator.Options{Faults: emulator.Faults{ThrottleRate: float64(rate), RetryAfter: time.Second}})
+		em, err := emulator.Start(ctx, emulator.Options{Faults: faults})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -89,11 +107,14 @@ func BenchmarkApplyThrottled(b *testing.B) {
 		if ds.HasErrors() {
 			b.Fatal(ds.Format())
 		}
+		// The buckets start full for the apply: the read above took some.
+		em.SetFaults(emulator.Faults{})
+		em.SetFaults(faults)
 		em.ResetStats()
 		start := time.Now()
 		res, err := applier.Apply(ctx, p, dir, vault, snap, applier.Options{})
 		elapsed := time.Since(start)
-		if err != nil {
+		if err != nil || res.Summary.Failed != 0 {
 			for _, a := range res.Actions {
 				if a.Error != "" {
 					b.Logf("%s: %s", a.Address, a.Error)
@@ -102,19 +123,31 @@ func BenchmarkApplyThrottled(b *testing.B) {
 			b.Fatalf("apply: %v (%s)", err, res.Summary.Line())
 		}
 		st := em.Stats()
-		// Requests answered 429 took no token; they count as served.
-		tokens := graphTokens(st) - st.Throttled
-		// The bucket starts full (rate tokens), so the first second's worth
-		// of requests costs no time.
-		min := time.Duration(float64(max(tokens-rate, 0)) / float64(rate) * float64(time.Second))
+		var min time.Duration
+		if rate > 0 {
+			// Requests answered 429 took no token; they count as served.
+			tokens := graphTokens(st) - st.Throttled
+			// The bucket starts full (rate tokens), so the first second's
+			// worth of requests costs no time.
+			min = time.Duration(float64(max(tokens-rate, 0)) / float64(rate) * float64(time.Second))
+			b.ReportMetric(float64(tokens), "graph-ops")
+		} else {
+			min = emulator.MinimumUnderGraphLimits(mode, st.ResourceUnits, st.Writes)
+			b.ReportMetric(st.ResourceUnits, "resource-units")
+			b.ReportMetric(st.Writes, "writes")
+		}
 		b.ReportMetric(elapsed.Seconds(), "wall-s")
 		b.ReportMetric(min.Seconds(), "throttle-min-s")
 		b.ReportMetric(elapsed.Seconds()/min.Seconds(), "x-min")
 		b.ReportMetric(float64(len(p.Actions)), "actions")
+		b.ReportMetric(float64(res.Summary.Failed), "failed")
 		b.ReportMetric(float64(st.Total), "http-requests")
-		b.ReportMetric(float64(tokens), "graph-ops")
 		b.ReportMetric(float64(st.Throttled), "throttled")
 		b.ReportMetric(float64(res.VaultRequests), "vault-requests")
+		table(b, fmt.Sprintf("apply, %d apps, Graph throttle %s", n, mode),
+			fmt.Sprintf("%.1f s wall; minimum %.1f s (%.0f writes, %.0f resource units); %.2fx; %d throttled answers; %d failed actions",
+				elapsed.Seconds(), min.Seconds(), st.Writes, st.ResourceUnits, elapsed.Seconds()/min.Seconds(), st.Throttled, res.Summary.Failed),
+			"within 1.1x of the minimum; 0 failed")
 		em.Close()
 	}
 }

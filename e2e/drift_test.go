@@ -145,7 +145,14 @@ func TestDriftClasses(t *testing.T) {
 		}, "vault_secret_without_credential"},
 		{"consent removed by hand", func(t *testing.T, w *world, g *graph.Client) {
 			api := servicePrincipal(t, g, app(t, g, "fhir-api").AppID)
-			grants, err := g.PermissionGrantsForResource(ctx, api.ID)
+			portal := servicePrincipal(t, g, app(t, g, "portal").AppID)
+			_, all, err := g.ConsentsOf(ctx, []string{portal.ID})
+			var grants []tenant.PermissionGrant
+			for _, gr := range all {
+				if gr.ResourceID == api.ID {
+					grants = append(grants, gr)
+				}
+			}
 			if err != nil || len(grants) == 0 {
 				t.Fatalf("grants on the FHIR API: %v (%d)", err, len(grants))
 			}

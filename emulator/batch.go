@@ -196,8 +196,10 @@ func (g *graphServer) runBatchItem(outer *http.Request, outerCtx *graphCtx, it b
 	if g.count != nil {
 		g.count("$batch "+method+" "+rt.template, false)
 	}
-	if ok, after := g.faults.take(); !ok {
-		h := http.Header{}
+	if ok, after, h := g.faults.takeGraph(method, rt.pattern, parsed.Query()); !ok {
+		if h == nil {
+			h = http.Header{}
+		}
 		h.Set("Retry-After", fmt.Sprint(after))
 		return errAnswer(gerr(http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Please retry again later."), h)
 	}

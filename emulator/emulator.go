@@ -22,12 +22,20 @@ import (
 // random loopback port with a random token.
 type Options struct {
 	Listen   string           // address to listen on; default "127.0.0.1:0"
-	StateDir string           // "" = memory only; else the tenant and vaults are loaded at Start and saved (atomically) after every write and at Close
+	StateDir string           // "" = memory only; else the tenant and vaults are loaded at Start, saved (atomically) SaveDelay after a write, and at Close
 	Token    string           // the bearer token Graph, Key Vault and the admin routes accept; random when empty
 	SeedFile string           // optional JSON or YAML file with first-party service principals (an entry for a built-in appId replaces it), users and domains; applied after the state is loaded
 	Faults   Faults           // initial fault knobs
 	Now      func() time.Time // clock for timestamps and replication lag; default time.Now
 	Logf     func(format string, args ...any)
+
+	// SaveDelay is how long the state may go unsaved after a write when
+	// StateDir is set: the writes of that window are saved together, in one
+	// snapshot, so a run of writes costs one save per window instead of
+	// one per write. Zero means DefaultSaveDelay. A crash (SIGKILL, power
+	// loss) loses at most the writes of the last window and the save under
+	// way; Close, and so a stop by signal, saves everything.
+	SaveDelay time.Duration
 }
 
 // Faults are the fault knobs. The zero value injects no fault.
@@ -91,6 +99,17 @@ type Faults struct {
 	// the caller lacks permission: every Resource Manager request there
 	// answers 403 AuthorizationFailed.
 	ARMDeniedScopes []string
+	// GraphThrottle turns on Microsoft Graph's identity and access limits
+	// for a tenant of this size: "S" (under 50 users), "M" (50 to 500) or
+	// "L" (above 500); empty is off. Every Graph request and $batch item
+	// costs resource units by kind (3,500, 5,000 or 8,000 per 10 seconds
+	// for the application in the tenant) and every write one write (3,000
+	// per 150 seconds; 18,000 per 5 minutes for the tenant); past a quota
+	// Graph answers 429 with the Retry-After that refills it and the
+	// x-ms-throttle-scope and x-ms-throttle-information headers (see
+	// docs/graph-quirks.md). It applies after ThrottleRate, the single-rate
+	// bucket, which stays for tests that want a plain rate.
+	GraphThrottle string
 }
 
 // Stats counts the requests served, by "METHOD /route/template". Requests
@@ -104,8 +123,13 @@ type Stats struct {
 	Throttled int `json:"throttled"`
 	// LostAnswers counts the writes carried out whose answer the
 	// LostAnswerRate fault dropped (never reset).
-	LostAnswers int            `json:"lostAnswers"`
-	Routes      map[string]int `json:"routes"`
+	LostAnswers int `json:"lostAnswers"`
+	// ResourceUnits and Writes add up what the Graph requests and $batch
+	// items let through cost under Graph's identity limits (GraphThrottle),
+	// whether or not that throttle is on.
+	ResourceUnits float64        `json:"resourceUnits"`
+	Writes        float64        `json:"writes"`
+	Routes        map[string]int `json:"routes"`
 }
 
 // Fixed identities of the seeded tenant.
@@ -138,6 +162,10 @@ type Emulator struct {
 	stats   Stats
 
 	saveMu sync.Mutex
+	// pendingMu guards saveTimer, the save scheduled after a write.
+	pendingMu sync.Mutex
+	saveTimer *time.Timer
+	closing   bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -169,6 +197,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("creating state directory: %w", err)
 		}
+		removeStaleTemps(dir)
 	} else {
 		tmp, err := os.MkdirTemp("", "regsync-emulator-")
 		if err != nil {
@@ -255,6 +284,8 @@ func validateFaults(f Faults) error {
 		return errors.New("lost-answer rate must be between 0 and 1")
 	case f.PagePadding < 0:
 		return errors.New("page padding must not be negative")
+	case !validTenantSize(f.GraphThrottle):
+		return fmt.Errorf("graph throttle %q: want a tenant size, S, M or L (or empty for off)", f.GraphThrottle)
 	}
 	return validateHostileNextLink(f.HostileNextLink)
 }
@@ -354,6 +385,7 @@ func (e *Emulator) Stats() Stats {
 	e.statsMu.Lock()
 	defer e.statsMu.Unlock()
 	s := Stats{Total: e.stats.Total, Throttled: e.faults.takeThrottled(false), LostAnswers: e.faults.lostAnswers(), Routes: make(map[string]int, len(e.stats.Routes))}
+	s.ResourceUnits, s.Writes = e.faults.charged(false)
 	for k, v := range e.stats.Routes {
 		s.Routes[k] = v
 	}
@@ -365,6 +397,7 @@ func (e *Emulator) ResetStats() {
 	e.statsMu.Lock()
 	e.stats = Stats{Routes: map[string]int{}}
 	e.faults.takeThrottled(true)
+	e.faults.charged(true)
 	e.statsMu.Unlock()
 }
 
@@ -387,6 +420,13 @@ func (e *Emulator) Close() error {
 }
 
 func (e *Emulator) close() error {
+	e.pendingMu.Lock()
+	e.closing = true
+	if e.saveTimer != nil {
+		e.saveTimer.Stop() // the save below covers it
+		e.saveTimer = nil
+	}
+	e.pendingMu.Unlock()
 	e.saveMu.Lock()
 	close(e.done)
 	e.saveMu.Unlock()
@@ -458,14 +498,53 @@ func (e *Emulator) load() error {
 	return nil
 }
 
-// persist saves the state after a write when StateDir is set; a failure is
-// logged, not returned to the client.
+// DefaultSaveDelay is Options.SaveDelay's default.
+const DefaultSaveDelay = 200 * time.Millisecond
+
+// persist schedules a save of the state after a write when StateDir is
+// set: SaveDelay later, unless one is scheduled already, so the cost of
+// saving is one snapshot per window, whatever the writes in it. A save
+// failure is logged, not returned to the client.
 func (e *Emulator) persist() {
 	if e.opts.StateDir == "" {
 		return
 	}
+	e.pendingMu.Lock()
+	defer e.pendingMu.Unlock()
+	if e.closing || e.saveTimer != nil {
+		return
+	}
+	delay := e.opts.SaveDelay
+	if delay <= 0 {
+		delay = DefaultSaveDelay
+	}
+	e.saveTimer = time.AfterFunc(delay, e.flush)
+}
+
+// flush runs a scheduled save. The schedule is cleared before the
+// snapshot is taken, so a write the snapshot misses schedules the next.
+func (e *Emulator) flush() {
+	e.pendingMu.Lock()
+	if e.closing {
+		e.pendingMu.Unlock()
+		return
+	}
+	e.saveTimer = nil
+	e.pendingMu.Unlock()
 	if err := e.save(); err != nil {
 		e.logf("emulator: saving state: %v", err)
+	}
+}
+
+// removeStaleTemps removes the temporary files a killed run left in the
+// state directory: writeFileAtomic writes ".NAME.tmp*" beside NAME and
+// renames it, and a process killed between the two cannot remove it.
+func removeStaleTemps(dir string) {
+	for _, name := range []string{stateFileName, caFileName, caKeyFileName} {
+		matches, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp*"))
+		for _, m := range matches {
+			_ = os.Remove(m)
+		}
 	}
 }
 

@@ -24,6 +24,10 @@ type faultInjector struct {
 	throttled int
 	// lost counts the writes whose answer LostAnswerRate dropped.
 	lost int
+	// graph is the identity throttle's buckets (GraphThrottle); units
+	// and writes add up what the Graph requests let through cost.
+	graph         *graphBuckets
+	units, writes float64
 }
 
 func newFaultInjector(f Faults) *faultInjector {
@@ -41,6 +45,9 @@ func (fi *faultInjector) set(f Faults) {
 	if f.ThrottleRate != fi.f.ThrottleRate {
 		fi.tokens = bucketSize(f.ThrottleRate)
 		fi.last = time.Now()
+	}
+	if f.GraphThrottle != fi.f.GraphThrottle {
+		fi.graph = nil // the identity model's buckets start full
 	}
 	fi.f = f
 }

@@ -235,7 +235,9 @@ func TestStats(t *testing.T) {
 	h.do("POST", "/v1.0/$batch", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "GET", "url": "/applications/" + app.str("id")}}})
 	h.do("GET", "/vaults/kv1/secrets/s1/?api-version=7.4", nil)
 	h.do("GET", "/_emulator/stats", nil) // not counted
-	want := Stats{Total: 7, Routes: map[string]int{
+	// Units by the identity limits: 1 per write and per single object, 1
+	// per list with $top under 20, nothing for the $batch envelope.
+	want := Stats{Total: 7, ResourceUnits: 6, Writes: 2, Routes: map[string]int{
 		"POST /v1.0/applications":                  1,
 		"GET /v1.0/applications(appId='{appId}')":  1,
 		"POST /v1.0/applications/{id}/addPassword": 1,
@@ -265,14 +267,14 @@ func TestAdminRoutes(t *testing.T) {
 	h.doAuth("GET", "/_emulator/stats", nil, "").must(t, http.StatusUnauthorized)
 	h.do("GET", "/_emulator/nope", nil).must(t, http.StatusNotFound)
 	h.do("POST", "/_emulator/stats", nil).must(t, http.StatusMethodNotAllowed)
-	r := h.do("POST", "/_emulator/faults", `{"latency":"5ms","throttleRate":50,"retryAfter":2000,"errorRate":0,"replicationLag":"1s","vaultOutage":true,"seed":3,"hostileNextLink":"self","pagePadding":1024,"vaultChallenge":"Bearer x"}`).must(t, http.StatusOK)
+	r := h.do("POST", "/_emulator/faults", `{"latency":"5ms","throttleRate":50,"retryAfter":2000,"errorRate":0,"replicationLag":"1s","vaultOutage":true,"seed":3,"hostileNextLink":"self","pagePadding":1024,"vaultChallenge":"Bearer x","graphThrottle":"M"}`).must(t, http.StatusOK)
 	want := Faults{Latency: 5 * time.Millisecond, ThrottleRate: 50, RetryAfter: 2 * time.Second, ReplicationLag: time.Second, VaultOutage: true, Seed: 3,
-		HostileNextLink: "self", PagePadding: 1024, VaultChallenge: "Bearer x"}
+		HostileNextLink: "self", PagePadding: 1024, VaultChallenge: "Bearer x", GraphThrottle: "M"}
 	if diff := cmp.Diff(want, h.e.Faults()); diff != "" {
 		t.Errorf("Faults after POST (-want +got):\n%s", diff)
 	}
 	wantJSON := map[string]any{"latency": "5ms", "throttleRate": float64(50), "retryAfter": "2s", "errorRate": float64(0), "replicationLag": "1s", "vaultOutage": true, "seed": float64(3), "lostAnswerRate": float64(0), "lostAnswerRoutes": nil, "patchReplacesComplex": false,
-		"hostileNextLink": "self", "pagePadding": float64(1024), "vaultChallenge": "Bearer x", "armOutage": false, "armDeniedScopes": nil}
+		"hostileNextLink": "self", "pagePadding": float64(1024), "vaultChallenge": "Bearer x", "armOutage": false, "armDeniedScopes": nil, "graphThrottle": "M"}
 	if diff := cmp.Diff(wantJSON, r.body); diff != "" {
 		t.Errorf("POST answer (-want +got):\n%s", diff)
 	}
@@ -382,6 +384,50 @@ func TestBatch(t *testing.T) {
 	}
 }
 
+// TestStateSavedOncePerWindow: writes inside one save window cost no save
+// each; Close saves them all, and a temporary file a killed run left in
+// the directory is gone after the next Start.
+func TestStateSavedOncePerWindow(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "."+stateFileName+".tmp123456")
+	if err := os.WriteFile(stale, []byte("{half a state"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Start(context.Background(), Options{StateDir: dir, Token: "tok", SaveDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale temporary file is still there after Start: %v", err)
+	}
+	h := &harness{t: t, e: e, hc: e.Client()}
+	var ids []string
+	for i := range 50 {
+		ids = append(ids, h.createApp(map[string]any{"displayName": fmt.Sprintf("app-%d", i)}).str("id"))
+	}
+	if _, err := os.Stat(filepath.Join(dir, stateFileName)); !os.IsNotExist(err) {
+		t.Fatalf("the state was saved during the window (a save per write?): %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	state, err := os.ReadFile(filepath.Join(dir, stateFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if !strings.Contains(string(state), id) {
+			t.Errorf("application %s is missing from the state saved at Close", id)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, en := range entries {
+		if strings.Contains(en.Name(), ".tmp") {
+			t.Errorf("temporary file %s left in the state directory", en.Name())
+		}
+	}
+}
+
 func TestStatePersistence(t *testing.T) {
 	dir := t.TempDir()
 	e1, err := Start(context.Background(), Options{StateDir: dir, Token: "tok"})
@@ -392,8 +438,15 @@ func TestStatePersistence(t *testing.T) {
 	app := h.createApp(map[string]any{"displayName": "kept"})
 	secret := h.do("POST", "/v1.0/applications/"+app.str("id")+"/addPassword", map[string]any{}).must(t, http.StatusOK).str("secretText")
 	ca1 := e1.CACertPEM()
-	if _, err := os.Stat(filepath.Join(dir, stateFileName)); err != nil {
-		t.Errorf("no state file after a write: %v", err)
+	// Saved within SaveDelay of the write, without a Close.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, stateFileName)); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no state file %s after a write: %v", DefaultSaveDelay, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if err := e1.Close(); err != nil {
 		t.Fatal(err)

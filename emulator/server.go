@@ -99,7 +99,10 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 		ctx.writeError(w, gerr(http.StatusUnauthorized, "InvalidAuthenticationToken", msg))
 		return
 	}
-	if ok, after := e.faults.take(); !ok {
+	if ok, after, h := e.faults.takeGraph(r.Method, rt.pattern, r.URL.Query()); !ok {
+		for k, v := range h {
+			w.Header()[k] = v
+		}
 		writeThrottled(w, ctx, after)
 		return
 	}
@@ -120,8 +123,12 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 
 func writeThrottled(w http.ResponseWriter, ctx *graphCtx, after int) {
 	w.Header().Set("Retry-After", strconv.Itoa(after))
-	w.Header().Set("x-ms-throttle-scope", "Tenant_Application/ReadWrite/"+CallerAppID+"/"+SeedTenantID)
-	w.Header().Set("x-ms-throttle-information", "WriteLimitExceeded")
+	// The identity model (throttle.go) names its quota; the single-rate
+	// bucket keeps these.
+	if w.Header().Get("x-ms-throttle-scope") == "" {
+		w.Header().Set("x-ms-throttle-scope", "Tenant_Application/ReadWrite/"+CallerAppID+"/"+SeedTenantID)
+		w.Header().Set("x-ms-throttle-information", "WriteLimitExceeded")
+	}
 	ctx.writeError(w, gerr(http.StatusTooManyRequests, "TooManyRequests", "Too many requests. Please retry again later."))
 }
 
@@ -298,6 +305,7 @@ type faultsJSON struct {
 	ARMDeniedScopes            []string `json:"armDeniedScopes"`
 	VaultCertificatesForbidden []string `json:"vaultCertificatesForbidden,omitempty"`
 	VaultOutageRoutes          []string `json:"vaultOutageRoutes,omitempty"`
+	GraphThrottle              string   `json:"graphThrottle"`
 }
 
 func faultsToJSON(f Faults) faultsJSON {
@@ -319,6 +327,7 @@ func faultsToJSON(f Faults) faultsJSON {
 		ARMDeniedScopes:            f.ARMDeniedScopes,
 		VaultCertificatesForbidden: f.VaultCertificatesForbidden,
 		VaultOutageRoutes:          f.VaultOutageRoutes,
+		GraphThrottle:              f.GraphThrottle,
 	}
 }
 
@@ -367,8 +376,10 @@ func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
 			err = json.Unmarshal(raw, &f.VaultCertificatesForbidden)
 		case "vaultOutageRoutes":
 			err = json.Unmarshal(raw, &f.VaultOutageRoutes)
+		case "graphThrottle":
+			err = json.Unmarshal(raw, &f.GraphThrottle)
 		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, armOutage, armDeniedScopes, vaultCertificatesForbidden, vaultOutageRoutes)", k)
+			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, armOutage, armDeniedScopes, vaultCertificatesForbidden, vaultOutageRoutes, graphThrottle)", k)
 		}
 		if err != nil {
 			return f, fmt.Errorf("fault knob %q: %w", k, err)

@@ -234,6 +234,7 @@ func (g *graphServer) removeServicePrincipal(rec *record) {
 	doc["deletedDateTime"] = formatTime(g.now())
 	g.st.Deleted[id] = &deletedRecord{Type: "servicePrincipal", Doc: doc}
 	delete(g.st.SPs, id)
+	g.relationsChanged()
 	for aid, a := range g.st.Assignments {
 		if str(a, "principalId") == id || str(a, "resourceId") == id {
 			delete(g.st.Assignments, aid)
@@ -269,27 +270,10 @@ func (g *graphServer) listAssignments(r *http.Request, ctx *graphCtx, k keyRef, 
 	if resourceView {
 		field, nav = "resourceId", "appRoleAssignedTo"
 	}
-	var docs []map[string]any
-	for _, aid := range sortedAssignmentKeys(g.st.Assignments) {
-		if a := g.st.Assignments[aid]; str(a, field) == id {
-			docs = append(docs, a)
-		}
-	}
+	docs := g.assignmentsWhere(field, id)
 	spec := assignmentSpec
 	spec.entitySet = "servicePrincipals('" + id + "')/" + nav
 	return http.StatusOK, page(ctx, r, q, spec, docs, copyDoc), nil
-}
-
-func sortedAssignmentKeys(m map[string]map[string]any) []string {
-	keys := sortedKeys(m)
-	// Oldest first, then by id, so pages are stable.
-	created := func(k string) string { return str(m[k], "createdDateTime") }
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && created(keys[j]) < created(keys[j-1]); j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
 
 func (g *graphServer) createAssignment(ctx *graphCtx, k keyRef, resourceView bool, body map[string]any) (int, any, *graphError) {
@@ -382,6 +366,7 @@ func (g *graphServer) createAssignment(ctx *graphCtx, k keyRef, resourceView boo
 		"resourceDisplayName": resource.Doc["displayName"], "resourceId": resourceID,
 	}
 	g.st.Assignments[str(a, "id")] = a
+	g.relationsChanged()
 	nav := "appRoleAssignments"
 	if resourceView {
 		nav = "appRoleAssignedTo"
@@ -422,6 +407,7 @@ func (g *graphServer) deleteAssignment(ctx *graphCtx, k keyRef, assignmentID str
 		return 0, nil, err
 	}
 	delete(g.st.Assignments, assignmentID)
+	g.relationsChanged()
 	return http.StatusNoContent, nil, nil
 }
 
@@ -436,9 +422,11 @@ func (g *graphServer) listGrants(r *http.Request, ctx *graphCtx) (int, any, *gra
 	if err != nil {
 		return 0, nil, err
 	}
-	var docs []map[string]any
-	for _, id := range sortedKeys(g.st.Grants) {
-		docs = append(docs, g.st.Grants[id])
+	docs, narrowed := g.grantCandidates(q.filter)
+	if !narrowed {
+		for _, id := range sortedKeys(g.st.Grants) {
+			docs = append(docs, g.st.Grants[id])
+		}
 	}
 	return http.StatusOK, page(ctx, r, q, grantSpec, docs, copyDoc), nil
 }
@@ -491,6 +479,7 @@ func (g *graphServer) createGrant(ctx *graphCtx, body map[string]any) (int, any,
 		"resourceId": resourceID, "scope": scopeText,
 	}
 	g.st.Grants[str(gr, "id")] = gr
+	g.relationsChanged()
 	out := copyDoc(gr)
 	out["@odata.context"] = ctx.base + "/$metadata#oauth2PermissionGrants/$entity"
 	return http.StatusCreated, out, nil
@@ -534,5 +523,6 @@ func (g *graphServer) deleteGrant(ctx *graphCtx, id string) (int, any, *graphErr
 		return 0, nil, notFound(id)
 	}
 	delete(g.st.Grants, id)
+	g.relationsChanged()
 	return http.StatusNoContent, nil, nil
 }

@@ -81,6 +81,10 @@ type graphServer struct {
 	faults  *faultInjector
 	onWrite func()                        // called after every successful write, outside mu
 	count   func(route string, http bool) // request counter, set by the Emulator
+	// rel indexes the consents by the service principals they name;
+	// relGen counts the changes to them (see relIndex).
+	rel    *relIndex
+	relGen int64
 	// issued holds every secretText addPassword returned, in memory only,
 	// so tests can scan outputs for leaks (SecretValues).
 	issued []string
@@ -142,6 +146,7 @@ func (g *graphServer) unmarshalState(b []byte) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.st = &st
+	g.relationsChanged()
 	// The built-in first-party applications are the emulator's, not the
 	// tenant's: a state saved by an older emulator takes the current
 	// catalogue (its permission ids among them). A service principal a

@@ -95,7 +95,7 @@ func (c *Client) sendBatch(ctx context.Context, writes []tenant.Write, idx []int
 	if len(itemOf) == 0 {
 		return nil
 	}
-	resp, err := batch.Send(ctx, c.adapter)
+	resp, err := sendBatchGuarded(ctx, c, batch)
 	if err != nil {
 		for _, i := range itemOf {
 			results[i].Err = mapError(err, "%s: sending $batch", writes[i])

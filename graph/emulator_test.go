@@ -169,9 +169,15 @@ func TestEmulatorDirectory(t *testing.T) {
 	if len(assigns) != 1 || assigns[0].ID != as.ID || assigns[0].AppRoleID != roleID {
 		t.Errorf("assignments = %+v", assigns)
 	}
-	grants, err := c.PermissionGrantsForResource(ctx, apiSP.ID)
-	mustNoErr(t, "list grants", err)
-	if len(grants) != 1 || grants[0].Scope != "user_impersonation openid" {
+	// The client's own consents, through $batch; the API's service
+	// principal holds none of its own, so it reads empty.
+	held, grants, err := c.ConsentsOf(ctx, []string{loaderSP.ID, apiSP.ID})
+	mustNoErr(t, "consents of the loader", err)
+	if len(held) != 1 || held[0].ID != as.ID || held[0].PrincipalID != loaderSP.ID || held[0].ResourceID != apiSP.ID || held[0].AppRoleID != roleID {
+		t.Errorf("assignments held = %+v, want %s", held, as.ID)
+	}
+	if len(grants) != 1 || grants[0].ID != grant.ID || grants[0].ClientID != loaderSP.ID || grants[0].ConsentType != "AllPrincipals" ||
+		grants[0].PrincipalID != "" || grants[0].Scope != "user_impersonation openid" {
 		t.Errorf("grants = %+v", grants)
 	}
 
@@ -341,10 +347,14 @@ func TestEmulatorReadCountsMatchServer(t *testing.T) {
 	if len(snap.Applications) != 5 || len(snap.ServicePrincipals) != 6 {
 		t.Errorf("snapshot: %d apps, %d SPs; want 5, 6", len(snap.Applications), len(snap.ServicePrincipals))
 	}
-	// organization, 2 application queries, SP list, SPs by appId, and 2 grant
-	// reads on the Microsoft Graph SP (the set's apps expose nothing).
-	if snap.GraphRequests != 7 {
-		t.Errorf("GraphRequests = %d, want 7", snap.GraphRequests)
+	// organization, 2 application queries, SP list, SPs by appId, and one
+	// $batch of the 5 set SPs' consents; nothing on the Microsoft Graph SP
+	// (the set's apps expose nothing, so no resource of theirs is read).
+	if snap.GraphRequests != 6 {
+		t.Errorf("GraphRequests = %d, want 6", snap.GraphRequests)
+	}
+	if st := e.Stats(); st.Routes["POST /v1.0/$batch"] != 1 || st.Routes["GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo"] != 0 {
+		t.Errorf("routes %v: want one $batch and no resource-wide assignment list", st.Routes)
 	}
 	if st := e.Stats(); st.Total != snap.GraphRequests {
 		t.Errorf("emulator served %d requests (%v), client counted %d", st.Total, st.Routes, snap.GraphRequests)

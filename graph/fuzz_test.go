@@ -59,6 +59,6 @@ func FuzzGraphResponse(f *testing.F) {
 		_, _ = c.ListApplications(ctx, "s")
 		_, _ = c.ListServicePrincipals(ctx, "s")
 		_, _ = c.AppRoleAssignedTo(ctx, "sp")
-		_, _ = c.PermissionGrantsForResource(ctx, "sp")
+		_, _, _ = c.ConsentsOf(ctx, []string{"sp"})
 	})
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
-	"github.com/microsoftgraph/msgraph-sdk-go/oauth2permissiongrants"
 	"github.com/microsoftgraph/msgraph-sdk-go/organization"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 
@@ -325,39 +324,6 @@ func (c *Client) AppRoleAssignedTo(ctx context.Context, resourceSPID string) ([]
 			return out, nil
 		}
 		resp, err = b.WithUrl(next).Get(ctx, nil)
-	}
-}
-
-// PermissionGrantsForResource lists the delegated grants whose resource is
-// the given service principal.
-func (c *Client) PermissionGrantsForResource(ctx context.Context, resourceSPID string) ([]tenant.PermissionGrant, error) {
-	top := pageSize
-	filter := "resourceId eq " + quote(resourceSPID)
-	resp, err := c.sdk.Oauth2PermissionGrants().Get(ctx, &oauth2permissiongrants.Oauth2PermissionGrantsRequestBuilderGetRequestConfiguration{
-		QueryParameters: &oauth2permissiongrants.Oauth2PermissionGrantsRequestBuilderGetQueryParameters{
-			Filter: &filter, Top: &top,
-		},
-	})
-	var out []tenant.PermissionGrant
-	p := c.pages("listing delegated grants on service principal " + resourceSPID)
-	for {
-		if err != nil {
-			return nil, mapError(err, "listing delegated grants on service principal %s", resourceSPID)
-		}
-		if resp == nil {
-			return nil, noBody(fmt.Sprintf("listing delegated grants on service principal %s", resourceSPID))
-		}
-		for _, m := range resp.GetValue() {
-			out = append(out, toGrant(m))
-		}
-		next, stop := p.Next(resp.GetOdataNextLink())
-		if stop != nil {
-			return nil, stop
-		}
-		if next == "" {
-			return out, nil
-		}
-		resp, err = c.sdk.Oauth2PermissionGrants().WithUrl(next).Get(ctx, nil)
 	}
 }
 

@@ -2,10 +2,14 @@ package planner_test
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/regsync/regsync/planner"
+	"github.com/regsync/regsync/planner/planfile"
 	"github.com/regsync/regsync/tenant"
 )
 
@@ -74,4 +78,72 @@ func BenchmarkPlan1000(b *testing.B) {
 			b.ReportMetric(float64(len(p.Actions)), "actions")
 		})
 	}
+}
+
+// BenchmarkPlanLinear plans converged sets of 1,000 and 5,000 applications
+// (Compute and the saved plan's fingerprint, what `regsync plan` does with
+// a snapshot) and fails when the larger costs more than 6 times the smaller
+// in CPU time or in allocations: planning must grow with the set, not
+// faster. Each size is timed three times and the fastest run counts, so a
+// busy machine does not fail it; allocations are exact.
+//
+//	go test ./planner -run '^$' -bench PlanLinear -benchtime 1x
+func BenchmarkPlanLinear(b *testing.B) {
+	const small, large, limit = 1000, 5000, 6.0
+	type cost struct {
+		cpu    time.Duration
+		allocs uint64
+		bytes  uint64
+	}
+	measure := func(n int) cost {
+		src := generatedYAML(n)
+		s := parseSpec(b, src)
+		_, sim := converged(b, src)
+		best := cost{cpu: time.Hour}
+		for range 3 {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := cpuTime()
+			p, ds := planner.Compute(s, sim.snap, planner.Options{Now: now})
+			if ds.HasErrors() {
+				b.Fatal(ds.Format())
+			}
+			planfile.Fingerprint(sim.snap)
+			elapsed := cpuTime() - start
+			runtime.ReadMemStats(&after)
+			if len(p.Actions) != 0 {
+				b.Fatalf("%d applications: a converged set planned %d actions", n, len(p.Actions))
+			}
+			best.cpu = min(best.cpu, elapsed)
+			best.allocs, best.bytes = after.Mallocs-before.Mallocs, after.TotalAlloc-before.TotalAlloc
+		}
+		return best
+	}
+	for b.Loop() {
+		s, l := measure(small), measure(large)
+		cpuRatio := l.cpu.Seconds() / s.cpu.Seconds()
+		allocRatio := float64(l.allocs) / float64(s.allocs)
+		b.ReportMetric(s.cpu.Seconds(), "plan-1000-s")
+		b.ReportMetric(l.cpu.Seconds(), "plan-5000-s")
+		b.ReportMetric(cpuRatio, "cpu-ratio")
+		b.ReportMetric(allocRatio, "alloc-ratio")
+		b.ReportMetric(float64(l.bytes)/(1<<20), "plan-5000-MB")
+		b.Logf("TABLE | plan of a converged set in process (Compute and fingerprint), %d vs %d apps | %.2f s vs %.2f s CPU (%.2fx), %.2fx allocations, %.0f MB allocated | at most %.0fx each",
+			large, small, l.cpu.Seconds(), s.cpu.Seconds(), cpuRatio, allocRatio, float64(l.bytes)/(1<<20), limit)
+		if cpuRatio > limit || allocRatio > limit {
+			b.Fatalf("planning %d applications costs %.1fx the time and %.1fx the allocations of %d; want at most %.0fx each",
+				large, cpuRatio, allocRatio, small, limit)
+		}
+	}
+}
+
+// cpuTime is the CPU time this process has used (user and system, every
+// thread: the garbage collector's work counts).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic("internal error: getrusage: " + err.Error())
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -94,11 +94,7 @@ func (b *builder) planAssignments(st *appState, addr string) {
 	}
 	var existing []tenant.AppRoleAssignment
 	if st.sp != nil {
-		for _, a := range b.live.AppRoleAssignments {
-			if strings.EqualFold(a.PrincipalID, st.sp.ID) {
-				existing = append(existing, a)
-			}
-		}
+		existing = b.ix.assignmentsOf[strings.ToLower(st.sp.ID)]
 	}
 	kept := map[string]bool{}
 	for _, w := range wants {
@@ -161,8 +157,8 @@ func (b *builder) spLabel(spID, permID string) (resource, value string) {
 func (b *builder) planGrants(st *appState, addr string) {
 	var existing []tenant.PermissionGrant
 	if st.sp != nil {
-		for _, g := range b.live.PermissionGrants {
-			if strings.EqualFold(g.ClientID, st.sp.ID) && g.ConsentType == "AllPrincipals" {
+		for _, g := range b.ix.grantsOf[strings.ToLower(st.sp.ID)] {
+			if g.ConsentType == "AllPrincipals" {
 				existing = append(existing, g)
 			}
 		}

@@ -38,7 +38,9 @@ func (b *builder) planSecrets(st *appState, addr string) {
 	// those have a copy in the vault (drift asks the same one).
 	var managed, orphans []tenant.PasswordCredential
 	if st.live != nil {
-		for _, cc := range ClassifyCredentials(b.live, managedName, vault, st.live.PasswordCredentials) {
+		stored, known := b.ix.storedKeyIDs(vault)
+		isManaged := func(c tenant.PasswordCredential) bool { return c.DisplayName == managedName }
+		for _, cc := range classifyStored(stored, known, st.live.PasswordCredentials, isManaged) {
 			switch cc.State {
 			case CredentialForeign:
 			case CredentialUnstored:
@@ -194,8 +196,6 @@ func ClassifyCredentials(live *tenant.Snapshot, managedName, vault string, creds
 // classify is ClassifyCredentials with the test for regsync's credentials
 // given as a function.
 func classify(live *tenant.Snapshot, vault string, creds []tenant.PasswordCredential, managed func(tenant.PasswordCredential) bool) []ClassifiedCredential {
-	sorted := append([]tenant.PasswordCredential(nil), creds...)
-	sortNewestFirst(sorted)
 	known := live != nil && vault != "" && vaultRead(live, vault)
 	stored := map[string]bool{}
 	if known {
@@ -207,6 +207,15 @@ func classify(live *tenant.Snapshot, vault string, creds []tenant.PasswordCreden
 			}
 		}
 	}
+	return classifyStored(stored, known, creds, managed)
+}
+
+// classifyStored is classify given the key ids stored in the vault (lower
+// case) and whether the vault's metadata is known: the planner takes them
+// from its index, built once for all applications.
+func classifyStored(stored map[string]bool, known bool, creds []tenant.PasswordCredential, managed func(tenant.PasswordCredential) bool) []ClassifiedCredential {
+	sorted := append([]tenant.PasswordCredential(nil), creds...)
+	sortNewestFirst(sorted)
 	out := make([]ClassifiedCredential, len(sorted))
 	for i, c := range sorted {
 		state := CredentialForeign
@@ -275,18 +284,15 @@ func vaultRead(live *tenant.Snapshot, vault string) bool {
 // in the spec), when the snapshot holds that vault's metadata. A credential
 // with no copy at all never gets here: orphanedSecrets replaces it.
 func (b *builder) vaultNote(st *appState, addr string, c tenant.PasswordCredential, vault, name string) {
-	if !vaultRead(b.live, vault) {
+	if !b.ix.vaultRead(vault) {
 		return
 	}
 	var elsewhere []string
-	for _, s := range b.live.Secrets {
-		if !strings.EqualFold(s.Vault, vault) || !strings.EqualFold(s.Tags[tenant.SecretTagKeyID], c.KeyID) {
-			continue
-		}
-		if strings.EqualFold(s.Name, name) {
+	for _, n := range b.ix.secretsCarrying(vault, c.KeyID) {
+		if strings.EqualFold(n, name) {
 			return
 		}
-		elsewhere = append(elsewhere, s.Name)
+		elsewhere = append(elsewhere, n)
 	}
 	if len(elsewhere) == 0 {
 		b.note(st.key, credAddr(addr, c), "client secret %s has no copy in Key Vault %s as %s", c.KeyID, vault, name)

@@ -28,11 +28,10 @@ type Directory interface {
 	// appIds (resource APIs, adopted apps); missing ones are absent.
 	ServicePrincipalsByAppID(ctx context.Context, appIDs []string) ([]*ServicePrincipal, error)
 	// AppRoleAssignedTo lists the app-role assignments granted on a resource
-	// service principal.
+	// service principal, to anyone. Read uses it only for the set's own
+	// resource service principals: on an external API's (Microsoft
+	// Graph's) it would list every consent in the tenant.
 	AppRoleAssignedTo(ctx context.Context, resourceSPID string) ([]AppRoleAssignment, error)
-	// PermissionGrantsForResource lists delegated grants on a resource
-	// service principal.
-	PermissionGrantsForResource(ctx context.Context, resourceSPID string) ([]PermissionGrant, error)
 	// FindUsers returns the users named by the given userPrincipalNames
 	// or object ids, in a few filtered list reads (never one per user).
 	// For a name that matches nobody it adds up to CandidateLimit users
@@ -44,6 +43,14 @@ type Directory interface {
 	// several groups: all of them are returned, and the caller decides.
 	// Unknown names get candidates as in FindUsers (GroupPrefix).
 	FindGroups(ctx context.Context, namesOrIDs []string) ([]Group, error)
+	// ConsentsOf lists what the given service principals were granted, on
+	// any resource: the app-role assignments they hold as principals and
+	// the delegated grants whose client they are. It never reads another
+	// client's consents, so its cost grows with the principals named, not
+	// with the resources' other consents. graph.Client reads both for
+	// ConsentChunk principals in one $batch request; Read passes at most
+	// that many per call and runs the calls in parallel.
+	ConsentsOf(ctx context.Context, spIDs []string) ([]AppRoleAssignment, []PermissionGrant, error)
 
 	// Do sends one write and returns what it made (see WriteResult); its
 	// error is a *Error with a Kind.
@@ -123,8 +130,12 @@ type Snapshot struct {
 	// ServicePrincipals of the managed set, of adopted apps and of every
 	// resource API that the spec names.
 	ServicePrincipals []*ServicePrincipal
-	// AppRoleAssignments and PermissionGrants on the resource service
-	// principals the spec names.
+	// AppRoleAssignments held by the set's and adopted service principals
+	// (on any resource) and granted on the set's own resource service
+	// principals (to anyone); PermissionGrants whose client is one of the
+	// set's or adopted service principals. Nothing another client holds on
+	// an external API (Microsoft Graph's thousands of consents) is read, so
+	// neither the read nor a saved plan's fingerprint grows with the tenant.
 	AppRoleAssignments []AppRoleAssignment
 	PermissionGrants   []PermissionGrant
 	// Users and Groups are those the spec names (ReadQuery.Users and

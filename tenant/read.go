@@ -55,11 +55,16 @@ type ReadQuery struct {
 //  1. the organization; the set's applications and service principals
 //     (one paged query each); adopted applications and the service
 //     principals of adopted apps and external APIs (by appId, chunked);
-//     the secret metadata of each vault; the users and groups the spec
-//     names (a few filtered lists);
-//  2. then, for every resource service principal — an external API's, or
-//     one of the set's or adopted that exposes scopes or app roles — its
-//     app-role assignments and delegated grants.
+//     the users and groups the spec names (a few filtered lists); and,
+//     beside steps 1 and 2, in a group of its own, the secret metadata of
+//     each vault;
+//  2. then the consents that belong to the set: the app-role assignments
+//     and delegated grants each of the set's and adopted service
+//     principals holds (ConsentsOf, ConsentChunk principals a call), and
+//     every assignment on the set's own resource service principals. An
+//     external API's other consents (every user's consent to Microsoft
+//     Graph) are never read: the read and the saved plan's fingerprint
+//     grow with the set, not with the tenant.
 //
 // Every read is a GET, so each call is retried as a whole under q.Retry
 // when it fails Throttled or Transient: a 500 or 502, which the Graph SDK
@@ -159,8 +164,12 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			})
 		})
 	}
+	// The vaults are read beside the directory, in their own group: a
+	// vault's pages follow one another, and the consents (step 2) need not
+	// wait for them.
+	vg := newGroup(ctx, par)
 	for _, v := range uniq(q.Vaults) {
-		g.Go(func(ctx context.Context) error {
+		vg.Go(func(ctx context.Context) error {
 			var secrets []SecretMeta
 			err := get(ctx, func(ctx context.Context) (err error) {
 				secrets, err = store.ListSecrets(ctx, v)
@@ -178,7 +187,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	readScopes(g, q, snap, &mu, get)
 	if q.DeletedSecrets {
 		for _, v := range uniq(q.Vaults) {
-			g.Go(func(ctx context.Context) error {
+			vg.Go(func(ctx context.Context) error {
 				var deleted []DeletedSecret
 				err := get(ctx, func(ctx context.Context) (err error) {
 					deleted, err = store.DeletedSecrets(ctx, v)
@@ -199,6 +208,8 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 		readCertificates(g, certs, q, snap, &mu, get)
 	}
 	if err := g.Wait(); err != nil {
+		vg.cancel()
+		vg.Wait()
 		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
 	}
 
@@ -206,18 +217,35 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	snap.Users = dedupeBy(snap.Users, func(u User) string { return u.ID })
 	sort.Slice(snap.Groups, func(i, j int) bool { return snap.Groups[i].ID < snap.Groups[j].ID })
 	snap.Groups = dedupeBy(snap.Groups, func(g Group) string { return g.ID })
+	// Which service principals are the set's, taken before the merge
+	// below sorts the slices it shares storage with.
+	inSet := map[string]bool{}
+	for _, sp := range setSPs {
+		inSet[sp.ID] = true
+	}
 	snap.Applications = dedupeApps(append(setApps, adoptedApps...))
 	snap.ServicePrincipals = dedupeSPs(append(setSPs, knownSPs...))
 
-	apis := map[string]bool{}
-	for _, id := range q.APIAppIDs {
-		apis[id] = true
+	// The set's own principals: its service principals and adopted apps'.
+	// Their consents are read per principal; only the set's own resource
+	// service principals are read whole, never an external API's.
+	adopted := map[string]bool{}
+	for _, id := range q.AdoptedAppIDs {
+		adopted[strings.ToLower(id)] = true
 	}
-	g = newGroup(ctx, par)
+	var principals []string
+	var ownResources []*ServicePrincipal
 	for _, sp := range snap.ServicePrincipals {
-		if !apis[sp.AppID] && len(sp.AppRoles) == 0 && len(sp.Scopes) == 0 {
+		if !inSet[sp.ID] && !adopted[strings.ToLower(sp.AppID)] {
 			continue
 		}
+		principals = append(principals, sp.ID)
+		if len(sp.AppRoles) > 0 || len(sp.Scopes) > 0 {
+			ownResources = append(ownResources, sp)
+		}
+	}
+	g = newGroup(ctx, par)
+	for _, sp := range ownResources {
 		g.Go(func(ctx context.Context) error {
 			var as []AppRoleAssignment
 			err := get(ctx, func(ctx context.Context) (err error) {
@@ -232,23 +260,35 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			mu.Unlock()
 			return nil
 		})
+	}
+	for start := 0; start < len(principals); start += ConsentChunk {
+		chunk := principals[start:min(start+ConsentChunk, len(principals))]
 		g.Go(func(ctx context.Context) error {
-			var gs []PermissionGrant
+			var (
+				as []AppRoleAssignment
+				gs []PermissionGrant
+			)
 			err := get(ctx, func(ctx context.Context) (err error) {
-				gs, err = dir.PermissionGrantsForResource(ctx, sp.ID)
+				as, gs, err = dir.ConsentsOf(ctx, chunk)
 				return err
 			})
 			if err != nil {
 				return err
 			}
 			mu.Lock()
+			snap.AppRoleAssignments = append(snap.AppRoleAssignments, as...)
 			snap.PermissionGrants = append(snap.PermissionGrants, gs...)
 			mu.Unlock()
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
+		vg.cancel()
+		vg.Wait()
 		return nil, fmt.Errorf("reading grants of set %q: %w", q.Set, err)
+	}
+	if err := vg.Wait(); err != nil {
+		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
 	}
 
 	sort.Slice(snap.AppRoleAssignments, func(i, j int) bool { return snap.AppRoleAssignments[i].ID < snap.AppRoleAssignments[j].ID })
@@ -286,6 +326,11 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	}
 	return snap, nil
 }
+
+// ConsentChunk is how many principals Read passes to one
+// Directory.ConsentsOf call: ten principals' assignments and grants are
+// twenty GETs, the most one Graph $batch holds.
+const ConsentChunk = 10
 
 func uniq(in []string) []string {
 	seen := map[string]bool{}

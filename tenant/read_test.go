@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,6 +98,9 @@ func (f *fakeDir) ListServicePrincipals(ctx context.Context, set string) ([]*Ser
 			out = append(out, s)
 		}
 	}
+	// Spare capacity, as the slices of a paged reader have: Read must not
+	// let a later append and sort rewrite what it was given.
+	out = append(make([]*ServicePrincipal, 0, len(out)+8), out...)
 	return out, f.record("ListServicePrincipals", set)
 }
 
@@ -114,8 +118,24 @@ func (f *fakeDir) AppRoleAssignedTo(ctx context.Context, id string) ([]AppRoleAs
 	return f.assigns[id], f.record("AppRoleAssignedTo", id)
 }
 
-func (f *fakeDir) PermissionGrantsForResource(ctx context.Context, id string) ([]PermissionGrant, error) {
-	return f.grants[id], f.record("PermissionGrantsForResource", id)
+func (f *fakeDir) ConsentsOf(ctx context.Context, ids []string) ([]AppRoleAssignment, []PermissionGrant, error) {
+	var as []AppRoleAssignment
+	var gs []PermissionGrant
+	for _, list := range f.assigns {
+		for _, a := range list {
+			if inSet(ids, a.PrincipalID) {
+				as = append(as, a)
+			}
+		}
+	}
+	for _, list := range f.grants {
+		for _, g := range list {
+			if inSet(ids, g.ClientID) {
+				gs = append(gs, g)
+			}
+		}
+	}
+	return as, gs, f.record("ConsentsOf", ids...)
 }
 
 func (f *fakeDir) Requests() int {
@@ -158,6 +178,12 @@ func (s *fakeStore) Requests() int {
 	return len(s.lists)
 }
 
+func sortedArgs(in [][]string) [][]string {
+	out := append([][]string(nil), in...)
+	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], ",") < strings.Join(out[j], ",") })
+	return out
+}
+
 const graphAppID = "00000003-0000-0000-c000-000000000000"
 
 func testTenant() (*fakeDir, *fakeStore) {
@@ -177,10 +203,21 @@ func testTenant() (*fakeDir, *fakeStore) {
 			{ID: "sp-graph", AppID: graphAppID, Scopes: []PermissionScope{{ID: "e1fe6dd8-ba31-4d61-89e7-88639da4683d", Value: "User.Read"}}},
 			{ID: "sp-unrelated", AppID: "unrelated", Scopes: []PermissionScope{{ID: "x", Value: "x"}}},
 		},
-		assigns: map[string][]AppRoleAssignment{"sp-legacy": {{ID: "as1", PrincipalID: "sp-portal", ResourceID: "sp-legacy", AppRoleID: "r1"}}},
+		assigns: map[string][]AppRoleAssignment{
+			"sp-legacy": {{ID: "as1", PrincipalID: "sp-portal", ResourceID: "sp-legacy", AppRoleID: "r1"}},
+			// Held by a stranger on the set's own API: read, since the
+			// set's own resource is the set's business.
+			"sp-api": {{ID: "as-api-stranger", PrincipalID: "sp-stranger", ResourceID: "sp-api", AppRoleID: "r9"}},
+			// Held by a stranger on another resource: never read.
+			"sp-unrelated": {{ID: "as-stranger", PrincipalID: "sp-stranger", ResourceID: "sp-unrelated", AppRoleID: "x"}},
+		},
 		grants: map[string][]PermissionGrant{
-			"sp-api":   {{ID: "g2", ClientID: "sp-portal", ResourceID: "sp-api", Scope: "user_impersonation"}},
-			"sp-graph": {{ID: "g1", ClientID: "sp-portal", ResourceID: "sp-graph", Scope: "User.Read"}},
+			"sp-api": {{ID: "g2", ClientID: "sp-portal", ResourceID: "sp-api", Scope: "user_impersonation"}},
+			"sp-graph": {
+				{ID: "g1", ClientID: "sp-portal", ResourceID: "sp-graph", Scope: "User.Read"},
+				// A stranger's consent to Microsoft Graph: never read.
+				{ID: "g-stranger", ClientID: "sp-stranger", ResourceID: "sp-graph", Scope: "Mail.Read"},
+			},
 		},
 	}
 	store := &fakeStore{secrets: map[string][]SecretMeta{
@@ -225,13 +262,14 @@ func TestRead(t *testing.T) {
 		"org":         "t1",
 		"apps":        []string{"app-api", "app-legacy", "app-portal"},
 		"sps":         []string{"sp-api", "sp-graph", "sp-legacy", "sp-portal"},
-		"assignments": []string{"as1"},
+		"assignments": []string{"as-api-stranger", "as1"},
 		"grants":      []string{"g1", "g2"},
 		"secrets":     []string{"kv-a/portal-secret", "kv-b/alpha", "kv-b/Zed"},
 		"vaultsRead":  []string{"kv-a", "kv-b"},
-		// organization, 2 set lists, adopted apps, SPs by appId, and
-		// 2 reads on each of the 3 resource SPs (api, graph, legacy).
-		"graphRequests": 11,
+		// organization, 2 set lists, adopted apps, SPs by appId, the
+		// assignments on the 2 own resource SPs (api, legacy), and one
+		// ConsentsOf for the 3 own principals (api, portal, legacy).
+		"graphRequests": 8,
 		"vaultRequests": 2,
 	}
 	if d := cmp.Diff(want, got); d != "" {
@@ -239,7 +277,7 @@ func TestRead(t *testing.T) {
 	}
 	wantCalls := map[string]int{
 		"Organization": 1, "ListApplications": 1, "ListServicePrincipals": 1, "ApplicationsByAppID": 1,
-		"ServicePrincipalsByAppID": 1, "AppRoleAssignedTo": 3, "PermissionGrantsForResource": 3,
+		"ServicePrincipalsByAppID": 1, "AppRoleAssignedTo": 2, "ConsentsOf": 1,
 	}
 	if d := cmp.Diff(wantCalls, dir.calls); d != "" {
 		t.Errorf("calls (-want +got):\n%s", d)
@@ -247,6 +285,13 @@ func TestRead(t *testing.T) {
 	wantArgs := [][]string{{graphAppID, "legacy"}}
 	if d := cmp.Diff(wantArgs, dir.args["ServicePrincipalsByAppID"]); d != "" {
 		t.Errorf("ServicePrincipalsByAppID args (-want +got):\n%s", d)
+	}
+	// Never Microsoft Graph's service principal, as resource or principal.
+	if d := cmp.Diff([][]string{{"sp-api", "sp-legacy", "sp-portal"}}, dir.args["ConsentsOf"]); d != "" {
+		t.Errorf("ConsentsOf args (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([][]string{{"sp-api"}, {"sp-legacy"}}, sortedArgs(dir.args["AppRoleAssignedTo"])); d != "" {
+		t.Errorf("AppRoleAssignedTo args (-want +got):\n%s", d)
 	}
 }
 
@@ -258,7 +303,7 @@ func TestReadSkipsWhatTheSpecDoesNotName(t *testing.T) {
 	}
 	wantCalls := map[string]int{
 		"Organization": 1, "ListApplications": 1, "ListServicePrincipals": 1,
-		"AppRoleAssignedTo": 1, "PermissionGrantsForResource": 1, // sp-api only
+		"AppRoleAssignedTo": 1, "ConsentsOf": 1, // sp-api's assignments; sp-api's and sp-portal's consents
 	}
 	if d := cmp.Diff(wantCalls, dir.calls); d != "" {
 		t.Errorf("calls (-want +got):\n%s", d)
@@ -285,7 +330,7 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{name: "graph failure keeps its kind", failOn: "ListServicePrincipals", wantKind: Throttled, wantCalls: 3,
 			reason: "throttling that outlasts the attempts is returned as throttled"},
-		{name: "grant read failure", failOn: "PermissionGrantsForResource", failKind: Transient, wantKind: Transient, wantCalls: 3},
+		{name: "consent read failure", failOn: "ConsentsOf", failKind: Transient, wantKind: Transient, wantCalls: 3},
 		{name: "forbidden is final", failOn: "ListApplications", failKind: Forbidden, wantKind: Forbidden, wantCalls: 1},
 		{name: "missing vault", vaults: []string{"kv-missing"}, wantKind: NotFound, reason: "a read never treats NotFound as lag"},
 	}
@@ -325,7 +370,7 @@ func TestReadRetriesServerErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, method := range []string{"Organization", "ListApplications", "ListServicePrincipals", "ApplicationsByAppID",
-		"ServicePrincipalsByAppID", "AppRoleAssignedTo", "PermissionGrantsForResource", "ListSecrets"} {
+		"ServicePrincipalsByAppID", "AppRoleAssignedTo", "ConsentsOf", "ListSecrets"} {
 		t.Run(method, func(t *testing.T) {
 			dir, store := testTenant()
 			if method == "ListSecrets" {

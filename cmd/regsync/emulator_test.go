@@ -81,7 +81,7 @@ func TestEmulatorCommand(t *testing.T) {
 		body.WriteString(sc.Text())
 	}
 	res.Body.Close()
-	if want := `{"latency":"1ms","throttleRate":1000,"retryAfter":"2s","errorRate":0,"replicationLag":"0s","vaultOutage":false,"seed":0,"lostAnswerRate":0.5,"lostAnswerRoutes":["POST /v1.0/applications","PUT /vaults/{vault}/secrets/{name}"],"patchReplacesComplex":false,"hostileNextLink":"http://127.0.0.1:1","pagePadding":16,"vaultChallenge":"Bearer authorization=\"garbage\"","armOutage":false,"armDeniedScopes":null}`; body.String() != want {
+	if want := `{"latency":"1ms","throttleRate":1000,"retryAfter":"2s","errorRate":0,"replicationLag":"0s","vaultOutage":false,"seed":0,"lostAnswerRate":0.5,"lostAnswerRoutes":["POST /v1.0/applications","PUT /vaults/{vault}/secrets/{name}"],"patchReplacesComplex":false,"hostileNextLink":"http://127.0.0.1:1","pagePadding":16,"vaultChallenge":"Bearer authorization=\"garbage\"","armOutage":false,"armDeniedScopes":null,"graphThrottle":""}`; body.String() != want {
 		t.Errorf("faults from flags:\n got %s\nwant %s", body.String(), want)
 	}
 	cancel()

@@ -118,18 +118,34 @@ func (f *Tenant) AppRoleAssignedTo(_ context.Context, resourceSPID string) ([]te
 	return out, nil
 }
 
-func (f *Tenant) PermissionGrantsForResource(_ context.Context, resourceSPID string) ([]tenant.PermissionGrant, error) {
-	f.begin("PermissionGrantsForResource", "", false)
+// ConsentsOf returns the assignments held by, and the grants whose client
+// is, one of spIDs. It counts as one request, as graph.Client's $batch of
+// up to tenant.ConsentChunk principals does.
+func (f *Tenant) ConsentsOf(_ context.Context, spIDs []string) ([]tenant.AppRoleAssignment, []tenant.PermissionGrant, error) {
+	if flt, ok := f.begin("ConsentsOf", "", false); ok {
+		f.end("")
+		return nil, nil, flt.err
+	}
 	defer f.end("")
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []tenant.PermissionGrant
-	for _, g := range f.grants {
-		if g.ResourceID == resourceSPID {
-			out = append(out, g)
+	want := map[string]bool{}
+	for _, id := range spIDs {
+		want[strings.ToLower(id)] = true
+	}
+	var as []tenant.AppRoleAssignment
+	for _, a := range f.assigns {
+		if want[strings.ToLower(a.PrincipalID)] {
+			as = append(as, a)
 		}
 	}
-	return out, nil
+	var gs []tenant.PermissionGrant
+	for _, g := range f.grants {
+		if want[strings.ToLower(g.ClientID)] {
+			gs = append(gs, g)
+		}
+	}
+	return as, gs, nil
 }
 
 // FindApplicationByIdentifierURI finds the visible application holding uri.
