@@ -20,18 +20,17 @@ type planResult struct {
 }
 
 // computePlan loads the spec, reads the tenant and computes the plan,
-// printing diagnostics on stderr. On failure it returns nil and the exit
-// code; on success the caller closes res.backend.
+// printing diagnostics on stderr. On success the caller closes
+// res.backend.
 // drift also reads the vaults' soft-deleted secrets (withDeleted).
-func (e *env) computePlan(ctx context.Context, file string, local localFlag, prune bool, withDeleted ...bool) (*planResult, int) {
-	sp, ok := e.loadSpec(file)
-	if !ok {
-		return nil, exitError
+func (e *env) computePlan(ctx context.Context, file string, local localFlag, prune bool, withDeleted ...bool) (*planResult, error) {
+	sp, err := e.loadSpec(file)
+	if err != nil {
+		return nil, err
 	}
 	b, err := e.connect(ctx, sp, local)
 	if err != nil {
-		fmt.Fprintf(e.Err, "regsync: %v\n", err)
-		return nil, exitError
+		return nil, err
 	}
 	start := time.Now()
 	q := readQuery(sp)
@@ -39,8 +38,7 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
 	if err != nil {
 		b.Close()
-		fmt.Fprintf(e.Err, "regsync: reading the tenant: %v\n", err)
-		return nil, exitError
+		return nil, fmt.Errorf("reading the tenant: %w", err)
 	}
 	readTime := time.Since(start)
 	p, ds := planner.Compute(sp, snap, planner.Options{Now: e.Now(), Prune: prune, CallerID: b.CallerID})
@@ -50,7 +48,7 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 	}
 	if ds.HasErrors() || p == nil {
 		b.Close()
-		return nil, exitError
+		return nil, errReported
 	}
-	return &planResult{spec: sp, backend: b, snapshot: snap, plan: p, readTime: readTime}, exitOK
+	return &planResult{spec: sp, backend: b, snapshot: snap, plan: p, readTime: readTime}, nil
 }

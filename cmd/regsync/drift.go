@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/regsync/regsync/drift"
 	"github.com/regsync/regsync/spec"
 )
-
-func init() {
-	register(command{Name: "drift", Summary: "Report how the tenant drifted from the spec, and secrets that expire soon", Run: runDrift})
-}
 
 const driftExamples = `  # Against the embedded emulator (no Azure account needed)
   regsync drift --local -f examples/fhir/registrations.yaml
@@ -34,45 +33,54 @@ it on its own once renewBefore is reached. --fail-on-expiry makes it drift
 (exit 2). A secret that has already ended is always drift.`
 
 type driftOptions struct {
-	File         string
+	Files        []string
 	Format       string
 	ExpiryWindow string
 	FailOnExpiry bool
 	Verbose      bool
 	Local        localFlag
+
+	window time.Duration
 }
 
-func runDrift(ctx context.Context, e *env, args []string) int {
-	var o driftOptions
-	fs := newFlagSet(e, "drift", "drift [-f FILE] [--format text|markdown|json|junit] [--expiry-window 30d] [--fail-on-expiry] [--local[=DIR]]", driftExamples)
-	fs.StringVar(&o.File, "f", "registrations.yaml", "spec `FILE` to compare the tenant with")
-	fs.StringVar(&o.Format, "format", "text", "output format: text, markdown, json or junit")
-	fs.StringVar(&o.ExpiryWindow, "expiry-window", "30d", "report client secrets that end within `DURATION` (d, h, m, s)")
-	fs.BoolVar(&o.FailOnExpiry, "fail-on-expiry", false, "count a secret ending within the window as drift (exit 2), not a warning")
-	fs.BoolVar(&o.Verbose, "verbose", false, "report on stderr how many requests the read took")
-	fs.Var(&o.Local, "local", localHelp)
-	if code, stop := parseFlags(fs, args); stop {
-		return code
+func newCmdDrift(e *env, runF func(context.Context, *driftOptions) error) *cobra.Command {
+	o := &driftOptions{}
+	c := &cobra.Command{
+		Use:     "drift [-f FILE] [--format text|markdown|json|junit] [--expiry-window 30d] [--fail-on-expiry] [--local[=DIR]]",
+		Short:   "Report how the tenant drifted from the spec, and secrets that expire soon",
+		Example: driftExamples,
+		Args:    noArgs("the spec is given with -f"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := oneOf("format", o.Format, "text", "markdown", "json", "junit"); err != nil {
+				return err
+			}
+			if err := oneSpec(&o.Files); err != nil {
+				return err
+			}
+			w, err := spec.ParseDuration(o.ExpiryWindow)
+			if err != nil {
+				return usagef("--expiry-window: %v", err)
+			}
+			o.window = w
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return driftRun(c.Context(), e, o)
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.Err, "regsync drift: unexpected argument %q (the spec is given with -f)\n", fs.Arg(0))
-		return exitError
-	}
-	switch o.Format {
-	case "text", "markdown", "json", "junit":
-	default:
-		fmt.Fprintf(e.Err, "regsync drift: unknown --format %q (want text, markdown, json or junit)\n", o.Format)
-		return exitError
-	}
-	window, err := spec.ParseDuration(o.ExpiryWindow)
-	if err != nil {
-		fmt.Fprintf(e.Err, "regsync drift: --expiry-window: %v\n", err)
-		return exitError
-	}
+	specFlag(c, &o.Files, "spec `FILE` to compare the tenant with (default registrations.yaml)")
+	formatFlag(c, &o.Format, "text", "output `format`: text, markdown, json or junit", "text", "markdown", "json", "junit")
+	c.Flags().StringVar(&o.ExpiryWindow, "expiry-window", "30d", "report client secrets that end within `DURATION` (d, h, m, s)")
+	c.Flags().BoolVar(&o.FailOnExpiry, "fail-on-expiry", false, "count a secret ending within the window as drift (exit 2), not a warning")
+	c.Flags().BoolVar(&o.Verbose, "verbose", false, "report on stderr how many requests the read took")
+	localFlagVar(c, &o.Local)
+	return c
+}
 
-	res, code := e.computePlan(ctx, o.File, o.Local, false, true)
-	if res == nil {
-		return code
+func driftRun(ctx context.Context, e *env, o *driftOptions) error {
+	res, err := e.computePlan(ctx, o.Files[0], o.Local, false, true)
+	if err != nil {
+		return err
 	}
 	defer res.backend.Close()
 	if o.Verbose {
@@ -80,14 +88,12 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 			res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
 	}
 	r, err := drift.Compute(res.spec, res.snapshot, res.plan, drift.Options{
-		Now: res.plan.PlannedAt, ExpiryWindow: window, FailOnExpiry: o.FailOnExpiry})
+		Now: res.plan.PlannedAt, ExpiryWindow: o.window, FailOnExpiry: o.FailOnExpiry})
 	if err != nil {
-		fmt.Fprintf(e.Err, "regsync drift: %v\n", err)
-		return exitError
+		return err
 	}
 	if err := writeDrift(e.Out, r, o.Format); err != nil {
-		fmt.Fprintf(e.Err, "regsync drift: %v\n", err)
-		return exitError
+		return err
 	}
 	for _, it := range r.Items {
 		if it.Severity == drift.SeverityWarning {
@@ -95,9 +101,9 @@ func runDrift(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	if r.HasDrift() {
-		return exitChanges
+		return errChanges
 	}
-	return exitOK
+	return nil
 }
 
 func writeDrift(w io.Writer, r *drift.Report, format string) error {

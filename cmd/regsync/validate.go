@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/regsync/regsync/diag"
 	"github.com/regsync/regsync/spec"
 )
-
-func init() {
-	register(command{Name: "validate", Summary: "Check registrations files against the schema and the semantic rules", Run: runValidate})
-}
 
 const validateExamples = `  regsync validate                      # registrations.yaml in this directory
   regsync validate -f examples/fhir/registrations.yaml -f examples/dicom/registrations.yaml
@@ -36,30 +34,35 @@ type validateDiagOut struct {
 	diag.Diagnostic
 }
 
-// runValidate loads every file and reports, per file, "FILE: valid" on
+func newCmdValidate(e *env, runF func(context.Context, *validateOptions) error) *cobra.Command {
+	o := &validateOptions{}
+	c := &cobra.Command{
+		Use:     "validate [-f FILE]... [--format text|json]",
+		Short:   "Check registrations files against the schema and the semantic rules",
+		Example: validateExamples,
+		Args:    noArgs("name files with -f"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := oneOf("format", o.Format, "text", "json"); err != nil {
+				return err
+			}
+			if len(o.Files) == 0 {
+				o.Files = []string{"registrations.yaml"}
+			}
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return validateRun(e, o)
+		},
+	}
+	specFlag(c, &o.Files, "registrations `FILE` to check; repeat for several (default registrations.yaml)")
+	formatFlag(c, &o.Format, "text", "output `format`: text, or json (one document on stdout)", "text", "json")
+	return c
+}
+
+// validateRun loads every file and reports, per file, "FILE: valid" on
 // stdout or its diagnostics on stderr ("FILE:LINE:COL: summary" and an
 // indented detail, sorted by position). Exit 1 when any file has an error.
-func runValidate(_ context.Context, e *env, args []string) int {
-	var opts validateOptions
-	fs := newFlagSet(e, "validate", "validate [-f FILE]... [--format text|json]", validateExamples)
-	files := (*stringList)(&opts.Files)
-	fs.Var(files, "f", "registrations `FILE` to check; repeat for several (default registrations.yaml)")
-	fs.StringVar(&opts.Format, "format", "text", "output `format`: text, or json (one document on stdout)")
-	if code, stop := parseFlags(fs, args); stop {
-		return code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.Err, "regsync validate: unexpected argument %q; name files with -f\n", fs.Arg(0))
-		return exitError
-	}
-	if opts.Format != "text" && opts.Format != "json" {
-		fmt.Fprintf(e.Err, "regsync validate: unknown --format %q; use text or json\n", opts.Format)
-		return exitError
-	}
-	if len(opts.Files) == 0 {
-		opts.Files = []string{"registrations.yaml"}
-	}
-
+func validateRun(e *env, opts *validateOptions) error {
 	code := exitOK
 	var results []validateFileResult
 	for _, f := range opts.Files {
@@ -96,9 +99,11 @@ func runValidate(_ context.Context, e *env, args []string) int {
 		enc := json.NewEncoder(e.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
-			fmt.Fprintf(e.Err, "regsync validate: writing json: %v\n", err)
-			return exitError
+			return fmt.Errorf("writing json: %w", err)
 		}
 	}
-	return code
+	if code != exitOK {
+		return errReported
+	}
+	return nil
 }
