@@ -54,6 +54,9 @@ type Spec struct {
 	Defaults     Defaults
 	APIs         []*API
 	Applications []*Application
+
+	// SetPos is where set: is written, for errors that name two files.
+	SetPos diag.Pos
 }
 
 // Application returns the application with the given key, or nil.

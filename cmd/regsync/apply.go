@@ -69,8 +69,9 @@ func newCmdApply(e *env, runF func(context.Context, *applyOptions) error) *cobra
 			if err := oneOf("format", o.Format, "text", "json"); err != nil {
 				return err
 			}
-			if err := oneSpec(&o.Files); err != nil {
-				return err
+			defaultSpec(&o.Files)
+			if o.PlanFile != "" && len(o.Files) > 1 {
+				return usagef("a saved plan names its one spec; give -f at most once with it")
 			}
 			if o.Parallelism < 1 {
 				return usagef("--parallelism must be at least 1")
@@ -81,7 +82,7 @@ func newCmdApply(e *env, runF func(context.Context, *applyOptions) error) *cobra
 			return applyRun(c.Context(), e, o)
 		},
 	}
-	specFlag(c, &o.Files, "spec `FILE` to apply (a saved PLAN names its own spec file)")
+	specFlag(c, &o.Files, "spec `FILE` to apply, or a directory of them; repeat for several sets (a saved PLAN names its own spec file)")
 	c.Flags().BoolVar(&o.AutoApprove, "auto-approve", false, "apply without asking for confirmation")
 	c.Flags().BoolVar(&o.Input, "input", true, "ask for confirmation on the terminal; --input=false fails instead of asking")
 	c.Flags().BoolVar(&o.Prune, "prune", false, "delete set objects the spec no longer names (with a fresh plan)")
@@ -102,33 +103,40 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 		}
 	}
 
-	var res *planResult
-	var err error
+	var results []*planResult
 	if o.PlanFile != "" {
-		if res, err = e.loadSavedPlan(ctx, o); err != nil {
+		res, err := e.loadSavedPlan(ctx, o)
+		if err != nil {
 			return err
 		}
+		defer res.backend.Close()
+		results = []*planResult{res}
 	} else {
-		if res, err = e.computePlan(ctx, o.Files[0], o.Local, o.Prune); err != nil {
+		rs, bs, err := e.planSets(ctx, o.Files, o.Local, o.Prune, false)
+		if err != nil {
 			return err
 		}
+		defer bs.Close()
+		results = rs
 		if o.Format == "text" {
-			if err := writePlan(e.Out, res.plan, "text", e.Colour()); err != nil {
-				res.backend.Close()
+			if err := writePlans(e.Out, results, "text", e.Colour()); err != nil {
 				return err
 			}
 		}
 	}
-	defer res.backend.Close()
-	if res.plan.Summary.Empty() {
+	if total(results).Empty() {
 		if o.Format == "text" && o.PlanFile != "" {
 			fmt.Fprintln(e.Out, "No changes. The tenant matches the spec.")
 		}
 		return nil
 	}
-	if n := applier.CountDeletes(res.plan); o.MaxDeletes == 0 && n > 0 {
+	deletes := 0
+	for _, res := range results {
+		deletes += applier.CountDeletes(res.plan)
+	}
+	if o.MaxDeletes == 0 && deletes > 0 {
 		// applier.Options reads 0 as "the default"; on the command line 0 means none.
-		return fmt.Errorf("refused: the plan deletes %d objects and --max-deletes is 0", n)
+		return fmt.Errorf("refused: the plan deletes %d objects and --max-deletes is 0", deletes)
 	}
 	if !o.AutoApprove && !e.confirm() {
 		fmt.Fprintln(e.Err, "Apply cancelled.")
@@ -139,19 +147,44 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 	if o.Format == "json" {
 		events = applier.JSONEvents(e.Out)
 	}
-	_, err = applier.Apply(ctx, res.plan, res.backend.Dir, res.backend.Vault, res.snapshot, applier.Options{
-		Parallelism: o.Parallelism,
-		MaxDeletes:  o.MaxDeletes,
-		Now:         e.Now,
-		Events:      events,
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w\nInterrupted: run 'regsync plan' to see what is left; a re-run converges", err)
+	var failed []string
+	var firstErr error
+	for _, res := range results {
+		if res.plan.Summary.Empty() {
+			continue
 		}
-		return err
+		if len(results) > 1 && o.Format == "text" {
+			fmt.Fprintf(e.Out, "\n%s\n", setHeading(res))
+		}
+		_, err := applier.Apply(ctx, res.plan, res.backend.Dir, res.backend.Vault, res.snapshot, applier.Options{
+			Parallelism: o.Parallelism,
+			MaxDeletes:  o.MaxDeletes,
+			Now:         e.Now,
+			Events:      events,
+		})
+		if err != nil {
+			failed = append(failed, res.spec.Set)
+			if firstErr == nil {
+				firstErr = err
+			}
+			if len(results) > 1 {
+				fmt.Fprintf(e.Err, "regsync apply: set %s: %v\n", res.spec.Set, err)
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return nil
+	switch {
+	case firstErr == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w\nInterrupted: run 'regsync plan' to see what is left; a re-run converges", firstErr)
+	case len(results) > 1:
+		return fmt.Errorf("%d of %d sets failed (%s); a re-run converges", len(failed), len(results), strings.Join(failed, ", "))
+	default:
+		return firstErr
+	}
 }
 
 // confirm asks on the terminal; only "yes" goes ahead, as with terraform.

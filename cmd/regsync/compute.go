@@ -19,25 +19,15 @@ type planResult struct {
 	readTime time.Duration
 }
 
-// computePlan loads the spec, reads the tenant and computes the plan,
-// printing diagnostics on stderr. On success the caller closes
-// res.backend.
-// drift also reads the vaults' soft-deleted secrets (withDeleted).
-func (e *env) computePlan(ctx context.Context, file string, local localFlag, prune bool, withDeleted ...bool) (*planResult, error) {
-	sp, err := e.loadSpec(file)
-	if err != nil {
-		return nil, err
-	}
-	b, err := e.connect(ctx, sp, local)
-	if err != nil {
-		return nil, err
-	}
+// planWith reads the tenant for sp over b and computes the plan, printing
+// diagnostics on stderr (errReported when they hold an error). drift also
+// reads the vaults' soft-deleted secrets (withDeleted). b stays open.
+func (e *env) planWith(ctx context.Context, sp *spec.Spec, b *backend, prune, withDeleted bool) (*planResult, error) {
 	start := time.Now()
 	q := readQuery(sp)
-	q.DeletedSecrets = len(withDeleted) > 0 && withDeleted[0]
+	q.DeletedSecrets = withDeleted
 	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
 	if err != nil {
-		b.Close()
 		return nil, fmt.Errorf("reading the tenant: %w", err)
 	}
 	readTime := time.Since(start)
@@ -47,7 +37,6 @@ func (e *env) computePlan(ctx context.Context, file string, local localFlag, pru
 		fmt.Fprint(e.Err, ds.Format())
 	}
 	if ds.HasErrors() || p == nil {
-		b.Close()
 		return nil, errReported
 	}
 	return &planResult{spec: sp, backend: b, snapshot: snap, plan: p, readTime: readTime}, nil

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -54,9 +56,7 @@ func newCmdDrift(e *env, runF func(context.Context, *driftOptions) error) *cobra
 			if err := oneOf("format", o.Format, "text", "markdown", "json", "junit"); err != nil {
 				return err
 			}
-			if err := oneSpec(&o.Files); err != nil {
-				return err
-			}
+			defaultSpec(&o.Files)
 			w, err := spec.ParseDuration(o.ExpiryWindow)
 			if err != nil {
 				return usagef("--expiry-window: %v", err)
@@ -68,7 +68,7 @@ func newCmdDrift(e *env, runF func(context.Context, *driftOptions) error) *cobra
 			return driftRun(c.Context(), e, o)
 		},
 	}
-	specFlag(c, &o.Files, "spec `FILE` to compare the tenant with (default registrations.yaml)")
+	specFlag(c, &o.Files, "spec `FILE` to compare the tenant with, or a directory of them; repeat for several sets (default registrations.yaml)")
 	formatFlag(c, &o.Format, "text", "output `format`: text, markdown, json or junit", "text", "markdown", "json", "junit")
 	c.Flags().StringVar(&o.ExpiryWindow, "expiry-window", "30d", "report client secrets that end within `DURATION` (d, h, m, s)")
 	c.Flags().BoolVar(&o.FailOnExpiry, "fail-on-expiry", false, "count a secret ending within the window as drift (exit 2), not a warning")
@@ -78,30 +78,83 @@ func newCmdDrift(e *env, runF func(context.Context, *driftOptions) error) *cobra
 }
 
 func driftRun(ctx context.Context, e *env, o *driftOptions) error {
-	res, err := e.computePlan(ctx, o.Files[0], o.Local, false, true)
+	results, bs, err := e.planSets(ctx, o.Files, o.Local, false, true)
 	if err != nil {
 		return err
 	}
-	defer res.backend.Close()
-	if o.Verbose {
-		fmt.Fprintf(e.Err, "read the tenant in %d Graph and %d Key Vault requests (%s)\n",
-			res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
+	defer bs.Close()
+	if len(results) > 1 && o.Format == "junit" {
+		return usagef("--format junit reports one set, and -f names %d; run drift for each set", len(results))
 	}
-	r, err := drift.Compute(res.spec, res.snapshot, res.plan, drift.Options{
-		Now: res.plan.PlannedAt, ExpiryWindow: o.window, FailOnExpiry: o.FailOnExpiry})
-	if err != nil {
+	drifted := false
+	var reports []*drift.Report
+	for _, res := range results {
+		if o.Verbose {
+			fmt.Fprintf(e.Err, "read the tenant for set %s in %d Graph and %d Key Vault requests (%s)\n",
+				res.spec.Set, res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
+		}
+		r, err := drift.Compute(res.spec, res.snapshot, res.plan, drift.Options{
+			Now: res.plan.PlannedAt, ExpiryWindow: o.window, FailOnExpiry: o.FailOnExpiry})
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r)
+		drifted = drifted || r.HasDrift()
+	}
+	if err := writeDrifts(e.Out, results, reports, o.Format); err != nil {
 		return err
 	}
-	if err := writeDrift(e.Out, r, o.Format); err != nil {
-		return err
-	}
-	for _, it := range r.Items {
-		if it.Severity == drift.SeverityWarning {
-			fmt.Fprintf(e.Err, "warning: %s: %s\n", it.Address, it.Message)
+	for _, r := range reports {
+		for _, it := range r.Items {
+			if it.Severity == drift.SeverityWarning {
+				fmt.Fprintf(e.Err, "warning: %s: %s\n", it.Address, it.Message)
+			}
 		}
 	}
-	if r.HasDrift() {
+	if drifted {
 		return errChanges
+	}
+	return nil
+}
+
+// writeDrifts writes one report as writeDrift does, several one after the
+// other under headings naming their sets, or in JSON as {"sets": […]}.
+func writeDrifts(w io.Writer, results []*planResult, reports []*drift.Report, format string) error {
+	if len(reports) == 1 {
+		return writeDrift(w, reports[0], format)
+	}
+	if format == "json" {
+		type set struct {
+			File   string          `json:"file"`
+			Set    string          `json:"set"`
+			Report json.RawMessage `json:"report"`
+		}
+		var doc struct {
+			Sets []set `json:"sets"`
+		}
+		for i, r := range reports {
+			var b bytes.Buffer
+			if err := drift.JSON(&b, r); err != nil {
+				return err
+			}
+			doc.Sets = append(doc.Sets, set{File: results[i].spec.File, Set: results[i].spec.Set, Report: bytes.TrimSpace(b.Bytes())})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	for i, r := range reports {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if format == "markdown" {
+			fmt.Fprintf(w, "## Set `%s` (`%s`)\n\n", results[i].spec.Set, results[i].spec.File)
+		} else {
+			fmt.Fprintln(w, setHeading(results[i]))
+		}
+		if err := writeDrift(w, r, format); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -45,16 +46,14 @@ func newCmdPlan(e *env, runF func(context.Context, *planOptions) error) *cobra.C
 			if err := oneOf("format", o.Format, "text", "markdown", "json"); err != nil {
 				return err
 			}
-			if err := oneSpec(&o.Files); err != nil {
-				return err
-			}
+			defaultSpec(&o.Files)
 			if runF != nil {
 				return runF(c.Context(), o)
 			}
 			return planRun(c.Context(), e, o)
 		},
 	}
-	specFlag(c, &o.Files, "spec `FILE` to plan (default registrations.yaml)")
+	specFlag(c, &o.Files, "spec `FILE` to plan, or a directory of them; repeat for several sets (default registrations.yaml)")
 	c.Flags().StringVar(&o.Out, "out", "", "save the plan to `PLAN` for 'regsync apply PLAN'")
 	formatFlag(c, &o.Format, "text", "output `format`: text, markdown or json", "text", "markdown", "json")
 	c.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
@@ -64,33 +63,33 @@ func newCmdPlan(e *env, runF func(context.Context, *planOptions) error) *cobra.C
 	return c
 }
 
-// oneSpec defaults -f to registrations.yaml and refuses more than one file:
-// a command that plans one set must not silently drop the others.
-func oneSpec(files *[]string) error {
-	switch len(*files) {
-	case 0:
+// defaultSpec defaults -f to registrations.yaml.
+func defaultSpec(files *[]string) {
+	if len(*files) == 0 {
 		*files = []string{"registrations.yaml"}
-	case 1:
-	default:
-		return usagef("-f given %d times; this command takes one spec file", len(*files))
 	}
-	return nil
 }
 
 func planRun(ctx context.Context, e *env, o *planOptions) error {
-	res, err := e.computePlan(ctx, o.Files[0], o.Local, o.Prune)
+	results, bs, err := e.planSets(ctx, o.Files, o.Local, o.Prune, false)
 	if err != nil {
 		return err
 	}
-	defer res.backend.Close()
-	if o.Verbose {
-		fmt.Fprintf(e.Err, "read the tenant in %d Graph and %d Key Vault requests (%s)\n",
-			res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
+	defer bs.Close()
+	if len(results) > 1 && o.Out != "" {
+		return usagef("--out saves the plan of one set, and -f names %d; plan and save each set on its own", len(results))
 	}
-	if err := writePlan(e.Out, res.plan, o.Format, e.Colour()); err != nil {
+	if o.Verbose {
+		for _, res := range results {
+			fmt.Fprintf(e.Err, "read the tenant for set %s in %d Graph and %d Key Vault requests (%s)\n",
+				res.spec.Set, res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
+		}
+	}
+	if err := writePlans(e.Out, results, o.Format, e.Colour()); err != nil {
 		return err
 	}
 	if o.Out != "" {
+		res := results[0]
 		if err := savePlan(o.Out, res, e); err != nil {
 			return err
 		}
@@ -98,10 +97,63 @@ func planRun(ctx context.Context, e *env, o *planOptions) error {
 			fmt.Fprintf(e.Out, "\nSaved the plan to %s. To apply exactly this plan, run:\n    regsync apply %s\n", o.Out, o.Out)
 		}
 	}
-	if o.DetailedExitcode && !res.plan.Summary.Empty() {
+	if o.DetailedExitcode && !total(results).Empty() {
 		return errChanges
 	}
 	return nil
+}
+
+// writePlans renders one plan as writePlan does, and several one after
+// the other: in text and markdown each under a heading naming its set and
+// file, followed by one total; in JSON as {"sets": [{"file", "plan"}…]}.
+func writePlans(w io.Writer, results []*planResult, format string, colour bool) error {
+	if len(results) == 1 {
+		return writePlan(w, results[0].plan, format, colour)
+	}
+	switch format {
+	case "json":
+		type set struct {
+			File string          `json:"file"`
+			Set  string          `json:"set"`
+			Plan json.RawMessage `json:"plan"`
+		}
+		doc := struct {
+			Sets    []set           `json:"sets"`
+			Summary planner.Summary `json:"summary"`
+		}{Summary: total(results)}
+		for _, r := range results {
+			b, err := render.MarshalJSON(r.plan)
+			if err != nil {
+				return err
+			}
+			doc.Sets = append(doc.Sets, set{File: r.spec.File, Set: r.spec.Set, Plan: b})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	case "markdown":
+		for _, r := range results {
+			fmt.Fprintf(w, "## Set `%s` (`%s`)\n\n", r.spec.Set, r.spec.File)
+			if err := render.Markdown(w, r.plan); err != nil {
+				return err
+			}
+			fmt.Fprintln(w)
+		}
+		_, err := fmt.Fprintf(w, "**%s**\n", totalLine(results))
+		return err
+	default:
+		for i, r := range results {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintln(w, setHeading(r))
+			if err := writePlan(w, r.plan, format, colour); err != nil {
+				return err
+			}
+		}
+		_, err := fmt.Fprintf(w, "\n%s\n", totalLine(results))
+		return err
+	}
 }
 
 func writePlan(w io.Writer, p *planner.Plan, format string, colour bool) error {

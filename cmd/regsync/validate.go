@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -37,12 +38,12 @@ type validateDiagOut struct {
 func newCmdValidate(e *env, runF func(context.Context, *validateOptions) error) *cobra.Command {
 	o := &validateOptions{}
 	c := &cobra.Command{
-		Use:     "validate [-f FILE]... [--format text|json]",
+		Use:     "validate [-f FILE|DIR]... [--format text|json|github|sarif]",
 		Short:   "Check registrations files against the schema and the semantic rules",
 		Example: validateExamples,
 		Args:    noArgs("name files with -f"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := oneOf("format", o.Format, "text", "json"); err != nil {
+			if err := oneOf("format", o.Format, "text", "json", "github", "sarif"); err != nil {
 				return err
 			}
 			if len(o.Files) == 0 {
@@ -54,8 +55,8 @@ func newCmdValidate(e *env, runF func(context.Context, *validateOptions) error) 
 			return validateRun(e, o)
 		},
 	}
-	specFlag(c, &o.Files, "registrations `FILE` to check; repeat for several (default registrations.yaml)")
-	formatFlag(c, &o.Format, "text", "output `format`: text, or json (one document on stdout)", "text", "json")
+	specFlag(c, &o.Files, "registrations `FILE` to check, or a directory of them; repeat for several (default registrations.yaml)")
+	formatFlag(c, &o.Format, "text", "output `format`: text; json (one document on stdout); github (workflow commands that annotate the pull request); sarif (SARIF 2.1.0 for code scanning)", "text", "json", "github", "sarif")
 	return c
 }
 
@@ -63,47 +64,91 @@ func newCmdValidate(e *env, runF func(context.Context, *validateOptions) error) 
 // stdout or its diagnostics on stderr ("FILE:LINE:COL: summary" and an
 // indented detail, sorted by position). Exit 1 when any file has an error.
 func validateRun(e *env, opts *validateOptions) error {
-	code := exitOK
-	var results []validateFileResult
-	for _, f := range opts.Files {
+	files, err := expandSpecFiles(opts.Files)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	// Load every file, then check the valid ones against each other: two
+	// files claiming one set, or adopting one application.
+	loaded := make([]validated, len(files))
+	var specs []*spec.Spec
+	for i, f := range files {
 		s, ds := spec.Load(f)
-		if ds.HasErrors() {
-			code = exitError
-		}
-		switch opts.Format {
-		case "text":
-			if len(ds) > 0 {
-				fmt.Fprint(e.Err, ds.Format())
-			}
-			if s != nil {
-				fmt.Fprintf(e.Out, "%s: valid\n", f)
-			}
-		case "json":
-			r := validateFileResult{File: f, Valid: s != nil, Diagnostics: []validateDiagOut{}}
-			if s != nil {
-				r.Digest = s.Digest
-			}
-			for _, d := range ds {
-				r.Diagnostics = append(r.Diagnostics, validateDiagOut{Severity: d.Severity.String(), Diagnostic: d})
-			}
-			results = append(results, r)
-		default:
-			panic("internal error: unknown format " + opts.Format)
+		loaded[i] = validated{file: f, spec: s, ds: ds}
+		if s != nil {
+			specs = append(specs, s)
 		}
 	}
-	if opts.Format == "json" {
-		out := struct {
-			Valid bool                 `json:"valid"`
-			Files []validateFileResult `json:"files"`
-		}{Valid: code == exitOK, Files: results}
-		enc := json.NewEncoder(e.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return fmt.Errorf("writing json: %w", err)
+	for _, d := range overlaps(specs) {
+		for i := range loaded {
+			if s := loaded[i].spec; s != nil && s.File == d.Pos.File {
+				loaded[i].ds = append(loaded[i].ds, d)
+			}
 		}
 	}
-	if code != exitOK {
+	valid := true
+	for i := range loaded {
+		loaded[i].ds.Sort()
+		if loaded[i].ds.HasErrors() {
+			valid = false
+		}
+	}
+	switch opts.Format {
+	case "text":
+		for _, v := range loaded {
+			if len(v.ds) > 0 {
+				fmt.Fprint(e.Err, v.ds.Format())
+			}
+			if v.spec != nil && !v.ds.HasErrors() {
+				fmt.Fprintf(e.Out, "%s: valid\n", v.file)
+			}
+		}
+	case "json":
+		if err := validateJSON(e.Out, loaded, valid); err != nil {
+			return err
+		}
+	case "github":
+		writeGitHubAnnotations(e.Out, loaded)
+	case "sarif":
+		if err := writeSARIF(e.Out, loaded, e.Build.Full()); err != nil {
+			return err
+		}
+	default:
+		panic("internal error: unknown format " + opts.Format)
+	}
+	if !valid {
 		return errReported
+	}
+	return nil
+}
+
+// validated is one file's verdict.
+type validated struct {
+	file string
+	spec *spec.Spec // nil when it did not load
+	ds   diag.Diagnostics
+}
+
+func validateJSON(w io.Writer, loaded []validated, valid bool) error {
+	var results []validateFileResult
+	for _, v := range loaded {
+		r := validateFileResult{File: v.file, Valid: v.spec != nil && !v.ds.HasErrors(), Diagnostics: []validateDiagOut{}}
+		if v.spec != nil {
+			r.Digest = v.spec.Digest
+		}
+		for _, d := range v.ds {
+			r.Diagnostics = append(r.Diagnostics, validateDiagOut{Severity: d.Severity.String(), Diagnostic: d})
+		}
+		results = append(results, r)
+	}
+	out := struct {
+		Valid bool                 `json:"valid"`
+		Files []validateFileResult `json:"files"`
+	}{Valid: valid, Files: results}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("writing json: %w", err)
 	}
 	return nil
 }
