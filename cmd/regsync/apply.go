@@ -103,16 +103,28 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 		}
 	}
 
+	// Progress runs from the first read to the last write: read retries
+	// and heartbeats, then the apply's events through it.
+	pr := e.newProgress(o.Format == "json")
+	render := applier.TextEvents(&pr.prefix, e.Colour())
+	if o.Format == "json" {
+		render = applier.JSONEvents(e.Out)
+	}
+	pr.events = render
+	events := pr.applyEvents(render)
+	pr.run()
+	defer pr.close()
+
 	var results []*planResult
 	if o.PlanFile != "" {
-		res, err := e.loadSavedPlan(ctx, o)
+		res, err := e.loadSavedPlan(ctx, o, pr)
 		if err != nil {
 			return err
 		}
 		defer res.backend.Close()
 		results = []*planResult{res}
 	} else {
-		rs, bs, err := e.planSets(ctx, o.Files, o.Local, o.Prune, false)
+		rs, bs, err := e.planSets(ctx, o.Files, o.Local, o.Prune, false, pr)
 		if err != nil {
 			return err
 		}
@@ -143,10 +155,6 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 		return errReported
 	}
 
-	events := applier.TextEvents(e.Out, e.Colour())
-	if o.Format == "json" {
-		events = applier.JSONEvents(e.Out)
-	}
 	var failed []string
 	var firstErr error
 	for _, res := range results {
@@ -198,7 +206,7 @@ func (e *env) confirm() bool {
 // when anything it was computed from has changed (the fingerprints: a quick
 // check that names what changed) or when its actions are not those a fresh
 // plan of the same spec and tenant has (replan: whatever was edited).
-func (e *env) loadSavedPlan(ctx context.Context, o *applyOptions) (*planResult, error) {
+func (e *env) loadSavedPlan(ctx context.Context, o *applyOptions, pr *progress) (*planResult, error) {
 	if o.Prune {
 		return nil, usagef("--prune applies to a fresh plan; a saved plan already says whether it prunes")
 	}
@@ -219,7 +227,11 @@ func (e *env) loadSavedPlan(ctx context.Context, o *applyOptions) (*planResult, 
 		return nil, err
 	}
 	start := time.Now()
-	snap, err := tenant.Read(ctx, b.Dir, b.Vault, readQuery(sp))
+	q := readQuery(sp)
+	pr.reading(func() int { return b.Dir.Requests() + b.Vault.Requests() })
+	q.Retry.OnRetry = pr.readRetry
+	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
+	pr.readDone()
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("reading the tenant: %w", err)

@@ -22,11 +22,19 @@ type planResult struct {
 // planWith reads the tenant for sp over b and computes the plan, printing
 // diagnostics on stderr (errReported when they hold an error). drift also
 // reads the vaults' soft-deleted secrets (withDeleted). b stays open.
-func (e *env) planWith(ctx context.Context, sp *spec.Spec, b *backend, prune, withDeleted bool) (*planResult, error) {
+// pr, when set, shows the read's progress and retries.
+func (e *env) planWith(ctx context.Context, sp *spec.Spec, b *backend, prune, withDeleted bool, pr *progress) (*planResult, error) {
 	start := time.Now()
 	q := readQuery(sp)
 	q.DeletedSecrets = withDeleted
+	if pr != nil {
+		pr.reading(func() int { return b.Dir.Requests() + b.Vault.Requests() })
+		q.Retry.OnRetry = pr.readRetry
+	}
 	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
+	if pr != nil {
+		pr.readDone()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the tenant: %w", err)
 	}

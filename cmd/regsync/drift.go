@@ -78,7 +78,10 @@ func newCmdDrift(e *env, runF func(context.Context, *driftOptions) error) *cobra
 }
 
 func driftRun(ctx context.Context, e *env, o *driftOptions) error {
-	results, bs, err := e.planSets(ctx, o.Files, o.Local, false, true)
+	pr := e.newProgress(false)
+	pr.run()
+	results, bs, err := e.planSets(ctx, o.Files, o.Local, false, true, pr)
+	pr.close()
 	if err != nil {
 		return err
 	}

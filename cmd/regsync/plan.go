@@ -71,7 +71,10 @@ func defaultSpec(files *[]string) {
 }
 
 func planRun(ctx context.Context, e *env, o *planOptions) error {
-	results, bs, err := e.planSets(ctx, o.Files, o.Local, o.Prune, false)
+	pr := e.newProgress(false)
+	pr.run()
+	results, bs, err := e.planSets(ctx, o.Files, o.Local, o.Prune, false, pr)
+	pr.close()
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,9 @@ type streams struct {
 	Err   io.Writer
 	IsTTY bool // stdout is a terminal: colour and progress allowed
 	InTTY bool // stdin is a terminal: prompts allowed (with IsTTY)
+	// ErrTTY: stderr is a terminal: a live progress line instead of
+	// heartbeats.
+	ErrTTY bool
 }
 
 func isTerminal(f *os.File) bool {
@@ -94,7 +97,7 @@ func isTerminal(f *os.File) bool {
 }
 
 func osStreams() *streams {
-	return &streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, IsTTY: isTerminal(os.Stdout), InTTY: isTerminal(os.Stdin)}
+	return &streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, IsTTY: isTerminal(os.Stdout), InTTY: isTerminal(os.Stdin), ErrTTY: isTerminal(os.Stderr)}
 }
 
 // env is the factory of a command's dependencies: environment, clock,

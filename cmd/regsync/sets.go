@@ -149,7 +149,8 @@ func (bs *backends) Close() {
 
 // planSets loads the specs of files and plans each against its tenant.
 // The caller closes the backends.
-func (e *env) planSets(ctx context.Context, files []string, local localFlag, prune, withDeleted bool) ([]*planResult, *backends, error) {
+// pr, when set, shows the reads' progress.
+func (e *env) planSets(ctx context.Context, files []string, local localFlag, prune, withDeleted bool, pr *progress) ([]*planResult, *backends, error) {
 	paths, err := expandSpecFiles(files)
 	if err != nil {
 		return nil, nil, usagef("%v", err)
@@ -166,7 +167,7 @@ func (e *env) planSets(ctx context.Context, files []string, local localFlag, pru
 			bs.Close()
 			return nil, nil, err
 		}
-		res, err := e.planWith(ctx, sp, b, prune, withDeleted)
+		res, err := e.planWith(ctx, sp, b, prune, withDeleted, pr)
 		if err != nil {
 			bs.Close()
 			if len(specs) > 1 && err != errReported {
