@@ -89,13 +89,12 @@ func driftRun(ctx context.Context, e *env, o *driftOptions) error {
 	if len(results) > 1 && o.Format == "junit" {
 		return usagef("--format junit reports one set, and -f names %d; run drift for each set", len(results))
 	}
+	if o.Verbose {
+		reportReads(e.Err, results)
+	}
 	drifted := false
 	var reports []*drift.Report
 	for _, res := range results {
-		if o.Verbose {
-			fmt.Fprintf(e.Err, "read the tenant for set %s in %d Graph and %d Key Vault requests (%s)\n",
-				res.spec.Set, res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
-		}
 		r, err := drift.Compute(res.spec, res.snapshot, res.plan, drift.Options{
 			Now: res.plan.PlannedAt, ExpiryWindow: o.window, FailOnExpiry: o.FailOnExpiry})
 		if err != nil {

@@ -83,10 +83,7 @@ func planRun(ctx context.Context, e *env, o *planOptions) error {
 		return usagef("--out saves the plan of one set, and -f names %d; plan and save each set on its own", len(results))
 	}
 	if o.Verbose {
-		for _, res := range results {
-			fmt.Fprintf(e.Err, "read the tenant for set %s in %d Graph and %d Key Vault requests (%s)\n",
-				res.spec.Set, res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
-		}
+		reportReads(e.Err, results)
 	}
 	if err := writePlans(e.Out, results, o.Format, e.Colour()); err != nil {
 		return err

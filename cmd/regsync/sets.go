@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -200,4 +201,18 @@ func setHeading(r *planResult) string {
 func totalLine(results []*planResult) string {
 	t := total(results)
 	return fmt.Sprintf("Total of %d sets: %d to add, %d to change, %d to destroy.", len(results), t.Add, t.Change, t.Destroy)
+}
+
+// reportReads prints, for --verbose, how many requests each set's read
+// took: "read the tenant in N Graph and M Key Vault requests (T)", with
+// "for set NAME" when there are several.
+func reportReads(w io.Writer, results []*planResult) {
+	for _, res := range results {
+		which := ""
+		if len(results) > 1 {
+			which = " for set " + res.spec.Set
+		}
+		fmt.Fprintf(w, "read the tenant%s in %d Graph and %d Key Vault requests (%s)\n",
+			which, res.snapshot.GraphRequests, res.snapshot.VaultRequests, res.readTime.Round(1e6))
+	}
 }

@@ -171,3 +171,17 @@ func TestValidateAnnotations(t *testing.T) {
 		t.Errorf("sarif results (-want +got):\n%s", d)
 	}
 }
+
+// --verbose names the set only when there are several.
+func TestVerboseReads(t *testing.T) {
+	f := tenanttest.New(time.Now)
+	dir := setsDir(t)
+	_, stderr := runFake(t, f, exitOK, "plan", "-f", filepath.Join(dir, "billing.yaml"), "--verbose")
+	if !strings.HasPrefix(stderr, "read the tenant in ") {
+		t.Errorf("one set: %q", stderr)
+	}
+	_, stderr = runFake(t, f, exitChanges, "drift", "-f", dir, "--verbose")
+	if !strings.Contains(stderr, "read the tenant for set billing in ") || !strings.Contains(stderr, "read the tenant for set payroll in ") {
+		t.Errorf("two sets: %q", stderr)
+	}
+}
