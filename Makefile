@@ -50,6 +50,10 @@ test: fmt vet depcheck ## Every check and every test, as CI runs them
 e2e: ## End-to-end tests: the built binary and the real SDK clients against the emulator
 	$(GO) test -count=1 ./e2e/...
 
+.PHONY: docs
+docs: ## Regenerate the man pages in docs/man from the command tree (CI checks they are current)
+	$(GO) test ./cmd/regsync -run TestManPagesCurrent -update-man
+
 .PHONY: golden
 golden: ## Regenerate golden files (review the diff!)
 	$(GO) test ./planner/... ./e2e/... -update

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -352,4 +353,38 @@ func TestApplyPrune(t *testing.T) {
 		t.Errorf("%d applications left in the set, want 3", len(apps))
 	}
 	w.assertConverged(file, "fhir-prod", "contoso-fhir-kv")
+}
+
+// Every 429 of a throttled apply, read or write, is shown as an event with
+// the Retry-After wait: regsync's retry policy is the only one, so none is
+// absorbed out of sight.
+func TestThrottledApplyShowsWaits(t *testing.T) {
+	w := newWorld(t, emulator.Faults{ThrottleRate: 5, RetryAfter: time.Second})
+	file := w.example("fhir")
+	r := w.mustRun(0, "apply", "-f", file, "--auto-approve", "--format", "json")
+	waits := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+		var ev struct {
+			Type         string  `json:"type"`
+			Kind         string  `json:"kind"`
+			DelaySeconds float64 `json:"delay_seconds"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("stdout is not NDJSON: %q", line)
+		}
+		if ev.Kind == "throttled" {
+			if ev.DelaySeconds < 1 {
+				t.Errorf("a %s waits %.2fs, less than the Retry-After of 1s", ev.Type, ev.DelaySeconds)
+			}
+			waits[ev.Type]++
+		}
+	}
+	st := w.em.Stats()
+	t.Logf("%d answers were 429; events: %v", st.Throttled, waits)
+	if st.Throttled == 0 {
+		t.Fatal("the throttle never answered 429: the test proves nothing")
+	}
+	if got := waits["read_retry"] + waits["action_retry"]; got != st.Throttled {
+		t.Errorf("%d throttled retry events for %d answers of 429", got, st.Throttled)
+	}
 }

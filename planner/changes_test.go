@@ -351,8 +351,16 @@ func TestCallerIsNeverRemovedAsOwner(t *testing.T) {
 	a := findApp(sim, "portal")
 	a.Owners = append(a.Owners, caller)
 	p := compute(t, s, sim.snap, planner.Options{CallerID: caller})
-	if !p.Summary.Empty() || len(p.NotesFor("portal")) != 1 {
-		t.Errorf("actions %v, notes %v; want none and one note", actionIDs(p), p.Notes)
+	want := []planner.Note{{Address: "owners", Message: "the signed-in principal " + caller + " owns portal without being declared; it is kept so regsync keeps access"}}
+	if !p.Summary.Empty() || !cmp.Equal(want, p.Notes) {
+		t.Errorf("actions %v, notes %v; want none and %v", actionIDs(p), p.Notes, want)
+	}
+	// Owning several applications is said once, for the whole plan.
+	b := findApp(sim, "fhir-api")
+	b.Owners = append(b.Owners, caller)
+	p = compute(t, s, sim.snap, planner.Options{CallerID: caller})
+	if len(p.Notes) != 1 || !strings.Contains(p.Notes[0].Message, "owns 2 applications without being declared (") || p.Notes[0].App != "" {
+		t.Errorf("notes %v; want one plan-wide note naming 2 applications", p.Notes)
 	}
 }
 

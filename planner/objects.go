@@ -254,8 +254,8 @@ func (b *builder) planOwners(st *appState, addr string) {
 	}
 	for _, o := range removed {
 		if b.opts.CallerID != "" && strings.EqualFold(o, b.opts.CallerID) {
-			b.note(st.key, fmt.Sprintf("%s.owners[%s]", addr, rawJSON(o)),
-				"owner %s is the signed-in principal and not declared; kept so regsync keeps access", o)
+			// Said once for the whole plan (noteCallerKept), not per application.
+			b.callerKept = append(b.callerKept, st.key)
 			continue
 		}
 		b.addAction(&Action{

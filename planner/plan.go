@@ -87,6 +87,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, opts Options) (*Plan, di
 	b.planDeferred()
 	b.planRoles()
 	b.prune()
+	b.noteCallerKept()
 	b.summarise()
 	b.diags.Sort()
 	if b.diags.HasErrors() {
@@ -143,6 +144,10 @@ type builder struct {
 	names      map[string]*resourceNames // by resource appId
 	prunedKeys []string
 	ix         *liveIndex
+
+	// callerKept are the applications the signed-in principal owns without
+	// being declared: one note for the plan names them all.
+	callerKept []string
 }
 
 // appState is one spec application and what the plan knows about it.
@@ -195,6 +200,21 @@ func (b *builder) addAction(a *Action) *Action {
 	}
 	b.plan.Actions = append(b.plan.Actions, a)
 	return a
+}
+
+// noteCallerKept notes once, for the whole plan, that the signed-in
+// principal stays an owner of the applications it owns undeclared: it holds
+// on every run, so saying it per application only repeats it.
+func (b *builder) noteCallerKept() {
+	switch n := len(b.callerKept); {
+	case n == 0:
+		return
+	case n == 1:
+		b.note("", "owners", "the signed-in principal %s owns %s without being declared; it is kept so regsync keeps access", b.opts.CallerID, b.callerKept[0])
+	default:
+		b.note("", "owners", "the signed-in principal %s owns %d applications without being declared (%s); it is kept so regsync keeps access",
+			b.opts.CallerID, n, strings.Join(b.callerKept, ", "))
+	}
 }
 
 func (b *builder) note(app, address, format string, args ...any) {

@@ -42,6 +42,9 @@ func buildSpec(file string, root *node, ds *diag.Diagnostics) *Spec {
 	}
 	s.Tenant = str(root.get("tenant"))
 	s.Set = str(root.get("set"))
+	if n := root.get("set"); n != nil {
+		s.SetPos = n.keyPos
+	}
 	if c := str(root.get("cloud")); c != "" {
 		s.Cloud = Cloud(c)
 	}

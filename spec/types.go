@@ -57,6 +57,9 @@ type Spec struct {
 	// file manages, in file order.
 	AzureResources []*AzureResource
 	Applications   []*Application
+
+	// SetPos is where set: is written, for errors that name two files.
+	SetPos diag.Pos
 }
 
 // AzureResource returns the Azure resource with the given key, or nil.

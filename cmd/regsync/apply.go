@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/regsync/regsync/applier"
 	"github.com/regsync/regsync/planner"
@@ -16,10 +17,6 @@ import (
 	"github.com/regsync/regsync/spec"
 	"github.com/regsync/regsync/tenant"
 )
-
-func init() {
-	register(command{Name: "apply", Summary: "Change the tenant to match the spec (secrets go to Key Vault)", Run: runApply})
-}
 
 const applyExamples = `  # Plan and apply against the embedded emulator, without a prompt
   regsync apply --local -f examples/fhir/registrations.yaml --auto-approve
@@ -34,9 +31,10 @@ const applyExamples = `  # Plan and apply against the embedded emulator, without
   regsync apply --prune --max-deletes 10 --auto-approve`
 
 type applyOptions struct {
-	File        string
+	Files       []string
 	PlanFile    string
 	AutoApprove bool
+	Input       bool
 	Prune       bool
 	Parallelism int
 	MaxDeletes  int
@@ -45,96 +43,157 @@ type applyOptions struct {
 	FileGiven   bool // -f was on the command line
 }
 
-func runApply(ctx context.Context, e *env, args []string) int {
-	var o applyOptions
-	fs := newFlagSet(e, "apply", "apply [-f FILE | PLAN] [--auto-approve] [--prune] [--parallelism N] [--max-deletes N] [--format text|json] [--local[=DIR]]", applyExamples)
-	fs.StringVar(&o.File, "f", "registrations.yaml", "spec `FILE` to apply (a saved PLAN names its own spec file)")
-	fs.BoolVar(&o.AutoApprove, "auto-approve", false, "apply without asking for confirmation")
-	fs.BoolVar(&o.Prune, "prune", false, "delete set objects the spec no longer names (with a fresh plan)")
-	fs.IntVar(&o.Parallelism, "parallelism", applier.DefaultParallelism, "most writes in flight at once")
-	fs.IntVar(&o.MaxDeletes, "max-deletes", applier.DefaultMaxDeletes, "refuse a plan that deletes more objects than this (-1: no limit)")
-	fs.StringVar(&o.Format, "format", "text", "progress output: text, or json for NDJSON events")
-	fs.Var(&o.Local, "local", localHelp)
-	if code, stop := parseFlags(fs, args); stop {
-		return code
+func newCmdApply(e *env, runF func(context.Context, *applyOptions) error) *cobra.Command {
+	o := &applyOptions{}
+	c := &cobra.Command{
+		Use:     "apply [-f FILE | PLAN] [--auto-approve] [--prune] [--parallelism N] [--max-deletes N] [--format text|json] [--local[=DIR]]",
+		Short:   "Change the tenant to match the spec (secrets go to Key Vault)",
+		Example: applyExamples,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("give at most one saved plan, got %d arguments", len(args))
+			}
+			return nil
+		},
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveDefault
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.PlanFile = args[0]
+			}
+			o.FileGiven = c.Flags().Changed("file")
+			if err := oneOf("format", o.Format, "text", "json"); err != nil {
+				return err
+			}
+			defaultSpec(&o.Files)
+			if o.PlanFile != "" && len(o.Files) > 1 {
+				return usagef("a saved plan names its one spec; give -f at most once with it")
+			}
+			if o.Parallelism < 1 {
+				return usagef("--parallelism must be at least 1")
+			}
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return applyRun(c.Context(), e, o)
+		},
 	}
-	fs.Visit(func(f *flag.Flag) { o.FileGiven = o.FileGiven || f.Name == "f" })
-	switch fs.NArg() {
-	case 0:
-	case 1:
-		o.PlanFile = fs.Arg(0)
-	default:
-		fmt.Fprintf(e.Err, "regsync apply: give at most one saved plan, got %d arguments\n", fs.NArg())
-		return exitError
-	}
-	if o.Format != "text" && o.Format != "json" {
-		fmt.Fprintf(e.Err, "regsync apply: unknown --format %q (want text or json)\n", o.Format)
-		return exitError
-	}
-	if o.Parallelism < 1 {
-		fmt.Fprintf(e.Err, "regsync apply: --parallelism must be at least 1\n")
-		return exitError
-	}
-	if !o.AutoApprove && !e.IsTTY {
-		fmt.Fprintln(e.Err, "regsync apply: no terminal to ask for confirmation; review the plan and pass --auto-approve")
-		return exitError
+	specFlag(c, &o.Files, "spec `FILE` to apply, or a directory of them; repeat for several sets (a saved PLAN names its own spec file)")
+	c.Flags().BoolVar(&o.AutoApprove, "auto-approve", false, "apply without asking for confirmation")
+	c.Flags().BoolVar(&o.Input, "input", true, "ask for confirmation on the terminal; --input=false fails instead of asking")
+	c.Flags().BoolVar(&o.Prune, "prune", false, "delete set objects the spec no longer names (with a fresh plan)")
+	c.Flags().IntVar(&o.Parallelism, "parallelism", applier.DefaultParallelism, "most writes in flight at once")
+	c.Flags().IntVar(&o.MaxDeletes, "max-deletes", applier.DefaultMaxDeletes, "refuse a plan that deletes more objects than this (-1: no limit)")
+	formatFlag(c, &o.Format, "text", "progress output: text, or json for NDJSON events", "text", "json")
+	localFlagVar(c, &o.Local)
+	return c
+}
+
+func applyRun(ctx context.Context, e *env, o *applyOptions) error {
+	if !o.AutoApprove {
+		switch {
+		case !o.Input:
+			return fmt.Errorf("--input=false and no --auto-approve: review the plan and pass --auto-approve")
+		case !e.canPrompt():
+			return fmt.Errorf("no terminal to ask for confirmation (stdin and stdout must both be one); review the plan and pass --auto-approve")
+		}
 	}
 
-	var res *planResult
+	// Progress runs from the first read to the last write: read retries
+	// and heartbeats, then the apply's events through it.
+	pr := e.newProgress(o.Format == "json")
+	render := applier.TextEvents(&pr.prefix, e.Colour())
+	if o.Format == "json" {
+		render = applier.JSONEvents(e.Out)
+	}
+	pr.events = render
+	events := pr.applyEvents(render)
+	pr.run()
+	defer pr.close()
+
+	var results []*planResult
 	if o.PlanFile != "" {
-		var code int
-		if res, code = e.loadSavedPlan(ctx, o); res == nil {
-			return code
+		res, err := e.loadSavedPlan(ctx, o, pr)
+		if err != nil {
+			return err
 		}
+		defer res.backend.Close()
+		results = []*planResult{res}
 	} else {
-		var code int
-		if res, code = e.computePlan(ctx, o.File, o.Local, o.Prune); res == nil {
-			return code
+		rs, bs, err := e.planSets(ctx, o.Files, o.Local, o.Prune, false, pr)
+		if err != nil {
+			return err
 		}
+		defer bs.Close()
+		results = rs
 		if o.Format == "text" {
-			if err := writePlan(e.Out, res.plan, "text", e.Colour()); err != nil {
-				res.backend.Close()
-				fmt.Fprintf(e.Err, "regsync apply: %v\n", err)
-				return exitError
+			if err := writePlans(e.Out, results, "text", e.Colour()); err != nil {
+				return err
 			}
 		}
 	}
-	defer res.backend.Close()
-	if res.plan.Summary.Empty() {
+	if total(results).Empty() {
 		if o.Format == "text" && o.PlanFile != "" {
 			fmt.Fprintln(e.Out, "No changes. The tenant matches the spec.")
 		}
-		return exitOK
+		return nil
 	}
-	if n := applier.CountDeletes(res.plan); o.MaxDeletes == 0 && n > 0 {
+	deletes := 0
+	for _, res := range results {
+		deletes += applier.CountDeletes(res.plan)
+	}
+	if o.MaxDeletes == 0 && deletes > 0 {
 		// applier.Options reads 0 as "the default"; on the command line 0 means none.
-		fmt.Fprintf(e.Err, "regsync apply: refused: the plan deletes %d objects and --max-deletes is 0\n", n)
-		return exitError
+		return fmt.Errorf("refused: the plan deletes %d objects and --max-deletes is 0", deletes)
 	}
 	if !o.AutoApprove && !e.confirm() {
 		fmt.Fprintln(e.Err, "Apply cancelled.")
-		return exitError
+		return errReported
 	}
 
-	events := applier.TextEvents(e.Out, e.Colour())
-	if o.Format == "json" {
-		events = applier.JSONEvents(e.Out)
-	}
-	_, err := applier.Apply(ctx, res.plan, res.backend.Dir, res.backend.Vault, res.snapshot, applier.Options{
-		Parallelism: o.Parallelism,
-		MaxDeletes:  o.MaxDeletes,
-		Now:         e.Now,
-		Events:      events,
-		Access:      res.backend.Access,
-	})
-	if err != nil {
-		fmt.Fprintf(e.Err, "regsync apply: %v\n", err)
-		if ctx.Err() != nil {
-			fmt.Fprintln(e.Err, "Interrupted: run 'regsync plan' to see what is left; a re-run converges.")
+	var failed []string
+	var firstErr error
+	for _, res := range results {
+		if res.plan.Summary.Empty() {
+			continue
 		}
-		return exitError
+		if len(results) > 1 && o.Format == "text" {
+			fmt.Fprintf(e.Out, "\n%s\n", setHeading(res))
+		}
+		_, err := applier.Apply(ctx, res.plan, res.backend.Dir, res.backend.Vault, res.snapshot, applier.Options{
+			Parallelism: o.Parallelism,
+			MaxDeletes:  o.MaxDeletes,
+			Now:         e.Now,
+			Events:      events,
+			Access:      res.backend.Access,
+		})
+		if err != nil {
+			failed = append(failed, res.spec.Set)
+			if firstErr == nil {
+				firstErr = err
+			}
+			if len(results) > 1 {
+				fmt.Fprintf(e.Err, "regsync apply: set %s: %v\n", res.spec.Set, err)
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return exitOK
+	switch {
+	case firstErr == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w\nInterrupted: run 'regsync plan' to see what is left; a re-run converges", firstErr)
+	case len(results) > 1:
+		return fmt.Errorf("%d of %d sets failed (%s); a re-run converges", len(failed), len(results), strings.Join(failed, ", "))
+	default:
+		return firstErr
+	}
 }
 
 // confirm asks on the terminal; only "yes" goes ahead, as with terraform.
@@ -148,57 +207,63 @@ func (e *env) confirm() bool {
 // when anything it was computed from has changed (the fingerprints: a quick
 // check that names what changed) or when its actions are not those a fresh
 // plan of the same spec and tenant has (replan: whatever was edited).
-func (e *env) loadSavedPlan(ctx context.Context, o applyOptions) (*planResult, int) {
+func (e *env) loadSavedPlan(ctx context.Context, o *applyOptions, pr *progress) (*planResult, error) {
 	if o.Prune {
-		fmt.Fprintln(e.Err, "regsync apply: --prune applies to a fresh plan; a saved plan already says whether it prunes")
-		return nil, exitError
+		return nil, usagef("--prune applies to a fresh plan; a saved plan already says whether it prunes")
 	}
-	f, err := os.Open(o.PlanFile)
+	pf, err := readPlanFile(o.PlanFile)
 	if err != nil {
-		fmt.Fprintf(e.Err, "regsync apply: %v\n", err)
-		return nil, exitError
-	}
-	pf, err := planfile.Read(f)
-	f.Close()
-	if err != nil {
-		fmt.Fprintf(e.Err, "regsync apply: %s: %v\n", o.PlanFile, err)
-		return nil, exitError
+		return nil, err
 	}
 	specFile := pf.SpecFile
 	if o.FileGiven {
-		specFile = o.File
+		specFile = o.Files[0]
 	}
-	sp, ok := e.loadSpec(specFile)
-	if !ok {
-		return nil, exitError
+	sp, err := e.loadSpec(specFile)
+	if err != nil {
+		return nil, err
 	}
 	b, err := e.connect(ctx, sp, o.Local)
 	if err != nil {
-		fmt.Fprintf(e.Err, "regsync: %v\n", err)
-		return nil, exitError
+		return nil, err
 	}
 	start := time.Now()
-	snap, err := tenant.Read(ctx, b.Dir, b.Vault, readQuery(sp, b))
+	q := readQuery(sp, b)
+	pr.reading(func() int { return b.Dir.Requests() + b.Vault.Requests() })
+	q.Retry.OnRetry = pr.readRetry
+	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
+	pr.readDone()
 	if err != nil {
 		b.Close()
-		fmt.Fprintf(e.Err, "regsync: reading the tenant: %v\n", err)
-		return nil, exitError
+		return nil, fmt.Errorf("reading the tenant: %w", err)
 	}
 	if err := pf.Check(e.Build.Full(), sp.Digest, snap.Organization.ID, snap); err != nil {
 		b.Close()
 		if errors.Is(err, planfile.ErrStale) {
-			fmt.Fprintf(e.Err, "regsync apply: the saved plan %s is stale: %v\n", o.PlanFile, err)
-		} else {
-			fmt.Fprintf(e.Err, "regsync apply: %s: %v\n", o.PlanFile, err)
+			return nil, fmt.Errorf("the saved plan %s is stale: %w", o.PlanFile, err)
 		}
-		return nil, exitError
+		return nil, fmt.Errorf("%s: %w", o.PlanFile, err)
 	}
-	fresh, code := e.replan(pf, o.PlanFile, sp, snap, b.CallerID)
-	if fresh == nil {
+	fresh, err := e.replan(pf, o.PlanFile, sp, snap, b.CallerID)
+	if err != nil {
 		b.Close()
-		return nil, code
+		return nil, err
 	}
-	return &planResult{spec: sp, backend: b, snapshot: snap, plan: fresh, readTime: time.Since(start)}, exitOK
+	return &planResult{spec: sp, backend: b, snapshot: snap, plan: fresh, readTime: time.Since(start)}, nil
+}
+
+// readPlanFile opens and decodes a saved plan.
+func readPlanFile(path string) (*planfile.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pf, err := planfile.Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return pf, nil
 }
 
 // clockSkew is how far in the future a saved plan's planned_at may lie
@@ -215,22 +280,19 @@ const clockSkew = 5 * time.Minute
 // in the future is refused: it could only make credentials look older than
 // they are. The returned plan is the one applied; it equals the file in
 // everything that executes.
-func (e *env) replan(pf *planfile.File, path string, sp *spec.Spec, snap *tenant.Snapshot, callerID string) (*planner.Plan, int) {
+func (e *env) replan(pf *planfile.File, path string, sp *spec.Spec, snap *tenant.Snapshot, callerID string) (*planner.Plan, error) {
 	if now := e.Now(); pf.Plan.PlannedAt.After(now.Add(clockSkew)) {
-		fmt.Fprintf(e.Err, "regsync apply: %s: planned_at %s is later than now (%s); the file was edited or a clock is wrong; run regsync plan again and review the new plan\n",
+		return nil, fmt.Errorf("%s: planned_at %s is later than now (%s); the file was edited or a clock is wrong; run regsync plan again and review the new plan",
 			path, pf.Plan.PlannedAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-		return nil, exitError
 	}
 	fresh, ds := planner.Compute(sp, snap, planner.Options{Now: pf.Plan.PlannedAt, Prune: pf.Plan.Prune, CallerID: callerID})
 	if ds.HasErrors() || fresh == nil {
 		ds.Sort()
 		fmt.Fprint(e.Err, ds.Format())
-		fmt.Fprintf(e.Err, "regsync apply: %s: the spec no longer plans against this tenant; run regsync plan again\n", path)
-		return nil, exitError
+		return nil, fmt.Errorf("%s: the spec no longer plans against this tenant; run regsync plan again", path)
 	}
 	if err := pf.Match(fresh); err != nil {
-		fmt.Fprintf(e.Err, "regsync apply: %s: %v\n", path, err)
-		return nil, exitError
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return fresh, exitOK
+	return fresh, nil
 }

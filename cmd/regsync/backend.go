@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/regsync/regsync/arm"
 	"github.com/regsync/regsync/emulator"
 	"github.com/regsync/regsync/graph"
@@ -24,7 +26,9 @@ type localFlag struct {
 	Dir string
 }
 
-func (l *localFlag) IsBoolFlag() bool { return true }
+// Type is "bool" so that help shows --local alone; --local=DIR sets the
+// directory.
+func (l *localFlag) Type() string { return "bool" }
 
 func (l *localFlag) String() string {
 	if l == nil || !l.On {
@@ -54,7 +58,13 @@ func (l *localFlag) dir() string {
 	return l.Dir
 }
 
-const localHelp = "run against an embedded emulator whose tenant persists in `DIR` (default " + defaultLocalDir + "); no Azure account needed"
+const localHelp = "run against an embedded emulator (no Azure account needed); its tenant persists in " + defaultLocalDir + ", or in DIR with --local=DIR"
+
+// localFlagVar adds --local[=DIR] to c.
+func localFlagVar(c *cobra.Command, l *localFlag) {
+	c.Flags().Var(l, "local", localHelp)
+	c.Flags().Lookup("local").NoOptDefVal = "true"
+}
 
 // backend is a connection to a tenant and its vaults.
 type backend struct {
@@ -78,7 +88,11 @@ func (b *backend) Close() error {
 // connect opens the tenant: the embedded emulator with --local, else the
 // endpoints of the REGSYNC_* variables and the spec's cloud, authenticated
 // with REGSYNC_TOKEN or azidentity's default credential chain.
+// e.Backend, when set, is asked instead.
 func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*backend, error) {
+	if e.Backend != nil {
+		return e.Backend(ctx, sp, local)
+	}
 	var cfg endpoints.Config
 	b := &backend{}
 	if local.On {

@@ -1,17 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/regsync/regsync/drift"
 	"github.com/regsync/regsync/spec"
 )
-
-func init() {
-	register(command{Name: "drift", Summary: "Report how the tenant drifted from the spec, and secrets that expire soon", Run: runDrift})
-}
 
 const driftExamples = `  # Against the embedded emulator (no Azure account needed)
   regsync drift --local -f examples/fhir/registrations.yaml
@@ -34,69 +35,130 @@ it on its own once renewBefore is reached. --fail-on-expiry makes it drift
 (exit 2). A secret that has already ended is always drift.`
 
 type driftOptions struct {
-	File         string
+	Files        []string
 	Format       string
 	ExpiryWindow string
 	FailOnExpiry bool
 	Verbose      bool
 	Local        localFlag
+
+	window time.Duration
 }
 
-func runDrift(ctx context.Context, e *env, args []string) int {
-	var o driftOptions
-	fs := newFlagSet(e, "drift", "drift [-f FILE] [--format text|markdown|json|junit] [--expiry-window 30d] [--fail-on-expiry] [--local[=DIR]]", driftExamples)
-	fs.StringVar(&o.File, "f", "registrations.yaml", "spec `FILE` to compare the tenant with")
-	fs.StringVar(&o.Format, "format", "text", "output format: text, markdown, json or junit")
-	fs.StringVar(&o.ExpiryWindow, "expiry-window", "30d", "report client secrets that end within `DURATION` (d, h, m, s)")
-	fs.BoolVar(&o.FailOnExpiry, "fail-on-expiry", false, "count a secret ending within the window as drift (exit 2), not a warning")
-	fs.BoolVar(&o.Verbose, "verbose", false, "report on stderr how many requests the read took")
-	fs.Var(&o.Local, "local", localHelp)
-	if code, stop := parseFlags(fs, args); stop {
-		return code
+func newCmdDrift(e *env, runF func(context.Context, *driftOptions) error) *cobra.Command {
+	o := &driftOptions{}
+	c := &cobra.Command{
+		Use:     "drift [-f FILE] [--format text|markdown|json|junit] [--expiry-window 30d] [--fail-on-expiry] [--local[=DIR]]",
+		Short:   "Report how the tenant drifted from the spec, and secrets that expire soon",
+		Example: driftExamples,
+		Args:    noArgs("the spec is given with -f"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := oneOf("format", o.Format, "text", "markdown", "json", "junit"); err != nil {
+				return err
+			}
+			defaultSpec(&o.Files)
+			w, err := spec.ParseDuration(o.ExpiryWindow)
+			if err != nil {
+				return usagef("--expiry-window: %v", err)
+			}
+			o.window = w
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return driftRun(c.Context(), e, o)
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.Err, "regsync drift: unexpected argument %q (the spec is given with -f)\n", fs.Arg(0))
-		return exitError
-	}
-	switch o.Format {
-	case "text", "markdown", "json", "junit":
-	default:
-		fmt.Fprintf(e.Err, "regsync drift: unknown --format %q (want text, markdown, json or junit)\n", o.Format)
-		return exitError
-	}
-	window, err := spec.ParseDuration(o.ExpiryWindow)
-	if err != nil {
-		fmt.Fprintf(e.Err, "regsync drift: --expiry-window: %v\n", err)
-		return exitError
-	}
+	specFlag(c, &o.Files, "spec `FILE` to compare the tenant with, or a directory of them; repeat for several sets (default registrations.yaml)")
+	formatFlag(c, &o.Format, "text", "output `format`: text, markdown, json or junit", "text", "markdown", "json", "junit")
+	c.Flags().StringVar(&o.ExpiryWindow, "expiry-window", "30d", "report client secrets that end within `DURATION` (d, h, m, s)")
+	c.Flags().BoolVar(&o.FailOnExpiry, "fail-on-expiry", false, "count a secret ending within the window as drift (exit 2), not a warning")
+	c.Flags().BoolVar(&o.Verbose, "verbose", false, "report on stderr how many requests the read took")
+	localFlagVar(c, &o.Local)
+	return c
+}
 
-	res, code := e.computePlan(ctx, o.File, o.Local, false, true)
-	if res == nil {
-		return code
-	}
-	defer res.backend.Close()
-	if o.Verbose {
-		e.reportReads(res)
-	}
-	r, err := drift.Compute(res.spec, res.snapshot, res.plan, drift.Options{
-		Now: res.plan.PlannedAt, ExpiryWindow: window, FailOnExpiry: o.FailOnExpiry})
+func driftRun(ctx context.Context, e *env, o *driftOptions) error {
+	pr := e.newProgress(false)
+	pr.run()
+	results, bs, err := e.planSets(ctx, o.Files, o.Local, false, true, pr)
+	pr.close()
 	if err != nil {
-		fmt.Fprintf(e.Err, "regsync drift: %v\n", err)
-		return exitError
+		return err
 	}
-	if err := writeDrift(e.Out, r, o.Format); err != nil {
-		fmt.Fprintf(e.Err, "regsync drift: %v\n", err)
-		return exitError
+	defer bs.Close()
+	if len(results) > 1 && o.Format == "junit" {
+		return usagef("--format junit reports one set, and -f names %d; run drift for each set", len(results))
 	}
-	for _, it := range r.Items {
-		if it.Severity == drift.SeverityWarning {
-			fmt.Fprintf(e.Err, "warning: %s: %s\n", it.Address, it.Message)
+	if o.Verbose {
+		reportReads(e.Err, results)
+	}
+	drifted := false
+	var reports []*drift.Report
+	for _, res := range results {
+		r, err := drift.Compute(res.spec, res.snapshot, res.plan, drift.Options{
+			Now: res.plan.PlannedAt, ExpiryWindow: o.window, FailOnExpiry: o.FailOnExpiry})
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r)
+		drifted = drifted || r.HasDrift()
+	}
+	if err := writeDrifts(e.Out, results, reports, o.Format); err != nil {
+		return err
+	}
+	for _, r := range reports {
+		for _, it := range r.Items {
+			if it.Severity == drift.SeverityWarning {
+				fmt.Fprintf(e.Err, "warning: %s: %s\n", it.Address, it.Message)
+			}
 		}
 	}
-	if r.HasDrift() {
-		return exitChanges
+	if drifted {
+		return errChanges
 	}
-	return exitOK
+	return nil
+}
+
+// writeDrifts writes one report as writeDrift does, several one after the
+// other under headings naming their sets, or in JSON as {"sets": […]}.
+func writeDrifts(w io.Writer, results []*planResult, reports []*drift.Report, format string) error {
+	if len(reports) == 1 {
+		return writeDrift(w, reports[0], format)
+	}
+	if format == "json" {
+		type set struct {
+			File   string          `json:"file"`
+			Set    string          `json:"set"`
+			Report json.RawMessage `json:"report"`
+		}
+		var doc struct {
+			Sets []set `json:"sets"`
+		}
+		for i, r := range reports {
+			var b bytes.Buffer
+			if err := drift.JSON(&b, r); err != nil {
+				return err
+			}
+			doc.Sets = append(doc.Sets, set{File: results[i].spec.File, Set: results[i].spec.Set, Report: bytes.TrimSpace(b.Bytes())})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	for i, r := range reports {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if format == "markdown" {
+			fmt.Fprintf(w, "## Set `%s` (`%s`)\n\n", results[i].spec.Set, results[i].spec.File)
+		} else {
+			fmt.Fprintln(w, setHeading(results[i]))
+		}
+		if err := writeDrift(w, r, format); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeDrift(w io.Writer, r *drift.Report, format string) error {

@@ -33,7 +33,7 @@ func TestEmulatorCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- runEmulator(ctx, e, []string{"--state", filepath.Join(dir, "state"), "--env-file", envFile, "--latency", "1ms", "--throttle-rate", "1000", "--retry-after", "2s",
+		done <- runWith(ctx, e, []string{"emulator", "--state", filepath.Join(dir, "state"), "--env-file", envFile, "--latency", "1ms", "--throttle-rate", "1000", "--retry-after", "2s",
 			"--lost-answer-rate", "0.5", "--lost-answer-route", "POST /v1.0/applications", "--lost-answer-route", "PUT /vaults/{vault}/secrets/{name}",
 			"--hostile-next-link", "http://127.0.0.1:1", "--page-padding", "16", "--vault-challenge", `Bearer authorization="garbage"`})
 	}()
@@ -117,7 +117,7 @@ func TestEmulatorCommandErrors(t *testing.T) {
 		{"--latency", "soon"},
 	} {
 		e, _, errb := validateEnv()
-		if code := runEmulator(context.Background(), e, args); code != exitError {
+		if code := runWith(context.Background(), e, append([]string{"emulator"}, args...)); code != exitError {
 			t.Errorf("%v: exit %d, want %d", args, code, exitError)
 		}
 		if errb.Len() == 0 {
@@ -125,7 +125,7 @@ func TestEmulatorCommandErrors(t *testing.T) {
 		}
 	}
 	e, out, _ := validateEnv()
-	if code := runEmulator(context.Background(), e, []string{"--help"}); code != exitOK || !strings.Contains(out.String(), "Examples:") {
+	if code := runWith(context.Background(), e, []string{"emulator", "--help"}); code != exitOK || !strings.Contains(out.String(), "Examples:") {
 		t.Errorf("--help: exit %d, output %q", code, out.String())
 	}
 }

@@ -9,13 +9,11 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/regsync/regsync/export"
 	"github.com/regsync/regsync/tenant"
 )
-
-func init() {
-	register(command{Name: "export", Summary: "Write a spec for applications already in the tenant (adoption)", Run: runExport})
-}
 
 const exportExamples = `  # Describe a managed set as it is in the tenant
   regsync export --tenant contoso.onmicrosoft.com --set fhir-prod --vault contoso-fhir-kv -o registrations.yaml
@@ -29,7 +27,7 @@ const exportExamples = `  # Describe a managed set as it is in the tenant
   regsync export --local --tenant contoso.onmicrosoft.com --set fhir-prod`
 
 type exportOptions struct {
-	AppIDs stringList
+	AppIDs []string
 	Set    string
 	Tenant string
 	Out    string
@@ -43,47 +41,62 @@ var (
 	keyPattern  = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
-func runExport(ctx context.Context, e *env, args []string) int {
-	var o exportOptions
-	fs := newFlagSet(e, "export", "export --tenant TENANT --set NAME [--app-id APPID]... [-o FILE [--force]] [--vault VAULT] [--local[=DIR]]", exportExamples)
-	fs.Var(&o.AppIDs, "app-id", "adopt the application with this `APPID` into the set (repeatable)")
-	fs.StringVar(&o.Set, "set", "", "the set the spec declares (required); its applications are exported, and --app-id ones join it")
-	fs.StringVar(&o.Tenant, "tenant", "", "the spec's `TENANT`: the tenant id or a verified domain (required)")
-	fs.StringVar(&o.Out, "o", "", "write the spec to `FILE` instead of stdout")
-	fs.BoolVar(&o.Force, "force", false, "overwrite the -o file if it exists")
-	fs.StringVar(&o.Vault, "vault", "", "declare a client secret kept in Key Vault `VAULT` for applications that have client secrets")
-	fs.Var(&o.Local, "local", localHelp)
-	if code, stop := parseFlags(fs, args); stop {
-		return code
+func newCmdExport(e *env, runF func(context.Context, *exportOptions) error) *cobra.Command {
+	o := &exportOptions{}
+	c := &cobra.Command{
+		Use:     "export --tenant TENANT --set NAME [--app-id APPID]... [-o FILE [--force]] [--vault VAULT] [--local[=DIR]]",
+		Short:   "Write a spec for applications already in the tenant (adoption)",
+		Example: exportExamples,
+		Args:    noArgs(""),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return exportRun(c.Context(), e, o)
+		},
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(e.Err, "regsync export: "+format+"\n", a...)
-		return exitError
-	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
-	}
+	f := c.Flags()
+	f.StringArrayVar(&o.AppIDs, "app-id", nil, "adopt the application with this `APPID` into the set (repeatable)")
+	f.StringVar(&o.Set, "set", "", "the set the spec declares (required); its applications are exported, and --app-id ones join it")
+	f.StringVar(&o.Tenant, "tenant", "", "the spec's `TENANT`: the tenant id or a verified domain (required)")
+	f.StringVarP(&o.Out, "output", "o", "", "write the spec to `FILE` instead of stdout")
+	f.BoolVar(&o.Force, "force", false, "overwrite the -o file if it exists")
+	f.StringVar(&o.Vault, "vault", "", "declare a client secret kept in Key Vault `VAULT` for applications that have client secrets")
+	localFlagVar(c, &o.Local)
+	_ = c.MarkFlagFilename("output", "yaml", "yml")
+	return c
+}
+
+// check validates the options before anything is read.
+func (o *exportOptions) check() error {
 	switch {
 	case o.Tenant == "":
-		return fail("--tenant is required: the tenant id or a verified domain the spec is for")
+		return usagef("--tenant is required: the tenant id or a verified domain the spec is for")
 	case o.Set == "":
-		return fail("--set is required: the set the exported applications belong to, or join")
+		return usagef("--set is required: the set the exported applications belong to, or join")
 	case !keyPattern.MatchString(o.Set):
-		return fail("--set %q is not a valid set name (lower-case letters, digits and hyphens, a letter first, at most 63)", o.Set)
+		return usagef("--set %q is not a valid set name (lower-case letters, digits and hyphens, a letter first, at most 63)", o.Set)
 	}
 	for _, id := range o.AppIDs {
 		if !guidPattern.MatchString(id) {
-			return fail("--app-id %q is not a GUID (the application's client id)", id)
+			return usagef("--app-id %q is not a GUID (the application's client id)", id)
 		}
 	}
 	if o.Out != "" && !o.Force {
 		if _, err := os.Stat(o.Out); err == nil {
-			return fail("%s exists; use --force to overwrite it", o.Out)
+			return fmt.Errorf("%s exists; use --force to overwrite it", o.Out)
 		} else if !errors.Is(err, os.ErrNotExist) {
-			return fail("%v", err)
+			return err
 		}
 	}
+	return nil
+}
 
+func exportRun(ctx context.Context, e *env, o *exportOptions) error {
+	fail := func(format string, a ...any) error { return fmt.Errorf(format, a...) }
 	b, err := e.connect(ctx, nil, o.Local)
 	if err != nil {
 		return fail("%v", err)
@@ -103,7 +116,7 @@ func runExport(ctx context.Context, e *env, args []string) int {
 		fmt.Fprint(e.Err, ds.Format())
 	}
 	if ds.HasErrors() || res == nil {
-		return exitError
+		return errReported
 	}
 	if o.Out == "" {
 		if _, err := e.Out.Write(res.YAML); err != nil {
@@ -121,14 +134,14 @@ func runExport(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Err, "; adopted by appId: %s", strings.Join(res.Adopted, ", "))
 	}
 	fmt.Fprintln(e.Err, ".")
-	return exitOK
+	return nil
 }
 
 // readForExport reads what export.Spec needs: the set's and the named
 // applications first, then, with tenant.Read, the same snapshot a plan of
 // the exported spec reads (so the export describes what plan compares),
 // with the resources their requiredResourceAccess names as APIs.
-func readForExport(ctx context.Context, b *backend, o exportOptions) (*tenant.Snapshot, error) {
+func readForExport(ctx context.Context, b *backend, o *exportOptions) (*tenant.Snapshot, error) {
 	retry := tenant.DefaultRetryPolicy()
 	retry.LagWindow = 0
 	var apps []*tenant.Application

@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
 
 	"github.com/regsync/regsync/diag"
 	"github.com/regsync/regsync/spec"
 )
-
-func init() {
-	register(command{Name: "validate", Summary: "Check registrations files against the schema and the semantic rules", Run: runValidate})
-}
 
 const validateExamples = `  regsync validate                      # registrations.yaml in this directory
   regsync validate -f examples/fhir/registrations.yaml -f examples/dicom/registrations.yaml
@@ -36,69 +35,120 @@ type validateDiagOut struct {
 	diag.Diagnostic
 }
 
-// runValidate loads every file and reports, per file, "FILE: valid" on
+func newCmdValidate(e *env, runF func(context.Context, *validateOptions) error) *cobra.Command {
+	o := &validateOptions{}
+	c := &cobra.Command{
+		Use:     "validate [-f FILE|DIR]... [--format text|json|github|sarif]",
+		Short:   "Check registrations files against the schema and the semantic rules",
+		Example: validateExamples,
+		Args:    noArgs("name files with -f"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := oneOf("format", o.Format, "text", "json", "github", "sarif"); err != nil {
+				return err
+			}
+			if len(o.Files) == 0 {
+				o.Files = []string{"registrations.yaml"}
+			}
+			if runF != nil {
+				return runF(c.Context(), o)
+			}
+			return validateRun(e, o)
+		},
+	}
+	specFlag(c, &o.Files, "registrations `FILE` to check, or a directory of them; repeat for several (default registrations.yaml)")
+	formatFlag(c, &o.Format, "text", "output `format`: text; json (one document on stdout); github (workflow commands that annotate the pull request); sarif (SARIF 2.1.0 for code scanning)", "text", "json", "github", "sarif")
+	return c
+}
+
+// validateRun loads every file and reports, per file, "FILE: valid" on
 // stdout or its diagnostics on stderr ("FILE:LINE:COL: summary" and an
 // indented detail, sorted by position). Exit 1 when any file has an error.
-func runValidate(_ context.Context, e *env, args []string) int {
-	var opts validateOptions
-	fs := newFlagSet(e, "validate", "validate [-f FILE]... [--format text|json]", validateExamples)
-	files := (*stringList)(&opts.Files)
-	fs.Var(files, "f", "registrations `FILE` to check; repeat for several (default registrations.yaml)")
-	fs.StringVar(&opts.Format, "format", "text", "output `format`: text, or json (one document on stdout)")
-	if code, stop := parseFlags(fs, args); stop {
-		return code
+func validateRun(e *env, opts *validateOptions) error {
+	files, err := expandSpecFiles(opts.Files)
+	if err != nil {
+		return usagef("%v", err)
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.Err, "regsync validate: unexpected argument %q; name files with -f\n", fs.Arg(0))
-		return exitError
-	}
-	if opts.Format != "text" && opts.Format != "json" {
-		fmt.Fprintf(e.Err, "regsync validate: unknown --format %q; use text or json\n", opts.Format)
-		return exitError
-	}
-	if len(opts.Files) == 0 {
-		opts.Files = []string{"registrations.yaml"}
-	}
-
-	code := exitOK
-	var results []validateFileResult
-	for _, f := range opts.Files {
+	// Load every file, then check the valid ones against each other: two
+	// files claiming one set, or adopting one application.
+	loaded := make([]validated, len(files))
+	var specs []*spec.Spec
+	for i, f := range files {
 		s, ds := spec.Load(f)
-		if ds.HasErrors() {
-			code = exitError
-		}
-		switch opts.Format {
-		case "text":
-			if len(ds) > 0 {
-				fmt.Fprint(e.Err, ds.Format())
-			}
-			if s != nil {
-				fmt.Fprintf(e.Out, "%s: valid\n", f)
-			}
-		case "json":
-			r := validateFileResult{File: f, Valid: s != nil, Diagnostics: []validateDiagOut{}}
-			if s != nil {
-				r.Digest = s.Digest
-			}
-			for _, d := range ds {
-				r.Diagnostics = append(r.Diagnostics, validateDiagOut{Severity: d.Severity.String(), Diagnostic: d})
-			}
-			results = append(results, r)
-		default:
-			panic("internal error: unknown format " + opts.Format)
+		loaded[i] = validated{file: f, spec: s, ds: ds}
+		if s != nil {
+			specs = append(specs, s)
 		}
 	}
-	if opts.Format == "json" {
-		out := struct {
-			Valid bool                 `json:"valid"`
-			Files []validateFileResult `json:"files"`
-		}{Valid: code == exitOK, Files: results}
-		enc := json.NewEncoder(e.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			fmt.Fprintf(e.Err, "regsync validate: writing json: %v\n", err)
-			return exitError
+	for _, d := range overlaps(specs) {
+		for i := range loaded {
+			if s := loaded[i].spec; s != nil && s.File == d.Pos.File {
+				loaded[i].ds = append(loaded[i].ds, d)
+			}
 		}
 	}
-	return code
+	valid := true
+	for i := range loaded {
+		loaded[i].ds.Sort()
+		if loaded[i].ds.HasErrors() {
+			valid = false
+		}
+	}
+	switch opts.Format {
+	case "text":
+		for _, v := range loaded {
+			if len(v.ds) > 0 {
+				fmt.Fprint(e.Err, v.ds.Format())
+			}
+			if v.spec != nil && !v.ds.HasErrors() {
+				fmt.Fprintf(e.Out, "%s: valid\n", v.file)
+			}
+		}
+	case "json":
+		if err := validateJSON(e.Out, loaded, valid); err != nil {
+			return err
+		}
+	case "github":
+		writeGitHubAnnotations(e.Out, loaded)
+	case "sarif":
+		if err := writeSARIF(e.Out, loaded, e.Build.Full()); err != nil {
+			return err
+		}
+	default:
+		panic("internal error: unknown format " + opts.Format)
+	}
+	if !valid {
+		return errReported
+	}
+	return nil
+}
+
+// validated is one file's verdict.
+type validated struct {
+	file string
+	spec *spec.Spec // nil when it did not load
+	ds   diag.Diagnostics
+}
+
+func validateJSON(w io.Writer, loaded []validated, valid bool) error {
+	var results []validateFileResult
+	for _, v := range loaded {
+		r := validateFileResult{File: v.file, Valid: v.spec != nil && !v.ds.HasErrors(), Diagnostics: []validateDiagOut{}}
+		if v.spec != nil {
+			r.Digest = v.spec.Digest
+		}
+		for _, d := range v.ds {
+			r.Diagnostics = append(r.Diagnostics, validateDiagOut{Severity: d.Severity.String(), Diagnostic: d})
+		}
+		results = append(results, r)
+	}
+	out := struct {
+		Valid bool                 `json:"valid"`
+		Files []validateFileResult `json:"files"`
+	}{Valid: valid, Files: results}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("writing json: %w", err)
+	}
+	return nil
 }

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
+
 	"github.com/regsync/regsync/buildinfo"
 )
-
-func init() {
-	register(command{Name: "version", Summary: "Print the version, commit and toolchain of this build", Run: runVersion})
-}
 
 const versionExamples = `  regsync version
   regsync --version
@@ -35,18 +33,27 @@ type versionJSON struct {
 	Arch        string `json:"arch"`
 }
 
-// runVersion prints e.Build, for people or (--json) as one JSON object.
-func runVersion(_ context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "version", "version [--json]", versionExamples)
-	asJSON := fs.Bool("json", false, "print one JSON object with stable snake_case fields")
-	if code, stop := parseFlags(fs, args); stop {
-		return code
+func newCmdVersion(e *env, runF func(context.Context, bool) error) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "version [--json]",
+		Short:   "Print the version, commit and toolchain of this build",
+		Example: versionExamples,
+		Args:    noArgs(""),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(c.Context(), asJSON)
+			}
+			return versionRun(e, asJSON)
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.Err, "regsync version: unexpected argument %q\n", fs.Arg(0))
-		return exitError
-	}
-	if *asJSON {
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object with stable snake_case fields")
+	return c
+}
+
+// versionRun prints e.Build, for people or (asJSON) as one JSON object.
+func versionRun(e *env, asJSON bool) error {
+	if asJSON {
 		b := e.Build
 		doc := versionJSON{
 			Version: b.Version, FullVersion: b.Full(), Commit: b.Commit, Modified: b.Modified,
@@ -57,14 +64,10 @@ func runVersion(_ context.Context, e *env, args []string) int {
 		}
 		enc := json.NewEncoder(e.Out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(doc); err != nil {
-			fmt.Fprintf(e.Err, "regsync version: %v\n", err)
-			return exitError
-		}
-		return exitOK
+		return enc.Encode(doc)
 	}
 	writeVersion(e.Out, e.Build)
-	return exitOK
+	return nil
 }
 
 // writeVersion prints the human form: "regsync <full version>" on the first

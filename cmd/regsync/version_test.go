@@ -134,7 +134,7 @@ func TestUsageListsVersion(t *testing.T) {
 	if code := runWith(context.Background(), e, []string{"--help"}); code != exitOK {
 		t.Fatalf("--help: exit %d", code)
 	}
-	for _, want := range []string{"  regsync --version\n", "\n  version    Print the version"} {
+	for _, want := range []string{"  regsync --version\n", "\n  version     Print the version"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, out)
 		}

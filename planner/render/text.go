@@ -9,8 +9,8 @@ import (
 
 // TextOptions tune the text view.
 type TextOptions struct {
-	// Colour adds ANSI colour. The CLI sets it only when stdout is a
-	// terminal and neither NO_COLOR nor CI is set.
+	// Colour adds ANSI colour. The CLI decides (--color, NO_COLOR, a
+	// terminal).
 	Colour bool
 }
 
