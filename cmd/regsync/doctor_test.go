@@ -113,4 +113,7 @@ func TestEmulatorTokenRolesOption(t *testing.T) {
 			t.Errorf("%q: roles %q, want %q", tc.args, got.Roles, tc.want)
 		}
 	}
+	if code, stderr := parse(t, newCmdEmulator(e, nil), "emulator", "--token", "t", "--token-roles", "Directory.Read.All"); code != exitError || !strings.Contains(stderr, "--token-roles") {
+		t.Errorf("--token with --token-roles: exit %d: %s", code, stderr)
+	}
 }

@@ -46,6 +46,9 @@ func newCmdEmulator(e *env, runF func(context.Context, *emulatorOptions) error) 
 			if c.Flags().Changed("token-roles") && o.Roles == nil {
 				o.Roles = []string{}
 			}
+			if o.Roles != nil && o.Token != "" {
+				return usagef("--token-roles shapes the token the emulator makes; with --token it would be ignored")
+			}
 			if runF != nil {
 				return runF(c.Context(), o)
 			}
