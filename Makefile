@@ -44,11 +44,11 @@ unit: ## Unit tests (no Azure SDK is compiled)
 
 .PHONY: test
 test: fmt vet depcheck ## Every check and every test, as CI runs them
-	$(GO) test -count=1 $(PKGS)
+	$(GO) test -count=1 -timeout 45m $(PKGS)
 
 .PHONY: e2e
 e2e: ## End-to-end tests: the built binary and the real SDK clients against the emulator
-	$(GO) test -count=1 ./e2e/...
+	$(GO) test -count=1 -timeout 45m ./e2e/...
 
 .PHONY: docs
 docs: ## Regenerate the man pages in docs/man from the command tree (CI checks they are current)
@@ -96,4 +96,8 @@ release-check: ## Check .goreleaser.yaml with `goreleaser check` and the release
 
 .PHONY: dist
 dist: ## Build a local snapshot release into dist/ (no signing, image or SBOM)
-	$(GO) run github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION) release --snapshot --clean --skip=sign,docker,sbom
+	$(GO) run github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION) release --snapshot --clean --skip=sign,docker,sbom --timeout 3h
+
+.PHONY: dist-test
+dist-test: dist ## Build the snapshot, check its six archives and checksums, and install it with scripts/install.sh
+	REGSYNC_DIST=$(CURDIR)/dist $(GO) test -count=1 -run TestInstallFromSnapshot -v ./scripts/
