@@ -126,8 +126,33 @@ func (b *builder) planSecrets(st *appState, addr string) {
 				managed = nil
 			}
 		}
+		// The same for a client moving to a federated credential: the
+		// overlap counts from the time recorded on it (federated.go).
+		var fedName string
+		var fedAdded time.Time
+		overlap := b.spec.Defaults.Secrets.Overlap
+		if st.spec.Certificate == nil && len(st.spec.FederatedCredentials) > 0 && len(managed) > 0 {
+			var recorded bool
+			fedName, fedAdded, recorded = federatedSuccessor(st)
+			if !recorded || fedAdded.Add(overlap).After(now) {
+				for _, old := range managed {
+					if !recorded {
+						b.note(st.key, credAddr(addr, old), "client secret %s is kept until the federated credential that replaces it has been on the application for the overlap (%s)",
+							old.KeyID, formatDuration(overlap))
+					} else {
+						b.note(st.key, credAddr(addr, old), "client secret %s is kept until %s (overlap %s after federated credential %q was added)",
+							old.KeyID, day(fedAdded.Add(overlap)), formatDuration(overlap), fedName)
+					}
+				}
+				managed = nil
+			}
+		}
 		for _, old := range managed {
 			reason := "the spec declares no secret for this application"
+			if fedName != "" {
+				reason = fmt.Sprintf("the spec moved this application to a federated credential; federated credential %q was added %s, more than overlap %s ago",
+					fedName, day(fedAdded), formatDuration(overlap))
+			}
 			if successor != nil {
 				reason = fmt.Sprintf("the spec moved this application to a certificate; certificate %s started %s, more than overlap %s ago",
 					successor.KeyID, day(successor.Start), formatDuration(st.spec.Certificate.Overlap))
