@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regsync/regsync/spec"
 	"github.com/regsync/regsync/tenant"
 )
 
@@ -28,8 +29,9 @@ import (
 // never removes a secret sooner than the overlap after regsync first saw
 // the federated credential, and a re-run converges without a manual step.
 
-// federatedRecordKey starts the record in a description.
-const federatedRecordKey = "regsync:added="
+// federatedRecordKey starts the record in a description (the spec
+// refuses a declared description that holds it).
+const federatedRecordKey = spec.FederatedRecordKey
 
 // FederatedRecordReserve is the part of a federated credential's 600
 // characters of description that regsync keeps for its record.
