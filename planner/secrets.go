@@ -258,23 +258,6 @@ func classifyStored(stored map[string]bool, known bool, creds []tenant.PasswordC
 	return out
 }
 
-// SplitOrphaned splits an application's managed password credentials into
-// the orphaned ones (CredentialUnstored: no version of a secret in vault
-// carries their keyId) and the rest, each sorted newest first (latest end,
-// then latest start, then keyId). known is false, and orphaned empty, when
-// the snapshot holds no metadata of vault (see Snapshot.VaultsRead).
-// managed is not modified; every credential in it counts as managed.
-func SplitOrphaned(live *tenant.Snapshot, vault string, managed []tenant.PasswordCredential) (orphaned, rest []tenant.PasswordCredential, known bool) {
-	for _, cc := range classify(live, vault, managed, func(tenant.PasswordCredential) bool { return true }) {
-		if cc.State == CredentialUnstored {
-			orphaned = append(orphaned, cc.Credential)
-		} else {
-			rest = append(rest, cc.Credential)
-		}
-	}
-	return orphaned, rest, live != nil && vault != "" && vaultRead(live, vault)
-}
-
 func sortNewestFirst(creds []tenant.PasswordCredential) {
 	sort.Slice(creds, func(i, j int) bool {
 		a, c := creds[i], creds[j]
