@@ -76,6 +76,9 @@ type classifier struct {
 	spByApp  map[string]*tenant.ServicePrincipal // lower appId → SP
 	names    map[string]string                   // lower appId → spec key or api key
 	missing  map[string]bool                     // object addresses created by the plan
+	// creds classifies password credentials against the vaults' key
+	// ids, indexed once for the whole set.
+	creds *planner.CredentialIndex
 }
 
 func appAddr(key string) string    { return "applications." + key }
@@ -83,6 +86,7 @@ func spAddr(key string) string     { return "applications." + key + ".service_pr
 func secretAddr(key string) string { return "applications." + key + ".secret" }
 
 func (c *classifier) index() {
+	c.creds = planner.NewCredentialIndex(c.live)
 	c.apps = map[string]*spec.Application{}
 	c.liveApps = map[string]*tenant.Application{}
 	c.setApps = map[string]string{}
@@ -410,7 +414,7 @@ func (c *classifier) credentials() {
 		// are not regsync's are unmanaged()'s.
 		var orphans, rest []tenant.PasswordCredential
 		if la != nil {
-			for _, cc := range planner.ClassifyCredentials(c.live, managedName, vault, la.PasswordCredentials) {
+			for _, cc := range c.creds.Classify(managedName, vault, la.PasswordCredentials) {
 				switch cc.State {
 				case planner.CredentialForeign:
 				case planner.CredentialUnstored:
@@ -529,11 +533,8 @@ func (c *classifier) credential(app string, cr tenant.PasswordCredential, manage
 	out := Credential{App: app, KeyID: cr.KeyID, DisplayName: cr.DisplayName, Managed: managed,
 		Start: cr.Start.UTC(), End: cr.End.UTC(), DaysLeft: daysLeft(c.opts.Now, cr.End), Status: status, Vault: vault, VaultSecret: name}
 	if vault != "" {
-		for _, s := range c.live.Secrets {
-			if strings.EqualFold(s.Vault, vault) && strings.EqualFold(s.Tags[tenant.SecretTagKeyID], cr.KeyID) {
-				out.VaultSecret = s.Name
-				break
-			}
+		if n := c.creds.SecretCarrying(vault, cr.KeyID); n != "" {
+			out.VaultSecret = n
 		}
 	}
 	c.r.Credentials = append(c.r.Credentials, out)

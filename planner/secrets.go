@@ -218,6 +218,34 @@ func ClassifyCredentials(live *tenant.Snapshot, managedName, vault string, creds
 	return classify(live, vault, creds, func(c tenant.PasswordCredential) bool { return c.DisplayName == managedName })
 }
 
+// CredentialIndex answers ClassifyCredentials for many applications of
+// one snapshot: the vaults' key ids are indexed once, so classifying the
+// credentials of N applications costs O(N), not N walks over every secret
+// of the snapshot.
+type CredentialIndex struct {
+	ix *liveIndex
+}
+
+// NewCredentialIndex indexes the vault metadata of live (which may be nil).
+func NewCredentialIndex(live *tenant.Snapshot) *CredentialIndex {
+	return &CredentialIndex{ix: newLiveIndex(live)}
+}
+
+// Classify is ClassifyCredentials, from the index.
+func (c *CredentialIndex) Classify(managedName, vault string, creds []tenant.PasswordCredential) []ClassifiedCredential {
+	stored, known := c.ix.storedKeyIDs(vault)
+	return classifyStored(stored, known, creds, func(cr tenant.PasswordCredential) bool { return cr.DisplayName == managedName })
+}
+
+// SecretCarrying names the first secret of vault (in the snapshot's order)
+// whose latest version carries keyID in its key-id tag, or "".
+func (c *CredentialIndex) SecretCarrying(vault, keyID string) string {
+	if names := c.ix.secretsCarrying(vault, keyID); len(names) > 0 {
+		return names[0]
+	}
+	return ""
+}
+
 // classify is ClassifyCredentials with the test for regsync's credentials
 // given as a function.
 func classify(live *tenant.Snapshot, vault string, creds []tenant.PasswordCredential, managed func(tenant.PasswordCredential) bool) []ClassifiedCredential {
