@@ -31,6 +31,11 @@ func (k federatedKind) run(ctx context.Context, x *exec) error {
 	fc := f.Credential
 	fc.Audiences = append([]string(nil), fc.Audiences...)
 	fc.ID = f.ID
+	if f.RecordAdded && x.a.Op != planner.OpDelete {
+		// The start of a client's move from its secret: the time of
+		// this write, which Graph does not record (planner/federated.go).
+		fc.Description = planner.WithFederatedRecord(fc.Description, x.opts.Now())
+	}
 	switch x.a.Op {
 	case planner.OpCreate:
 		var made tenant.FederatedCredential
@@ -89,6 +94,12 @@ func (x *exec) convergeFederated(ctx context.Context, want tenant.FederatedCrede
 	}
 	x.objectID = have.ID
 	x.note("a credential of this name existed already")
+	if _, ok := planner.FederatedAdded(have.Description); ok && x.a.FederatedCredential.RecordAdded &&
+		planner.FederatedDescription(have.Description) == planner.FederatedDescription(want.Description) {
+		// Made by this plan's create whose answer was lost: its record
+		// of when it was added stands.
+		want.Description = have.Description
+	}
 	if have.Issuer == want.Issuer && have.Subject == want.Subject && sameSet(have.Audiences, want.Audiences) && have.Description == want.Description {
 		return nil
 	}

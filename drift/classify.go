@@ -76,6 +76,9 @@ type classifier struct {
 	spByApp  map[string]*tenant.ServicePrincipal // lower appId → SP
 	names    map[string]string                   // lower appId → spec key or api key
 	missing  map[string]bool                     // object addresses created by the plan
+	// creds classifies password credentials against the vaults' key
+	// ids, indexed once for the whole set.
+	creds *planner.CredentialIndex
 }
 
 func appAddr(key string) string    { return "applications." + key }
@@ -83,6 +86,7 @@ func spAddr(key string) string     { return "applications." + key + ".service_pr
 func secretAddr(key string) string { return "applications." + key + ".secret" }
 
 func (c *classifier) index() {
+	c.creds = planner.NewCredentialIndex(c.live)
 	c.apps = map[string]*spec.Application{}
 	c.liveApps = map[string]*tenant.Application{}
 	c.setApps = map[string]string{}
@@ -401,27 +405,42 @@ func (c *classifier) credentials() {
 		}
 		la := c.liveApps[sa.Key]
 		managedName := planner.ManagedSecretName(c.spec.Set, sa.Key)
-		var managed []tenant.PasswordCredential
+		vault := ""
+		if sa.Secret != nil {
+			vault = sa.Secret.Vault
+		}
+		// The planner's classifier says which credentials are regsync's
+		// and which of those the vault holds (newest first); those that
+		// are not regsync's are unmanaged()'s.
+		var orphans, rest []tenant.PasswordCredential
 		if la != nil {
-			for _, cr := range la.PasswordCredentials {
-				if cr.DisplayName == managedName {
-					managed = append(managed, cr)
+			for _, cc := range c.creds.Classify(managedName, vault, la.PasswordCredentials) {
+				switch cc.State {
+				case planner.CredentialForeign:
+				case planner.CredentialUnstored:
+					orphans = append(orphans, cc.Credential)
+				case planner.CredentialStored, planner.CredentialUnknown:
+					rest = append(rest, cc.Credential)
+				default:
+					panic("internal error: unknown planner.CredentialState " + string(cc.State))
 				}
 			}
 		}
+		managed := len(orphans) + len(rest)
 		object := appAddr(sa.Key)
 		if sa.Secret != nil {
 			object = secretAddr(sa.Key)
 		}
 		if sa.Secret == nil {
-			_, sorted, _ := planner.SplitOrphaned(nil, "", managed)
-			for _, cr := range sorted {
+			// Without a spec secret there is no vault to ask: every
+			// managed credential is CredentialUnknown, none orphaned.
+			for _, cr := range rest {
 				cred := c.credential(sa.Key, cr, true, StatusUndeclared, "", "")
 				c.add(Item{Class: ClassNotInSpec, App: sa.Key, Object: object, Address: credAddr(sa.Key, cr.KeyID), Credential: cred,
 					Message: fmt.Sprintf("managed client secret %s (ends %s) remains, but the spec declares no secret for this application", cr.KeyID, day(cr.End))})
 			}
 		} else {
-			vault, name := sa.Secret.Vault, sa.Secret.Name
+			name := sa.Secret.Name
 			if name == "" {
 				name = spec.DefaultSecretName(sa.Key)
 			}
@@ -434,17 +453,16 @@ func (c *classifier) credentials() {
 					}
 				}
 			}
-			orphans, rest, _ := planner.SplitOrphaned(c.live, vault, managed)
 			for _, cr := range orphans {
 				cred := c.credential(sa.Key, cr, true, StatusOrphaned, vault, name)
 				c.add(Item{Class: ClassNoVaultCopy, App: sa.Key, Object: object, Address: credAddr(sa.Key, cr.KeyID), Credential: cred,
 					Message: fmt.Sprintf("client secret %s (ends %s) has no copy in Key Vault %s: no secret there carries key-id %s, so nobody can use it",
 						cr.KeyID, day(cr.End), vault, cr.KeyID)})
 			}
-			if len(managed) == 0 && !c.implied(sa.Key, false) {
+			if managed == 0 && !c.implied(sa.Key, false) {
 				c.add(Item{Class: ClassMissing, App: sa.Key, Object: object, Address: secretAddr(sa.Key),
 					Message: fmt.Sprintf("the application has no client secret named %q; the spec stores one in Key Vault %s as %s", managedName, vault, name)})
-			} else if len(managed) == 0 {
+			} else if managed == 0 {
 				c.add(Item{Class: ClassMissing, App: sa.Key, Object: object, Address: secretAddr(sa.Key),
 					Message: fmt.Sprintf("the client secret is missing with its application; the spec stores it in Key Vault %s as %s", vault, name)})
 			}
@@ -515,11 +533,8 @@ func (c *classifier) credential(app string, cr tenant.PasswordCredential, manage
 	out := Credential{App: app, KeyID: cr.KeyID, DisplayName: cr.DisplayName, Managed: managed,
 		Start: cr.Start.UTC(), End: cr.End.UTC(), DaysLeft: daysLeft(c.opts.Now, cr.End), Status: status, Vault: vault, VaultSecret: name}
 	if vault != "" {
-		for _, s := range c.live.Secrets {
-			if strings.EqualFold(s.Vault, vault) && strings.EqualFold(s.Tags[tenant.SecretTagKeyID], cr.KeyID) {
-				out.VaultSecret = s.Name
-				break
-			}
+		if n := c.creds.SecretCarrying(vault, cr.KeyID); n != "" {
+			out.VaultSecret = n
 		}
 	}
 	c.r.Credentials = append(c.r.Credentials, out)

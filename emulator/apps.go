@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -529,7 +530,7 @@ func (g *graphServer) validateFIC(rec *record, f map[string]any, skip int) *grap
 		return badRequest("Property 'issuer' is required and must be at most 600 characters long.")
 	case str(f, "subject") == "" || len(str(f, "subject")) > 600:
 		return badRequest("Property 'subject' is required and must be at most 600 characters long.")
-	case len(str(f, "description")) > 600:
+	case utf8.RuneCountInString(str(f, "description")) > 600:
 		return badRequest("Property 'description' must be at most 600 characters long.")
 	}
 	aud := stringList(f, "audiences")

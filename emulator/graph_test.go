@@ -451,6 +451,16 @@ func TestFederatedIdentityCredentials(t *testing.T) {
 		t.Errorf("subject after PATCH %q", got)
 	}
 	h.do("PATCH", path+"/"+c.str("id"), map[string]any{"name": "renamed"}).must(t, http.StatusBadRequest)
+	// description: at most 600 characters (not bytes), kept as given.
+	long := strings.Repeat("é", 599) + " "
+	h.do("PATCH", path+"/"+c.str("id"), map[string]any{"description": long}).must(t, http.StatusNoContent)
+	if got := h.do("GET", path+"/"+c.str("id"), nil).str("description"); got != long {
+		t.Errorf("description after PATCH: %d characters, want the 600 sent", len([]rune(got)))
+	}
+	h.do("PATCH", path+"/"+c.str("id"), map[string]any{"description": long + "x"}).must(t, http.StatusBadRequest)
+	tooLong := ficBody("too-long")
+	tooLong["description"] = long + "x"
+	h.do("POST", path, tooLong).must(t, http.StatusBadRequest)
 	h.do("DELETE", path+"/"+c.str("id"), nil).must(t, http.StatusNoContent)
 	h.do("GET", path+"/"+c.str("id"), nil).must(t, http.StatusNotFound)
 	for i := range maxFICs {

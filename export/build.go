@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/regsync/regsync/planner"
 	"github.com/regsync/regsync/spec"
 	"github.com/regsync/regsync/tenant"
 )
@@ -232,7 +233,8 @@ func claims(cs []tenant.OptionalClaim) []spec.OptionalClaim {
 	return out
 }
 
-// federated are the federated credentials sorted by name, a credential
+// federated are the federated credentials sorted by name (each
+// description without regsync's record of when it was added), a credential
 // without audiences given the format's default one; nil when there are
 // none.
 func federated(fcs []tenant.FederatedCredential) []spec.FederatedCredential {
@@ -247,7 +249,7 @@ func federated(fcs []tenant.FederatedCredential) []spec.FederatedCredential {
 		if aud == nil {
 			aud = []string{spec.DefaultFederatedAudience}
 		}
-		out = append(out, spec.FederatedCredential{Name: f.Name, Issuer: f.Issuer, Subject: f.Subject, Audiences: aud, Description: f.Description})
+		out = append(out, spec.FederatedCredential{Name: f.Name, Issuer: f.Issuer, Subject: f.Subject, Audiences: aud, Description: planner.FederatedDescription(f.Description)})
 	}
 	return out
 }

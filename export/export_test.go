@@ -154,7 +154,7 @@ func handMade() *tenant.Snapshot {
 	add(&tenant.Application{ID: "h5", AppID: "a0000000-0000-0000-0000-000000000005", DisplayName: "3rd-party sync",
 		Tags: []string{"regsync:key=sync"},
 		FederatedCredentials: []tenant.FederatedCredential{{Name: "aks", Issuer: "https://oidc.aks.example.com/abc",
-			Subject: "system:serviceaccount:sync:sync", Audiences: []string{"api://custom"}, Description: "cluster identity"}}})
+			Subject: "system:serviceaccount:sync:sync", Audiences: []string{"api://custom"}, Description: "cluster identity regsync:added=2026-01-10T08:00:00Z"}}})
 	add(&tenant.Application{ID: "h6", AppID: "a0000000-0000-0000-0000-000000000006", DisplayName: "Not exported"})
 	// The sync job's service principal holds a password of its own.
 	snap.ServicePrincipals = append(snap.ServicePrincipals, &tenant.ServicePrincipal{ID: "s5", AppID: "a0000000-0000-0000-0000-000000000005",

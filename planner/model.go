@@ -358,6 +358,10 @@ type FederatedCredentialAction struct {
 	// ID is the live credential id (update, delete).
 	ID         string                     `json:"id,omitempty"`
 	Credential tenant.FederatedCredential `json:"credential"`
+	// RecordAdded asks the applier to append to Credential.Description
+	// the record of when it writes (WithFederatedRecord): the start of
+	// the overlap of a client moving from a secret (see federated.go).
+	RecordAdded bool `json:"record_added,omitempty"`
 }
 
 // SecretAction adds (create) or removes (delete) a client secret.

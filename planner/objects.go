@@ -287,6 +287,12 @@ func (b *builder) planFederated(st *appState, addr string) {
 			have[fc.Name] = fc
 		}
 	}
+	// A client moving from a secret to a federated credential keeps the
+	// secret for the overlap after the federated credential was added:
+	// the apply that adds one records when (see federated.go), and one
+	// that exists with no readable record gets one.
+	moving := b.movingToFederated(st)
+	_, _, recorded := federatedSuccessor(st)
 	wanted := map[string]bool{}
 	for _, fc := range st.spec.FederatedCredentials {
 		wanted[fc.Name] = true
@@ -297,17 +303,22 @@ func (b *builder) planFederated(st *appState, addr string) {
 		fAddr := fmt.Sprintf("%s.federated_credentials[%s]", addr, rawJSON(fc.Name))
 		h, ok := have[fc.Name]
 		if !ok {
+			reason := "declared in federatedCredentials"
+			if moving {
+				reason += "; it replaces the client secret, which is kept for the overlap after this apply (the time is recorded in its description)"
+			}
 			b.addAction(&Action{
 				Op: OpCreate, Type: TypeFederatedCredential, App: st.key, Address: fAddr,
 				Description: fmt.Sprintf("add federated credential %q (%s, %s)", fc.Name, w.Issuer, w.Subject),
-				Reason:      "declared in federatedCredentials",
+				Reason:      reason,
 				DependsOn:   appendUnique(nil, createdApp(st)),
 				Changes: []Change{{Path: "issuer", After: rawJSON(w.Issuer)}, {Path: "subject", After: rawJSON(w.Subject)},
 					{Path: "audiences", Added: quoteAll(w.Audiences)}},
-				FederatedCredential: &FederatedCredentialAction{ApplicationID: st.objectID, Credential: w},
+				FederatedCredential: &FederatedCredentialAction{ApplicationID: st.objectID, Credential: w, RecordAdded: moving},
 			})
 			continue
 		}
+		live := FederatedDescription(h.Description)
 		var changes []Change
 		if h.Issuer != w.Issuer {
 			changes = append(changes, Change{Path: "issuer", Before: rawJSON(h.Issuer), After: rawJSON(w.Issuer)})
@@ -318,18 +329,31 @@ func (b *builder) planFederated(st *appState, addr string) {
 		if added, removed := setDiff(w.Audiences, h.Audiences); len(added)+len(removed) > 0 {
 			changes = append(changes, Change{Path: "audiences", Added: quoteAll(added), Removed: quoteAll(removed)})
 		}
-		if h.Description != w.Description {
-			changes = append(changes, Change{Path: "description", Before: rawJSON(h.Description), After: rawJSON(w.Description)})
+		if live != w.Description {
+			changes = append(changes, Change{Path: "description", Before: rawJSON(live), After: rawJSON(w.Description)})
 		}
-		if len(changes) == 0 {
+		record := moving && !recorded
+		if len(changes) == 0 && !record {
 			continue
+		}
+		desc, reason := fmt.Sprintf("update federated credential %q", fc.Name), "the credential differs from the spec"
+		if record {
+			reason = "it replaces the client secret and has no record of when it was added (made by hand, or its description edited): " +
+				"this apply records the time, and the secret is kept for the overlap from then"
+			if len(changes) > 0 {
+				reason = "the credential differs from the spec; " + reason
+			} else {
+				desc = fmt.Sprintf("record when federated credential %q was added", fc.Name)
+			}
+		} else {
+			w.Description = liveFederatedDescription(h, w.Description)
 		}
 		b.addAction(&Action{
 			Op: OpUpdate, Type: TypeFederatedCredential, App: st.key, Address: fAddr,
-			Description:         fmt.Sprintf("update federated credential %q", fc.Name),
-			Reason:              "the credential differs from the spec",
+			Description:         desc,
+			Reason:              reason,
 			Changes:             changes,
-			FederatedCredential: &FederatedCredentialAction{ApplicationID: st.objectID, ID: h.ID, Credential: w},
+			FederatedCredential: &FederatedCredentialAction{ApplicationID: st.objectID, ID: h.ID, Credential: w, RecordAdded: record},
 		})
 	}
 	var extra []tenant.FederatedCredential

@@ -126,8 +126,33 @@ func (b *builder) planSecrets(st *appState, addr string) {
 				managed = nil
 			}
 		}
+		// The same for a client moving to a federated credential: the
+		// overlap counts from the time recorded on it (federated.go).
+		var fedName string
+		var fedAdded time.Time
+		overlap := b.spec.Defaults.Secrets.Overlap
+		if st.spec.Certificate == nil && len(st.spec.FederatedCredentials) > 0 && len(managed) > 0 {
+			var recorded bool
+			fedName, fedAdded, recorded = federatedSuccessor(st)
+			if !recorded || fedAdded.Add(overlap).After(now) {
+				for _, old := range managed {
+					if !recorded {
+						b.note(st.key, credAddr(addr, old), "client secret %s is kept until the federated credential that replaces it has been on the application for the overlap (%s)",
+							old.KeyID, formatDuration(overlap))
+					} else {
+						b.note(st.key, credAddr(addr, old), "client secret %s is kept until %s (overlap %s after federated credential %q was added)",
+							old.KeyID, day(fedAdded.Add(overlap)), formatDuration(overlap), fedName)
+					}
+				}
+				managed = nil
+			}
+		}
 		for _, old := range managed {
 			reason := "the spec declares no secret for this application"
+			if fedName != "" {
+				reason = fmt.Sprintf("the spec moved this application to a federated credential; federated credential %q was added %s, more than overlap %s ago",
+					fedName, day(fedAdded), formatDuration(overlap))
+			}
 			if successor != nil {
 				reason = fmt.Sprintf("the spec moved this application to a certificate; certificate %s started %s, more than overlap %s ago",
 					successor.KeyID, day(successor.Start), formatDuration(st.spec.Certificate.Overlap))
@@ -193,6 +218,34 @@ func ClassifyCredentials(live *tenant.Snapshot, managedName, vault string, creds
 	return classify(live, vault, creds, func(c tenant.PasswordCredential) bool { return c.DisplayName == managedName })
 }
 
+// CredentialIndex answers ClassifyCredentials for many applications of
+// one snapshot: the vaults' key ids are indexed once, so classifying the
+// credentials of N applications costs O(N), not N walks over every secret
+// of the snapshot.
+type CredentialIndex struct {
+	ix *liveIndex
+}
+
+// NewCredentialIndex indexes the vault metadata of live (which may be nil).
+func NewCredentialIndex(live *tenant.Snapshot) *CredentialIndex {
+	return &CredentialIndex{ix: newLiveIndex(live)}
+}
+
+// Classify is ClassifyCredentials, from the index.
+func (c *CredentialIndex) Classify(managedName, vault string, creds []tenant.PasswordCredential) []ClassifiedCredential {
+	stored, known := c.ix.storedKeyIDs(vault)
+	return classifyStored(stored, known, creds, func(cr tenant.PasswordCredential) bool { return cr.DisplayName == managedName })
+}
+
+// SecretCarrying names the first secret of vault (in the snapshot's order)
+// whose latest version carries keyID in its key-id tag, or "".
+func (c *CredentialIndex) SecretCarrying(vault, keyID string) string {
+	if names := c.ix.secretsCarrying(vault, keyID); len(names) > 0 {
+		return names[0]
+	}
+	return ""
+}
+
 // classify is ClassifyCredentials with the test for regsync's credentials
 // given as a function.
 func classify(live *tenant.Snapshot, vault string, creds []tenant.PasswordCredential, managed func(tenant.PasswordCredential) bool) []ClassifiedCredential {
@@ -231,23 +284,6 @@ func classifyStored(stored map[string]bool, known bool, creds []tenant.PasswordC
 		out[i] = ClassifiedCredential{Credential: c, State: state}
 	}
 	return out
-}
-
-// SplitOrphaned splits an application's managed password credentials into
-// the orphaned ones (CredentialUnstored: no version of a secret in vault
-// carries their keyId) and the rest, each sorted newest first (latest end,
-// then latest start, then keyId). known is false, and orphaned empty, when
-// the snapshot holds no metadata of vault (see Snapshot.VaultsRead).
-// managed is not modified; every credential in it counts as managed.
-func SplitOrphaned(live *tenant.Snapshot, vault string, managed []tenant.PasswordCredential) (orphaned, rest []tenant.PasswordCredential, known bool) {
-	for _, cc := range classify(live, vault, managed, func(tenant.PasswordCredential) bool { return true }) {
-		if cc.State == CredentialUnstored {
-			orphaned = append(orphaned, cc.Credential)
-		} else {
-			rest = append(rest, cc.Credential)
-		}
-	}
-	return orphaned, rest, live != nil && vault != "" && vaultRead(live, vault)
 }
 
 func sortNewestFirst(creds []tenant.PasswordCredential) {

@@ -113,6 +113,9 @@ func (s *simulated) apply(t testing.TB, p *planner.Plan) {
 		case a.FederatedCredential != nil:
 			app := s.app(a.FederatedCredential.ApplicationID)
 			fc := a.FederatedCredential.Credential
+			if a.FederatedCredential.RecordAdded {
+				fc.Description = planner.WithFederatedRecord(fc.Description, s.now)
+			}
 			switch a.Op {
 			case planner.OpCreate:
 				fc.ID = fakeID("fc", app.ID, fc.Name)

@@ -868,10 +868,15 @@ func (c *checker) secretNamesUnique() {
 }
 
 // federated: (issuer, subject) is unique in an application; the issuer
-// has no user part.
+// has no user part; the description does not hold regsync's record.
 func (c *checker) federated(a *Application) {
 	seen := map[[2]string]string{}
 	for _, f := range a.FederatedCredentials {
+		if strings.Contains(f.Description, FederatedRecordKey) {
+			addr := joinAddr(joinAddr(appAddr(a, "federatedCredentials"), f.Name), "description")
+			c.ds.Errorf(c.valuePos(addr), addr, "regsync appends "+FederatedRecordKey+"<time> to the description when the credential replaces a client secret, to know when the overlap started. Remove it from the spec.",
+				"the description of federated credential %s holds %s, which is reserved", f.Name, FederatedRecordKey)
+		}
 		issuerAddr := joinAddr(joinAddr(appAddr(a, "federatedCredentials"), f.Name), "issuer")
 		if u, err := url.Parse(f.Issuer); err == nil {
 			c.userinfo(c.valuePos(issuerAddr), issuerAddr, "issuer", f.Issuer, u)

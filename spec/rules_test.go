@@ -396,6 +396,11 @@ var ruleCases = []struct {
       one: {issuer: https://token.actions.githubusercontent.com, subject: repo:a/b:ref:refs/heads/main}
       two: {issuer: https://token.actions.githubusercontent.com, subject: repo:a/b:ref:refs/heads/main}
 `, []string{`20:7 applications.svc.federatedCredentials.two: federated credential two repeats an issuer and subject`}},
+	{"federated credential description without regsync's record", `  svc:
+    kind: service
+    federatedCredentials:
+      one: {issuer: https://token.actions.githubusercontent.com, subject: repo:a/b:ref:refs/heads/main, description: "Job regsync:added=2026-01-01T00:00:00Z"}
+`, []string{`19:118 applications.svc.federatedCredentials.one.description: the description of federated credential one holds regsync:added=, which is reserved`}},
 	{"credential missing is a warning", `  svc:
     kind: service
 `, []string{`16:3 applications.svc: warning: service client svc has no secret, no certificate and no federated credential`}},

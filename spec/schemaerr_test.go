@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -128,6 +129,8 @@ func TestSchemaErrorPositions(t *testing.T) {
 		}},
 		{"too long display name", header + base + "  svc:\n    kind: service\n    secret: {}\n    displayName: " + string(make([]byte, 0)) + longName + "\n",
 			[]string{`19:18 applications.svc.displayName: applications.svc.displayName is too long: at most 120, but got 121`}},
+		{"federated credential description over 560 (Graph's 600 less regsync's record)", header + base + "  svc:\n    kind: service\n    federatedCredentials:\n      gh: {issuer: https://token.actions.githubusercontent.com, subject: repo, description: " + strings.Repeat("é", 561) + "}\n",
+			[]string{`19:93 applications.svc.federatedCredentials.gh.description: applications.svc.federatedCredentials.gh.description is too long: at most 560, but got 561`}},
 		{"empty applications", "version: 1\ntenant: contoso.com\nset: a\napplications: {}\n",
 			[]string{`4:15 applications: applications has too few entries: minimum 1 properties allowed, but found 0 properties`}},
 		{"wrong type", header + base + `  svc:

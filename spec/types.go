@@ -316,6 +316,12 @@ func (c *Certificate) ValidityMonths() int {
 	return m
 }
 
+// FederatedRecordKey starts the record regsync appends to a federated
+// credential's description when the credential replaces a client secret
+// (the time it was added; see planner/federated.go). A declared
+// description may not hold it.
+const FederatedRecordKey = "regsync:added="
+
 // FederatedCredential lets an external identity (e.g. a GitHub Actions job)
 // sign in as the application without a secret.
 type FederatedCredential struct {
