@@ -150,33 +150,47 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 		// applier.Options reads 0 as "the default"; on the command line 0 means none.
 		return fmt.Errorf("refused: the plan deletes %d objects and --max-deletes is 0", deletes)
 	}
-	if !o.AutoApprove && !e.confirm() {
+	if !o.AutoApprove && !e.confirm(ctx) {
 		fmt.Fprintln(e.Err, "Apply cancelled.")
 		return errReported
 	}
 
-	var failed []string
+	var failed, notApplied []string
 	var firstErr error
+	var sum applier.Summary
 	for _, res := range results {
 		if res.plan.Summary.Empty() {
+			continue
+		}
+		if !e.Interrupt.beginApply() {
+			notApplied = append(notApplied, res.spec.Set)
 			continue
 		}
 		if len(results) > 1 && o.Format == "text" {
 			fmt.Fprintf(e.Out, "\n%s\n", setHeading(res))
 		}
-		_, err := applier.Apply(ctx, res.plan, res.backend.Dir, res.backend.Vault, res.snapshot, applier.Options{
+		r, err := applier.Apply(ctx, res.plan, res.backend.Dir, res.backend.Vault, res.snapshot, applier.Options{
 			Parallelism: o.Parallelism,
 			MaxDeletes:  o.MaxDeletes,
 			Now:         e.Now,
 			Events:      events,
 			Access:      res.backend.Access,
+			Stop:        e.Interrupt.Stop(),
 		})
+		e.Interrupt.endApply()
+		if r != nil {
+			sum.Added += r.Summary.Added
+			sum.Changed += r.Summary.Changed
+			sum.Destroyed += r.Summary.Destroyed
+			sum.Failed += r.Summary.Failed
+			sum.Skipped += r.Summary.Skipped
+		}
 		if err != nil {
 			failed = append(failed, res.spec.Set)
 			if firstErr == nil {
 				firstErr = err
 			}
-			if len(results) > 1 {
+			if len(results) > 1 && !e.Interrupt.Stopped() {
 				fmt.Fprintf(e.Err, "regsync apply: set %s: %v\n", res.spec.Set, err)
 			}
 		}
@@ -185,6 +199,8 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 		}
 	}
 	switch {
+	case e.Interrupt.Stopped() && (sum.Skipped > 0 || len(notApplied) > 0 || ctx.Err() != nil):
+		return interruptedError(sum, notApplied)
 	case firstErr == nil:
 		return nil
 	case ctx.Err() != nil:
@@ -196,11 +212,37 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 	}
 }
 
+// interruptedError is how an apply stopped by Ctrl-C ends: what ran, what
+// did not, and what to do.
+func interruptedError(sum applier.Summary, notApplied []string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "interrupted: %d added, %d changed, %d destroyed", sum.Added, sum.Changed, sum.Destroyed)
+	if sum.Failed > 0 {
+		fmt.Fprintf(&b, ", %d failed", sum.Failed)
+	}
+	fmt.Fprintf(&b, "; %d actions not started", sum.Skipped)
+	if len(notApplied) > 0 {
+		fmt.Fprintf(&b, " and %d sets not applied (%s)", len(notApplied), strings.Join(notApplied, ", "))
+	}
+	b.WriteString(". Run 'regsync plan' to see what is left; a re-run converges")
+	return errors.New(b.String())
+}
+
 // confirm asks on the terminal; only "yes" goes ahead, as with terraform.
-func (e *env) confirm() bool {
+// An interrupt (ctx ends) is a no.
+func (e *env) confirm(ctx context.Context) bool {
 	fmt.Fprint(e.Out, "\nDo you want to apply these changes to the tenant?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, _ := bufio.NewReader(e.In).ReadString('\n')
-	return strings.TrimSpace(line) == "yes"
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(e.In).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		return strings.TrimSpace(line) == "yes"
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // loadSavedPlan reads a saved plan, re-reads the tenant and refuses the plan

@@ -144,6 +144,18 @@ func (p *progress) applyEvents(render func(applier.Event)) func(applier.Event) {
 			if p.tty && !p.json {
 				p.prefix.prefix = fmt.Sprintf("[%d/%d] ", p.done, p.total)
 			}
+		case applier.EventApplyStopping:
+			// The first Ctrl-C: said on stderr; only NDJSON also gets
+			// the event.
+			noun := "operations"
+			if ev.Actions == 1 {
+				noun = "operation"
+			}
+			fmt.Fprintf(p.w, "\nInterrupt received: finishing %d %s in flight (press Ctrl-C again to stop now)\n", ev.Actions, noun)
+			if !p.json {
+				p.last = p.now()
+				return
+			}
 		case applier.EventApplyComplete:
 			p.phase = ""
 		}
