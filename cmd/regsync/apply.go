@@ -271,10 +271,7 @@ func (e *env) loadSavedPlan(ctx context.Context, o *applyOptions, pr *progress) 
 	}
 	start := time.Now()
 	q := readQuery(sp, b)
-	pr.reading(func() int { return b.Dir.Requests() + b.Vault.Requests() })
-	q.Retry.OnRetry = pr.readRetry
-	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
-	pr.readDone()
+	snap, err := readTenant(ctx, sp, b, q, pr)
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("reading the tenant: %w", err)
