@@ -71,7 +71,7 @@ func newCmdApply(e *env, runF func(context.Context, *applyOptions) error) *cobra
 			}
 			defaultSpec(&o.Files)
 			if o.PlanFile != "" && len(o.Files) > 1 {
-				return usagef("a saved plan names its one spec; give -f at most once with it")
+				return usagef("a saved plan names its spec files; give -f at most once with it (for a plan of one set)")
 			}
 			if o.Parallelism < 1 {
 				return usagef("--parallelism must be at least 1")
@@ -82,7 +82,7 @@ func newCmdApply(e *env, runF func(context.Context, *applyOptions) error) *cobra
 			return applyRun(c.Context(), e, o)
 		},
 	}
-	specFlag(c, &o.Files, "spec `FILE` to apply, or a directory of them; repeat for several sets (a saved PLAN names its own spec file)")
+	specFlag(c, &o.Files, "spec `FILE` to apply, or a directory of them; repeat for several sets (a saved PLAN names its own spec files)")
 	c.Flags().BoolVar(&o.AutoApprove, "auto-approve", false, "apply without asking for confirmation")
 	c.Flags().BoolVar(&o.Input, "input", true, "ask for confirmation on the terminal; --input=false fails instead of asking")
 	c.Flags().BoolVar(&o.Prune, "prune", false, "delete set objects the spec no longer names (with a fresh plan)")
@@ -117,12 +117,12 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 
 	var results []*planResult
 	if o.PlanFile != "" {
-		res, err := e.loadSavedPlan(ctx, o, pr)
+		rs, bs, err := e.loadSavedPlan(ctx, o, pr)
 		if err != nil {
 			return err
 		}
-		defer res.backend.Close()
-		results = []*planResult{res}
+		defer bs.Close()
+		results = rs
 	} else {
 		rs, bs, err := e.planSets(ctx, o.Files, o.Local, o.Prune, false, pr)
 		if err != nil {
@@ -245,50 +245,71 @@ func (e *env) confirm(ctx context.Context) bool {
 	}
 }
 
-// loadSavedPlan reads a saved plan, re-reads the tenant and refuses the plan
-// when anything it was computed from has changed (the fingerprints: a quick
-// check that names what changed) or when its actions are not those a fresh
-// plan of the same spec and tenant has (replan: whatever was edited).
-func (e *env) loadSavedPlan(ctx context.Context, o *applyOptions, pr *progress) (*planResult, error) {
+// loadSavedPlan reads a saved plan, re-reads the tenant for each of its
+// sets and refuses the plan when, in any set, anything it was computed from
+// has changed (the fingerprints: a quick check that names what changed) or
+// its actions are not those a fresh plan of the same spec and tenant has
+// (replan: whatever was edited). One stale set refuses the whole plan,
+// before anything is written. The caller closes the backends.
+func (e *env) loadSavedPlan(ctx context.Context, o *applyOptions, pr *progress) ([]*planResult, *backends, error) {
 	if o.Prune {
-		return nil, usagef("--prune applies to a fresh plan; a saved plan already says whether it prunes")
+		return nil, nil, usagef("--prune applies to a fresh plan; a saved plan already says whether it prunes")
 	}
 	pf, err := readPlanFile(o.PlanFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	specFile := pf.SpecFile
-	if o.FileGiven {
-		specFile = o.Files[0]
+	if o.FileGiven && len(pf.Sets) > 1 {
+		return nil, nil, usagef("the saved plan holds %d sets, each naming its spec file; give no -f with it", len(pf.Sets))
 	}
-	sp, err := e.loadSpec(specFile)
-	if err != nil {
-		return nil, err
-	}
-	b, err := e.connect(ctx, sp, o.Local)
-	if err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	q := readQuery(sp, b)
-	snap, err := readTenant(ctx, sp, b, q, pr)
-	if err != nil {
-		b.Close()
-		return nil, fmt.Errorf("reading the tenant: %w", err)
-	}
-	if err := pf.Check(e.Build.Full(), sp.Digest, snap.Organization.ID, snap); err != nil {
-		b.Close()
-		if errors.Is(err, planfile.ErrStale) {
-			return nil, fmt.Errorf("the saved plan %s is stale: %w", o.PlanFile, err)
+	bs := e.newBackends(o.Local)
+	var results []*planResult
+	var stale []string
+	for _, s := range pf.Sets {
+		specFile := s.SpecFile
+		if o.FileGiven {
+			specFile = o.Files[0]
 		}
-		return nil, fmt.Errorf("%s: %w", o.PlanFile, err)
+		sp, err := e.loadSpec(specFile)
+		if err != nil {
+			bs.Close()
+			return nil, nil, err
+		}
+		b, err := bs.get(ctx, sp)
+		if err != nil {
+			bs.Close()
+			return nil, nil, err
+		}
+		start := time.Now()
+		snap, err := readTenant(ctx, sp, b, readQuery(sp, b), pr)
+		if err != nil {
+			bs.Close()
+			return nil, nil, fmt.Errorf("reading the tenant: %w", err)
+		}
+		if err := pf.CheckSet(s, e.Build.Full(), sp.Digest, snap.Organization.ID, snap); err != nil {
+			if errors.Is(err, planfile.ErrStale) && len(pf.Sets) > 1 {
+				stale = append(stale, fmt.Sprintf("set %s (%s): %v", s.Set, s.SpecFile, err))
+				continue
+			}
+			bs.Close()
+			if errors.Is(err, planfile.ErrStale) {
+				return nil, nil, fmt.Errorf("the saved plan %s is stale: %w", o.PlanFile, err)
+			}
+			return nil, nil, fmt.Errorf("%s: %w", o.PlanFile, err)
+		}
+		fresh, err := e.replan(s, o.PlanFile, sp, snap, b.CallerID)
+		if err != nil {
+			bs.Close()
+			return nil, nil, err
+		}
+		results = append(results, &planResult{spec: sp, backend: b, snapshot: snap, plan: fresh, readTime: time.Since(start)})
 	}
-	fresh, err := e.replan(pf, o.PlanFile, sp, snap, b.CallerID)
-	if err != nil {
-		b.Close()
-		return nil, err
+	if len(stale) > 0 {
+		bs.Close()
+		return nil, nil, fmt.Errorf("the saved plan %s is stale in %d of its %d sets, so none is applied:\n  %s",
+			o.PlanFile, len(stale), len(pf.Sets), strings.Join(stale, "\n  "))
 	}
-	return &planResult{spec: sp, backend: b, snapshot: snap, plan: fresh, readTime: time.Since(start)}, nil
+	return results, bs, nil
 }
 
 // readPlanFile opens and decodes a saved plan.
@@ -319,7 +340,7 @@ const clockSkew = 5 * time.Minute
 // in the future is refused: it could only make credentials look older than
 // they are. The returned plan is the one applied; it equals the file in
 // everything that executes.
-func (e *env) replan(pf *planfile.File, path string, sp *spec.Spec, snap *tenant.Snapshot, callerID string) (*planner.Plan, error) {
+func (e *env) replan(pf *planfile.SetPlan, path string, sp *spec.Spec, snap *tenant.Snapshot, callerID string) (*planner.Plan, error) {
 	if now := e.Now(); pf.Plan.PlannedAt.After(now.Add(clockSkew)) {
 		return nil, fmt.Errorf("%s: planned_at %s is later than now (%s); the file was edited or a clock is wrong; run regsync plan again and review the new plan",
 			path, pf.Plan.PlannedAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))

@@ -148,7 +148,7 @@ func TestUsageErrors(t *testing.T) {
 		{plan(), []string{"plan", "-nope"}, "regsync plan: unknown shorthand flag: 'n' in -nope\n"},
 		{plan(), []string{"plan", "--format", "xml"}, `regsync plan: unknown --format "xml" (want text, markdown or json)` + "\n\nUsage:"},
 		{plan(), []string{"plan", "spec.yaml"}, `regsync plan: unexpected argument "spec.yaml" (the spec is given with -f)`},
-		{apply(), []string{"apply", "x.plan", "-f", "a.yaml", "-f", "b.yaml"}, "regsync apply: a saved plan names its one spec; give -f at most once with it"},
+		{apply(), []string{"apply", "x.plan", "-f", "a.yaml", "-f", "b.yaml"}, "regsync apply: a saved plan names its spec files; give -f at most once with it (for a plan of one set)"},
 		{apply(), []string{"apply", "a.plan", "b.plan"}, "regsync apply: give at most one saved plan, got 2 arguments"},
 		{apply(), []string{"apply", "--parallelism", "0"}, "regsync apply: --parallelism must be at least 1"},
 		{apply(), []string{"apply", "--parallelism", "many"}, `regsync apply: invalid argument "many" for "--parallelism" flag`},
