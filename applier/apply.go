@@ -81,6 +81,14 @@ type Options struct {
 	// Access is Azure Resource Manager, for the plan's role assignments;
 	// nil when the plan has none.
 	Access tenant.Access
+	// Stop, when closed, is a graceful stop (the first Ctrl-C): Apply
+	// starts no new action, lets the actions in flight finish — their
+	// retries and compensation too — under ctx, which the caller keeps
+	// alive (with a bound of its own), and reports the rest as cancelled.
+	// It sends an apply_stopping event with the number in flight when it
+	// sees Stop closed. Cancelling ctx is the hard stop: requests in
+	// flight are abandoned, and only compensation still runs.
+	Stop <-chan struct{}
 }
 
 func (o Options) withDefaults() Options {
@@ -292,7 +300,8 @@ func Apply(ctx context.Context, p *planner.Plan, dir tenant.Directory, vault ten
 			return r.executeBatch(ctx, actions)
 		}
 	}
-	outcomes, err := runGraphBatched(ctx, tasks, opts.Parallelism, maxBatch, batch, started, finished)
+	stopping := func(n int) { r.emit(Event{Type: EventApplyStopping, Actions: n}) }
+	outcomes, err := runGraphBatched(ctx, tasks, opts.Parallelism, maxBatch, batch, opts.Stop, stopping, started, finished)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}

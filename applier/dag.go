@@ -2,6 +2,7 @@ package applier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -69,14 +70,25 @@ type outcome struct {
 // started and finished, when not nil, are called from the scheduler
 // goroutine (never concurrently).
 func runGraph(ctx context.Context, tasks []task, parallelism int, started func(t task), finished func(t task, o outcome)) (map[string]outcome, error) {
-	return runGraphBatched(ctx, tasks, parallelism, 0, nil, started, finished)
+	return runGraphBatched(ctx, tasks, parallelism, 0, nil, nil, nil, started, finished)
 }
+
+// errStopped is the error of a task that did not start because the run was
+// told to stop (Options.Stop).
+var errStopped = errors.New("not started: the apply was interrupted")
 
 // runGraphBatched is runGraph where ready Batchable tasks, taken in plan
 // order with free and pairwise distinct locks, run in groups of up to
 // maxBatch through batch; a group takes one slot of parallelism. A nil
 // batch or maxBatch < 2 runs every task on its own.
-func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch int, batch batchFunc, started func(t task), finished func(t task, o outcome)) (map[string]outcome, error) {
+//
+// Once stop is closed nothing new starts, as when ctx ends, but what is
+// running goes on under ctx, which stop does not cancel: the tasks in
+// flight finish (retries and compensation included) and the rest end as
+// cancelled with errStopped. stopping, when not nil, is called once, from
+// the scheduler goroutine, when it sees stop closed, with the number of
+// tasks then running (paused ones included: they will go on).
+func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch int, batch batchFunc, stop <-chan struct{}, stopping func(inFlight int), started func(t task), finished func(t task, o outcome)) (map[string]outcome, error) {
 	if parallelism < 1 {
 		parallelism = 1
 	}
@@ -242,29 +254,59 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 		}
 		return group
 	}
+	stopped := false
+	// stopC is stop until the scheduler has seen it closed.
+	stopC := stop
+	seeStop := func() {
+		if stopped {
+			return
+		}
+		select {
+		case <-stop:
+		default:
+			return
+		}
+		stopped, stopC = true, nil
+		if stopping != nil {
+			n := 0
+			for i := range tasks {
+				if state[i] == statusRunning {
+					n++
+				}
+			}
+			stopping(n)
+		}
+	}
+	// canStart is checked before each start, so that nothing starts
+	// once stop is closed, even within one round of starts.
+	canStart := func() bool {
+		seeStop()
+		return !stopped && ctx.Err() == nil
+	}
 	for remaining > 0 {
 		grant()
-		if ctx.Err() == nil {
+		seeStop()
+		if ctx.Err() == nil && !stopped {
 			// Start every ready task that fits, in plan order. Batchable
 			// ones wait while other work can use the slots, so that more of
 			// them gather into one batch; a full batch goes at once, and a
 			// slot that would stay idle takes whatever has gathered.
 			for i := range tasks {
-				if running >= parallelism {
+				if running >= parallelism || !canStart() {
 					break
 				}
 				if ready(i) && !(batching && tasks[i].Batchable) {
 					launch([]int{i})
 				}
 			}
-			for batching && running < parallelism {
+			for batching && running < parallelism && canStart() {
 				g := nextGroup()
 				if len(g) < maxBatch {
 					break
 				}
 				launch(g)
 			}
-			for batching && running < parallelism {
+			for batching && running < parallelism && canStart() {
 				g := nextGroup()
 				if len(g) == 0 {
 					break
@@ -273,11 +315,16 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 			}
 		}
 		if alive == 0 {
-			// Nothing runs and nothing can start: the context ended.
+			// Nothing runs and nothing can start: the context ended or
+			// the run was told to stop.
+			err := ctx.Err()
+			if err == nil {
+				err = errStopped
+			}
 			for i := range tasks {
 				if state[i] == statusPending {
 					state[i] = statusCancelled
-					out[tasks[i].ID] = outcome{Status: statusCancelled, Err: ctx.Err()}
+					out[tasks[i].ID] = outcome{Status: statusCancelled, Err: err}
 					remaining--
 				}
 			}
@@ -285,6 +332,8 @@ func runGraphBatched(ctx context.Context, tasks []task, parallelism, maxBatch in
 		}
 		var r result
 		select {
+		case <-stopC:
+			continue
 		case items := <-sl.pause:
 			give(items)
 			continue

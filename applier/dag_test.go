@@ -160,7 +160,7 @@ func TestRunGraphBatchesReadyTasks(t *testing.T) {
 		{ID: "owner-b", Deps: []string{"app-b"}, Lock: "b", Batchable: true, Run: noop},
 		{ID: "after-b", Deps: []string{"owner-b"}, Lock: "b", Run: noop},
 	}
-	out, err := runGraphBatched(context.Background(), tasks, 1, 20, batch, nil, nil)
+	out, err := runGraphBatched(context.Background(), tasks, 1, 20, batch, nil, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,10 @@ const (
 	// EventActionFinish: an action ended with Status (ok, failed, skipped,
 	// cancelled), after ElapsedSeconds when it ran.
 	EventActionFinish EventType = "action_finish"
+	// EventApplyStopping: the apply was told to stop (Options.Stop, the
+	// first Ctrl-C): nothing new starts, and the Actions actions in flight
+	// finish.
+	EventApplyStopping EventType = "apply_stopping"
 	// EventApplyComplete: every action has ended; Summary counts them.
 	EventApplyComplete EventType = "apply_complete"
 )
@@ -53,11 +57,13 @@ type Event struct {
 	Detail   string `json:"detail,omitempty"`
 	Error    string `json:"error,omitempty"`
 	// Kind, Attempt and DelaySeconds describe a retry.
-	Kind         string   `json:"kind,omitempty"`
-	Attempt      int      `json:"attempt,omitempty"`
-	DelaySeconds float64  `json:"delay_seconds,omitempty"`
-	Actions      int      `json:"actions,omitempty"`
-	Summary      *Summary `json:"summary,omitempty"`
+	Kind         string  `json:"kind,omitempty"`
+	Attempt      int     `json:"attempt,omitempty"`
+	DelaySeconds float64 `json:"delay_seconds,omitempty"`
+	// Actions counts the plan's actions (apply_start) or those in flight
+	// (apply_stopping).
+	Actions int      `json:"actions,omitempty"`
+	Summary *Summary `json:"summary,omitempty"`
 }
 
 func actionEvent(t EventType, a *planner.Action) Event {

@@ -74,6 +74,8 @@ func elapsed(sec float64) string {
 func (t *textRenderer) event(e Event) {
 	switch e.Type {
 	case EventApplyStart:
+	case EventApplyStopping:
+		fmt.Fprintf(t.w, "%s\n", t.paint(ansiYellow, fmt.Sprintf("Stopping: starting nothing new; %d in flight will finish.", e.Actions)))
 	case EventActionStart:
 		doing, _, _ := verbs(e.Op)
 		fmt.Fprintf(t.w, "%s: %s\n", t.paint(ansiBold, label(e)), doing)

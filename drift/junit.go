@@ -66,6 +66,33 @@ type junitFailure struct {
 // warnings in the case's system-out. Text is escaped by encoding/xml;
 // characters XML cannot carry become U+FFFD.
 func JUnit(w io.Writer, r *Report) error {
+	return JUnitSets(w, []*Report{r})
+}
+
+// JUnitSets writes several reports as one JUnit document: a testsuite per
+// report (set), in order, each as JUnit writes it, and the totals on the
+// testsuites element.
+func JUnitSets(w io.Writer, reports []*Report) error {
+	doc := junitSuites{Name: "regsync drift", Time: "0"}
+	for _, r := range reports {
+		suite := suiteOf(r)
+		doc.Tests += suite.Tests
+		doc.Failures += suite.Failures
+		doc.Suites = append(doc.Suites, suite)
+	}
+	bw := bufio.NewWriter(w)
+	bw.WriteString(xml.Header)
+	enc := xml.NewEncoder(bw)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("encoding the JUnit report: %w", err)
+	}
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// suiteOf is the testsuite of one report.
+func suiteOf(r *Report) junitSuite {
 	suite := junitSuite{
 		Name:      "regsync drift: set " + r.Set,
 		Time:      "0",
@@ -103,16 +130,7 @@ func JUnit(w io.Writer, r *Report) error {
 		suite.Tests++
 		suite.Cases = append(suite.Cases, tc)
 	}
-	doc := junitSuites{Name: "regsync drift", Tests: suite.Tests, Failures: suite.Failures, Time: "0", Suites: []junitSuite{suite}}
-	bw := bufio.NewWriter(w)
-	bw.WriteString(xml.Header)
-	enc := xml.NewEncoder(bw)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("encoding the JUnit report: %w", err)
-	}
-	bw.WriteByte('\n')
-	return bw.Flush()
+	return suite
 }
 
 func classname(set string, o Object) string {

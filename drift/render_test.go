@@ -356,3 +356,49 @@ func TestHostileStrings(t *testing.T) {
 		})
 	}
 }
+
+// Several reports make one JUnit document: a testsuite per set, in order,
+// each with its own counts, and the totals on testsuites.
+func TestJUnitSets(t *testing.T) {
+	cases := goldenCases()
+	var reports []*drift.Report
+	for _, tc := range cases {
+		reports = append(reports, tc.report(t))
+		if len(reports) == 2 {
+			break
+		}
+	}
+	if len(reports) < 2 {
+		t.Fatal("fewer than two golden cases")
+	}
+	second := *reports[1]
+	second.Set = "other-set"
+	reports[1] = &second
+	var buf bytes.Buffer
+	if err := drift.JUnitSets(&buf, reports); err != nil {
+		t.Fatal(err)
+	}
+	checkJUnitSchema(t, buf.Bytes())
+	var doc xSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("JUnit XML does not parse: %v\n%s", err, buf.String())
+	}
+	if len(doc.Suites) != 2 {
+		t.Fatalf("%d suites, want 2", len(doc.Suites))
+	}
+	tests, failures := 0, 0
+	for i, s := range doc.Suites {
+		r := reports[i]
+		if want := "regsync drift: set " + r.Set; s.Name != want {
+			t.Errorf("suite %d is %q, want %q", i, s.Name, want)
+		}
+		if s.Tests != len(r.Objects) || len(s.Cases) != len(r.Objects) {
+			t.Errorf("suite %d: %d tests, %d cases, want %d", i, s.Tests, len(s.Cases), len(r.Objects))
+		}
+		tests += s.Tests
+		failures += s.Failures
+	}
+	if doc.Tests != tests || doc.Failures != failures {
+		t.Errorf("testsuites counts %d/%d, want the sums %d/%d", doc.Tests, doc.Failures, tests, failures)
+	}
+}

@@ -107,3 +107,58 @@ func TestApplyRefusesAnEditedSavedPlan(t *testing.T) {
 	w.assertConverged(file, "fhir-prod", "contoso-fhir-kv")
 	w.assertConverged(w.example("dicom"), "dicom-prod", "contoso-dicom-kv")
 }
+
+// One saved plan of two sets (FHIR and DICOM, two vaults) applies both,
+// each checked against its own set; a plan of two sets is refused whole
+// once one of them changed, and nothing of the other is written.
+func TestSavedPlanOfTwoSets(t *testing.T) {
+	w := newWorld(t, emulator.Faults{})
+	fhir, dicom, proxy := w.example("fhir"), w.example("dicom"), w.example("fhir-proxy")
+
+	// Both sets planned into one file: show renders both, apply applies
+	// both, and the tenant converges for each set.
+	w.mustRun(2, "plan", "-f", fhir, "-f", dicom, "-out", "both.plan", "--detailed-exitcode")
+	data, err := os.ReadFile(filepath.Join(w.dir, "both.plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var head struct {
+		FormatVersion string `json:"format_version"`
+		Sets          []struct {
+			Set        string `json:"set"`
+			SpecDigest string `json:"spec_digest"`
+		} `json:"sets"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil || head.FormatVersion != "1.1" || len(head.Sets) != 2 ||
+		head.Sets[0].Set != "fhir-prod" || head.Sets[1].Set != "dicom-prod" || head.Sets[0].SpecDigest == head.Sets[1].SpecDigest {
+		t.Fatalf("the saved plan of two sets: %+v (%v)", head, err)
+	}
+	shown := w.mustRun(0, "show", "both.plan")
+	if !strings.Contains(shown.Stdout, "=== set fhir-prod (") || !strings.Contains(shown.Stdout, "=== set dicom-prod (") {
+		t.Errorf("show of two sets:\n%s", shown.Stdout)
+	}
+	out := w.mustRun(0, "apply", "both.plan", "--auto-approve")
+	if n := strings.Count(out.Stdout, "Apply complete!"); n != 2 || !strings.Contains(out.Stdout, "=== set fhir-prod (") || !strings.Contains(out.Stdout, "=== set dicom-prod (") {
+		t.Errorf("apply of the saved plan of two sets: %d completions\n%s", n, out.Stdout)
+	}
+	w.assertConverged(fhir, "fhir-prod", "contoso-fhir-kv")
+	w.assertConverged(dicom, "dicom-prod", "contoso-dicom-kv")
+
+	// Stale in one set: the FHIR proxy set (new) and the DICOM set are
+	// planned, then a DICOM application is deleted by hand.
+	w.mustRun(2, "plan", "-f", proxy, "-f", dicom, "-out", "stale.plan", "--detailed-exitcode")
+	g, _ := w.clients()
+	apps, err := g.ListApplications(context.Background(), "dicom-prod")
+	if err != nil || len(apps) == 0 {
+		t.Fatalf("the DICOM set: %d applications, %v", len(apps), err)
+	}
+	w.graphDelete("/applications/" + apps[0].ID)
+	r := w.mustRun(1, "apply", "stale.plan", "--auto-approve")
+	if !strings.Contains(r.Stderr, "is stale in 1 of its 2 sets, so none is applied") || !strings.Contains(r.Stderr, "set dicom-prod (") ||
+		strings.Contains(r.Stderr, "set fhir-proxy (") {
+		t.Errorf("apply of a plan stale in one set:\n%s", r.Stderr)
+	}
+	if got, err := g.ListApplications(context.Background(), "fhir-proxy"); err != nil || len(got) != 0 {
+		t.Errorf("the fresh set of a stale plan: %d applications (%v), want none", len(got), err)
+	}
+}

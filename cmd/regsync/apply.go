@@ -71,7 +71,7 @@ func newCmdApply(e *env, runF func(context.Context, *applyOptions) error) *cobra
 			}
 			defaultSpec(&o.Files)
 			if o.PlanFile != "" && len(o.Files) > 1 {
-				return usagef("a saved plan names its one spec; give -f at most once with it")
+				return usagef("a saved plan names its spec files; give -f at most once with it (for a plan of one set)")
 			}
 			if o.Parallelism < 1 {
 				return usagef("--parallelism must be at least 1")
@@ -82,7 +82,7 @@ func newCmdApply(e *env, runF func(context.Context, *applyOptions) error) *cobra
 			return applyRun(c.Context(), e, o)
 		},
 	}
-	specFlag(c, &o.Files, "spec `FILE` to apply, or a directory of them; repeat for several sets (a saved PLAN names its own spec file)")
+	specFlag(c, &o.Files, "spec `FILE` to apply, or a directory of them; repeat for several sets (a saved PLAN names its own spec files)")
 	c.Flags().BoolVar(&o.AutoApprove, "auto-approve", false, "apply without asking for confirmation")
 	c.Flags().BoolVar(&o.Input, "input", true, "ask for confirmation on the terminal; --input=false fails instead of asking")
 	c.Flags().BoolVar(&o.Prune, "prune", false, "delete set objects the spec no longer names (with a fresh plan)")
@@ -117,12 +117,12 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 
 	var results []*planResult
 	if o.PlanFile != "" {
-		res, err := e.loadSavedPlan(ctx, o, pr)
+		rs, bs, err := e.loadSavedPlan(ctx, o, pr)
 		if err != nil {
 			return err
 		}
-		defer res.backend.Close()
-		results = []*planResult{res}
+		defer bs.Close()
+		results = rs
 	} else {
 		rs, bs, err := e.planSets(ctx, o.Files, o.Local, o.Prune, false, pr)
 		if err != nil {
@@ -150,33 +150,47 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 		// applier.Options reads 0 as "the default"; on the command line 0 means none.
 		return fmt.Errorf("refused: the plan deletes %d objects and --max-deletes is 0", deletes)
 	}
-	if !o.AutoApprove && !e.confirm() {
+	if !o.AutoApprove && !e.confirm(ctx) {
 		fmt.Fprintln(e.Err, "Apply cancelled.")
 		return errReported
 	}
 
-	var failed []string
+	var failed, notApplied []string
 	var firstErr error
+	var sum applier.Summary
 	for _, res := range results {
 		if res.plan.Summary.Empty() {
+			continue
+		}
+		if !e.Interrupt.beginApply() {
+			notApplied = append(notApplied, res.spec.Set)
 			continue
 		}
 		if len(results) > 1 && o.Format == "text" {
 			fmt.Fprintf(e.Out, "\n%s\n", setHeading(res))
 		}
-		_, err := applier.Apply(ctx, res.plan, res.backend.Dir, res.backend.Vault, res.snapshot, applier.Options{
+		r, err := applier.Apply(ctx, res.plan, res.backend.Dir, res.backend.Vault, res.snapshot, applier.Options{
 			Parallelism: o.Parallelism,
 			MaxDeletes:  o.MaxDeletes,
 			Now:         e.Now,
 			Events:      events,
 			Access:      res.backend.Access,
+			Stop:        e.Interrupt.Stop(),
 		})
+		e.Interrupt.endApply()
+		if r != nil {
+			sum.Added += r.Summary.Added
+			sum.Changed += r.Summary.Changed
+			sum.Destroyed += r.Summary.Destroyed
+			sum.Failed += r.Summary.Failed
+			sum.Skipped += r.Summary.Skipped
+		}
 		if err != nil {
 			failed = append(failed, res.spec.Set)
 			if firstErr == nil {
 				firstErr = err
 			}
-			if len(results) > 1 {
+			if len(results) > 1 && !e.Interrupt.Stopped() {
 				fmt.Fprintf(e.Err, "regsync apply: set %s: %v\n", res.spec.Set, err)
 			}
 		}
@@ -185,6 +199,8 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 		}
 	}
 	switch {
+	case e.Interrupt.Stopped() && (sum.Skipped > 0 || len(notApplied) > 0 || ctx.Err() != nil):
+		return interruptedError(sum, notApplied)
 	case firstErr == nil:
 		return nil
 	case ctx.Err() != nil:
@@ -196,60 +212,104 @@ func applyRun(ctx context.Context, e *env, o *applyOptions) error {
 	}
 }
 
-// confirm asks on the terminal; only "yes" goes ahead, as with terraform.
-func (e *env) confirm() bool {
-	fmt.Fprint(e.Out, "\nDo you want to apply these changes to the tenant?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, _ := bufio.NewReader(e.In).ReadString('\n')
-	return strings.TrimSpace(line) == "yes"
+// interruptedError is how an apply stopped by Ctrl-C ends: what ran, what
+// did not, and what to do.
+func interruptedError(sum applier.Summary, notApplied []string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "interrupted: %d added, %d changed, %d destroyed", sum.Added, sum.Changed, sum.Destroyed)
+	if sum.Failed > 0 {
+		fmt.Fprintf(&b, ", %d failed", sum.Failed)
+	}
+	fmt.Fprintf(&b, "; %d actions not started", sum.Skipped)
+	if len(notApplied) > 0 {
+		fmt.Fprintf(&b, " and %d sets not applied (%s)", len(notApplied), strings.Join(notApplied, ", "))
+	}
+	b.WriteString(". Run 'regsync plan' to see what is left; a re-run converges")
+	return errors.New(b.String())
 }
 
-// loadSavedPlan reads a saved plan, re-reads the tenant and refuses the plan
-// when anything it was computed from has changed (the fingerprints: a quick
-// check that names what changed) or when its actions are not those a fresh
-// plan of the same spec and tenant has (replan: whatever was edited).
-func (e *env) loadSavedPlan(ctx context.Context, o *applyOptions, pr *progress) (*planResult, error) {
+// confirm asks on the terminal; only "yes" goes ahead, as with terraform.
+// An interrupt (ctx ends) is a no.
+func (e *env) confirm(ctx context.Context) bool {
+	fmt.Fprint(e.Out, "\nDo you want to apply these changes to the tenant?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(e.In).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		return strings.TrimSpace(line) == "yes"
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// loadSavedPlan reads a saved plan, re-reads the tenant for each of its
+// sets and refuses the plan when, in any set, anything it was computed from
+// has changed (the fingerprints: a quick check that names what changed) or
+// its actions are not those a fresh plan of the same spec and tenant has
+// (replan: whatever was edited). One stale set refuses the whole plan,
+// before anything is written. The caller closes the backends.
+func (e *env) loadSavedPlan(ctx context.Context, o *applyOptions, pr *progress) ([]*planResult, *backends, error) {
 	if o.Prune {
-		return nil, usagef("--prune applies to a fresh plan; a saved plan already says whether it prunes")
+		return nil, nil, usagef("--prune applies to a fresh plan; a saved plan already says whether it prunes")
 	}
 	pf, err := readPlanFile(o.PlanFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	specFile := pf.SpecFile
-	if o.FileGiven {
-		specFile = o.Files[0]
+	if o.FileGiven && len(pf.Sets) > 1 {
+		return nil, nil, usagef("the saved plan holds %d sets, each naming its spec file; give no -f with it", len(pf.Sets))
 	}
-	sp, err := e.loadSpec(specFile)
-	if err != nil {
-		return nil, err
-	}
-	b, err := e.connect(ctx, sp, o.Local)
-	if err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	q := readQuery(sp, b)
-	pr.reading(func() int { return b.Dir.Requests() + b.Vault.Requests() })
-	q.Retry.OnRetry = pr.readRetry
-	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
-	pr.readDone()
-	if err != nil {
-		b.Close()
-		return nil, fmt.Errorf("reading the tenant: %w", err)
-	}
-	if err := pf.Check(e.Build.Full(), sp.Digest, snap.Organization.ID, snap); err != nil {
-		b.Close()
-		if errors.Is(err, planfile.ErrStale) {
-			return nil, fmt.Errorf("the saved plan %s is stale: %w", o.PlanFile, err)
+	bs := e.newBackends(o.Local)
+	var results []*planResult
+	var stale []string
+	for _, s := range pf.Sets {
+		specFile := s.SpecFile
+		if o.FileGiven {
+			specFile = o.Files[0]
 		}
-		return nil, fmt.Errorf("%s: %w", o.PlanFile, err)
+		sp, err := e.loadSpec(specFile)
+		if err != nil {
+			bs.Close()
+			return nil, nil, err
+		}
+		b, err := bs.get(ctx, sp)
+		if err != nil {
+			bs.Close()
+			return nil, nil, err
+		}
+		start := time.Now()
+		snap, err := readTenant(ctx, sp, b, readQuery(sp, b), pr)
+		if err != nil {
+			bs.Close()
+			return nil, nil, fmt.Errorf("reading the tenant: %w", err)
+		}
+		if err := pf.CheckSet(s, e.Build.Full(), sp.Digest, snap.Organization.ID, snap); err != nil {
+			if errors.Is(err, planfile.ErrStale) && len(pf.Sets) > 1 {
+				stale = append(stale, fmt.Sprintf("set %s (%s): %v", s.Set, s.SpecFile, err))
+				continue
+			}
+			bs.Close()
+			if errors.Is(err, planfile.ErrStale) {
+				return nil, nil, fmt.Errorf("the saved plan %s is stale: %w", o.PlanFile, err)
+			}
+			return nil, nil, fmt.Errorf("%s: %w", o.PlanFile, err)
+		}
+		fresh, err := e.replan(s, o.PlanFile, sp, snap, b.CallerID)
+		if err != nil {
+			bs.Close()
+			return nil, nil, err
+		}
+		results = append(results, &planResult{spec: sp, backend: b, snapshot: snap, plan: fresh, readTime: time.Since(start)})
 	}
-	fresh, err := e.replan(pf, o.PlanFile, sp, snap, b.CallerID)
-	if err != nil {
-		b.Close()
-		return nil, err
+	if len(stale) > 0 {
+		bs.Close()
+		return nil, nil, fmt.Errorf("the saved plan %s is stale in %d of its %d sets, so none is applied:\n  %s",
+			o.PlanFile, len(stale), len(pf.Sets), strings.Join(stale, "\n  "))
 	}
-	return &planResult{spec: sp, backend: b, snapshot: snap, plan: fresh, readTime: time.Since(start)}, nil
+	return results, bs, nil
 }
 
 // readPlanFile opens and decodes a saved plan.
@@ -280,7 +340,7 @@ const clockSkew = 5 * time.Minute
 // in the future is refused: it could only make credentials look older than
 // they are. The returned plan is the one applied; it equals the file in
 // everything that executes.
-func (e *env) replan(pf *planfile.File, path string, sp *spec.Spec, snap *tenant.Snapshot, callerID string) (*planner.Plan, error) {
+func (e *env) replan(pf *planfile.SetPlan, path string, sp *spec.Spec, snap *tenant.Snapshot, callerID string) (*planner.Plan, error) {
 	if now := e.Now(); pf.Plan.PlannedAt.After(now.Add(clockSkew)) {
 		return nil, fmt.Errorf("%s: planned_at %s is later than now (%s); the file was edited or a clock is wrong; run regsync plan again and review the new plan",
 			path, pf.Plan.PlannedAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))

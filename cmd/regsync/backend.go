@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -76,6 +78,22 @@ type backend struct {
 	Local *emulator.Emulator
 	// CallerID is the signed-in principal's object id, when known.
 	CallerID string
+	// pages watches the answers of all three clients for next links,
+	// for the read's progress; nil for a backend from env.Backend.
+	pages *pageWatch
+}
+
+// requests counts the requests sent to the tenant, the vaults and Azure
+// Resource Manager.
+func (b *backend) requests() int {
+	n := b.Dir.Requests()
+	if b.Vault != nil {
+		n += b.Vault.Requests()
+	}
+	if b.Access != nil {
+		n += b.Access.Requests()
+	}
+	return n
 }
 
 func (b *backend) Close() error {
@@ -131,17 +149,25 @@ func (e *env) connect(ctx context.Context, sp *spec.Spec, local localFlag) (*bac
 			cfg.Cloud = want
 		}
 	}
-	dir, err := graph.New(cfg, graph.Options{UserAgent: e.Build.UserAgent()})
+	t, err := cfg.Transport()
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("connecting to Microsoft Graph: %w", err)
 	}
-	vault, err := keyvault.New(cfg, keyvault.Options{UserAgent: e.Build.UserAgent()})
+	b.pages = &pageWatch{next: t}
+	dir, err := graph.New(cfg, graph.Options{UserAgent: e.Build.UserAgent(), Transport: b.pages})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("connecting to Microsoft Graph: %w", err)
+	}
+	// The same as the clients' defaults, through the page watch.
+	client := &http.Client{Transport: b.pages, Timeout: 100 * time.Second}
+	vault, err := keyvault.New(cfg, keyvault.Options{UserAgent: e.Build.UserAgent(), Transport: client})
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("connecting to Key Vault: %w", err)
 	}
-	access, err := arm.New(cfg, arm.Options{UserAgent: e.Build.UserAgent()})
+	access, err := arm.New(cfg, arm.Options{UserAgent: e.Build.UserAgent(), Transport: client})
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("connecting to Azure Resource Manager: %w", err)

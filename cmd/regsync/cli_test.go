@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -147,7 +148,7 @@ func TestUsageErrors(t *testing.T) {
 		{plan(), []string{"plan", "-nope"}, "regsync plan: unknown shorthand flag: 'n' in -nope\n"},
 		{plan(), []string{"plan", "--format", "xml"}, `regsync plan: unknown --format "xml" (want text, markdown or json)` + "\n\nUsage:"},
 		{plan(), []string{"plan", "spec.yaml"}, `regsync plan: unexpected argument "spec.yaml" (the spec is given with -f)`},
-		{apply(), []string{"apply", "x.plan", "-f", "a.yaml", "-f", "b.yaml"}, "regsync apply: a saved plan names its one spec; give -f at most once with it"},
+		{apply(), []string{"apply", "x.plan", "-f", "a.yaml", "-f", "b.yaml"}, "regsync apply: a saved plan names its spec files; give -f at most once with it (for a plan of one set)"},
 		{apply(), []string{"apply", "a.plan", "b.plan"}, "regsync apply: give at most one saved plan, got 2 arguments"},
 		{apply(), []string{"apply", "--parallelism", "0"}, "regsync apply: --parallelism must be at least 1"},
 		{apply(), []string{"apply", "--parallelism", "many"}, `regsync apply: invalid argument "many" for "--parallelism" flag`},
@@ -296,31 +297,70 @@ func TestColour(t *testing.T) {
 	}
 }
 
-// The first Ctrl-C cancels and says so; the second exits with 130.
+// Outside an apply the first Ctrl-C cancels at once and says so; the
+// second exits with 130.
 func TestInterrupts(t *testing.T) {
 	sigs := make(chan os.Signal, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb syncBuffer
 	exited := make(chan int, 1)
 	done := make(chan struct{})
-	go func() { interrupts(sigs, cancel, &errb, func(c int) { exited <- c }); close(done) }()
+	intr := newInterrupt()
+	go func() { interrupts(sigs, intr, cancel, time.Hour, &errb, func(c int) { exited <- c }); close(done) }()
 	sigs <- os.Interrupt
 	<-ctx.Done()
+	<-intr.Stop()
 	select {
 	case c := <-exited:
 		t.Fatalf("exited with %d after one interrupt", c)
 	default:
+	}
+	if intr.beginApply() {
+		t.Error("an apply may begin after the interrupt")
 	}
 	sigs <- os.Interrupt
 	if c := <-exited; c != exitInterrupted {
 		t.Errorf("exit %d, want %d", c, exitInterrupted)
 	}
 	<-done
-	for _, want := range []string{"Interrupt received: starting nothing new", "Press Ctrl-C again", "Second interrupt: exiting now"} {
+	for _, want := range []string{"Interrupt received: nothing is being written", "press Ctrl-C again", "Second interrupt: exiting now"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
 		}
 	}
+}
+
+// During an apply the first Ctrl-C only closes Stop: the context of the
+// writes in flight lives on until the grace period ends.
+func TestInterruptDuringApply(t *testing.T) {
+	sigs := make(chan os.Signal, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	var errb syncBuffer
+	intr := newInterrupt()
+	if !intr.beginApply() {
+		t.Fatal("beginApply refused before any interrupt")
+	}
+	const grace = 300 * time.Millisecond
+	done := make(chan struct{})
+	go func() {
+		interrupts(sigs, intr, cancel, grace, &errb, func(c int) { t.Errorf("exited with %d", c) })
+		close(done)
+	}()
+	sent := time.Now()
+	sigs <- os.Interrupt
+	<-intr.Stop()
+	if ctx.Err() != nil {
+		t.Fatal("the first interrupt cancelled the context of an apply")
+	}
+	<-ctx.Done()
+	if waited := time.Since(sent); waited < grace {
+		t.Errorf("cancelled after %s, before the grace of %s", waited, grace)
+	}
+	if !strings.Contains(errb.String(), "cancelling them") {
+		t.Errorf("stderr does not say the grace ended:\n%s", errb.String())
+	}
+	close(sigs)
+	<-done
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer in another goroutine.

@@ -27,14 +27,7 @@ func (e *env) planWith(ctx context.Context, sp *spec.Spec, b *backend, prune, wi
 	start := time.Now()
 	q := readQuery(sp, b)
 	q.DeletedSecrets = withDeleted
-	if pr != nil {
-		pr.reading(func() int { return b.Dir.Requests() + b.Vault.Requests() })
-		q.Retry.OnRetry = pr.readRetry
-	}
-	snap, err := tenant.Read(ctx, b.Dir, b.Vault, q)
-	if pr != nil {
-		pr.readDone()
-	}
+	snap, err := readTenant(ctx, sp, b, q, pr)
 	if err != nil {
 		return nil, fmt.Errorf("reading the tenant: %w", err)
 	}

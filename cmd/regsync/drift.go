@@ -86,9 +86,6 @@ func driftRun(ctx context.Context, e *env, o *driftOptions) error {
 		return err
 	}
 	defer bs.Close()
-	if len(results) > 1 && o.Format == "junit" {
-		return usagef("--format junit reports one set, and -f names %d; run drift for each set", len(results))
-	}
 	if o.Verbose {
 		reportReads(e.Err, results)
 	}
@@ -124,6 +121,10 @@ func driftRun(ctx context.Context, e *env, o *driftOptions) error {
 func writeDrifts(w io.Writer, results []*planResult, reports []*drift.Report, format string) error {
 	if len(reports) == 1 {
 		return writeDrift(w, reports[0], format)
+	}
+	if format == "junit" {
+		// One document, a testsuite per set.
+		return drift.JUnitSets(w, reports)
 	}
 	if format == "json" {
 		type set struct {

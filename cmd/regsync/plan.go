@@ -54,7 +54,7 @@ func newCmdPlan(e *env, runF func(context.Context, *planOptions) error) *cobra.C
 		},
 	}
 	specFlag(c, &o.Files, "spec `FILE` to plan, or a directory of them; repeat for several sets (default registrations.yaml)")
-	c.Flags().StringVar(&o.Out, "out", "", "save the plan to `PLAN` for 'regsync apply PLAN'")
+	c.Flags().StringVar(&o.Out, "out", "", "save the plan to `PLAN` for 'regsync apply PLAN' (one file for every set)")
 	formatFlag(c, &o.Format, "text", "output `format`: text, markdown or json", "text", "markdown", "json")
 	c.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	c.Flags().BoolVar(&o.Prune, "prune", false, "plan the deletion of set objects the spec no longer names")
@@ -79,9 +79,6 @@ func planRun(ctx context.Context, e *env, o *planOptions) error {
 		return err
 	}
 	defer bs.Close()
-	if len(results) > 1 && o.Out != "" {
-		return usagef("--out saves the plan of one set, and -f names %d; plan and save each set on its own", len(results))
-	}
 	if o.Verbose {
 		reportReads(e.Err, results)
 	}
@@ -89,8 +86,7 @@ func planRun(ctx context.Context, e *env, o *planOptions) error {
 		return err
 	}
 	if o.Out != "" {
-		res := results[0]
-		if err := savePlan(o.Out, res, e); err != nil {
+		if err := savePlan(o.Out, results, e); err != nil {
 			return err
 		}
 		if o.Format == "text" {
@@ -169,15 +165,19 @@ func writePlan(w io.Writer, p *planner.Plan, format string, colour bool) error {
 	}
 }
 
-// savePlan writes the plan file next to its final name and renames it into
-// place, so a crash never leaves half a plan.
-func savePlan(path string, res *planResult, e *env) error {
+// savePlan writes the plan file of every set next to its final name and
+// renames it into place, so a crash never leaves half a plan.
+func savePlan(path string, results []*planResult, e *env) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".regsync-plan-*")
 	if err != nil {
 		return fmt.Errorf("saving the plan: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := planfile.Write(tmp, res.plan, e.Build.Full(), res.snapshot); err != nil {
+	entries := make([]planfile.Entry, len(results))
+	for i, res := range results {
+		entries[i] = planfile.Entry{Plan: res.plan, Live: res.snapshot}
+	}
+	if err := planfile.WriteSets(tmp, entries, e.Build.Full()); err != nil {
 		tmp.Close()
 		return fmt.Errorf("saving the plan: %w", err)
 	}

@@ -19,7 +19,7 @@ const heartbeatEvery = 10 * time.Second
 const tickEvery = 250 * time.Millisecond
 
 // progress tells a user what a long read or apply is doing. On a terminal
-// it keeps a live line ("Reading tenant: 12 requests") on stderr and puts a
+// it keeps a live line ("Reading tenant: 12 of 40 requests") on stderr and puts a
 // counter ("[312/998]") before each finished action; without one it writes
 // a heartbeat line after heartbeatEvery of silence. Every retry of a read
 // is printed (text) or sent as a read_retry event (JSON); the applier
@@ -38,7 +38,7 @@ type progress struct {
 	last  time.Time // last output
 	live  bool      // a live line is on the screen
 	phase string    // "reading" or "applying"
-	reqs  func() int
+	read  *readCount
 	total int
 	done  int
 	// events renders an event of the apply (text or JSON) for readRetry;
@@ -87,11 +87,11 @@ func (p *progress) close() {
 	p.clearLive()
 }
 
-// reading says the tenant is being read; reqs counts the requests so far.
-func (p *progress) reading(reqs func() int) {
+// reading says the tenant is being read; c counts its requests.
+func (p *progress) reading(c *readCount) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.phase, p.reqs, p.last = "reading", reqs, p.now()
+	p.phase, p.read, p.last = "reading", c, p.now()
 }
 
 // readDone ends the reading phase and clears the live line.
@@ -144,6 +144,18 @@ func (p *progress) applyEvents(render func(applier.Event)) func(applier.Event) {
 			if p.tty && !p.json {
 				p.prefix.prefix = fmt.Sprintf("[%d/%d] ", p.done, p.total)
 			}
+		case applier.EventApplyStopping:
+			// The first Ctrl-C: said on stderr; only NDJSON also gets
+			// the event.
+			noun := "operations"
+			if ev.Actions == 1 {
+				noun = "operation"
+			}
+			fmt.Fprintf(p.w, "\nInterrupt received: finishing %d %s in flight (press Ctrl-C again to stop now)\n", ev.Actions, noun)
+			if !p.json {
+				p.last = p.now()
+				return
+			}
 		case applier.EventApplyComplete:
 			p.phase = ""
 		}
@@ -164,7 +176,8 @@ func (p *progress) tick() {
 	now := p.now()
 	if p.tty {
 		if p.phase == "reading" {
-			fmt.Fprintf(p.w, "\r\x1b[KReading tenant: %d requests (%s)", p.reqs(), now.Sub(p.start).Round(time.Second))
+			sent, total := p.read.counts()
+			fmt.Fprintf(p.w, "\r\x1b[KReading tenant: %d of %d requests (%s)", sent, total, now.Sub(p.start).Round(time.Second))
 			p.live = true
 		}
 		return
@@ -175,7 +188,8 @@ func (p *progress) tick() {
 	elapsed := now.Sub(p.start).Round(time.Second)
 	switch p.phase {
 	case "reading":
-		fmt.Fprintf(p.w, "Still reading the tenant: %d requests so far (%s elapsed)\n", p.reqs(), elapsed)
+		sent, total := p.read.counts()
+		fmt.Fprintf(p.w, "Still reading the tenant: %d of %d requests so far (%s elapsed)\n", sent, total, elapsed)
 	case "applying":
 		fmt.Fprintf(p.w, "Still applying: %d of %d actions done (%s elapsed)\n", p.done, p.total, elapsed)
 	}

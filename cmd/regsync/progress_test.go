@@ -26,7 +26,9 @@ func TestProgressHeartbeat(t *testing.T) {
 	p.prefix.w = &out
 	p.start, p.last = clock.now(), clock.now()
 	reqs := 0
-	p.reading(func() int { return reqs })
+	c := newReadCount(func() int { return reqs })
+	c.add(40)
+	p.reading(c)
 	reqs = 12
 	clock.t = clock.t.Add(9 * time.Second)
 	p.tick()
@@ -36,7 +38,7 @@ func TestProgressHeartbeat(t *testing.T) {
 	clock.t = clock.t.Add(2 * time.Second)
 	p.tick()
 	p.tick()
-	if got := errb.String(); got != "Still reading the tenant: 12 requests so far (11s elapsed)\n" {
+	if got := errb.String(); got != "Still reading the tenant: 12 of 40 requests so far (11s elapsed)\n" {
 		t.Errorf("reading heartbeat %q", got)
 	}
 	p.readDone()
@@ -73,12 +75,25 @@ func TestProgressOnATerminal(t *testing.T) {
 	p := &progress{w: &errb, out: &out, tty: true, now: clock.now, every: heartbeatEvery}
 	p.prefix.w = &out
 	p.start, p.last = clock.now(), clock.now()
-	p.reading(func() int { return 40 })
+	reqs := 7
+	c := newReadCount(func() int { return reqs })
+	c.add(20)
+	p.reading(c)
+	reqs = 19 // 12 sent
 	clock.t = clock.t.Add(3 * time.Second)
+	p.tick()
+	c.add(2) // two more pages revealed
+	reqs = 20
+	clock.t = clock.t.Add(time.Second)
+	p.tick()
+	reqs = 30 // more sent than known (retries): the total is never below
 	p.tick()
 	p.readRetry(1, tenanttest.Throttled(2*time.Second), 2*time.Second)
 	p.readDone()
-	want := "\r\x1b[KReading tenant: 40 requests (3s)\r\x1b[KReading tenant: throttled, retrying in 2s (attempt 2): too many requests\n"
+	want := "\r\x1b[KReading tenant: 12 of 20 requests (3s)" +
+		"\r\x1b[KReading tenant: 13 of 22 requests (4s)" +
+		"\r\x1b[KReading tenant: 23 of 23 requests (4s)" +
+		"\r\x1b[KReading tenant: throttled, retrying in 2s (attempt 2): too many requests\n"
 	if !strings.HasPrefix(errb.String(), want) {
 		t.Errorf("stderr %q, want %q", errb.String(), want)
 	}

@@ -22,12 +22,18 @@ const (
 	exitOK      = 0 // success; no changes or no drift
 	exitError   = 1 // invalid input or a failure
 	exitChanges = 2 // plan has changes / drift found
+	// exitInterrupted is the exit code of a second Ctrl-C, as shells
+	// report a process killed by SIGINT (128 + 2). An apply stopped by
+	// the first one ends with exitError once its writes in flight finish.
+	exitInterrupted = 130
 )
 
 const exitCodesHelp = `Exit codes:
   0  success (plan: no changes with --detailed-exitcode; drift: none)
   1  error or invalid input
-  2  plan has changes (with --detailed-exitcode) or drift was found`
+  2  plan has changes (with --detailed-exitcode) or drift was found
+  130  a second Ctrl-C: exited at once (the first stops starting writes,
+       lets those in flight finish and exits with 1)`
 
 var (
 	// errChanges ends a command with exit 2: the plan has changes (with
@@ -116,15 +122,18 @@ type env struct {
 	// tenant of tenant/tenanttest through it.
 	Backend func(ctx context.Context, sp *spec.Spec, local localFlag) (*backend, error)
 
+	// Interrupt is the first Ctrl-C as a stop signal for apply; nil in
+	// tests that send none.
+	Interrupt *interrupt
+
 	// color and noColor are the root's --color and --no-color flags.
 	color   colorMode
 	noColor bool
 }
 
-// run is main without the process: it parses args and returns the exit code.
-func run(ctx context.Context, args []string, s *streams) int {
-	e := &env{streams: s, Getenv: os.Getenv, Now: time.Now, Build: buildinfo.Get()}
-	return runWith(ctx, e, args)
+// newEnv is the environment of the process, with streams s.
+func newEnv(s *streams) *env {
+	return &env{streams: s, Getenv: os.Getenv, Now: time.Now, Build: buildinfo.Get()}
 }
 
 // runWith builds the command tree for e, runs args through it and returns

@@ -73,12 +73,11 @@ func TestSeveralSets(t *testing.T) {
 		t.Errorf("markdown:\n%s", md)
 	}
 
-	// A saved plan and a JUnit report hold one set.
-	_, stderr := runFake(t, f, exitError, "plan", "-f", dir, "--out", filepath.Join(t.TempDir(), "p.plan"))
-	if !strings.Contains(stderr, "--out saves the plan of one set, and -f names 2") {
-		t.Errorf("plan --out of two sets: %s", stderr)
+	// A JUnit report of several sets holds a testsuite per set.
+	junit, _ := runFake(t, f, exitChanges, "drift", "-f", dir, "--format", "junit")
+	if n := strings.Count(junit, "<testsuite "); n != 2 || !strings.Contains(junit, `name="regsync drift: set billing"`) || !strings.Contains(junit, `name="regsync drift: set payroll"`) {
+		t.Errorf("JUnit of two sets has %d testsuites:\n%s", n, junit)
 	}
-	runFake(t, f, exitError, "drift", "-f", dir, "--format", "junit")
 
 	out, _ = runFake(t, f, exitOK, "apply", "-f", dir, "--auto-approve")
 	if n := strings.Count(out, "Apply complete!"); n != 2 {
@@ -184,4 +183,62 @@ func TestVerboseReads(t *testing.T) {
 	if !strings.Contains(stderr, "read the tenant for set billing in ") || !strings.Contains(stderr, "read the tenant for set payroll in ") {
 		t.Errorf("two sets: %q", stderr)
 	}
+}
+
+// One saved plan holds several sets: show renders each under its heading,
+// apply applies every one; a set whose tenant changed since makes the
+// whole saved plan stale, and nothing of it is applied.
+func TestSeveralSetsSavedPlan(t *testing.T) {
+	f := tenanttest.New(time.Now)
+	dir := setsDir(t)
+	saved := filepath.Join(t.TempDir(), "sets.plan")
+	out, _ := runFake(t, f, exitOK, "plan", "-f", dir, "--out", saved)
+	if !strings.Contains(out, "Saved the plan to "+saved) {
+		t.Errorf("plan --out of two sets:\n%s", out)
+	}
+	data, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"format_version": "1.1"`) {
+		t.Errorf("the saved plan of two sets is not version 1.1:\n%.300s", data)
+	}
+	shown, _ := runFake(t, f, exitOK, "show", saved)
+	for _, want := range []string{"=== set billing (", "=== set payroll (", "Total of 2 sets: "} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("show lacks %q:\n%s", want, shown)
+		}
+	}
+	md, _ := runFake(t, f, exitOK, "show", saved, "--format", "markdown")
+	if !strings.Contains(md, "## Set `billing`") || !strings.Contains(md, "## Set `payroll`") {
+		t.Errorf("show --format markdown:\n%s", md)
+	}
+	_, stderr := runFake(t, f, exitError, "apply", saved, "-f", filepath.Join(dir, "billing.yaml"), "--auto-approve")
+	if !strings.Contains(stderr, "the saved plan holds 2 sets, each naming its spec file; give no -f with it") {
+		t.Errorf("apply of a two-set plan with -f: %s", stderr)
+	}
+
+	// Stale in one set: the payroll application appears by hand.
+	stalePlan := filepath.Join(t.TempDir(), "stale.plan")
+	runFake(t, f, exitOK, "plan", "-f", dir, "--out", stalePlan)
+	runFake(t, f, exitOK, "apply", "-f", filepath.Join(dir, "payroll.yml"), "--auto-approve")
+	_, stderr = runFake(t, f, exitError, "apply", stalePlan, "--auto-approve")
+	if !strings.Contains(stderr, "is stale in 1 of its 2 sets, so none is applied") || !strings.Contains(stderr, "set payroll (") {
+		t.Errorf("apply of a plan stale in one set: %s", stderr)
+	}
+	if f.AppsWithKey("billing", "worker") != 0 {
+		t.Error("the fresh set of a stale plan was applied")
+	}
+
+	// The first saved plan is stale too now (payroll was applied); plan
+	// and save again, then apply both sets from one file.
+	runFake(t, f, exitOK, "plan", "-f", dir, "--out", saved)
+	out, _ = runFake(t, f, exitOK, "apply", saved, "--auto-approve")
+	if n := strings.Count(out, "Apply complete!"); n != 1 || !strings.Contains(out, "=== set billing") {
+		t.Errorf("apply of the saved plan (billing to create, payroll done):\n%s", out)
+	}
+	if f.AppsWithKey("billing", "worker") != 1 || f.AppsWithKey("payroll", "payroll") != 1 {
+		t.Errorf("apply of the saved plan did not leave both sets")
+	}
+	runFake(t, f, exitOK, "plan", "-f", dir, "--detailed-exitcode")
 }

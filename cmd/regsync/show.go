@@ -5,6 +5,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/regsync/regsync/planner/planfile"
+	"github.com/regsync/regsync/spec"
 )
 
 const showExamples = `  # Review the plan a pull request saved, without touching the tenant
@@ -50,12 +53,22 @@ request to the tenant. It does not check that the plan is still current;
 	return c
 }
 
+// savedResults are the sets of a saved plan as plan results that
+// writePlans renders: each names its set and spec file.
+func savedResults(pf *planfile.File) []*planResult {
+	var out []*planResult
+	for _, s := range pf.Sets {
+		out = append(out, &planResult{spec: &spec.Spec{File: s.SpecFile, Set: s.Set}, plan: s.Plan})
+	}
+	return out
+}
+
 func showRun(e *env, o *showOptions) error {
 	pf, err := readPlanFile(o.PlanFile)
 	if err != nil {
 		return err
 	}
-	if err := writePlan(e.Out, pf.Plan, o.Format, e.Colour()); err != nil {
+	if err := writePlans(e.Out, savedResults(pf), o.Format, e.Colour()); err != nil {
 		return fmt.Errorf("writing the plan: %w", err)
 	}
 	return nil

@@ -49,7 +49,16 @@ func (e *MismatchError) Unwrap() error { return ErrMismatch }
 // reason, changes and risks, and the plan's applications, notes, summary and
 // reads. The error names the first difference, in the order of the file.
 func (f *File) Match(fresh *planner.Plan) error {
-	if f.Plan == nil || fresh == nil {
+	return matchPlan(f.Plan, fresh)
+}
+
+// Match is File.Match for one set of a file.
+func (s *SetPlan) Match(fresh *planner.Plan) error {
+	return matchPlan(s.Plan, fresh)
+}
+
+func matchPlan(saved, fresh *planner.Plan) error {
+	if saved == nil || fresh == nil {
 		return &MismatchError{Difference: "there is no plan to compare"}
 	}
 	// Compare both sides after the same JSON round trip, so that nothing
@@ -62,7 +71,7 @@ func (f *File) Match(fresh *planner.Plan) error {
 	if err != nil {
 		return fmt.Errorf("comparing with a fresh plan: %w", err)
 	}
-	if d := matchPlans(f.Plan, fresh); d != "" {
+	if d := matchPlans(saved, fresh); d != "" {
 		return &MismatchError{Difference: d}
 	}
 	return nil

@@ -171,7 +171,7 @@ func TestReadRejects(t *testing.T) {
 	}{
 		{"not json", "hello", "not a regsync plan"},
 		{"no version", `{"plan": {}}`, "no format_version"},
-		{"future version", strings.Replace(good, `"format_version": "1"`, `"format_version": "2"`, 1), `format version "2", but this regsync reads version "1"`},
+		{"future version", strings.Replace(good, `"format_version": "1"`, `"format_version": "2"`, 1), `format version "2", but this regsync reads versions "1" and "1.1"`},
 		{"unknown field", strings.Replace(good, `"binary_version"`, `"surprise": 1, "binary_version"`, 1), `unknown field "surprise"`},
 		{"header disagrees", strings.Replace(good, `"set": "demo"`, `"set": "other"`, 1), "does not match the file's header"},
 		{"plan format", strings.Replace(good, `"format_version": "`+planner.FormatVersion+`"`, `"format_version": "0.1"`, 1), `the plan inside has format version "0.1", but this regsync reads version "` + planner.FormatVersion + `"; run regsync plan again`},
