@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 
 	"github.com/regsync/regsync/graph/endpoints"
@@ -28,19 +27,11 @@ func (s *Store) certClient(vault string) (*azcertificates.Client, error) {
 	if c, ok := s.certClients[vault]; ok {
 		return c, nil
 	}
-	vaultURL := s.cfg.VaultURLFor(vault)
-	u, err := url.Parse(vaultURL)
+	vaultURL, cred, azure, err := s.vaultClientSetup(vault)
 	if err != nil {
-		return nil, &tenant.Error{Kind: tenant.Invalid, Message: fmt.Sprintf("vault %q: URL %q: %v", vault, vaultURL, err)}
+		return nil, err
 	}
-	opts := &azcertificates.ClientOptions{DisableChallengeResourceVerification: s.cfg.VaultOverridden()}
-	cred := s.cred
-	if !endpoints.IsLoopback(u.Hostname()) {
-		cred = challengeGuard{cred: s.cred, vault: vault, resource: s.cfg.VaultResource(), tenantID: s.cfg.TenantID}
-	}
-	opts.Transport = s.doer
-	opts.Retry = s.retry
-	opts.PerRetryPolicies = []policy.Policy{s.agent, challengeCheck{vault: vault}}
+	opts := &azcertificates.ClientOptions{ClientOptions: azure, DisableChallengeResourceVerification: s.cfg.VaultOverridden()}
 	c, err := azcertificates.NewClient(vaultURL, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("building the key vault certificates client for %q: %w", vault, err)
