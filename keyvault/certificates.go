@@ -9,7 +9,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 
-	"github.com/regsync/regsync/graph/endpoints"
 	"github.com/regsync/regsync/tenant"
 )
 
@@ -51,25 +50,13 @@ func (s *Store) ListCertificates(ctx context.Context, vault string) ([]tenant.Ce
 		return nil, err
 	}
 	var out []tenant.CertificateMeta
-	pager := c.NewListCertificatePropertiesPager(nil)
-	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing certificates of vault %q", vault), endpoints.MaxPages)
-	for pager.More() {
-		var page azcertificates.ListCertificatePropertiesResponse
-		err := s.call(vault, "listing certificates", func() (err error) {
-			page, err = pager.NextPage(ctx)
-			return err
+	err = readPages(ctx, s, vault, "listing certificates", fmt.Sprintf("listing certificates of vault %q", vault),
+		c.NewListCertificatePropertiesPager(nil), func(page azcertificates.ListCertificatePropertiesResponse) *string {
+			out = appendCertMetas(out, vault, page.Value)
+			return page.NextLink
 		})
-		if err != nil {
-			return nil, fmt.Errorf("listing certificates of vault %q: %w", vault, mapError(err, vault))
-		}
-		for _, p := range page.Value {
-			if p != nil {
-				out = append(out, certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes))
-			}
-		}
-		if _, err := links.Next(page.NextLink); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -82,31 +69,28 @@ func (s *Store) CertificateVersions(ctx context.Context, vault, name string) ([]
 		return nil, err
 	}
 	var out []tenant.CertificateMeta
-	pager := c.NewListCertificatePropertiesVersionsPager(name, nil)
-	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing the versions of certificate %q in vault %q", name, vault), endpoints.MaxPages)
-	for pager.More() {
-		var page azcertificates.ListCertificatePropertiesVersionsResponse
-		err := s.call(vault, "listing certificate versions", func() (err error) {
-			page, err = pager.NextPage(ctx)
-			return err
+	err = readPages(ctx, s, vault, "listing certificate versions", fmt.Sprintf("listing the versions of certificate %q in vault %q", name, vault),
+		c.NewListCertificatePropertiesVersionsPager(name, nil), func(page azcertificates.ListCertificatePropertiesVersionsResponse) *string {
+			out = appendCertMetas(out, vault, page.Value)
+			return page.NextLink
 		})
-		if err != nil {
-			err = mapError(err, vault)
-			if tenant.KindOf(err) == tenant.NotFound {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("listing the versions of certificate %q in vault %q: %w", name, vault, err)
-		}
-		for _, p := range page.Value {
-			if p != nil {
-				out = append(out, certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes))
-			}
-		}
-		if _, err := links.Next(page.NextLink); err != nil {
-			return nil, err
-		}
+	if tenant.KindOf(err) == tenant.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// appendCertMetas appends the metadata of a page's certificates to out.
+func appendCertMetas(out []tenant.CertificateMeta, vault string, page []*azcertificates.CertificateProperties) []tenant.CertificateMeta {
+	for _, p := range page {
+		if p != nil {
+			out = append(out, certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes))
+		}
+	}
+	return out
 }
 
 // CreateCertificate starts a new version of a certificate with a
@@ -225,33 +209,25 @@ func (s *Store) DeletedCertificates(ctx context.Context, vault string) ([]tenant
 		return nil, err
 	}
 	var out []tenant.DeletedCertificate
-	pager := c.NewListDeletedCertificatePropertiesPager(nil)
-	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing the deleted certificates of vault %q", vault), endpoints.MaxPages)
-	for pager.More() {
-		var page azcertificates.ListDeletedCertificatePropertiesResponse
-		err := s.call(vault, "listing deleted certificates", func() (err error) {
-			page, err = pager.NextPage(ctx)
-			return err
+	err = readPages(ctx, s, vault, "listing deleted certificates", fmt.Sprintf("listing the deleted certificates of vault %q", vault),
+		c.NewListDeletedCertificatePropertiesPager(nil), func(page azcertificates.ListDeletedCertificatePropertiesResponse) *string {
+			for _, p := range page.Value {
+				if p == nil {
+					continue
+				}
+				d := tenant.DeletedCertificate{CertificateMeta: certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes)}
+				if p.DeletedDate != nil {
+					d.DeletedDate = p.DeletedDate.UTC()
+				}
+				if p.ScheduledPurgeDate != nil {
+					d.ScheduledPurgeDate = p.ScheduledPurgeDate.UTC()
+				}
+				out = append(out, d)
+			}
+			return page.NextLink
 		})
-		if err != nil {
-			return nil, fmt.Errorf("listing the deleted certificates of vault %q: %w", vault, mapError(err, vault))
-		}
-		for _, p := range page.Value {
-			if p == nil {
-				continue
-			}
-			d := tenant.DeletedCertificate{CertificateMeta: certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes)}
-			if p.DeletedDate != nil {
-				d.DeletedDate = p.DeletedDate.UTC()
-			}
-			if p.ScheduledPurgeDate != nil {
-				d.ScheduledPurgeDate = p.ScheduledPurgeDate.UTC()
-			}
-			out = append(out, d)
-		}
-		if _, err := links.Next(page.NextLink); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	azruntime "github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
@@ -129,30 +130,47 @@ func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretM
 		return nil, err
 	}
 	var out []tenant.SecretMeta
-	pager := c.NewListSecretPropertiesPager(nil)
-	// azcore's pager follows each nextLink as given, to any host, with the
-	// token; links is checked first (endpoints.NextLinks).
-	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing secrets of vault %q", vault), endpoints.MaxPages)
+	err = readPages(ctx, s, vault, "listing secrets", fmt.Sprintf("listing secrets of vault %q", vault),
+		c.NewListSecretPropertiesPager(nil), func(page azsecrets.ListSecretPropertiesResponse) *string {
+			for _, p := range page.Value {
+				if p != nil {
+					out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
+				}
+			}
+			return page.NextLink
+		})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readPages reads every page of one of a vault's lists: each page through
+// s.call (a panic in the SDK becomes an error), and each next link checked
+// by endpoints.NextLinks before azcore's pager follows it (which it would
+// do to any host, with the token): the vault's scheme, host and port only,
+// no link twice, at most endpoints.MaxPages pages. read takes a page's
+// items and returns its next link. doing names the call ("listing
+// secrets"); what names the list in errors ("listing secrets of vault
+// \"kv1\""). A request's error is mapped (mapError) and wrapped in what.
+// The size of each answer is capped below, by the transport
+// (endpoints.Counter).
+func readPages[T any](ctx context.Context, s *Store, vault, doing, what string, pager *azruntime.Pager[T], read func(T) *string) error {
+	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", what, endpoints.MaxPages)
 	for pager.More() {
-		var page azsecrets.ListSecretPropertiesResponse
-		err := s.call(vault, "listing secrets", func() (err error) {
+		var page T
+		err := s.call(vault, doing, func() (err error) {
 			page, err = pager.NextPage(ctx)
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("listing secrets of vault %q: %w", vault, mapError(err, vault))
+			return fmt.Errorf("%s: %w", what, mapError(err, vault))
 		}
-		for _, p := range page.Value {
-			if p == nil {
-				continue
-			}
-			out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
-		}
-		if _, err := links.Next(page.NextLink); err != nil {
-			return nil, err
+		if _, err := links.Next(read(page)); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // SetSecret writes a new version of a secret with its content type, tags
