@@ -212,17 +212,10 @@ func (s *Store) DeletedCertificates(ctx context.Context, vault string) ([]tenant
 	err = readPages(ctx, s, vault, "listing deleted certificates", fmt.Sprintf("listing the deleted certificates of vault %q", vault),
 		c.NewListDeletedCertificatePropertiesPager(nil), func(page azcertificates.ListDeletedCertificatePropertiesResponse) *string {
 			for _, p := range page.Value {
-				if p == nil {
-					continue
+				if p != nil {
+					out = append(out, tenant.DeletedCertificate{CertificateMeta: certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes),
+						DeletedDate: utcOrZero(p.DeletedDate), ScheduledPurgeDate: utcOrZero(p.ScheduledPurgeDate)})
 				}
-				d := tenant.DeletedCertificate{CertificateMeta: certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes)}
-				if p.DeletedDate != nil {
-					d.DeletedDate = p.DeletedDate.UTC()
-				}
-				if p.ScheduledPurgeDate != nil {
-					d.ScheduledPurgeDate = p.ScheduledPurgeDate.UTC()
-				}
-				out = append(out, d)
 			}
 			return page.NextLink
 		})
