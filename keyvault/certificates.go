@@ -49,16 +49,10 @@ func (s *Store) ListCertificates(ctx context.Context, vault string) ([]tenant.Ce
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.CertificateMeta
-	err = readPages(ctx, s, vault, "listing certificates", fmt.Sprintf("listing certificates of vault %q", vault),
-		c.NewListCertificatePropertiesPager(nil), func(page azcertificates.ListCertificatePropertiesResponse) *string {
-			out = appendCertMetas(out, vault, page.Value)
-			return page.NextLink
+	return readPages(ctx, s, vault, "listing certificates", fmt.Sprintf("listing certificates of vault %q", vault),
+		c.NewListCertificatePropertiesPager(nil), func(page azcertificates.ListCertificatePropertiesResponse) ([]tenant.CertificateMeta, *string) {
+			return certMetas(vault, page.Value), page.NextLink
 		})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // CertificateVersions pages through the versions of a certificate. A
@@ -68,29 +62,21 @@ func (s *Store) CertificateVersions(ctx context.Context, vault, name string) ([]
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.CertificateMeta
-	err = readPages(ctx, s, vault, "listing certificate versions", fmt.Sprintf("listing the versions of certificate %q in vault %q", name, vault),
-		c.NewListCertificatePropertiesVersionsPager(name, nil), func(page azcertificates.ListCertificatePropertiesVersionsResponse) *string {
-			out = appendCertMetas(out, vault, page.Value)
-			return page.NextLink
+	out, err := readPages(ctx, s, vault, "listing certificate versions", fmt.Sprintf("listing the versions of certificate %q in vault %q", name, vault),
+		c.NewListCertificatePropertiesVersionsPager(name, nil), func(page azcertificates.ListCertificatePropertiesVersionsResponse) ([]tenant.CertificateMeta, *string) {
+			return certMetas(vault, page.Value), page.NextLink
 		})
 	if tenant.KindOf(err) == tenant.NotFound {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, err
 }
 
-// appendCertMetas appends the metadata of a page's certificates to out.
-func appendCertMetas(out []tenant.CertificateMeta, vault string, page []*azcertificates.CertificateProperties) []tenant.CertificateMeta {
-	for _, p := range page {
-		if p != nil {
-			out = append(out, certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes))
-		}
-	}
-	return out
+// certMetas is the metadata of a page of certificates (or versions).
+func certMetas(vault string, page []*azcertificates.CertificateProperties) []tenant.CertificateMeta {
+	return convertItems(page, func(p *azcertificates.CertificateProperties) tenant.CertificateMeta {
+		return certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes)
+	})
 }
 
 // CreateCertificate starts a new version of a certificate with a
@@ -208,21 +194,13 @@ func (s *Store) DeletedCertificates(ctx context.Context, vault string) ([]tenant
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.DeletedCertificate
-	err = readPages(ctx, s, vault, "listing deleted certificates", fmt.Sprintf("listing the deleted certificates of vault %q", vault),
-		c.NewListDeletedCertificatePropertiesPager(nil), func(page azcertificates.ListDeletedCertificatePropertiesResponse) *string {
-			for _, p := range page.Value {
-				if p != nil {
-					out = append(out, tenant.DeletedCertificate{CertificateMeta: certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes),
-						DeletedDate: utcOrZero(p.DeletedDate), ScheduledPurgeDate: utcOrZero(p.ScheduledPurgeDate)})
-				}
-			}
-			return page.NextLink
+	return readPages(ctx, s, vault, "listing deleted certificates", fmt.Sprintf("listing the deleted certificates of vault %q", vault),
+		c.NewListDeletedCertificatePropertiesPager(nil), func(page azcertificates.ListDeletedCertificatePropertiesResponse) ([]tenant.DeletedCertificate, *string) {
+			return convertItems(page.Value, func(p *azcertificates.DeletedCertificateProperties) tenant.DeletedCertificate {
+				return tenant.DeletedCertificate{CertificateMeta: certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes),
+					DeletedDate: utcOrZero(p.DeletedDate), ScheduledPurgeDate: utcOrZero(p.ScheduledPurgeDate)}
+			}), page.NextLink
 		})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // RecoverCertificate recovers a soft-deleted certificate

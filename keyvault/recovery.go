@@ -22,23 +22,14 @@ func (s *Store) SecretVersions(ctx context.Context, vault, name string) ([]tenan
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.SecretMeta
-	err = readPages(ctx, s, vault, "listing secret versions", fmt.Sprintf("listing the versions of secret %q in vault %q", name, vault),
-		c.NewListSecretPropertiesVersionsPager(name, nil), func(page azsecrets.ListSecretPropertiesVersionsResponse) *string {
-			for _, p := range page.Value {
-				if p != nil {
-					out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
-				}
-			}
-			return page.NextLink
+	out, err := readPages(ctx, s, vault, "listing secret versions", fmt.Sprintf("listing the versions of secret %q in vault %q", name, vault),
+		c.NewListSecretPropertiesVersionsPager(name, nil), func(page azsecrets.ListSecretPropertiesVersionsResponse) ([]tenant.SecretMeta, *string) {
+			return secretMetas(vault, page.Value), page.NextLink
 		})
 	if tenant.KindOf(err) == tenant.NotFound {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, err
 }
 
 // DeletedSecrets pages through the vault's soft-deleted secrets
@@ -48,21 +39,13 @@ func (s *Store) DeletedSecrets(ctx context.Context, vault string) ([]tenant.Dele
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.DeletedSecret
-	err = readPages(ctx, s, vault, "listing deleted secrets", fmt.Sprintf("listing the deleted secrets of vault %q", vault),
-		c.NewListDeletedSecretPropertiesPager(nil), func(page azsecrets.ListDeletedSecretPropertiesResponse) *string {
-			for _, p := range page.Value {
-				if p != nil {
-					out = append(out, tenant.DeletedSecret{SecretMeta: toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes),
-						DeletedDate: utcOrZero(p.DeletedDate), ScheduledPurgeDate: utcOrZero(p.ScheduledPurgeDate)})
-				}
-			}
-			return page.NextLink
+	return readPages(ctx, s, vault, "listing deleted secrets", fmt.Sprintf("listing the deleted secrets of vault %q", vault),
+		c.NewListDeletedSecretPropertiesPager(nil), func(page azsecrets.ListDeletedSecretPropertiesResponse) ([]tenant.DeletedSecret, *string) {
+			return convertItems(page.Value, func(p *azsecrets.DeletedSecretProperties) tenant.DeletedSecret {
+				return tenant.DeletedSecret{SecretMeta: toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes),
+					DeletedDate: utcOrZero(p.DeletedDate), ScheduledPurgeDate: utcOrZero(p.ScheduledPurgeDate)}
+			}), page.NextLink
 		})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // utcOrZero is *t in UTC, or the zero time when t is nil.

@@ -129,48 +129,58 @@ func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretM
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.SecretMeta
-	err = readPages(ctx, s, vault, "listing secrets", fmt.Sprintf("listing secrets of vault %q", vault),
-		c.NewListSecretPropertiesPager(nil), func(page azsecrets.ListSecretPropertiesResponse) *string {
-			for _, p := range page.Value {
-				if p != nil {
-					out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
-				}
-			}
-			return page.NextLink
+	return readPages(ctx, s, vault, "listing secrets", fmt.Sprintf("listing secrets of vault %q", vault),
+		c.NewListSecretPropertiesPager(nil), func(page azsecrets.ListSecretPropertiesResponse) ([]tenant.SecretMeta, *string) {
+			return secretMetas(vault, page.Value), page.NextLink
 		})
-	if err != nil {
-		return nil, err
+}
+
+// secretMetas is the metadata of a page of secrets (or versions).
+func secretMetas(vault string, page []*azsecrets.SecretProperties) []tenant.SecretMeta {
+	return convertItems(page, func(p *azsecrets.SecretProperties) tenant.SecretMeta {
+		return toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes)
+	})
+}
+
+// convertItems converts the items of a page, skipping nil ones.
+func convertItems[X, T any](page []*X, convert func(*X) T) []T {
+	var out []T
+	for _, p := range page {
+		if p != nil {
+			out = append(out, convert(p))
+		}
 	}
-	return out, nil
+	return out
 }
 
 // readPages reads every page of one of a vault's lists: each page through
 // s.call (a panic in the SDK becomes an error), and each next link checked
 // by endpoints.NextLinks before azcore's pager follows it (which it would
 // do to any host, with the token): the vault's scheme, host and port only,
-// no link twice, at most endpoints.MaxPages pages. read takes a page's
-// items and returns its next link. doing names the call ("listing
-// secrets"); what names the list in errors ("listing secrets of vault
-// \"kv1\""). A request's error is mapped (mapError) and wrapped in what.
-// The size of each answer is capped below, by the transport
-// (endpoints.Counter).
-func readPages[T any](ctx context.Context, s *Store, vault, doing, what string, pager *azruntime.Pager[T], read func(T) *string) error {
+// no link twice, at most endpoints.MaxPages pages. read returns a page's
+// items and its next link. doing names the call ("listing secrets"); what
+// names the list in errors ("listing secrets of vault \"kv1\""). A
+// request's error is mapped (mapError) and wrapped in what. The size of
+// each answer is capped below, by the transport (endpoints.Counter).
+func readPages[P, T any](ctx context.Context, s *Store, vault, doing, what string, pager *azruntime.Pager[P], read func(P) ([]T, *string)) ([]T, error) {
 	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", what, endpoints.MaxPages)
+	var out []T
 	for pager.More() {
-		var page T
+		var page P
 		err := s.call(vault, doing, func() (err error) {
 			page, err = pager.NextPage(ctx)
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %w", what, mapError(err, vault))
+			return nil, fmt.Errorf("%s: %w", what, mapError(err, vault))
 		}
-		if _, err := links.Next(read(page)); err != nil {
-			return err
+		items, next := read(page)
+		out = append(out, items...)
+		if _, err := links.Next(next); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // SetSecret writes a new version of a secret with its content type, tags
