@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -17,7 +16,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 
-	"github.com/regsync/regsync/buildinfo"
 	"github.com/regsync/regsync/graph/endpoints"
 	"github.com/regsync/regsync/tenant"
 )
@@ -25,7 +23,7 @@ import (
 // Client implements tenant.Access. It is safe for concurrent use.
 type Client struct {
 	base        string
-	doer        *countingDoer
+	counter     *endpoints.Counter
 	assignments *armauthorization.RoleAssignmentsClient
 	definitions *armauthorization.RoleDefinitionsClient
 }
@@ -45,26 +43,15 @@ type Options struct {
 // New builds a Client for cfg: the cloud's Resource Manager endpoint, or
 // cfg.ARMURL.
 func New(cfg endpoints.Config, opts Options) (*Client, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	cred, err := cfg.Credential()
+	setup, err := endpoints.NewSetup(cfg, opts.UserAgent)
 	if err != nil {
 		return nil, err
 	}
-	next := opts.Transport
-	if next == nil {
-		t, err := cfg.Transport()
-		if err != nil {
-			return nil, err
-		}
-		next = &http.Client{Transport: t, Timeout: 100 * time.Second}
+	azure, counter, err := setup.AzureOptions(opts.Transport, "azure resource manager", false) // every retry is the caller's
+	if err != nil {
+		return nil, err
 	}
-	product := opts.UserAgent
-	if product == "" {
-		product = buildinfo.Get().UserAgent()
-	}
-	c := &Client{base: cfg.ARMBaseURL(), doer: &countingDoer{next: next}}
+	c := &Client{base: cfg.ARMBaseURL(), counter: counter}
 
 	// The cloud's authority, with Resource Manager at the endpoint in
 	// force; the SDK asks for tokens for Audience + "/.default".
@@ -76,59 +63,23 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 	services[cloud.ResourceManager] = cloud.ServiceConfiguration{Endpoint: c.base, Audience: cfg.ARMAudience()}
 	cc.Services = services
 
+	azure.Cloud = cc
 	o := &armpolicy.ClientOptions{
-		ClientOptions: policy.ClientOptions{
-			Cloud:            cc,
-			Transport:        c.doer,
-			Retry:            policy.RetryOptions{MaxRetries: -1}, // every retry is the caller's
-			PerRetryPolicies: []policy.Policy{userAgent{product: product}},
-		},
+		ClientOptions: azure,
 		// regsync registers no resource provider behind the user's back.
 		DisableRPRegistration: true,
 	}
-	if c.assignments, err = armauthorization.NewRoleAssignmentsClient("", cred, o); err != nil {
+	if c.assignments, err = armauthorization.NewRoleAssignmentsClient("", setup.Credential, o); err != nil {
 		return nil, fmt.Errorf("building the role assignments client: %w", err)
 	}
-	if c.definitions, err = armauthorization.NewRoleDefinitionsClient(cred, o); err != nil {
+	if c.definitions, err = armauthorization.NewRoleDefinitionsClient(setup.Credential, o); err != nil {
 		return nil, fmt.Errorf("building the role definitions client: %w", err)
 	}
 	return c, nil
 }
 
 // Requests is the number of HTTP requests sent so far.
-func (c *Client) Requests() int { return int(c.doer.n.Load()) }
-
-type countingDoer struct {
-	next policy.Transporter
-	n    atomic.Int64
-}
-
-// Do sends r and caps the answer's body (azcore reads bodies whole).
-func (d *countingDoer) Do(r *http.Request) (*http.Response, error) {
-	d.n.Add(1)
-	res, err := d.next.Do(r)
-	if err != nil {
-		return res, err
-	}
-	return endpoints.LimitBody(res, "azure resource manager", endpoints.MaxResponseBytes), nil
-}
-
-// userAgent puts the product ahead of azcore's own User-Agent
-// ("azsdk-go-armauthorization/<v> (<go>; <os>)"). azcore's
-// TelemetryOptions.ApplicationID would cut a long version to 24
-// characters, so the header is set here, on every attempt.
-type userAgent struct{ product string }
-
-func (u userAgent) Do(req *policy.Request) (*http.Response, error) {
-	h := req.Raw().Header
-	switch ua := h.Get("User-Agent"); {
-	case ua == "":
-		h.Set("User-Agent", u.product)
-	case ua != u.product && !strings.HasPrefix(ua, u.product+" "):
-		h.Set("User-Agent", u.product+" "+ua)
-	}
-	return req.Next()
-}
+func (c *Client) Requests() int { return c.counter.Requests() }
 
 // sdkScope is a scope as the SDK wants it in its paths: without the
 // leading slash its URL templates already hold.

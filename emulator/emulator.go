@@ -44,42 +44,35 @@ type Options struct {
 	SaveDelay time.Duration
 }
 
-// Faults are the fault knobs. The zero value injects no fault.
+// Faults are the fault knobs. The zero value injects no fault. Each knob
+// is one field: its json tag names it on /_emulator/faults (see
+// MarshalJSON), where knobs are written in field order.
 type Faults struct {
-	Latency        time.Duration // added to every request (Graph, Key Vault)
-	ThrottleRate   float64       // Graph requests per second above which Graph answers 429 (0 = off); a token bucket holding max(1, rate) tokens
-	RetryAfter     time.Duration // Retry-After sent with 429 and injected 503, in whole seconds, at least 1s
-	ErrorRate      float64       // fraction of requests answered with a random 500/502/503/504
-	ReplicationLag time.Duration // a directory object younger than this (by Options.Now) is invisible to reads and writes
-	VaultOutage    bool          // every /vaults/ request answers 503
-	// VaultOutageRoutes limits VaultOutage to these routes, written as
-	// Stats names them ("POST /vaults/{vault}/certificates/{name}/create"):
-	// a vault that fails in the middle of an apply, after its reads
-	// worked. Empty means every route.
-	VaultOutageRoutes []string
-	// VaultCertificatesForbidden names vaults whose certificate requests
-	// answer 403 Forbidden after authentication, as for an identity
-	// without a certificates role (Key Vault Certificates Officer) there.
-	VaultCertificatesForbidden []string
-	Seed                       int64 // seed of the randomness behind ErrorRate and LostAnswerRate
+	Latency        time.Duration `json:"latency"`        // added to every request (Graph, Key Vault)
+	ThrottleRate   float64       `json:"throttleRate"`   // Graph requests per second above which Graph answers 429 (0 = off); a token bucket holding max(1, rate) tokens
+	RetryAfter     time.Duration `json:"retryAfter"`     // Retry-After sent with 429 and injected 503, in whole seconds, at least 1s
+	ErrorRate      float64       `json:"errorRate"`      // fraction of requests answered with a random 500/502/503/504
+	ReplicationLag time.Duration `json:"replicationLag"` // a directory object younger than this (by Options.Now) is invisible to reads and writes
+	VaultOutage    bool          `json:"vaultOutage"`    // every /vaults/ request answers 503
+	Seed           int64         `json:"seed"`           // seed of the randomness behind ErrorRate and LostAnswerRate
 	// LostAnswerRate is the fraction of writes (any method but GET and
 	// HEAD, Graph and Key Vault) that are carried out and committed, and
 	// whose answer is then lost: the client gets 504 GatewayTimeout as if
 	// a proxy had given up waiting, and no sign that the write happened.
 	// Real services produce this under load or on a dropped connection;
 	// only a client that looks before it writes again stays exactly once.
-	LostAnswerRate float64
+	LostAnswerRate float64 `json:"lostAnswerRate"`
 	// LostAnswerRoutes limits LostAnswerRate to these routes, each written
 	// as Stats names them ("POST /v1.0/applications",
 	// "POST /v1.0/applications/{id}/addPassword",
 	// "PUT /vaults/{vault}/secrets/{name}"). Empty means every write.
-	LostAnswerRoutes []string
+	LostAnswerRoutes []string `json:"lostAnswerRoutes"`
 	// PatchReplacesComplex changes the merge rule of an application PATCH:
 	// each complex value in the body (api, web, spa, publicClient, info,
 	// ...) replaces the stored one whole instead of being merged property
 	// by property. Graph's reference does not say which rule it applies;
 	// a client that sends complex values whole is right under both.
-	PatchReplacesComplex bool
+	PatchReplacesComplex bool `json:"patchReplacesComplex"`
 	// HostileNextLink makes every Graph list page carry a next link a
 	// client must not follow: NextLinkSelf ("self") names the page's own
 	// URL, so a client that follows it loops; an origin
@@ -87,24 +80,33 @@ type Faults struct {
 	// "https://other.example") takes the place of the emulator's scheme,
 	// host and port in the honest next link (or, on the last page, in the
 	// page's own URL). Empty is off.
-	HostileNextLink string
+	HostileNextLink string `json:"hostileNextLink"`
 	// PagePadding puts this many bytes of JSON whitespace ahead of every
 	// 200 answer to a GET (Graph and Key Vault), to make pages larger than
 	// a client should read. Zero is off.
-	PagePadding int64
+	PagePadding int64 `json:"pagePadding"`
 	// VaultChallenge, when set, answers every Key Vault request 401 with
 	// this WWW-Authenticate value, whatever token it carries: a malformed
 	// challenge ("Bearer authorization=\"garbage\"") or one naming another
 	// resource ("Bearer authorization=\"https://login.microsoftonline.com/T\",
 	// resource=\"https://graph.microsoft.com\""). Empty is off.
-	VaultChallenge string
+	VaultChallenge string `json:"vaultChallenge"`
 	// ARMOutage makes every Azure Resource Manager request answer 503
 	// ServiceUnavailable (with Retry-After).
-	ARMOutage bool
+	ARMOutage bool `json:"armOutage"`
 	// ARMDeniedScopes are resource ids (and everything below them) where
 	// the caller lacks permission: every Resource Manager request there
 	// answers 403 AuthorizationFailed.
-	ARMDeniedScopes []string
+	ARMDeniedScopes []string `json:"armDeniedScopes"`
+	// VaultCertificatesForbidden names vaults whose certificate requests
+	// answer 403 Forbidden after authentication, as for an identity
+	// without a certificates role (Key Vault Certificates Officer) there.
+	VaultCertificatesForbidden []string `json:"vaultCertificatesForbidden,omitempty"`
+	// VaultOutageRoutes limits VaultOutage to these routes, written as
+	// Stats names them ("POST /vaults/{vault}/certificates/{name}/create"):
+	// a vault that fails in the middle of an apply, after its reads
+	// worked. Empty means every route.
+	VaultOutageRoutes []string `json:"vaultOutageRoutes,omitempty"`
 	// GraphThrottle turns on Microsoft Graph's identity and access limits
 	// for a tenant of this size: "S" (under 50 users), "M" (50 to 500) or
 	// "L" (above 500); empty is off. Every Graph request and $batch item
@@ -115,7 +117,7 @@ type Faults struct {
 	// x-ms-throttle-scope and x-ms-throttle-information headers (see
 	// docs/graph-quirks.md). It applies after ThrottleRate, the single-rate
 	// bucket, which stays for tests that want a plain rate.
-	GraphThrottle string
+	GraphThrottle string `json:"graphThrottle"`
 }
 
 // Stats counts the requests served, by "METHOD /route/template". Requests

@@ -284,7 +284,7 @@ func TestAdminRoutes(t *testing.T) {
 	if diff := cmp.Diff(want, h.e.Faults()); diff != "" {
 		t.Errorf("after a partial POST (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(faultsToJSON(want), decodeFaults(t, h.do("GET", "/_emulator/faults", nil).must(t, http.StatusOK).raw)); diff != "" {
+	if diff := cmp.Diff(want, decodeFaults(t, h.do("GET", "/_emulator/faults", nil).must(t, http.StatusOK).raw)); diff != "" {
 		t.Errorf("GET /_emulator/faults (-want +got):\n%s", diff)
 	}
 	for _, bad := range []string{`{"colour":1}`, `{"latency":"soon"}`, `{"errorRate":2}`, `[]`,
@@ -298,9 +298,9 @@ func TestAdminRoutes(t *testing.T) {
 	}
 }
 
-func decodeFaults(t *testing.T, b []byte) faultsJSON {
+func decodeFaults(t *testing.T, b []byte) Faults {
 	t.Helper()
-	var f faultsJSON
+	var f Faults
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -249,7 +252,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "/_emulator/faults":
 		switch r.Method {
 		case http.MethodGet:
-			writeAdminJSON(w, http.StatusOK, faultsToJSON(e.Faults()))
+			writeAdminJSON(w, http.StatusOK, e.Faults())
 		case http.MethodPost:
 			body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
 			if err != nil {
@@ -262,7 +265,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			e.SetFaults(f)
-			writeAdminJSON(w, http.StatusOK, faultsToJSON(f))
+			writeAdminJSON(w, http.StatusOK, f)
 		default:
 			adminMethodNotAllowed(w, "GET, POST")
 		}
@@ -286,119 +289,118 @@ func writeAdminJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// faultsJSON is the admin form of Faults: durations as Go duration strings.
-type faultsJSON struct {
-	Latency                    string   `json:"latency"`
-	ThrottleRate               float64  `json:"throttleRate"`
-	RetryAfter                 string   `json:"retryAfter"`
-	ErrorRate                  float64  `json:"errorRate"`
-	ReplicationLag             string   `json:"replicationLag"`
-	VaultOutage                bool     `json:"vaultOutage"`
-	Seed                       int64    `json:"seed"`
-	LostAnswerRate             float64  `json:"lostAnswerRate"`
-	LostAnswerRoutes           []string `json:"lostAnswerRoutes"`
-	PatchReplacesComplex       bool     `json:"patchReplacesComplex"`
-	HostileNextLink            string   `json:"hostileNextLink"`
-	PagePadding                int64    `json:"pagePadding"`
-	VaultChallenge             string   `json:"vaultChallenge"`
-	ARMOutage                  bool     `json:"armOutage"`
-	ARMDeniedScopes            []string `json:"armDeniedScopes"`
-	VaultCertificatesForbidden []string `json:"vaultCertificatesForbidden,omitempty"`
-	VaultOutageRoutes          []string `json:"vaultOutageRoutes,omitempty"`
-	GraphThrottle              string   `json:"graphThrottle"`
+// A fault knob on /_emulator/faults is a field of Faults named by its
+// json tag; a time.Duration field travels as a Go duration string
+// ("150ms"), and a POST may give it as a number of milliseconds too.
+
+// knob is one field of Faults: its JSON name and a pointer to it, a
+// duration wrapped so that it reads and writes the duration form.
+type knob struct {
+	name      string
+	omitEmpty bool
+	field     reflect.Value
+	ptr       any
 }
 
-func faultsToJSON(f Faults) faultsJSON {
-	return faultsJSON{
-		Latency:                    f.Latency.String(),
-		ThrottleRate:               f.ThrottleRate,
-		RetryAfter:                 f.RetryAfter.String(),
-		ErrorRate:                  f.ErrorRate,
-		ReplicationLag:             f.ReplicationLag.String(),
-		VaultOutage:                f.VaultOutage,
-		Seed:                       f.Seed,
-		LostAnswerRate:             f.LostAnswerRate,
-		LostAnswerRoutes:           f.LostAnswerRoutes,
-		PatchReplacesComplex:       f.PatchReplacesComplex,
-		HostileNextLink:            f.HostileNextLink,
-		PagePadding:                f.PagePadding,
-		VaultChallenge:             f.VaultChallenge,
-		ARMOutage:                  f.ARMOutage,
-		ARMDeniedScopes:            f.ARMDeniedScopes,
-		VaultCertificatesForbidden: f.VaultCertificatesForbidden,
-		VaultOutageRoutes:          f.VaultOutageRoutes,
-		GraphThrottle:              f.GraphThrottle,
+var durationType = reflect.TypeFor[time.Duration]()
+
+// knobs lists the fields of f in order.
+func (f *Faults) knobs() []knob {
+	v := reflect.ValueOf(f).Elem()
+	out := make([]knob, 0, v.NumField())
+	for i := range v.NumField() {
+		name, opts, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		field := v.Field(i)
+		k := knob{name: name, omitEmpty: opts == "omitempty", field: field, ptr: field.Addr().Interface()}
+		if field.Type() == durationType {
+			k.ptr = (*durationJSON)(k.ptr.(*time.Duration))
+		}
+		out = append(out, k)
 	}
+	return out
 }
 
-// mergeFaultsJSON applies the knobs present in body to f. A duration is a Go
-// duration string ("250ms", "2s") or a number of milliseconds; a knob that
-// is absent keeps its value; an unknown knob is an error.
-func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
+// MarshalJSON writes every knob in field order, leaving out an empty one
+// tagged omitempty.
+func (f Faults) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for _, k := range f.knobs() {
+		if k.omitEmpty && (k.field.IsZero() || k.field.Kind() == reflect.Slice && k.field.Len() == 0) {
+			continue
+		}
+		v, err := json.Marshal(k.ptr)
+		if err != nil {
+			return nil, fmt.Errorf("fault knob %q: %w", k.name, err)
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, k.name)
+		b = append(b, ':')
+		b = append(b, v...)
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON sets the knobs present in body and keeps the others; an
+// unknown knob is an error that lists the known ones, and nothing is set.
+func (f *Faults) UnmarshalJSON(body []byte) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil {
-		return f, fmt.Errorf("faults must be a JSON object: %w", err)
+		return fmt.Errorf("faults must be a JSON object: %w", err)
 	}
-	for k, raw := range m {
-		var err error
-		switch k {
-		case "latency":
-			f.Latency, err = parseDurationJSON(raw)
-		case "retryAfter":
-			f.RetryAfter, err = parseDurationJSON(raw)
-		case "replicationLag":
-			f.ReplicationLag, err = parseDurationJSON(raw)
-		case "throttleRate":
-			err = json.Unmarshal(raw, &f.ThrottleRate)
-		case "errorRate":
-			err = json.Unmarshal(raw, &f.ErrorRate)
-		case "vaultOutage":
-			err = json.Unmarshal(raw, &f.VaultOutage)
-		case "seed":
-			err = json.Unmarshal(raw, &f.Seed)
-		case "lostAnswerRate":
-			err = json.Unmarshal(raw, &f.LostAnswerRate)
-		case "lostAnswerRoutes":
-			err = json.Unmarshal(raw, &f.LostAnswerRoutes)
-		case "patchReplacesComplex":
-			err = json.Unmarshal(raw, &f.PatchReplacesComplex)
-		case "hostileNextLink":
-			err = json.Unmarshal(raw, &f.HostileNextLink)
-		case "pagePadding":
-			err = json.Unmarshal(raw, &f.PagePadding)
-		case "vaultChallenge":
-			err = json.Unmarshal(raw, &f.VaultChallenge)
-		case "armOutage":
-			err = json.Unmarshal(raw, &f.ARMOutage)
-		case "armDeniedScopes":
-			err = json.Unmarshal(raw, &f.ARMDeniedScopes)
-		case "vaultCertificatesForbidden":
-			err = json.Unmarshal(raw, &f.VaultCertificatesForbidden)
-		case "vaultOutageRoutes":
-			err = json.Unmarshal(raw, &f.VaultOutageRoutes)
-		case "graphThrottle":
-			err = json.Unmarshal(raw, &f.GraphThrottle)
-		default:
-			return f, fmt.Errorf("unknown fault knob %q (known: latency, throttleRate, retryAfter, errorRate, replicationLag, vaultOutage, seed, lostAnswerRate, lostAnswerRoutes, patchReplacesComplex, hostileNextLink, pagePadding, vaultChallenge, armOutage, armDeniedScopes, vaultCertificatesForbidden, vaultOutageRoutes, graphThrottle)", k)
-		}
-		if err != nil {
-			return f, fmt.Errorf("fault knob %q: %w", k, err)
+	knobs := f.knobs()
+	byName := make(map[string]any, len(knobs))
+	names := make([]string, len(knobs))
+	for i, k := range knobs {
+		byName[k.name], names[i] = k.ptr, k.name
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	for _, k := range keys {
+		if byName[k] == nil {
+			return fmt.Errorf("unknown fault knob %q (known: %s)", k, strings.Join(names, ", "))
 		}
 	}
-	if err := validateFaults(f); err != nil {
-		return f, err
+	for _, k := range keys {
+		if err := json.Unmarshal(m[k], byName[k]); err != nil {
+			return fmt.Errorf("fault knob %q: %w", k, err)
+		}
 	}
-	return f, nil
+	return nil
 }
 
-func parseDurationJSON(raw json.RawMessage) (time.Duration, error) {
+// mergeFaultsJSON applies the knobs present in body to f and checks the
+// result; f is unchanged on an error.
+func mergeFaultsJSON(f Faults, body []byte) (Faults, error) {
+	merged := f
+	if err := merged.UnmarshalJSON(body); err != nil {
+		return f, err
+	}
+	if err := validateFaults(merged); err != nil {
+		return f, err
+	}
+	return merged, nil
+}
+
+// durationJSON is a time.Duration as a fault knob: a Go duration string,
+// or on input a number of milliseconds.
+type durationJSON time.Duration
+
+func (d durationJSON) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+func (d *durationJSON) UnmarshalJSON(raw []byte) error {
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
-		return time.ParseDuration(s)
+		v, err := time.ParseDuration(s)
+		*d = durationJSON(v)
+		return err
 	}
 	var ms float64
 	if err := json.Unmarshal(raw, &ms); err != nil {
-		return 0, fmt.Errorf("want a duration string such as \"250ms\" or a number of milliseconds")
+		return fmt.Errorf("want a duration string such as \"250ms\" or a number of milliseconds")
 	}
-	return time.Duration(ms * float64(time.Millisecond)), nil
+	*d = durationJSON(time.Duration(ms * float64(time.Millisecond)))
+	return nil
 }

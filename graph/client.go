@@ -15,7 +15,6 @@ import (
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 
-	"github.com/regsync/regsync/buildinfo"
 	"github.com/regsync/regsync/graph/endpoints"
 	"github.com/regsync/regsync/tenant"
 )
@@ -63,15 +62,12 @@ type Options struct {
 // cfg.Credential() and is attached only to cfg's Graph host (kiota sends
 // no token, and no error, to a host missing from its valid-hosts list).
 func New(cfg endpoints.Config, opts Options) (*Client, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	cred, err := cfg.Credential()
+	setup, err := endpoints.NewSetup(cfg, opts.UserAgent)
 	if err != nil {
 		return nil, err
 	}
 	auth, err := kiotaazure.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
-		cred, []string{cfg.GraphScope()}, []string{cfg.GraphHost()})
+		setup.Credential, []string{cfg.GraphScope()}, []string{cfg.GraphHost()})
 	if err != nil {
 		return nil, fmt.Errorf("building the graph authentication provider: %w", err)
 	}
@@ -84,17 +80,13 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 		parent = t
 	}
 	counter := &countingTransport{next: parent}
-	product := opts.UserAgent
-	if product == "" {
-		product = buildinfo.Get().UserAgent()
-	}
 	middleware, err := middlewares(opts.SDKRetries)
 	if err != nil {
 		return nil, err
 	}
 	timeout := opts.Timeout
 	if timeout == 0 {
-		timeout = 100 * time.Second
+		timeout = endpoints.RequestTimeout
 	}
 	hc := &http.Client{
 		// The counter sits under the middleware, so the SDK's own retries
@@ -102,7 +94,7 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 		// the same depth: every attempt of every request, $batch included,
 		// passes there after kiota's user-agent handler has run.
 		Transport: nethttplibrary.NewCustomTransportWithParentTransport(
-			&userAgentTransport{product: product, next: counter}, middleware...),
+			&userAgentTransport{product: setup.Product, next: counter}, middleware...),
 		Timeout: timeout,
 		// Redirects are the redirect middleware's job.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -117,7 +109,7 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 		sdk:      msgraphsdk.NewGraphServiceClient(adapter),
 		adapter:  adapter,
 		base:     base,
-		cred:     cred,
+		cred:     setup.Credential,
 		scope:    cfg.GraphScope(),
 		counter:  counter,
 		maxPages: defaultMaxPages,

@@ -7,10 +7,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 
-	"github.com/regsync/regsync/graph/endpoints"
 	"github.com/regsync/regsync/tenant"
 )
 
@@ -28,19 +26,11 @@ func (s *Store) certClient(vault string) (*azcertificates.Client, error) {
 	if c, ok := s.certClients[vault]; ok {
 		return c, nil
 	}
-	vaultURL := s.cfg.VaultURLFor(vault)
-	u, err := url.Parse(vaultURL)
+	vaultURL, cred, azure, err := s.vaultClientSetup(vault)
 	if err != nil {
-		return nil, &tenant.Error{Kind: tenant.Invalid, Message: fmt.Sprintf("vault %q: URL %q: %v", vault, vaultURL, err)}
+		return nil, err
 	}
-	opts := &azcertificates.ClientOptions{DisableChallengeResourceVerification: s.cfg.VaultOverridden()}
-	cred := s.cred
-	if !endpoints.IsLoopback(u.Hostname()) {
-		cred = challengeGuard{cred: s.cred, vault: vault, resource: s.cfg.VaultResource(), tenantID: s.cfg.TenantID}
-	}
-	opts.Transport = s.doer
-	opts.Retry = s.retry
-	opts.PerRetryPolicies = []policy.Policy{s.agent, challengeCheck{vault: vault}}
+	opts := &azcertificates.ClientOptions{ClientOptions: azure, DisableChallengeResourceVerification: s.cfg.VaultOverridden()}
 	c, err := azcertificates.NewClient(vaultURL, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("building the key vault certificates client for %q: %w", vault, err)
@@ -59,28 +49,10 @@ func (s *Store) ListCertificates(ctx context.Context, vault string) ([]tenant.Ce
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.CertificateMeta
-	pager := c.NewListCertificatePropertiesPager(nil)
-	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing certificates of vault %q", vault), endpoints.MaxPages)
-	for pager.More() {
-		var page azcertificates.ListCertificatePropertiesResponse
-		err := s.call(vault, "listing certificates", func() (err error) {
-			page, err = pager.NextPage(ctx)
-			return err
+	return readPages(ctx, s, vault, "listing certificates", fmt.Sprintf("listing certificates of vault %q", vault),
+		c.NewListCertificatePropertiesPager(nil), func(page azcertificates.ListCertificatePropertiesResponse) ([]tenant.CertificateMeta, *string) {
+			return certMetas(vault, page.Value), page.NextLink
 		})
-		if err != nil {
-			return nil, fmt.Errorf("listing certificates of vault %q: %w", vault, mapError(err, vault))
-		}
-		for _, p := range page.Value {
-			if p != nil {
-				out = append(out, certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes))
-			}
-		}
-		if _, err := links.Next(page.NextLink); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // CertificateVersions pages through the versions of a certificate. A
@@ -90,32 +62,21 @@ func (s *Store) CertificateVersions(ctx context.Context, vault, name string) ([]
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.CertificateMeta
-	pager := c.NewListCertificatePropertiesVersionsPager(name, nil)
-	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing the versions of certificate %q in vault %q", name, vault), endpoints.MaxPages)
-	for pager.More() {
-		var page azcertificates.ListCertificatePropertiesVersionsResponse
-		err := s.call(vault, "listing certificate versions", func() (err error) {
-			page, err = pager.NextPage(ctx)
-			return err
+	out, err := readPages(ctx, s, vault, "listing certificate versions", fmt.Sprintf("listing the versions of certificate %q in vault %q", name, vault),
+		c.NewListCertificatePropertiesVersionsPager(name, nil), func(page azcertificates.ListCertificatePropertiesVersionsResponse) ([]tenant.CertificateMeta, *string) {
+			return certMetas(vault, page.Value), page.NextLink
 		})
-		if err != nil {
-			err = mapError(err, vault)
-			if tenant.KindOf(err) == tenant.NotFound {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("listing the versions of certificate %q in vault %q: %w", name, vault, err)
-		}
-		for _, p := range page.Value {
-			if p != nil {
-				out = append(out, certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes))
-			}
-		}
-		if _, err := links.Next(page.NextLink); err != nil {
-			return nil, err
-		}
+	if tenant.KindOf(err) == tenant.NotFound {
+		return nil, nil
 	}
-	return out, nil
+	return out, err
+}
+
+// certMetas is the metadata of a page of certificates (or versions).
+func certMetas(vault string, page []*azcertificates.CertificateProperties) []tenant.CertificateMeta {
+	return convertItems(page, func(p *azcertificates.CertificateProperties) tenant.CertificateMeta {
+		return certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes)
+	})
 }
 
 // CreateCertificate starts a new version of a certificate with a
@@ -233,36 +194,13 @@ func (s *Store) DeletedCertificates(ctx context.Context, vault string) ([]tenant
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.DeletedCertificate
-	pager := c.NewListDeletedCertificatePropertiesPager(nil)
-	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing the deleted certificates of vault %q", vault), endpoints.MaxPages)
-	for pager.More() {
-		var page azcertificates.ListDeletedCertificatePropertiesResponse
-		err := s.call(vault, "listing deleted certificates", func() (err error) {
-			page, err = pager.NextPage(ctx)
-			return err
+	return readPages(ctx, s, vault, "listing deleted certificates", fmt.Sprintf("listing the deleted certificates of vault %q", vault),
+		c.NewListDeletedCertificatePropertiesPager(nil), func(page azcertificates.ListDeletedCertificatePropertiesResponse) ([]tenant.DeletedCertificate, *string) {
+			return convertItems(page.Value, func(p *azcertificates.DeletedCertificateProperties) tenant.DeletedCertificate {
+				return tenant.DeletedCertificate{CertificateMeta: certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes),
+					DeletedDate: utcOrZero(p.DeletedDate), ScheduledPurgeDate: utcOrZero(p.ScheduledPurgeDate)}
+			}), page.NextLink
 		})
-		if err != nil {
-			return nil, fmt.Errorf("listing the deleted certificates of vault %q: %w", vault, mapError(err, vault))
-		}
-		for _, p := range page.Value {
-			if p == nil {
-				continue
-			}
-			d := tenant.DeletedCertificate{CertificateMeta: certMeta(vault, p.ID, p.X509Thumbprint, p.Tags, p.Attributes)}
-			if p.DeletedDate != nil {
-				d.DeletedDate = p.DeletedDate.UTC()
-			}
-			if p.ScheduledPurgeDate != nil {
-				d.ScheduledPurgeDate = p.ScheduledPurgeDate.UTC()
-			}
-			out = append(out, d)
-		}
-		if _, err := links.Next(page.NextLink); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // RecoverCertificate recovers a soft-deleted certificate

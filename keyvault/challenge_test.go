@@ -200,8 +200,8 @@ func TestPanicInTheSDKIsAnError(t *testing.T) {
 }
 
 // TestListNextLinkMustKeepTheOrigin serves list pages whose nextLink
-// names the page itself, or another origin: the store must stop with an
-// error, sending nothing off the vault's origin.
+// names the page itself, or another origin: every list of the store must
+// stop with an error, sending nothing off the vault's origin.
 func TestListNextLinkMustKeepTheOrigin(t *testing.T) {
 	var elsewhere sync.Map
 	other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -239,9 +239,18 @@ func TestListNextLinkMustKeepTheOrigin(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			list, err := s.ListSecrets(ctx, "kv1")
-			if kindOf(err) != tenant.Invalid || !strings.Contains(fmt.Sprint(err), "next link") {
-				t.Errorf("ListSecrets = %d secrets, %v; want an invalid-kind error about the next link", len(list), err)
+			for list, read := range map[string]func() (int, error){
+				"ListSecrets":         func() (int, error) { l, err := s.ListSecrets(ctx, "kv1"); return len(l), err },
+				"SecretVersions":      func() (int, error) { l, err := s.SecretVersions(ctx, "kv1", "s"); return len(l), err },
+				"DeletedSecrets":      func() (int, error) { l, err := s.DeletedSecrets(ctx, "kv1"); return len(l), err },
+				"ListCertificates":    func() (int, error) { l, err := s.ListCertificates(ctx, "kv1"); return len(l), err },
+				"CertificateVersions": func() (int, error) { l, err := s.CertificateVersions(ctx, "kv1", "c"); return len(l), err },
+				"DeletedCertificates": func() (int, error) { l, err := s.DeletedCertificates(ctx, "kv1"); return len(l), err },
+			} {
+				n, err := read()
+				if kindOf(err) != tenant.Invalid || !strings.Contains(fmt.Sprint(err), "next link") {
+					t.Errorf("%s = %d items, %v; want an invalid-kind error about the next link", list, n, err)
+				}
 			}
 			elsewhere.Range(func(k, v any) bool {
 				t.Errorf("a request left the vault's origin: %v (authorization %q)", k, v)

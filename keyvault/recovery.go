@@ -3,6 +3,9 @@ package keyvault
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/regsync/regsync/tenant"
 )
@@ -19,25 +22,14 @@ func (s *Store) SecretVersions(ctx context.Context, vault, name string) ([]tenan
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.SecretMeta
-	pager := c.NewListSecretPropertiesVersionsPager(name, nil)
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			err = mapError(err, vault)
-			if tenant.KindOf(err) == tenant.NotFound {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("listing the versions of secret %q in vault %q: %w", name, vault, err)
-		}
-		for _, p := range page.Value {
-			if p == nil {
-				continue
-			}
-			out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
-		}
+	out, err := readPages(ctx, s, vault, "listing secret versions", fmt.Sprintf("listing the versions of secret %q in vault %q", name, vault),
+		c.NewListSecretPropertiesVersionsPager(name, nil), func(page azsecrets.ListSecretPropertiesVersionsResponse) ([]tenant.SecretMeta, *string) {
+			return secretMetas(vault, page.Value), page.NextLink
+		})
+	if tenant.KindOf(err) == tenant.NotFound {
+		return nil, nil
 	}
-	return out, nil
+	return out, err
 }
 
 // DeletedSecrets pages through the vault's soft-deleted secrets
@@ -47,28 +39,21 @@ func (s *Store) DeletedSecrets(ctx context.Context, vault string) ([]tenant.Dele
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.DeletedSecret
-	pager := c.NewListDeletedSecretPropertiesPager(nil)
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing the deleted secrets of vault %q: %w", vault, mapError(err, vault))
-		}
-		for _, p := range page.Value {
-			if p == nil {
-				continue
-			}
-			d := tenant.DeletedSecret{SecretMeta: toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes)}
-			if p.DeletedDate != nil {
-				d.DeletedDate = p.DeletedDate.UTC()
-			}
-			if p.ScheduledPurgeDate != nil {
-				d.ScheduledPurgeDate = p.ScheduledPurgeDate.UTC()
-			}
-			out = append(out, d)
-		}
+	return readPages(ctx, s, vault, "listing deleted secrets", fmt.Sprintf("listing the deleted secrets of vault %q", vault),
+		c.NewListDeletedSecretPropertiesPager(nil), func(page azsecrets.ListDeletedSecretPropertiesResponse) ([]tenant.DeletedSecret, *string) {
+			return convertItems(page.Value, func(p *azsecrets.DeletedSecretProperties) tenant.DeletedSecret {
+				return tenant.DeletedSecret{SecretMeta: toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes),
+					DeletedDate: utcOrZero(p.DeletedDate), ScheduledPurgeDate: utcOrZero(p.ScheduledPurgeDate)}
+			}), page.NextLink
+		})
+}
+
+// utcOrZero is *t in UTC, or the zero time when t is nil.
+func utcOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
 	}
-	return out, nil
+	return t.UTC()
 }
 
 // RecoverSecret recovers a soft-deleted secret

@@ -7,18 +7,18 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	azruntime "github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
-	"github.com/regsync/regsync/buildinfo"
 	"github.com/regsync/regsync/graph/endpoints"
 	"github.com/regsync/regsync/tenant"
 )
@@ -27,9 +27,10 @@ import (
 type Store struct {
 	cfg     endpoints.Config
 	cred    azcore.TokenCredential
-	doer    *countingDoer
-	retry   policy.RetryOptions
-	agent   userAgentPolicy
+	counter *endpoints.Counter
+	// azure are the client options every vault's clients start from
+	// (endpoints.Setup.AzureOptions).
+	azure   policy.ClientOptions
 	mu      sync.Mutex
 	clients map[string]*azsecrets.Client
 	// certClients are the certificates clients (certificates.go).
@@ -58,81 +59,20 @@ type Options struct {
 
 // New builds a Store for cfg.
 func New(cfg endpoints.Config, opts Options) (*Store, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	cred, err := cfg.Credential()
+	setup, err := endpoints.NewSetup(cfg, opts.UserAgent)
 	if err != nil {
 		return nil, err
 	}
-	next := opts.Transport
-	if next == nil {
-		t, err := cfg.Transport()
-		if err != nil {
-			return nil, err
-		}
-		next = &http.Client{Transport: t, Timeout: 100 * time.Second}
+	azure, counter, err := setup.AzureOptions(opts.Transport, "key vault", opts.SDKRetries)
+	if err != nil {
+		return nil, err
 	}
-	product := opts.UserAgent
-	if product == "" {
-		product = buildinfo.Get().UserAgent()
-	}
-	s := &Store{cfg: cfg, cred: cred, doer: &countingDoer{next: next}, agent: userAgentPolicy{product: product},
-		clients: map[string]*azsecrets.Client{}}
-	if !opts.SDKRetries {
-		s.retry.MaxRetries = -1
-	}
-	return s, nil
+	return &Store{cfg: cfg, cred: setup.Credential, counter: counter, azure: azure, clients: map[string]*azsecrets.Client{}}, nil
 }
 
 // Requests is the number of HTTP requests sent so far, retries and
 // authentication challenges included.
-func (s *Store) Requests() int { return int(s.doer.n.Load()) }
-
-type countingDoer struct {
-	next policy.Transporter
-	n    atomic.Int64
-}
-
-// Do sends r, and caps the body of the answer at
-// endpoints.MaxResponseBytes: azcore reads every body whole into memory
-// (its body download policy), so a hostile or broken vault could
-// otherwise send it more than it can hold. Past the cap the call fails
-// with an Invalid *tenant.Error that azcore does not retry.
-func (d *countingDoer) Do(r *http.Request) (*http.Response, error) {
-	d.n.Add(1)
-	res, err := d.next.Do(r)
-	if err != nil {
-		return res, err
-	}
-	return endpoints.LimitBody(res, "key vault", endpoints.MaxResponseBytes), nil
-}
-
-// userAgentPolicy puts product first in the User-Agent, ahead of the
-// "azsdk-go-azsecrets/<version> (<go>; <os>)" that azcore's telemetry
-// policy sets once per call. azcore's own slot for this,
-// policy.TelemetryOptions.ApplicationID, cuts the value to 24 characters
-// (and turns spaces into "/") without an error, which would cut a dev
-// build's "regsync/dev+0123456789ab-dirty" or a pseudo-version short. The
-// policy runs per retry, after the Key Vault challenge policy, so every
-// attempt carries it: retries, the unauthenticated probe and the request
-// sent again with the token. Attempts share one header map, so it leaves a
-// header that already starts with product alone.
-type userAgentPolicy struct {
-	product string
-}
-
-func (p userAgentPolicy) Do(req *policy.Request) (*http.Response, error) {
-	h := req.Raw().Header
-	ua := h.Get("User-Agent")
-	switch {
-	case ua == "":
-		h.Set("User-Agent", p.product)
-	case ua != p.product && !strings.HasPrefix(ua, p.product+" "):
-		h.Set("User-Agent", p.product+" "+ua)
-	}
-	return req.Next()
-}
+func (s *Store) Requests() int { return s.counter.Requests() }
 
 // client returns the (cached) client of a vault.
 func (s *Store) client(vault string) (*azsecrets.Client, error) {
@@ -144,31 +84,42 @@ func (s *Store) client(vault string) (*azsecrets.Client, error) {
 	if c, ok := s.clients[vault]; ok {
 		return c, nil
 	}
-	vaultURL := s.cfg.VaultURLFor(vault)
-	u, err := url.Parse(vaultURL)
+	vaultURL, cred, azure, err := s.vaultClientSetup(vault)
 	if err != nil {
-		return nil, &tenant.Error{Kind: tenant.Invalid, Message: fmt.Sprintf("vault %q: URL %q: %v", vault, vaultURL, err)}
+		return nil, err
 	}
-	// The challenge names the cloud's Key Vault resource, which azsecrets
-	// checks against the vault's host name: a host behind an override (an
-	// emulator on 127.0.0.1:PORT, a private name) never matches it. Only a
-	// loopback host goes unchecked; any other is held to the cloud's
-	// resource and the configured tenant by challengeGuard, whatever its
-	// name (challenge.go).
-	opts := &azsecrets.ClientOptions{DisableChallengeResourceVerification: s.cfg.VaultOverridden()}
-	cred := s.cred
-	if !endpoints.IsLoopback(u.Hostname()) {
-		cred = challengeGuard{cred: s.cred, vault: vault, resource: s.cfg.VaultResource(), tenantID: s.cfg.TenantID}
-	}
-	opts.Transport = s.doer
-	opts.Retry = s.retry
-	opts.PerRetryPolicies = []policy.Policy{s.agent, challengeCheck{vault: vault}}
+	opts := &azsecrets.ClientOptions{ClientOptions: azure, DisableChallengeResourceVerification: s.cfg.VaultOverridden()}
 	c, err := azsecrets.NewClient(vaultURL, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("building the key vault client for %q: %w", vault, err)
 	}
 	s.clients[vault] = c
 	return c, nil
+}
+
+// vaultClientSetup is what a vault's secrets and certificates clients
+// share: its URL, the credential and the client options with the
+// challenge check of this vault.
+func (s *Store) vaultClientSetup(vault string) (string, azcore.TokenCredential, policy.ClientOptions, error) {
+	vaultURL := s.cfg.VaultURLFor(vault)
+	u, err := url.Parse(vaultURL)
+	if err != nil {
+		return "", nil, policy.ClientOptions{}, &tenant.Error{Kind: tenant.Invalid, Message: fmt.Sprintf("vault %q: URL %q: %v", vault, vaultURL, err)}
+	}
+	// The challenge names the cloud's Key Vault resource, which the SDK
+	// checks against the vault's host name (the clients skip that check
+	// for an overridden URL): a host behind an override (an emulator on
+	// 127.0.0.1:PORT, a private name) never matches it. Only a loopback
+	// host goes unchecked; any other is held to the cloud's resource and
+	// the configured tenant by challengeGuard, whatever its name
+	// (challenge.go).
+	cred := s.cred
+	if !endpoints.IsLoopback(u.Hostname()) {
+		cred = challengeGuard{cred: s.cred, vault: vault, resource: s.cfg.VaultResource(), tenantID: s.cfg.TenantID}
+	}
+	azure := s.azure
+	azure.PerRetryPolicies = append(slices.Clip(s.azure.PerRetryPolicies), challengeCheck{vault: vault})
+	return vaultURL, cred, azure, nil
 }
 
 // ListSecrets pages through the vault's secret metadata. It never reads a
@@ -178,27 +129,54 @@ func (s *Store) ListSecrets(ctx context.Context, vault string) ([]tenant.SecretM
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.SecretMeta
-	pager := c.NewListSecretPropertiesPager(nil)
-	// azcore's pager follows each nextLink as given, to any host, with the
-	// token; links is checked first (endpoints.NextLinks).
-	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", fmt.Sprintf("listing secrets of vault %q", vault), endpoints.MaxPages)
+	return readPages(ctx, s, vault, "listing secrets", fmt.Sprintf("listing secrets of vault %q", vault),
+		c.NewListSecretPropertiesPager(nil), func(page azsecrets.ListSecretPropertiesResponse) ([]tenant.SecretMeta, *string) {
+			return secretMetas(vault, page.Value), page.NextLink
+		})
+}
+
+// secretMetas is the metadata of a page of secrets (or versions).
+func secretMetas(vault string, page []*azsecrets.SecretProperties) []tenant.SecretMeta {
+	return convertItems(page, func(p *azsecrets.SecretProperties) tenant.SecretMeta {
+		return toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes)
+	})
+}
+
+// convertItems converts the items of a page, skipping nil ones.
+func convertItems[X, T any](page []*X, convert func(*X) T) []T {
+	var out []T
+	for _, p := range page {
+		if p != nil {
+			out = append(out, convert(p))
+		}
+	}
+	return out
+}
+
+// readPages reads every page of one of a vault's lists: each page through
+// s.call (a panic in the SDK becomes an error), and each next link checked
+// by endpoints.NextLinks before azcore's pager follows it (which it would
+// do to any host, with the token): the vault's scheme, host and port only,
+// no link twice, at most endpoints.MaxPages pages. read returns a page's
+// items and its next link. doing names the call ("listing secrets"); what
+// names the list in errors ("listing secrets of vault \"kv1\""). A
+// request's error is mapped (mapError) and wrapped in what. The size of
+// each answer is capped below, by the transport (endpoints.Counter).
+func readPages[P, T any](ctx context.Context, s *Store, vault, doing, what string, pager *azruntime.Pager[P], read func(P) ([]T, *string)) ([]T, error) {
+	links := endpoints.NewNextLinks(s.cfg.VaultURLFor(vault), "key vault", what, endpoints.MaxPages)
+	var out []T
 	for pager.More() {
-		var page azsecrets.ListSecretPropertiesResponse
-		err := s.call(vault, "listing secrets", func() (err error) {
+		var page P
+		err := s.call(vault, doing, func() (err error) {
 			page, err = pager.NextPage(ctx)
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("listing secrets of vault %q: %w", vault, mapError(err, vault))
+			return nil, fmt.Errorf("%s: %w", what, mapError(err, vault))
 		}
-		for _, p := range page.Value {
-			if p == nil {
-				continue
-			}
-			out = append(out, toMeta(vault, p.ID, p.ContentType, p.Tags, p.Attributes))
-		}
-		if _, err := links.Next(page.NextLink); err != nil {
+		items, next := read(page)
+		out = append(out, items...)
+		if _, err := links.Next(next); err != nil {
 			return nil, err
 		}
 	}

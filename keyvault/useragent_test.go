@@ -55,7 +55,7 @@ func TestUserAgentOnEveryRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.retry.RetryDelay, s.retry.MaxRetryDelay = time.Millisecond, time.Millisecond
+	s.azure.Retry.RetryDelay, s.azure.Retry.MaxRetryDelay = time.Millisecond, time.Millisecond
 	if _, err := s.ListSecrets(context.Background(), "kv1"); err != nil {
 		t.Fatal(err)
 	}

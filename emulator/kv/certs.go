@@ -166,8 +166,52 @@ func deletedCertNotFound(name string) *kvError {
 	return &kvError{status: http.StatusNotFound, code: "CertificateNotFound", message: "Deleted Certificate not found: " + name}
 }
 
+// certHandler answers one certificate operation; name is the
+// certificate's name from the path ("" for a list), sub the segment after
+// it ("" for none).
+type certHandler func(s *Server, q *request, name, sub string) (int, any, *kvError)
+
+// certOp is one method of a certificate route.
+type certOp struct {
+	method string
+	run    certHandler
+}
+
+// byName adapts a handler that takes the certificate's name only.
+func byName(h func(*Server, *request, string) (int, any, *kvError)) certHandler {
+	return func(s *Server, q *request, name, _ string) (int, any, *kvError) { return h(s, q, name) }
+}
+
+// certRoutes are the certificate routes, by collection, "{name}" when
+// the path names a certificate, and the segment after it. Any other
+// segment after a certificate's name is a version id (certVersionRoute).
+var certRoutes = map[string][]certOp{
+	"certificates":        {{http.MethodGet, func(s *Server, q *request, _, _ string) (int, any, *kvError) { return s.listCerts(q, false) }}},
+	"deletedcertificates": {{http.MethodGet, func(s *Server, q *request, _, _ string) (int, any, *kvError) { return s.listCerts(q, true) }}},
+	"certificates/{name}": {
+		{http.MethodGet, func(s *Server, q *request, name, _ string) (int, any, *kvError) { return s.getCert(q, name, "") }},
+		{http.MethodDelete, byName((*Server).deleteCert)},
+	},
+	"certificates/{name}/create":   {{http.MethodPost, byName((*Server).createCert)}},
+	"certificates/{name}/pending":  {{http.MethodGet, byName((*Server).pendingCert)}},
+	"certificates/{name}/policy":   {{http.MethodGet, byName((*Server).certPolicy)}},
+	"certificates/{name}/versions": {{http.MethodGet, byName((*Server).listCertVersions)}},
+	"deletedcertificates/{name}": {
+		{http.MethodGet, byName((*Server).getDeletedCert)},
+		{http.MethodDelete, byName((*Server).purgeCert)},
+	},
+	"deletedcertificates/{name}/recover": {{http.MethodPost, byName((*Server).recoverCert)}},
+}
+
+// certVersionRoute is GET /certificates/{name}/{version}.
+var certVersionRoute = []certOp{{http.MethodGet, func(s *Server, q *request, name, version string) (int, any, *kvError) {
+	return s.getCert(q, name, version)
+}}}
+
 // routeCertificates dispatches the certificate operations; segs start with
-// "certificates" or "deletedcertificates".
+// "certificates" or "deletedcertificates". A vault closed to certificates
+// refuses them all; then the path must be known, the name valid and the
+// method one the route answers.
 func (s *Server) routeCertificates(q *request, segs []string) (int, any, *kvError) {
 	method := q.r.Method
 	if s.certsForbidden(q.vault) {
@@ -175,72 +219,36 @@ func (s *Server) routeCertificates(q *request, segs []string) (int, any, *kvErro
 			message: "Caller is not authorized to perform action on resource. Action: 'Microsoft.KeyVault/vaults/certificates/" + certAction(method, segs) + "'",
 			inner:   "ForbiddenByRbac"}
 	}
-	if len(segs) == 1 {
-		if method != http.MethodGet {
-			return methodNotAllowed(q, http.MethodGet)
-		}
-		return s.listCerts(q, segs[0] == "deletedcertificates")
-	}
 	if len(segs) > 3 {
 		return 0, nil, ptr(notFoundRoute())
 	}
-	name := segs[1]
-	if !validSecretName(name) {
-		return 0, nil, badParameter("The request URI contains an invalid name: " + name)
+	route, name, sub := segs[0], "", ""
+	if len(segs) > 1 {
+		name = segs[1]
+		if !validSecretName(name) {
+			return 0, nil, badParameter("The request URI contains an invalid name: " + name)
+		}
+		route += "/{name}"
 	}
-	if segs[0] == "deletedcertificates" {
-		if len(segs) == 2 {
-			switch method {
-			case http.MethodGet:
-				return s.getDeletedCert(q, name)
-			case http.MethodDelete:
-				return s.purgeCert(q, name)
-			}
-			return methodNotAllowed(q, http.MethodDelete, http.MethodGet)
-		}
-		if segs[2] != "recover" {
-			return 0, nil, ptr(notFoundRoute())
-		}
-		if method != http.MethodPost {
-			return methodNotAllowed(q, http.MethodPost)
-		}
-		return s.recoverCert(q, name)
+	if len(segs) > 2 {
+		sub = segs[2]
+		route += "/" + sub
 	}
-	if len(segs) == 2 {
-		switch method {
-		case http.MethodGet:
-			return s.getCert(q, name, "")
-		case http.MethodDelete:
-			return s.deleteCert(q, name)
-		}
-		return methodNotAllowed(q, http.MethodDelete, http.MethodGet)
+	ops, ok := certRoutes[route]
+	if !ok && segs[0] == "certificates" && sub != "" {
+		ops, ok = certVersionRoute, true
 	}
-	switch segs[2] {
-	case "create":
-		if method != http.MethodPost {
-			return methodNotAllowed(q, http.MethodPost)
-		}
-		return s.createCert(q, name)
-	case "pending":
-		if method != http.MethodGet {
-			return methodNotAllowed(q, http.MethodGet)
-		}
-		return s.pendingCert(q, name)
-	case "policy":
-		if method != http.MethodGet {
-			return methodNotAllowed(q, http.MethodGet)
-		}
-		return s.certPolicy(q, name)
-	case "versions":
-		if method != http.MethodGet {
-			return methodNotAllowed(q, http.MethodGet)
-		}
-		return s.listCertVersions(q, name)
+	if !ok {
+		return 0, nil, ptr(notFoundRoute())
 	}
-	if method != http.MethodGet {
-		return methodNotAllowed(q, http.MethodGet)
+	allowed := make([]string, 0, len(ops))
+	for _, op := range ops {
+		if op.method == method {
+			return op.run(s, q, name, sub)
+		}
+		allowed = append(allowed, op.method)
 	}
-	return s.getCert(q, name, segs[2])
+	return methodNotAllowed(q, allowed...)
 }
 
 // certAction names the data action a forbidden request needed, as the
@@ -271,6 +279,22 @@ func (s *Server) lookupCert(q *request, name string) *certificate {
 		return nil
 	}
 	return v.Certificates[strings.ToLower(name)]
+}
+
+// liveCert is lookupCert for a certificate that is not deleted, and
+// deletedCert for one that is; nil otherwise. The caller holds mu.
+func (s *Server) liveCert(q *request, name string) *certificate {
+	if c := s.lookupCert(q, name); c != nil && c.Deleted == nil {
+		return c
+	}
+	return nil
+}
+
+func (s *Server) deletedCert(q *request, name string) *certificate {
+	if c := s.lookupCert(q, name); c != nil && c.Deleted != nil {
+		return c
+	}
+	return nil
 }
 
 // createCert makes a new version of a certificate from the policy in the
@@ -512,8 +536,8 @@ func (q *request) operation(c *certificate, status string) operationDoc {
 func (s *Server) pendingCert(q *request, name string) (int, any, *kvError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.lookupCert(q, name)
-	if c == nil || c.Deleted != nil {
+	c := s.liveCert(q, name)
+	if c == nil {
 		return 0, nil, &kvError{status: http.StatusNotFound, code: "PendingCertificateNotFound", message: "Pending certificate not found: " + name}
 	}
 	c.Polled = true
@@ -555,12 +579,12 @@ func (q *request) certBundleOf(c *certificate, v *certVersion, full, withDeletio
 func (s *Server) getCert(q *request, name, versionID string) (int, any, *kvError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.lookupCert(q, name)
+	c := s.liveCert(q, name)
 	what := name
 	if versionID != "" {
 		what += "/" + versionID
 	}
-	if c == nil || c.Deleted != nil {
+	if c == nil {
 		return 0, nil, certNotFound(what)
 	}
 	v := c.Versions[len(c.Versions)-1]
@@ -583,8 +607,8 @@ func (s *Server) getCert(q *request, name, versionID string) (int, any, *kvError
 func (s *Server) certPolicy(q *request, name string) (int, any, *kvError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.lookupCert(q, name)
-	if c == nil || c.Deleted != nil {
+	c := s.liveCert(q, name)
+	if c == nil {
 		return 0, nil, certNotFound(name)
 	}
 	pol := c.Policy
@@ -596,8 +620,8 @@ func (s *Server) certPolicy(q *request, name string) (int, any, *kvError) {
 func (s *Server) deleteCert(q *request, name string) (int, any, *kvError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.lookupCert(q, name)
-	if c == nil || c.Deleted != nil {
+	c := s.liveCert(q, name)
+	if c == nil {
 		return 0, nil, certNotFound(name)
 	}
 	d := &deletion{Date: q.now, ScheduledPurge: q.now + retentionDays*24*60*60}
@@ -611,8 +635,8 @@ func (s *Server) deleteCert(q *request, name string) (int, any, *kvError) {
 func (s *Server) getDeletedCert(q *request, name string) (int, any, *kvError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.lookupCert(q, name)
-	if c == nil || c.Deleted == nil {
+	c := s.deletedCert(q, name)
+	if c == nil {
 		return 0, nil, deletedCertNotFound(name)
 	}
 	return http.StatusOK, q.certBundleOf(c, c.Versions[len(c.Versions)-1], true, true), nil
@@ -622,8 +646,8 @@ func (s *Server) getDeletedCert(q *request, name string) (int, any, *kvError) {
 func (s *Server) recoverCert(q *request, name string) (int, any, *kvError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.lookupCert(q, name)
-	if c == nil || c.Deleted == nil {
+	c := s.deletedCert(q, name)
+	if c == nil {
 		return 0, nil, deletedCertNotFound(name)
 	}
 	c.Deleted = nil
@@ -637,8 +661,8 @@ func (s *Server) recoverCert(q *request, name string) (int, any, *kvError) {
 func (s *Server) purgeCert(q *request, name string) (int, any, *kvError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.lookupCert(q, name)
-	if c == nil || c.Deleted == nil {
+	c := s.deletedCert(q, name)
+	if c == nil {
 		return 0, nil, deletedCertNotFound(name)
 	}
 	v := s.vaults[q.vault]
@@ -656,33 +680,23 @@ func (s *Server) listCerts(q *request, deleted bool) (int, any, *kvError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	res := certList{Value: []certBundle{}}
 	v := s.vaultFor(q)
 	if v == nil {
-		return http.StatusOK, res, nil
+		return http.StatusOK, certList{Value: []certBundle{}}, nil
 	}
 	path := "/certificates"
 	if deleted {
 		path = "/deletedcertificates"
 	}
-	last := ""
-	for _, key := range v.sortedCertKeys(func(c *certificate) bool { return (c.Deleted != nil) == deleted }) {
-		if key <= after {
-			continue
-		}
-		if len(res.Value) == size {
-			res.NextLink = q.nextLink(path, last, size)
-			break
-		}
-		c := v.Certificates[key]
+	keys := v.sortedCertKeys(func(c *certificate) bool { return (c.Deleted != nil) == deleted })
+	return http.StatusOK, q.certPage(keys, after, size, path, func(i int) certBundle {
+		c := v.Certificates[keys[i]]
 		b := q.certBundleOf(c, c.Versions[len(c.Versions)-1], false, deleted)
 		if !deleted {
 			b.ID = q.base() + "/certificates/" + c.Name
 		}
-		res.Value = append(res.Value, b)
-		last = key
-	}
-	return http.StatusOK, res, nil
+		return b
+	}), nil
 }
 
 // listCertVersions pages through the versions of a certificate, oldest
@@ -694,23 +708,35 @@ func (s *Server) listCertVersions(q *request, name string) (int, any, *kvError) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	res := certList{Value: []certBundle{}}
-	c := s.lookupCert(q, name)
-	if c == nil || c.Deleted != nil {
-		return http.StatusOK, res, nil
+	c := s.liveCert(q, name)
+	if c == nil {
+		return http.StatusOK, certList{Value: []certBundle{}}, nil
 	}
+	keys := make([]string, len(c.Versions))
+	for i := range c.Versions {
+		keys[i] = fmt.Sprintf("%010d", i)
+	}
+	return http.StatusOK, q.certPage(keys, after, size, "/certificates/"+c.Name+"/versions", func(i int) certBundle {
+		return q.certBundleOf(c, c.Versions[i], false, false)
+	}), nil
+}
+
+// certPage is one page of a certificate list: the entries of the sorted
+// keys after the skip token's key, size at most, with a next link to path
+// when more remain. bundle describes the entry of keys[i].
+func (q *request) certPage(keys []string, after string, size int, path string, bundle func(i int) certBundle) certList {
+	res := certList{Value: []certBundle{}}
 	last := ""
-	for i, ver := range c.Versions {
-		key := fmt.Sprintf("%010d", i)
+	for i, key := range keys {
 		if key <= after {
 			continue
 		}
 		if len(res.Value) == size {
-			res.NextLink = q.nextLink("/certificates/"+c.Name+"/versions", last, size)
+			res.NextLink = q.nextLink(path, last, size)
 			break
 		}
-		res.Value = append(res.Value, q.certBundleOf(c, ver, false, false))
+		res.Value = append(res.Value, bundle(i))
 		last = key
 	}
-	return http.StatusOK, res, nil
+	return res
 }

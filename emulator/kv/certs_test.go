@@ -71,3 +71,79 @@ func TestCertificateRaw(t *testing.T) {
 		t.Errorf("the recovered certificate's secret: %d", r.status)
 	}
 }
+
+// TestCertificateRoutes: every certificate route answers its methods
+// (405 with Allow otherwise), an unknown path 404, a bad name 400, a
+// missing or deleted certificate the not-found error of its collection,
+// and the lists page by maxresults with a next link.
+func TestCertificateRoutes(t *testing.T) {
+	e := newEnv(t)
+	for _, name := range []string{"a", "b", "c"} {
+		if r := e.call(http.MethodPost, "/vaults/kv1/certificates/"+name+"/create", certPolicy); r.status != http.StatusAccepted {
+			t.Fatalf("create %s: %d %s", name, r.status, r.raw)
+		}
+	}
+	e.call(http.MethodPost, "/vaults/kv1/certificates/a/create", certPolicy) // a second version of a
+	if r := e.call(http.MethodDelete, "/vaults/kv1/certificates/c", ""); r.status != 200 {
+		t.Fatalf("delete c: %d %s", r.status, r.raw)
+	}
+	e.checkRoutes([]routeCase{
+		{http.MethodPost, "/vaults/kv1/certificates", 405, "MethodNotAllowed", "GET"},
+		{http.MethodDelete, "/vaults/kv1/deletedcertificates", 405, "MethodNotAllowed", "GET"},
+		{http.MethodPut, "/vaults/kv1/certificates/a", 405, "MethodNotAllowed", "DELETE, GET"},
+		{http.MethodPost, "/vaults/kv1/deletedcertificates/c", 405, "MethodNotAllowed", "DELETE, GET"},
+		{http.MethodGet, "/vaults/kv1/deletedcertificates/c/recover", 405, "MethodNotAllowed", "POST"},
+		{http.MethodGet, "/vaults/kv1/certificates/a/create", 405, "MethodNotAllowed", "POST"},
+		{http.MethodPost, "/vaults/kv1/certificates/a/pending", 405, "MethodNotAllowed", "GET"},
+		{http.MethodDelete, "/vaults/kv1/certificates/a/policy", 405, "MethodNotAllowed", "GET"},
+		{http.MethodPost, "/vaults/kv1/certificates/a/versions", 405, "MethodNotAllowed", "GET"},
+		{http.MethodDelete, "/vaults/kv1/certificates/a/" + strings.Repeat("0", 32), 405, "MethodNotAllowed", "GET"},
+		{http.MethodGet, "/vaults/kv1/certificates/a/v/extra", 404, "NotFound", ""},
+		{http.MethodGet, "/vaults/kv1/deletedcertificates/c/other", 404, "NotFound", ""},
+		{http.MethodGet, "/vaults/kv1/certificates/a_b", 400, "BadParameter", ""},
+		{http.MethodGet, "/vaults/kv1/certificates/c", 404, "CertificateNotFound", ""},
+		{http.MethodGet, "/vaults/kv1/certificates/a/" + strings.Repeat("0", 32), 404, "CertificateNotFound", ""},
+		{http.MethodGet, "/vaults/kv1/certificates/c/policy", 404, "CertificateNotFound", ""},
+		{http.MethodDelete, "/vaults/kv1/certificates/c", 404, "CertificateNotFound", ""},
+		{http.MethodGet, "/vaults/kv1/certificates/c/pending", 404, "PendingCertificateNotFound", ""},
+		{http.MethodGet, "/vaults/kv1/deletedcertificates/a", 404, "CertificateNotFound", ""},
+		{http.MethodPost, "/vaults/kv1/deletedcertificates/a/recover", 404, "CertificateNotFound", ""},
+		{http.MethodDelete, "/vaults/kv1/deletedcertificates/a", 404, "CertificateNotFound", ""},
+		{http.MethodGet, "/vaults/kv1/certificates/a/policy", 200, "", ""},
+		{http.MethodGet, "/vaults/kv1/deletedcertificates/c", 200, "", ""},
+	})
+
+	// Lists, one certificate or version a page.
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"/vaults/kv1/certificates", []string{"/certificates/a", "/certificates/b"}},
+		{"/vaults/kv1/deletedcertificates", []string{"/deletedcertificates/c"}},
+		{"/vaults/kv1/certificates/a/versions", []string{"/certificates/a/", "/certificates/a/"}},
+		{"/vaults/kv1/certificates/c/versions", nil},
+	} {
+		var got []string
+		next := tt.path + "?api-version=" + apiVersion + "&maxresults=1"
+		for pages := 0; next != "" && pages < 5; pages++ {
+			r := e.call(http.MethodGet, next, "")
+			if r.status != 200 {
+				t.Fatalf("GET %s: %d %s", next, r.status, r.raw)
+			}
+			m := r.body.(map[string]any)
+			for _, it := range m["value"].([]any) {
+				id := it.(map[string]any)["id"].(string)
+				id = id[strings.Index(id, "/kv1/")+len("/kv1"):]
+				if strings.HasPrefix(tt.path, "/vaults/kv1/certificates/a/") {
+					id = id[:len("/certificates/a/")] // a version id follows
+				}
+				got = append(got, id)
+			}
+			next, _ = m["nextLink"].(string)
+			next = strings.Replace(next, "https://HOST", e.srv.URL, 1) // the body is normalised
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("pages of %s (-want +got):\n%s", tt.path, diff)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/regsync/regsync/emulator/kv"
 )
 
@@ -144,4 +146,30 @@ func js(t *testing.T, s string) any {
 		t.Fatalf("bad JSON literal: %v\n%s", err, s)
 	}
 	return v
+}
+
+// routeCase is a request and the status, error code and Allow header of
+// its answer.
+type routeCase struct {
+	method, path string
+	status       int
+	code         string
+	allow        string
+}
+
+// checkRoutes sends each case's request and compares the answer.
+func (e *env) checkRoutes(cases []routeCase) {
+	e.t.Helper()
+	for _, tt := range cases {
+		r := e.call(tt.method, tt.path, "")
+		got := routeCase{method: tt.method, path: tt.path, status: r.status, allow: r.header.Get("Allow")}
+		if m, ok := r.body.(map[string]any); ok {
+			if er, ok := m["error"].(map[string]any); ok {
+				got.code, _ = er["code"].(string)
+			}
+		}
+		if diff := cmp.Diff(tt, got, cmp.AllowUnexported(routeCase{})); diff != "" {
+			e.t.Errorf("%s %s (-want +got):\n%s", tt.method, tt.path, diff)
+		}
+	}
 }

@@ -415,12 +415,7 @@ func TestNotFound(t *testing.T) {
 
 func TestRoutes(t *testing.T) {
 	e := newEnv(t)
-	tests := []struct {
-		method, path string
-		status       int
-		code         string
-		allow        string
-	}{
+	e.checkRoutes([]routeCase{
 		{http.MethodGet, "/vaults/myvault/keys", 404, "NotFound", ""},
 		{http.MethodGet, "/vaults/myvault", 404, "NotFound", ""},
 		{http.MethodGet, "/vaults/myvault/secrets/s/v/extra", 404, "NotFound", ""},
@@ -434,26 +429,7 @@ func TestRoutes(t *testing.T) {
 		{http.MethodGet, "/vaults/myvault/deletedsecrets/s/recover", 405, "MethodNotAllowed", "POST"},
 		{http.MethodPost, "/vaults/myvault/secrets/s/backup", 501, "NotImplemented", ""},
 		{http.MethodPost, "/vaults/myvault/secrets/restore", 501, "NotImplemented", ""},
-	}
-	for _, tt := range tests {
-		r := e.call(tt.method, tt.path, "")
-		got := struct {
-			Status      int
-			Code, Allow string
-		}{r.status, "", r.header.Get("Allow")}
-		if m, ok := r.body.(map[string]any); ok {
-			if er, ok := m["error"].(map[string]any); ok {
-				got.Code, _ = er["code"].(string)
-			}
-		}
-		want := struct {
-			Status      int
-			Code, Allow string
-		}{tt.status, tt.code, tt.allow}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s %s (-want +got):\n%s", tt.method, tt.path, diff)
-		}
-	}
+	})
 }
 
 func TestListSecretsPaging(t *testing.T) {

@@ -53,29 +53,7 @@ func (f *Tenant) FindUsers(_ context.Context, refs []string) ([]tenant.User, err
 	defer f.end("")
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []tenant.User
-	for _, u := range f.users {
-		for _, r := range refs {
-			if strings.EqualFold(u.ID, r) || strings.EqualFold(u.UserPrincipalName, r) {
-				out = append(out, u)
-				break
-			}
-		}
-	}
-	// Candidates for the names that match nobody, as graph/ reads them.
-	for _, r := range refs {
-		p := strings.ToLower(tenant.UserPrefix(r))
-		if p == "" || containsUser(out, r) {
-			continue
-		}
-		for _, u := range f.users {
-			if strings.HasPrefix(strings.ToLower(u.UserPrincipalName), p) && !containsUser(out, u.ID) {
-				out = append(out, u)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return findPrincipals(f.users, refs, func(u tenant.User) (string, string) { return u.ID, u.UserPrincipalName }, tenant.UserPrefix), nil
 }
 
 // FindGroups returns the groups named by display name or object id (both
@@ -88,28 +66,53 @@ func (f *Tenant) FindGroups(_ context.Context, refs []string) ([]tenant.Group, e
 	defer f.end("")
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []tenant.Group
-	for _, g := range f.groups {
+	return findPrincipals(f.groups, refs, func(g tenant.Group) (string, string) { return g.ID, g.DisplayName }, tenant.GroupPrefix), nil
+}
+
+// findPrincipals returns the principals of all whose id or name (from
+// key, both without case) is one of refs; then, for each ref that matches
+// none of them, the principals whose name starts with its prefix, as
+// graph/ reads did-you-mean candidates. Sorted by id. Callers hold f.mu.
+func findPrincipals[T any](all map[string]T, refs []string, key func(T) (id, name string), prefix func(string) string) []T {
+	matches := func(p T, ref string) bool {
+		id, name := key(p)
+		return strings.EqualFold(id, ref) || strings.EqualFold(name, ref)
+	}
+	found := func(list []T, ref string) bool {
+		for _, p := range list {
+			if matches(p, ref) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []T
+	for _, p := range all {
 		for _, r := range refs {
-			if strings.EqualFold(g.ID, r) || strings.EqualFold(g.DisplayName, r) {
-				out = append(out, g)
+			if matches(p, r) {
+				out = append(out, p)
 				break
 			}
 		}
 	}
 	for _, r := range refs {
-		p := strings.ToLower(tenant.GroupPrefix(r))
-		if p == "" || containsGroup(out, r) {
+		pre := strings.ToLower(prefix(r))
+		if pre == "" || found(out, r) {
 			continue
 		}
-		for _, g := range f.groups {
-			if strings.HasPrefix(strings.ToLower(g.DisplayName), p) && !containsGroup(out, g.ID) {
-				out = append(out, g)
+		for _, p := range all {
+			id, name := key(p)
+			if strings.HasPrefix(strings.ToLower(name), pre) && !found(out, id) {
+				out = append(out, p)
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	sort.Slice(out, func(i, j int) bool {
+		a, _ := key(out[i])
+		b, _ := key(out[j])
+		return a < b
+	})
+	return out
 }
 
 // principal returns the type and display name of a user or group id;
@@ -144,22 +147,4 @@ func (f *Tenant) assignPerson(w tenant.Write, as tenant.AppRoleAssignment, typ, 
 		return none(err)
 	}
 	return tenant.WriteResult{ID: made.ID, Assignment: made}, nil
-}
-
-func containsUser(list []tenant.User, ref string) bool {
-	for _, u := range list {
-		if strings.EqualFold(u.ID, ref) || strings.EqualFold(u.UserPrincipalName, ref) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsGroup(list []tenant.Group, ref string) bool {
-	for _, g := range list {
-		if strings.EqualFold(g.ID, ref) || strings.EqualFold(g.DisplayName, ref) {
-			return true
-		}
-	}
-	return false
 }
