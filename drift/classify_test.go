@@ -85,6 +85,9 @@ func driftCases() []driftCase {
 				p.Web.RedirectURIs = append(p.Web.RedirectURIs, "https://evil.example.com/cb")
 				sp(s, "fhir-api").AppRoleAssignmentRequired = false
 				app(s, "fhir-api").Owners = append(app(s, "fhir-api").Owners, "99999999-0000-4000-8000-000000000001")
+				s.OwnerObjects = append(s.OwnerObjects, tenant.DirectoryObject{ID: "99999999-0000-4000-8000-000000000001",
+					Type: "user", DisplayName: "Eve Contractor", UserPrincipalName: "eve@contoso.com"})
+				s.OwnerObjectsRead = true
 				app(s, "ingest").FederatedCredentials[0].Subject = "repo:contoso/ingest:ref:refs/heads/dev"
 			},
 			want: []outline{
