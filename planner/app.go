@@ -357,7 +357,7 @@ func (b *builder) createChanges(st *appState, f *tenant.AppProps) []Change {
 			if labels := b.structuredLabels(st, p.Plan, f); labels != nil {
 				out = append(out, Change{Path: p.Plan, Added: labels})
 			} else if p.Plan == "optional_claims" {
-				out = append(out, Change{Path: p.Plan, After: rawJSON(f.OptionalClaims)})
+				out = append(out, claimChanges(f.OptionalClaims, nil)...)
 			}
 		default:
 			panic(fmt.Sprintf("internal error: unknown tenant.PropKind %d", p.Kind))
@@ -767,9 +767,10 @@ var structuredDiffs = map[string]func(b *builder, st *appState, d *appDiff, want
 				SAML2Token:  fromTenantClaims(oc.SAML2Token),
 			}
 		}
-		if string(rawJSON(sortedClaims(want.OptionalClaims))) != string(rawJSON(sortedClaims(have))) {
+		if changes := claimChanges(want.OptionalClaims, have); len(changes) > 0 {
 			d.f.OptionalClaims = want.OptionalClaims
-			d.scalar("optional_claims", have, want.OptionalClaims)
+			d.changes = append(d.changes, changes...)
+			d.empty = false
 		}
 	},
 	"oauth2_permission_scopes": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, dis *disableStep) {
@@ -891,23 +892,4 @@ func (b *builder) kindNotes(st *appState, addr string) {
 	default:
 		panic(fmt.Sprintf("internal error: unknown spec.Kind %q", string(st.spec.Kind)))
 	}
-}
-
-func sortedClaims(oc *tenant.OptionalClaims) *tenant.OptionalClaims {
-	s := func(cs []tenant.OptionalClaim) []tenant.OptionalClaim {
-		out := make([]tenant.OptionalClaim, len(cs))
-		for i, c := range cs {
-			c.AdditionalProperties = append([]string{}, c.AdditionalProperties...)
-			sort.Strings(c.AdditionalProperties)
-			out[i] = c
-		}
-		sort.Slice(out, func(i, j int) bool {
-			if out[i].Name != out[j].Name {
-				return out[i].Name < out[j].Name
-			}
-			return out[i].Source < out[j].Source
-		})
-		return out
-	}
-	return &tenant.OptionalClaims{IDToken: s(oc.IDToken), AccessToken: s(oc.AccessToken), SAML2Token: s(oc.SAML2Token)}
 }
