@@ -4,7 +4,7 @@ import "fmt"
 
 // OwnerObject says, for display, what the directory knows of an owner id.
 // It comes from the same read as the rest of the snapshot
-// (tenant.Snapshot.OwnerObjects), never from a request of its own.
+// (tenant.Snapshot.DirectoryObjects), never from a request of its own.
 type OwnerObject struct {
 	// Found is false when the directory was asked and has no object with
 	// this id (deleted, or never existed).
@@ -19,10 +19,10 @@ type OwnerObject struct {
 // ownerObject looks an owner id up in the snapshot; nil when the snapshot
 // holds no names (the directory was not asked).
 func (b *builder) ownerObject(id string) *OwnerObject {
-	if o, ok := b.live.OwnerObject(id); ok {
+	if o, ok := b.live.DirectoryObject(id); ok {
 		return &OwnerObject{Found: true, Type: o.Type, DisplayName: o.DisplayName, UserPrincipalName: o.UserPrincipalName, AppID: o.AppID}
 	}
-	if b.live.OwnerObjectsRead {
+	if b.live.DirectoryObjectsRead {
 		return &OwnerObject{}
 	}
 	return nil

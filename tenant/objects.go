@@ -7,8 +7,9 @@ import (
 	"sync"
 )
 
-// DirectoryObject is what regsync reads of an object it only needs to name:
-// an application's owner (a user or a service principal), for display.
+// DirectoryObject is what regsync reads of an object it only needs to name,
+// for display: an application's owner (a user or a service principal), or
+// the holder of an Azure role assignment.
 type DirectoryObject struct {
 	ID string
 	// Type is Graph's type without its namespace: "user",
@@ -33,10 +34,11 @@ type ObjectResolver interface {
 	ObjectsByID(ctx context.Context, ids []string) ([]DirectoryObject, error)
 }
 
-// ownerIDs lists, deduplicated and in lower case, the owner ids a plan can
-// mention: the ones the spec declares and the ones the read applications
-// have.
-func ownerIDs(declared []string, apps []*Application) []string {
+// namedIDs lists, deduplicated and in lower case, the object ids a plan
+// names without knowing what they are: the owners the spec declares, the
+// owners the read applications have, and the holders of the role
+// assignments read at the spec's Azure scopes.
+func namedIDs(declared []string, apps []*Application, roles []RoleAssignment) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(id string) {
@@ -55,26 +57,29 @@ func ownerIDs(declared []string, apps []*Application) []string {
 			add(id)
 		}
 	}
+	for _, x := range roles {
+		add(x.PrincipalID)
+	}
 	sort.Strings(out)
 	return out
 }
 
-// readOwnerObjects names the owners a plan can mention (ReadQuery.Owners
-// and the owners of snap.Applications) in one request per
-// ObjectsByIDChunk ids, beside the other reads of g; nothing when dir
-// cannot resolve ids or there is no owner to name. It sets
-// snap.OwnerObjectsRead, so that an id absent from snap.OwnerObjects is
-// known to exist nowhere in the directory.
-func readOwnerObjects(g *group, dir Directory, q ReadQuery, snap *Snapshot, mu *sync.Mutex, get func(context.Context, func(context.Context) error) error) {
+// readDirectoryObjects names the objects a plan can mention by id (see
+// namedIDs) in one request per ObjectsByIDChunk ids, beside the other reads
+// of g; nothing when dir cannot resolve ids or there is nothing to name. It
+// sets snap.DirectoryObjectsRead, so that an id absent from
+// snap.DirectoryObjects is known to exist nowhere in the directory. It runs
+// once the applications and the role assignments are read.
+func readDirectoryObjects(g *group, dir Directory, q ReadQuery, snap *Snapshot, mu *sync.Mutex, get func(context.Context, func(context.Context) error) error) {
 	r, ok := dir.(ObjectResolver)
 	if !ok {
 		return
 	}
-	ids := ownerIDs(q.Owners, snap.Applications)
+	ids := namedIDs(q.Owners, snap.Applications, snap.RoleAssignments)
 	if len(ids) == 0 {
 		return
 	}
-	snap.OwnerObjectsRead = true
+	snap.DirectoryObjectsRead = true
 	for start := 0; start < len(ids); start += ObjectsByIDChunk {
 		chunk := ids[start:min(start+ObjectsByIDChunk, len(ids))]
 		g.Go(func(ctx context.Context) error {
@@ -87,26 +92,26 @@ func readOwnerObjects(g *group, dir Directory, q ReadQuery, snap *Snapshot, mu *
 				return err
 			}
 			mu.Lock()
-			snap.OwnerObjects = append(snap.OwnerObjects, objs...)
+			snap.DirectoryObjects = append(snap.DirectoryObjects, objs...)
 			mu.Unlock()
 			return nil
 		})
 	}
 }
 
-// sortOwnerObjects sorts snap.OwnerObjects by id and drops duplicates.
-func sortOwnerObjects(snap *Snapshot) {
-	sort.Slice(snap.OwnerObjects, func(i, j int) bool {
-		return strings.ToLower(snap.OwnerObjects[i].ID) < strings.ToLower(snap.OwnerObjects[j].ID)
+// sortDirectoryObjects sorts snap.DirectoryObjects by id and drops duplicates.
+func sortDirectoryObjects(snap *Snapshot) {
+	sort.Slice(snap.DirectoryObjects, func(i, j int) bool {
+		return strings.ToLower(snap.DirectoryObjects[i].ID) < strings.ToLower(snap.DirectoryObjects[j].ID)
 	})
-	snap.OwnerObjects = dedupeBy(snap.OwnerObjects, func(o DirectoryObject) string { return strings.ToLower(o.ID) })
+	snap.DirectoryObjects = dedupeBy(snap.DirectoryObjects, func(o DirectoryObject) string { return strings.ToLower(o.ID) })
 }
 
-// OwnerObject returns the named owner with this id, and whether the
-// snapshot has it. When it has not and OwnerObjectsRead is true, the
+// DirectoryObject returns the named object with this id, and whether the
+// snapshot has it. When it has not and DirectoryObjectsRead is true, the
 // directory has no such object.
-func (s *Snapshot) OwnerObject(id string) (DirectoryObject, bool) {
-	for _, o := range s.OwnerObjects {
+func (s *Snapshot) DirectoryObject(id string) (DirectoryObject, bool) {
+	for _, o := range s.DirectoryObjects {
 		if strings.EqualFold(o.ID, id) {
 			return o, true
 		}

@@ -42,11 +42,11 @@ func TestReadNamesOwners(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []DirectoryObject{dir.known["sp1"], dir.known["u1"]}
-	if diff := cmp.Diff(want, snap.OwnerObjects); diff != "" {
+	if diff := cmp.Diff(want, snap.DirectoryObjects); diff != "" {
 		t.Errorf("owner objects (-want +got):\n%s", diff)
 	}
-	if !snap.OwnerObjectsRead {
-		t.Error("OwnerObjectsRead is false")
+	if !snap.DirectoryObjectsRead {
+		t.Error("DirectoryObjectsRead is false")
 	}
 	if dir.calls["ObjectsByID"] != 1 {
 		t.Errorf("%d ObjectsByID calls, want 1", dir.calls["ObjectsByID"])
@@ -54,11 +54,11 @@ func TestReadNamesOwners(t *testing.T) {
 	if diff := cmp.Diff([][]string{{"gone", "sp1", "u1"}}, dir.args["ObjectsByID"]); diff != "" {
 		t.Errorf("ids asked (-want +got):\n%s", diff)
 	}
-	if o, ok := snap.OwnerObject("U1"); !ok || o.UserPrincipalName != "dana@contoso.com" {
-		t.Errorf("OwnerObject(U1) = %+v, %v", o, ok)
+	if o, ok := snap.DirectoryObject("U1"); !ok || o.UserPrincipalName != "dana@contoso.com" {
+		t.Errorf("DirectoryObject(U1) = %+v, %v", o, ok)
 	}
-	if _, ok := snap.OwnerObject("gone"); ok {
-		t.Error("OwnerObject(gone) found")
+	if _, ok := snap.DirectoryObject("gone"); ok {
+		t.Error("DirectoryObject(gone) found")
 	}
 
 	// Over the chunk: one request per ObjectsByIDChunk ids.
@@ -82,7 +82,15 @@ func TestReadNamesOwners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dir3.calls["ObjectsByID"] != 0 || snap3.OwnerObjectsRead {
-		t.Errorf("%d ObjectsByID calls and read=%v without owners, want none", dir3.calls["ObjectsByID"], snap3.OwnerObjectsRead)
+	if dir3.calls["ObjectsByID"] != 0 || snap3.DirectoryObjectsRead {
+		t.Errorf("%d ObjectsByID calls and read=%v without owners, want none", dir3.calls["ObjectsByID"], snap3.DirectoryObjectsRead)
+	}
+}
+
+func TestNamedIDs(t *testing.T) {
+	got := namedIDs([]string{"U1", " u2 ", ""}, []*Application{{Owners: []string{"u1", "sp1"}}},
+		[]RoleAssignment{{PrincipalID: "G1"}, {PrincipalID: "u2"}})
+	if diff := cmp.Diff([]string{"g1", "sp1", "u1", "u2"}, got); diff != "" {
+		t.Errorf("namedIDs (-want +got):\n%s", diff)
 	}
 }

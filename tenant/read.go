@@ -25,8 +25,9 @@ type ReadQuery struct {
 	Users  []string
 	Groups []string
 	// Owners are the owner object ids the spec declares. Read names them,
-	// and the owners the set's applications have, with ObjectResolver (a
-	// request per ObjectsByIDChunk ids, beside the consents).
+	// the owners the set's applications have and the holders of the role
+	// assignments at Scopes with ObjectResolver (a request per
+	// ObjectsByIDChunk ids, beside the consents).
 	Owners []string
 	// Vaults are the Key Vaults the spec writes secrets to.
 	Vaults []string
@@ -286,7 +287,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			return nil
 		})
 	}
-	readOwnerObjects(g, dir, q, snap, &mu, get)
+	readDirectoryObjects(g, dir, q, snap, &mu, get)
 	if err := g.Wait(); err != nil {
 		vg.cancel()
 		vg.Wait()
@@ -322,7 +323,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	sort.Strings(snap.VaultsRead)
 
 	sortAccess(snap)
-	sortOwnerObjects(snap)
+	sortDirectoryObjects(snap)
 	snap.GraphRequests = dir.Requests() - graphBefore
 	if store != nil {
 		snap.VaultRequests = store.Requests() - vaultBefore
