@@ -79,10 +79,9 @@ func (g *graphServer) getByIds(ctx *graphCtx, body map[string]any) (int, any, *g
 		if d == nil || (!all && !kinds[typ]) {
 			continue
 		}
-		doc := copyDoc(d)
-		if typ == "#microsoft.graph.application" {
-			doc = hideKeys(doc)
-		}
+		// A key credential's key shows only to a single-object GET that
+		// selects keyCredentials, never here.
+		doc := hideKeys(copyDoc(d))
 		doc["@odata.type"] = typ
 		out = append(out, g.publicDoc(doc))
 	}
