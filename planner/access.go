@@ -280,6 +280,11 @@ func (b *builder) planRoles() {
 				{Path: "principal", After: jsonString(w.Principal)},
 			},
 			RoleAssignment: x}
+		if w.PrincipalType == tenant.PrincipalUser || w.PrincipalType == tenant.PrincipalGroup {
+			// A user or group is named by its UPN or display name; its id
+			// goes beside it, as for the members of an app role.
+			a.Changes = append(a.Changes, Change{Path: "principal_id", After: jsonString(w.PrincipalID)})
+		}
 		if d := deps[w.App]; d != "" && w.App != "" && strings.HasPrefix(w.Address, "applications.") {
 			a.DependsOn = appendUnique(a.DependsOn, d)
 		}
