@@ -452,6 +452,33 @@ func (b *builder) rraLabels(ts []triple) []string {
 	return out
 }
 
+// withIDsWhereSame rewrites, with edit, the labels that read the same on
+// both sides (a scope or role that keeps its value under a new id), so that
+// a change never shows one text both added and removed; edit gets a
+// label's index and whether it is an added one.
+func withIDsWhereSame(added, removed []string, edit func(label string, i int, isAdded bool) string) {
+	inRemoved := map[string]bool{}
+	for _, l := range removed {
+		inRemoved[l] = true
+	}
+	same := map[string]bool{}
+	for _, l := range added {
+		if inRemoved[l] {
+			same[l] = true
+		}
+	}
+	for i, l := range added {
+		if same[l] {
+			added[i] = edit(l, i, true)
+		}
+	}
+	for i, l := range removed {
+		if same[l] {
+			removed[i] = edit(l, i, false)
+		}
+	}
+}
+
 // setDiff returns the elements of want missing from have (in want order) and
 // those of have missing from want (in have order).
 func setDiff[T comparable](want, have []T) (added, removed []T) {
@@ -823,14 +850,32 @@ var structuredDiffs = map[string]func(b *builder, st *appState, d *appDiff, want
 			return out
 		}
 		d.f.PreAuthorizedApplications = want.PreAuthorizedApplications
-		d.changes = append(d.changes, Change{Path: "pre_authorized_applications", Added: b.preAuthLabels(st, pick(added)), Removed: b.preAuthLabels(st, pick(removed))})
+		addedL, removedL := b.preAuthLabels(st, pick(added)), b.preAuthLabels(st, pick(removed))
+		withIDsWhereSame(addedL, removedL, func(l string, i int, isAdded bool) string {
+			k := removed[i]
+			if isAdded {
+				k = added[i]
+			}
+			ids := lowerAll(byKey[k].DelegatedPermissionIDs)
+			sort.Strings(ids)
+			return l + " (ids " + strings.Join(ids, ", ") + ")"
+		})
+		d.changes = append(d.changes, Change{Path: "pre_authorized_applications", Added: addedL, Removed: removedL})
 		d.empty = false
 	},
 	"required_resource_access": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, _ *disableStep) {
 		added, removed := setDiff(rraTriples(*want.RequiredResourceAccess), liveRRATriples(st.live.RequiredResourceAccess))
 		if len(added)+len(removed) > 0 {
 			d.f.RequiredResourceAccess = want.RequiredResourceAccess
-			d.changes = append(d.changes, Change{Path: "required_resource_access", Added: b.rraLabels(added), Removed: b.rraLabels(removed)})
+			addedL, removedL := b.rraLabels(added), b.rraLabels(removed)
+			withIDsWhereSame(addedL, removedL, func(l string, i int, isAdded bool) string {
+				t := removed[i]
+				if isAdded {
+					t = added[i]
+				}
+				return strings.TrimSuffix(l, ")") + ", id " + t.id + ")"
+			})
+			d.changes = append(d.changes, Change{Path: "required_resource_access", Added: addedL, Removed: removedL})
 			d.empty = false
 		}
 	},

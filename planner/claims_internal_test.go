@@ -37,3 +37,20 @@ func TestClaimChanges(t *testing.T) {
 		}
 	}
 }
+
+func TestWithIDsWhereSame(t *testing.T) {
+	added := []string{"api: read (Scope)", "api: write (Scope)"}
+	removed := []string{"api: read (Scope)"}
+	withIDsWhereSame(added, removed, func(l string, i int, isAdded bool) string {
+		if isAdded {
+			return l + " new"
+		}
+		return l + " old"
+	})
+	if diff := cmp.Diff([]string{"api: read (Scope) new", "api: write (Scope)"}, added); diff != "" {
+		t.Errorf("added (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"api: read (Scope) old"}, removed); diff != "" {
+		t.Errorf("removed (-want +got):\n%s", diff)
+	}
+}
