@@ -88,12 +88,19 @@ func readDirectoryObjects(g *group, dir Directory, q ReadQuery, snap *Snapshot, 
 				objs, err = r.ObjectsByID(ctx, chunk)
 				return err
 			})
-			if err != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case KindOf(err) == Forbidden:
+				// The names are for display: an identity that may not
+				// read the directory (getByIds needs Directory.Read.All;
+				// export and doctor ask for less) still plans, with ids.
+				snap.DirectoryObjectsRead = false
+				return nil
+			case err != nil:
 				return err
 			}
-			mu.Lock()
 			snap.DirectoryObjects = append(snap.DirectoryObjects, objs...)
-			mu.Unlock()
 			return nil
 		})
 	}
@@ -101,6 +108,9 @@ func readDirectoryObjects(g *group, dir Directory, q ReadQuery, snap *Snapshot, 
 
 // sortDirectoryObjects sorts snap.DirectoryObjects by id and drops duplicates.
 func sortDirectoryObjects(snap *Snapshot) {
+	if !snap.DirectoryObjectsRead {
+		snap.DirectoryObjects = nil // a chunk was refused: names from none
+	}
 	sort.Slice(snap.DirectoryObjects, func(i, j int) bool {
 		return strings.ToLower(snap.DirectoryObjects[i].ID) < strings.ToLower(snap.DirectoryObjects[j].ID)
 	})

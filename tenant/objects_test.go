@@ -94,3 +94,18 @@ func TestNamedIDs(t *testing.T) {
 		t.Errorf("namedIDs (-want +got):\n%s", diff)
 	}
 }
+
+// TestReadWithoutDirectoryPermission: a refused getByIds leaves the plan
+// without names, not without a plan.
+func TestReadWithoutDirectoryPermission(t *testing.T) {
+	base, _ := testTenant()
+	base.failOn, base.failKind = "ObjectsByID", Forbidden
+	dir := &objectsDir{fakeDir: base, known: map[string]DirectoryObject{"u1": {ID: "u1", Type: "user"}}}
+	snap, err := Read(context.Background(), dir, nil, ReadQuery{Set: "fhir-prod", Owners: []string{"u1"}})
+	if err != nil {
+		t.Fatalf("Read failed on a refused getByIds: %v", err)
+	}
+	if snap.DirectoryObjectsRead || len(snap.DirectoryObjects) != 0 {
+		t.Errorf("read=%v objects=%v, want no names", snap.DirectoryObjectsRead, snap.DirectoryObjects)
+	}
+}
