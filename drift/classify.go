@@ -189,7 +189,7 @@ func (c *classifier) implied(app string, consent bool) bool {
 
 // fromPlan turns the plan's actions into items.
 func (c *classifier) fromPlan() {
-	type ownerDiff struct{ missing, unexpected []string }
+	type ownerDiff struct{ missing, unexpected, missingLabels, unexpectedLabels []string }
 	owners := map[string]*ownerDiff{}
 	var ownerOrder []string
 	for _, a := range c.plan.Actions {
@@ -245,8 +245,10 @@ func (c *classifier) fromPlan() {
 			}
 			if a.Op == planner.OpCreate {
 				d.missing = append(d.missing, a.Owner.OwnerID)
+				d.missingLabels = append(d.missingLabels, ownerLabel(a.Owner))
 			} else {
 				d.unexpected = append(d.unexpected, a.Owner.OwnerID)
+				d.unexpectedLabels = append(d.unexpectedLabels, ownerLabel(a.Owner))
 			}
 		case planner.TypeFederatedCredential:
 			if c.implied(a.App, false) {
@@ -343,10 +345,10 @@ func (c *classifier) fromPlan() {
 		d := owners[app]
 		var parts []string
 		if len(d.missing) > 0 {
-			parts = append(parts, "missing "+strings.Join(d.missing, ", "))
+			parts = append(parts, "missing "+strings.Join(d.missingLabels, ", "))
 		}
 		if len(d.unexpected) > 0 {
-			parts = append(parts, "not declared "+strings.Join(d.unexpected, ", "))
+			parts = append(parts, "not declared "+strings.Join(d.unexpectedLabels, ", "))
 		}
 		c.add(Item{Class: ClassFieldChanged, App: app, Object: appAddr(app), Address: appAddr(app) + ".owners", Field: "owners",
 			Missing: d.missing, Unexpected: d.unexpected, Message: "owners differ: " + strings.Join(parts, "; ")})
@@ -867,4 +869,13 @@ func lowerCamel(s string) string {
 		}
 	}
 	return strings.Join(words, "")
+}
+
+// ownerLabel names an owner in a message: its id, then what the directory
+// says it is, when the plan knows.
+func ownerLabel(o *planner.OwnerAction) string {
+	if d := o.Object.Describe(); d != "" {
+		return o.OwnerID + " " + d
+	}
+	return o.OwnerID
 }

@@ -85,6 +85,9 @@ func driftCases() []driftCase {
 				p.Web.RedirectURIs = append(p.Web.RedirectURIs, "https://evil.example.com/cb")
 				sp(s, "fhir-api").AppRoleAssignmentRequired = false
 				app(s, "fhir-api").Owners = append(app(s, "fhir-api").Owners, "99999999-0000-4000-8000-000000000001")
+				s.DirectoryObjects = append(s.DirectoryObjects, tenant.DirectoryObject{ID: "99999999-0000-4000-8000-000000000001",
+					Type: "user", DisplayName: "Eve Contractor", UserPrincipalName: "eve@contoso.com"})
+				s.DirectoryObjectsRead = true
 				app(s, "ingest").FederatedCredentials[0].Subject = "repo:contoso/ingest:ref:refs/heads/dev"
 			},
 			want: []outline{
@@ -217,7 +220,7 @@ func driftCases() []driftCase {
 			specEdit: func(s string) string { return s + azureYAML },
 			edit:     azureEdit,
 			want: []outline{
-				{drift.ClassRoleAdded, D, "azureResources.dicom", `azureResources.dicom.role_assignments["11111111-2222-3333-4444-555555555555"]`, "role_assignments", nil, []string{"Owner user 00000000-0000-0000-0000-0000000000c1"}},
+				{drift.ClassRoleAdded, D, "azureResources.dicom", `azureResources.dicom.role_assignments["11111111-2222-3333-4444-555555555555"]`, "role_assignments", nil, []string{"Owner user mallory@contoso.com (00000000-0000-0000-0000-0000000000c1)"}},
 				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"].users["bob@contoso.com"]`, "role_assignments", []string{"DICOM Data Reader user bob@contoso.com"}, nil},
 				{drift.ClassRoleRemoved, D, "azureResources.dicom", `azureResources.dicom.roles["DICOM Data Reader"].users["alice@contoso.com"]`, "role_assignments", []string{"DICOM Data Reader user alice@contoso.com"}, nil},
 			},
@@ -462,6 +465,10 @@ func azureEdit(s *tenant.Snapshot) {
 		tenant.RoleAssignment{ID: "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleAssignments/21111111-2222-3333-4444-555555555555",
 			Name: "21111111-2222-3333-4444-555555555555", Scope: "/subscriptions/00000000-0000-0000-0000-000000000001", RoleDefinitionID: owner,
 			PrincipalID: "00000000-0000-0000-0000-0000000000c3", PrincipalType: "User"})
+	// The holder of the assignment made by hand, as the read names it.
+	s.DirectoryObjects = append(s.DirectoryObjects, tenant.DirectoryObject{ID: "00000000-0000-0000-0000-0000000000c1",
+		Type: "user", DisplayName: "Mallory Ops", UserPrincipalName: "mallory@contoso.com"})
+	s.DirectoryObjectsRead = true
 }
 
 // The credentials plantOnExporter adds.

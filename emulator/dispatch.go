@@ -36,7 +36,7 @@ func (g *graphServer) serve(w http.ResponseWriter, r *http.Request, ctx *graphCt
 		ctx.writeError(w, err)
 		return
 	}
-	if r.Method != http.MethodGet && g.onWrite != nil {
+	if !readsOnly(r.Method, rt.pattern) && g.onWrite != nil {
 		g.onWrite()
 	}
 	if status == http.StatusNoContent {
@@ -239,6 +239,10 @@ func (g *graphServer) handle(r *http.Request, ctx *graphCtx, rt graphRoute, body
 			return g.getGroup(ctx, k[0].value)
 		case http.MethodDelete:
 			return g.deletePrincipal(g.st.Groups, k[0].value)
+		}
+	case "directoryObjects/getByIds":
+		if m == http.MethodPost {
+			return g.getByIds(ctx, body)
 		}
 	case "directoryObjects/{id}":
 		if m == http.MethodGet {

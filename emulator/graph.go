@@ -206,6 +206,7 @@ var graphPatterns = []string{
 	"users/{id}",
 	"groups",
 	"groups/{id}",
+	"directoryObjects/getByIds",
 	"directoryObjects/{id}",
 	"directory/deletedItems/microsoft.graph.application",
 	"directory/deletedItems/microsoft.graph.servicePrincipal",

@@ -51,7 +51,7 @@ func graphCost(method, pattern string, q url.Values) (units, writes float64) {
 	if pattern == "$batch" {
 		return 0, 0
 	}
-	if method != http.MethodGet && method != http.MethodHead {
+	if !readsOnly(method, pattern) {
 		return 1, 1
 	}
 	base := 1.0

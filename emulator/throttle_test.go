@@ -34,6 +34,7 @@ func TestGraphCost(t *testing.T) {
 		{"PATCH", "/v1.0/applications/0b0e4e6c-0000-4000-8000-000000000001", 1, 1, ""},
 		{"DELETE", "/v1.0/oauth2PermissionGrants/abc", 1, 1, ""},
 		{"POST", "/v1.0/$batch", 0, 0, "the envelope is free; its items are charged"},
+		{"POST", "/v1.0/directoryObjects/getByIds", 1, 0, "a read sent as a POST is no write"},
 	}
 	for _, tt := range tests {
 		u, err := url.Parse(tt.path)

@@ -347,14 +347,16 @@ func TestEmulatorReadCountsMatchServer(t *testing.T) {
 	if len(snap.Applications) != 5 || len(snap.ServicePrincipals) != 6 {
 		t.Errorf("snapshot: %d apps, %d SPs; want 5, 6", len(snap.Applications), len(snap.ServicePrincipals))
 	}
-	// organization, 2 application queries, SP list, SPs by appId, and one
-	// $batch of the 5 set SPs' consents; nothing on the Microsoft Graph SP
-	// (the set's apps expose nothing, so no resource of theirs is read).
-	if snap.GraphRequests != 6 {
-		t.Errorf("GraphRequests = %d, want 6", snap.GraphRequests)
+	// organization, 2 application queries, SP list, SPs by appId, one
+	// $batch of the 5 set SPs' consents, and one getByIds naming the
+	// apps' owners; nothing on the Microsoft Graph SP (the set's apps
+	// expose nothing, so no resource of theirs is read).
+	if snap.GraphRequests != 7 {
+		t.Errorf("GraphRequests = %d, want 7", snap.GraphRequests)
 	}
-	if st := e.Stats(); st.Routes["POST /v1.0/$batch"] != 1 || st.Routes["GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo"] != 0 {
-		t.Errorf("routes %v: want one $batch and no resource-wide assignment list", st.Routes)
+	if st := e.Stats(); st.Routes["POST /v1.0/$batch"] != 1 || st.Routes["GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo"] != 0 ||
+		st.Routes["POST /v1.0/directoryObjects/getByIds"] != 1 {
+		t.Errorf("routes %v: want one $batch, one getByIds and no resource-wide assignment list", st.Routes)
 	}
 	if st := e.Stats(); st.Total != snap.GraphRequests {
 		t.Errorf("emulator served %d requests (%v), client counted %d", st.Total, st.Routes, snap.GraphRequests)

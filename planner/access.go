@@ -188,7 +188,9 @@ func DiffRoles(desired *spec.Spec, live *tenant.Snapshot, principalOf func(app s
 }
 
 // principalLabel names the holder of a live assignment: the set's
-// application whose service principal it is, else its type and id.
+// application whose service principal it is, else its type, its name (a
+// user's UPN, a group's or service principal's display name) when the read
+// knows it, and its id.
 func principalLabel(x tenant.RoleAssignment, live *tenant.Snapshot) string {
 	for _, sp := range live.ServicePrincipals {
 		if sp != nil && strings.EqualFold(sp.ID, x.PrincipalID) {
@@ -204,7 +206,32 @@ func principalLabel(x tenant.RoleAssignment, live *tenant.Snapshot) string {
 	if kind == "" || kind == "serviceprincipal" {
 		kind = "principal"
 	}
+	if name := principalName(x.PrincipalID, live); name != "" {
+		return kind + " " + name + " (" + x.PrincipalID + ")"
+	}
 	return kind + " " + x.PrincipalID
+}
+
+// principalName is what the snapshot calls an object id: a user's UPN, a
+// group's or a service principal's display name; "" when it does not know.
+func principalName(id string, live *tenant.Snapshot) string {
+	for _, u := range live.Users {
+		if strings.EqualFold(u.ID, id) {
+			return u.UserPrincipalName
+		}
+	}
+	for _, g := range live.Groups {
+		if strings.EqualFold(g.ID, id) {
+			return g.DisplayName
+		}
+	}
+	if o, ok := live.DirectoryObject(id); ok {
+		if o.UserPrincipalName != "" {
+			return o.UserPrincipalName
+		}
+		return o.DisplayName
+	}
+	return ""
 }
 
 // planRoles adds the role assignments the spec's azureResources need: a
@@ -253,6 +280,11 @@ func (b *builder) planRoles() {
 				{Path: "principal", After: jsonString(w.Principal)},
 			},
 			RoleAssignment: x}
+		if w.PrincipalType == tenant.PrincipalUser || w.PrincipalType == tenant.PrincipalGroup {
+			// A user or group is named by its UPN or display name; its id
+			// goes beside it, as for the members of an app role.
+			a.Changes = append(a.Changes, Change{Path: "principal_id", After: jsonString(w.PrincipalID)})
+		}
 		if d := deps[w.App]; d != "" && w.App != "" && strings.HasPrefix(w.Address, "applications.") {
 			a.DependsOn = appendUnique(a.DependsOn, d)
 		}

@@ -104,6 +104,19 @@ func TestRolesCreate(t *testing.T) {
 			t.Errorf("%s: no role definition id", a.ID)
 		}
 	}
+	// A user or group is shown by name, with its id beside it.
+	ids := map[string]string{}
+	for _, a := range p.Actions {
+		for _, c := range a.Changes {
+			if a.Type == planner.TypeRoleAssignment && c.Path == "principal_id" {
+				ids[a.RoleAssignment.Principal] = string(c.After)
+			}
+		}
+	}
+	wantIDs := map[string]string{"user alice@contoso.com": `"` + rbacAliceID + `"`, "group Radiologists": `"` + rbacRadsID + `"`}
+	if diff := cmp.Diff(wantIDs, ids); diff != "" {
+		t.Errorf("principal_id changes (-want +got):\n%s", diff)
+	}
 }
 
 // Assignments that exist under any name satisfy the spec; undeclared ones
@@ -157,6 +170,27 @@ func TestRolesConvergedAndPrune(t *testing.T) {
 	wantPrune := []string{"delete azureResources.dicom DICOM Data Owner group 00000000-0000-0000-0000-0000000000c2 name=" + stale.Name + " deps="}
 	if diff := cmp.Diff(wantPrune, roleActions(p)); diff != "" {
 		t.Errorf("pruned role actions (-want +got):\n%s", diff)
+	}
+
+	// Once the read named the holders, they are shown by name beside the id.
+	live.DirectoryObjects = []tenant.DirectoryObject{
+		{ID: "00000000-0000-0000-0000-0000000000c1", Type: "user", DisplayName: "Mallory", UserPrincipalName: "mallory@contoso.com"},
+		{ID: "00000000-0000-0000-0000-0000000000c2", Type: "group", DisplayName: "Old Team"},
+	}
+	live.DirectoryObjectsRead = true
+	p = compute(t, s, live, planner.Options{Prune: true})
+	wantPrune = []string{"delete azureResources.dicom DICOM Data Owner group Old Team (00000000-0000-0000-0000-0000000000c2) name=" + stale.Name + " deps="}
+	if diff := cmp.Diff(wantPrune, roleActions(p)); diff != "" {
+		t.Errorf("pruned role actions with names (-want +got):\n%s", diff)
+	}
+	var handNote string
+	for _, n := range p.Notes {
+		if strings.Contains(n.Address, handMade.Name) {
+			handNote = n.Message
+		}
+	}
+	if !strings.HasPrefix(handNote, "user mallory@contoso.com (00000000-0000-0000-0000-0000000000c1) holds DICOM Data Owner") {
+		t.Errorf("note on the hand-made assignment: %q", handNote)
 	}
 }
 

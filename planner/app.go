@@ -357,7 +357,7 @@ func (b *builder) createChanges(st *appState, f *tenant.AppProps) []Change {
 			if labels := b.structuredLabels(st, p.Plan, f); labels != nil {
 				out = append(out, Change{Path: p.Plan, Added: labels})
 			} else if p.Plan == "optional_claims" {
-				out = append(out, Change{Path: p.Plan, After: rawJSON(f.OptionalClaims)})
+				out = append(out, claimChanges(f.OptionalClaims, nil)...)
 			}
 		default:
 			panic(fmt.Sprintf("internal error: unknown tenant.PropKind %d", p.Kind))
@@ -450,6 +450,33 @@ func (b *builder) rraLabels(ts []triple) []string {
 		out[i] = fmt.Sprintf("%s: %s (%s)", res, val, t.typ)
 	}
 	return out
+}
+
+// withIDsWhereSame rewrites, with edit, the labels that read the same on
+// both sides (a scope or role that keeps its value under a new id), so that
+// a change never shows one text both added and removed; edit gets a
+// label's index and whether it is an added one.
+func withIDsWhereSame(added, removed []string, edit func(label string, i int, isAdded bool) string) {
+	inRemoved := map[string]bool{}
+	for _, l := range removed {
+		inRemoved[l] = true
+	}
+	same := map[string]bool{}
+	for _, l := range added {
+		if inRemoved[l] {
+			same[l] = true
+		}
+	}
+	for i, l := range added {
+		if same[l] {
+			added[i] = edit(l, i, true)
+		}
+	}
+	for i, l := range removed {
+		if same[l] {
+			removed[i] = edit(l, i, false)
+		}
+	}
 }
 
 // setDiff returns the elements of want missing from have (in want order) and
@@ -767,9 +794,10 @@ var structuredDiffs = map[string]func(b *builder, st *appState, d *appDiff, want
 				SAML2Token:  fromTenantClaims(oc.SAML2Token),
 			}
 		}
-		if string(rawJSON(sortedClaims(want.OptionalClaims))) != string(rawJSON(sortedClaims(have))) {
+		if changes := claimChanges(want.OptionalClaims, have); len(changes) > 0 {
 			d.f.OptionalClaims = want.OptionalClaims
-			d.scalar("optional_claims", have, want.OptionalClaims)
+			d.changes = append(d.changes, changes...)
+			d.empty = false
 		}
 	},
 	"oauth2_permission_scopes": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, dis *disableStep) {
@@ -822,14 +850,32 @@ var structuredDiffs = map[string]func(b *builder, st *appState, d *appDiff, want
 			return out
 		}
 		d.f.PreAuthorizedApplications = want.PreAuthorizedApplications
-		d.changes = append(d.changes, Change{Path: "pre_authorized_applications", Added: b.preAuthLabels(st, pick(added)), Removed: b.preAuthLabels(st, pick(removed))})
+		addedL, removedL := b.preAuthLabels(st, pick(added)), b.preAuthLabels(st, pick(removed))
+		withIDsWhereSame(addedL, removedL, func(l string, i int, isAdded bool) string {
+			k := removed[i]
+			if isAdded {
+				k = added[i]
+			}
+			ids := lowerAll(byKey[k].DelegatedPermissionIDs)
+			sort.Strings(ids)
+			return l + " (ids " + strings.Join(ids, ", ") + ")"
+		})
+		d.changes = append(d.changes, Change{Path: "pre_authorized_applications", Added: addedL, Removed: removedL})
 		d.empty = false
 	},
 	"required_resource_access": func(b *builder, st *appState, d *appDiff, want *tenant.AppProps, _ *disableStep) {
 		added, removed := setDiff(rraTriples(*want.RequiredResourceAccess), liveRRATriples(st.live.RequiredResourceAccess))
 		if len(added)+len(removed) > 0 {
 			d.f.RequiredResourceAccess = want.RequiredResourceAccess
-			d.changes = append(d.changes, Change{Path: "required_resource_access", Added: b.rraLabels(added), Removed: b.rraLabels(removed)})
+			addedL, removedL := b.rraLabels(added), b.rraLabels(removed)
+			withIDsWhereSame(addedL, removedL, func(l string, i int, isAdded bool) string {
+				t := removed[i]
+				if isAdded {
+					t = added[i]
+				}
+				return strings.TrimSuffix(l, ")") + ", id " + t.id + ")"
+			})
+			d.changes = append(d.changes, Change{Path: "required_resource_access", Added: addedL, Removed: removedL})
 			d.empty = false
 		}
 	},
@@ -891,23 +937,4 @@ func (b *builder) kindNotes(st *appState, addr string) {
 	default:
 		panic(fmt.Sprintf("internal error: unknown spec.Kind %q", string(st.spec.Kind)))
 	}
-}
-
-func sortedClaims(oc *tenant.OptionalClaims) *tenant.OptionalClaims {
-	s := func(cs []tenant.OptionalClaim) []tenant.OptionalClaim {
-		out := make([]tenant.OptionalClaim, len(cs))
-		for i, c := range cs {
-			c.AdditionalProperties = append([]string{}, c.AdditionalProperties...)
-			sort.Strings(c.AdditionalProperties)
-			out[i] = c
-		}
-		sort.Slice(out, func(i, j int) bool {
-			if out[i].Name != out[j].Name {
-				return out[i].Name < out[j].Name
-			}
-			return out[i].Source < out[j].Source
-		})
-		return out
-	}
-	return &tenant.OptionalClaims{IDToken: s(oc.IDToken), AccessToken: s(oc.AccessToken), SAML2Token: s(oc.SAML2Token)}
 }

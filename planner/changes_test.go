@@ -233,6 +233,11 @@ func TestUpdates(t *testing.T) {
 			if d := cmp.Diff(tc.want, outlineOf(p)); d != "" {
 				t.Errorf("%s\nplan (-want +got):\n%s", tc.reason, d)
 			}
+			for _, a := range p.Actions {
+				for _, c := range a.Changes {
+					checkChange(t, tc.name, a, c)
+				}
+			}
 			// Whatever the change, executing the plan converges.
 			sim.apply(t, p)
 			if again := compute(t, parseSpec(t, src), sim.snap, planner.Options{Prune: tc.prune}); !again.Summary.Empty() {

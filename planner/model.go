@@ -349,6 +349,9 @@ type OwnerAction struct {
 	// ApplicationID is the application's object id, literal or a Ref.
 	ApplicationID string `json:"application_id"`
 	OwnerID       string `json:"owner_id"`
+	// Object names the owner (display only); nil when the directory was
+	// not asked.
+	Object *OwnerObject `json:"object,omitempty"`
 }
 
 // FederatedCredentialAction creates, updates or deletes a federated identity

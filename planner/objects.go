@@ -246,10 +246,10 @@ func (b *builder) planOwners(st *appState, addr string) {
 	for _, o := range added {
 		b.addAction(&Action{
 			Op: OpCreate, Type: TypeOwner, App: st.key, Address: fmt.Sprintf("%s.owners[%s]", addr, rawJSON(o)),
-			Description: "add owner " + o,
+			Description: "add owner " + b.ownerLabel(o),
 			Reason:      "declared in owners",
 			DependsOn:   appendUnique(nil, createdApp(st)),
-			Owner:       &OwnerAction{ApplicationID: st.objectID, OwnerID: o},
+			Owner:       &OwnerAction{ApplicationID: st.objectID, OwnerID: o, Object: b.ownerObject(o)},
 		})
 	}
 	for _, o := range removed {
@@ -260,9 +260,9 @@ func (b *builder) planOwners(st *appState, addr string) {
 		}
 		b.addAction(&Action{
 			Op: OpDelete, Type: TypeOwner, App: st.key, Address: fmt.Sprintf("%s.owners[%s]", addr, rawJSON(o)),
-			Description: "remove owner " + o,
+			Description: "remove owner " + b.ownerLabel(o),
 			Reason:      "not declared in owners",
-			Owner:       &OwnerAction{ApplicationID: st.objectID, OwnerID: o},
+			Owner:       &OwnerAction{ApplicationID: st.objectID, OwnerID: o, Object: b.ownerObject(o)},
 		})
 	}
 }

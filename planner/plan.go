@@ -206,14 +206,18 @@ func (b *builder) addAction(a *Action) *Action {
 // principal stays an owner of the applications it owns undeclared: it holds
 // on every run, so saying it per application only repeats it.
 func (b *builder) noteCallerKept() {
+	who := b.opts.CallerID
+	if o := b.ownerObject(who); o != nil && o.Found {
+		who += " " + o.Describe()
+	}
 	switch n := len(b.callerKept); {
 	case n == 0:
 		return
 	case n == 1:
-		b.note("", "owners", "the signed-in principal %s owns %s without being declared; it is kept so regsync keeps access", b.opts.CallerID, b.callerKept[0])
+		b.note("", "owners", "the signed-in principal %s owns %s without being declared; it is kept so regsync keeps access", who, b.callerKept[0])
 	default:
 		b.note("", "owners", "the signed-in principal %s owns %d applications without being declared (%s); it is kept so regsync keeps access",
-			b.opts.CallerID, n, strings.Join(b.callerKept, ", "))
+			who, n, strings.Join(b.callerKept, ", "))
 	}
 }
 

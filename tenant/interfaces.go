@@ -142,6 +142,13 @@ type Snapshot struct {
 	// Groups) that exist, sorted by id.
 	Users  []User  `json:",omitempty"`
 	Groups []Group `json:",omitempty"`
+	// DirectoryObjects names, for display, the owners the spec declares
+	// (ReadQuery.Owners) and the read applications have, and the holders
+	// of the role assignments read, sorted by id. DirectoryObjectsRead
+	// tells that the directory was asked, so an id missing here exists
+	// nowhere.
+	DirectoryObjects     []DirectoryObject `json:",omitempty"`
+	DirectoryObjectsRead bool              `json:",omitempty"`
 	// Secrets: metadata of the secrets in every vault the spec names (the
 	// latest version of each).
 	Secrets []SecretMeta

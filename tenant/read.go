@@ -24,6 +24,11 @@ type ReadQuery struct {
 	// (spec.Spec.PrincipalRefs): read with a few filtered list requests.
 	Users  []string
 	Groups []string
+	// Owners are the owner object ids the spec declares. Read names them,
+	// the owners the set's applications have and the holders of the role
+	// assignments at Scopes with ObjectResolver (a request per
+	// ObjectsByIDChunk ids, beside the consents).
+	Owners []string
 	// Vaults are the Key Vaults the spec writes secrets to.
 	Vaults []string
 	// DeletedSecrets asks for each vault's soft-deleted secrets too (one
@@ -282,6 +287,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			return nil
 		})
 	}
+	readDirectoryObjects(g, dir, q, snap, &mu, get)
 	if err := g.Wait(); err != nil {
 		vg.cancel()
 		vg.Wait()
@@ -317,6 +323,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	sort.Strings(snap.VaultsRead)
 
 	sortAccess(snap)
+	sortDirectoryObjects(snap)
 	snap.GraphRequests = dir.Requests() - graphBefore
 	if store != nil {
 		snap.VaultRequests = store.Requests() - vaultBefore

@@ -199,6 +199,7 @@ func readQuery(sp *spec.Spec, b *backend) tenant.ReadQuery {
 		if app.AppID != "" {
 			q.AdoptedAppIDs = append(q.AdoptedAppIDs, app.AppID)
 		}
+		q.Owners = append(q.Owners, app.Owners...)
 		if app.Secret != nil && app.Secret.Vault != "" && !seenVault[strings.ToLower(app.Secret.Vault)] {
 			seenVault[strings.ToLower(app.Secret.Vault)] = true
 			q.Vaults = append(q.Vaults, app.Secret.Vault)
