@@ -3,6 +3,7 @@ package applier
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/regsync/regsync/planner"
 	"github.com/regsync/regsync/tenant"
@@ -36,6 +37,19 @@ func (r *run) executeBatch(ctx context.Context, actions []*planner.Action) []err
 	if len(writes) == 0 {
 		return errs
 	}
+	// Wait out a pause the service asked another call for, with the slot
+	// given back, before spending a request to learn of it again.
+	gate := r.opts.Retry
+	sleep := gate.Sleep
+	gate.Sleep = func(ctx context.Context, d time.Duration) error {
+		return waitFree(ctx, func() error { return sleep(ctx, d) })
+	}
+	if err := gate.WaitGate(ctx); err != nil {
+		for _, i := range idx {
+			errs[i] = err
+		}
+		return errs
+	}
 	results := r.dir.DoBatch(ctx, writes)
 	if len(results) != len(writes) {
 		panic(fmt.Sprintf("internal error: DoBatch returned %d results for %d writes", len(results), len(writes)))
@@ -49,6 +63,7 @@ func (r *run) executeBatch(ctx context.Context, actions []*planner.Action) []err
 			r.setInfo(actions[i].ID, id, "")
 			continue
 		}
+		r.opts.Retry.NoteThrottle(results[n].Err)
 		if ctx.Err() != nil {
 			errs[i] = results[n].Err
 			continue

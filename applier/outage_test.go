@@ -59,8 +59,10 @@ func TestApplyGivesUpOnADeadVault(t *testing.T) {
 }
 
 // TestApplyWaitsWithoutHoldingASlot (issue 15 item 14): with one slot of
-// parallelism, an action backing off after a 429 gives the slot back while
-// it waits, so the other application's create runs meanwhile.
+// parallelism, an action backing off after a fault gives the slot back
+// while it waits, so the other application's create runs meanwhile. (A 429
+// with Retry-After would pause the other create too: the run's calls wait
+// out a Retry-After together, see TestApplyOutlastsThrottling and tenant.TestGatePausesOtherCalls.)
 func TestApplyWaitsWithoutHoldingASlot(t *testing.T) {
 	src := fhirSpec[:strings.Index(fhirSpec, "applications:")] + `applications:
   one:
@@ -71,7 +73,7 @@ func TestApplyWaitsWithoutHoldingASlot(t *testing.T) {
     displayName: Two
 `
 	h := newHarness(t)
-	h.fake.Inject(tenant.OpCreateApplication, 1, tenanttest.Throttled(5*time.Second), false)
+	h.fake.Inject(tenant.OpCreateApplication, 1, &tenant.Error{Kind: tenant.Transient, Status: 502, Message: "bad gateway"}, false)
 	p, live := h.plan(src, false)
 	opts := h.options()
 	opts.Parallelism = 1
@@ -155,5 +157,32 @@ func TestVaultOutageApplyTime(t *testing.T) {
 		took, took*scale, h.fake.Vault().Requests())
 	if took*scale > 2*time.Minute {
 		t.Errorf("the apply took %v at real delays; a bounded run of vault failures should end it well within 2m", took*scale)
+	}
+}
+
+// TestApplyOutlastsThrottling (issue 12): an apply throttled more times
+// than its attempts for faults waits each Retry-After out and succeeds,
+// reporting every wait as an action_retry event.
+func TestApplyOutlastsThrottling(t *testing.T) {
+	h := newHarness(t)
+	h.fake.Inject(tenant.OpUpsertApplication, 10, tenanttest.Throttled(3*time.Second), false)
+	h.fake.Inject(tenant.OpCreateApplication, 10, tenanttest.Throttled(3*time.Second), false)
+	p, live := h.plan(apiSpec, false)
+	opts := h.options() // MaxAttempts 6
+	res, err := h.apply(p, live, opts)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, describe(res))
+	}
+	throttled := 0
+	for _, e := range h.recorded() {
+		if e.Type == EventActionRetry && e.Kind == tenant.Throttled.String() {
+			throttled++
+		}
+	}
+	if throttled < 10 {
+		t.Errorf("%d throttled retries reported, want at least 10", throttled)
+	}
+	if n := h.fake.AppsWithKey("fhir-test", "api"); n != 1 {
+		t.Errorf("%d applications, want 1", n)
 	}
 }

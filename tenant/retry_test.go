@@ -142,3 +142,148 @@ func TestRetryLagPerFailure(t *testing.T) {
 }
 
 func fmtWrap(err error) error { return fmt.Errorf("creating assignment: %w", err) }
+
+// TestThrottleOutlastsAttempts: throttled answers are waited out for as
+// long as the service asks, however many there are, within ThrottleBudget;
+// the attempt limit stays for faults.
+func TestThrottleOutlastsAttempts(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	p := c.policy() // MaxAttempts 4
+	p.ThrottleBudget = time.Minute
+	n := 0
+	var retries []int
+	p.OnRetry = func(attempt int, err error, d time.Duration) { retries = append(retries, attempt) }
+	err := p.Do(context.Background(), false, func(context.Context) error {
+		n++
+		switch {
+		case n <= 10:
+			return &Error{Kind: Throttled, Status: 429, RetryAfter: 5 * time.Second}
+		case n == 11:
+			return &Error{Kind: Transient, Status: 503, RetryAfter: 2 * time.Second} // busy, with Retry-After: throttled too
+		case n <= 14:
+			return &Error{Kind: Transient, Status: 500} // three faults: under MaxAttempts
+		}
+		return nil
+	})
+	if err != nil || n != 15 {
+		t.Fatalf("calls=%d err=%v, want 15 calls and success", n, err)
+	}
+	if len(retries) != 14 || retries[13] != 14 {
+		t.Errorf("retry events for attempts %v, want one for each of 1..14", retries)
+	}
+	want := []time.Duration{}
+	for range 10 {
+		want = append(want, 5*time.Second)
+	}
+	want = append(want, 2*time.Second)
+	if d := cmp.Diff(want, c.slept[:11]); d != "" {
+		t.Errorf("throttle waits (-want +got):\n%s", d)
+	}
+}
+
+// TestThrottleBudgetEnds: a call throttled for longer than its budget
+// returns the last throttled answer, without sleeping past the budget.
+func TestThrottleBudgetEnds(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	p := c.policy()
+	p.ThrottleBudget = 30 * time.Second
+	n := 0
+	err := p.Do(context.Background(), false, func(context.Context) error {
+		n++
+		return &Error{Kind: Throttled, Status: 429, RetryAfter: 7 * time.Second}
+	})
+	if KindOf(err) != Throttled {
+		t.Fatalf("err = %v, want the throttled answer", err)
+	}
+	// Waits of 7 s at 0, 7, 14, 21 (ending at 28 s); a fifth would end at 35 s.
+	if n != 5 || len(c.slept) != 4 {
+		t.Errorf("calls=%d sleeps=%v, want 5 calls and 4 waits of 7s", n, c.slept)
+	}
+}
+
+// TestFaultsStillLimited: a fault after throttled answers still counts
+// against MaxAttempts alone, so throttling does not lengthen fault retries
+// and faults do not shorten the throttle budget.
+func TestFaultsStillLimited(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	n := 0
+	err := c.policy().Do(context.Background(), false, func(context.Context) error {
+		n++
+		if n%2 == 1 {
+			return &Error{Kind: Throttled, RetryAfter: time.Second}
+		}
+		return &Error{Kind: Transient, Status: 502}
+	})
+	if KindOf(err) != Transient || n != 8 {
+		t.Errorf("calls=%d err=%v, want the 4th fault (MaxAttempts 4) to end it after 8 calls", n, err)
+	}
+}
+
+// TestGatePausesOtherCalls: a Retry-After given to one call holds back the
+// next call of the run until it has passed, without that call spending a
+// request; an open gate costs no wait.
+func TestGatePausesOtherCalls(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	p := c.policy()
+	p.Gate = &ThrottleGate{}
+	var sent []time.Time
+	first := true
+	err := p.Do(context.Background(), false, func(context.Context) error {
+		sent = append(sent, c.now)
+		if first {
+			first = false
+			return &Error{Kind: Throttled, RetryAfter: 9 * time.Second}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another call of the same run, started 2 s after the throttled answer.
+	c.now = time.Unix(2, 0)
+	c.slept = nil
+	p.Gate.hold(time.Unix(20, 0)) // a third call was told to wait until 20 s
+	if err := p.Do(context.Background(), false, func(context.Context) error {
+		sent = append(sent, c.now)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]time.Time{time.Unix(0, 0), time.Unix(9, 0), time.Unix(20, 0)}, sent); d != "" {
+		t.Errorf("send times (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]time.Duration{18 * time.Second}, c.slept); d != "" {
+		t.Errorf("gate wait (-want +got):\n%s", d)
+	}
+	c.slept = nil
+	if err := p.WaitGate(context.Background()); err != nil || len(c.slept) != 0 {
+		t.Errorf("open gate: err=%v sleeps=%v, want none", err, c.slept)
+	}
+	p.NoteThrottle(&Error{Kind: Transient, Status: 500}) // no Retry-After: the gate stays open
+	if err := p.WaitGate(context.Background()); err != nil || len(c.slept) != 0 {
+		t.Errorf("after a fault: sleeps=%v, want none", c.slept)
+	}
+	p.NoteThrottle(&Error{Kind: Throttled, RetryAfter: 4 * time.Second})
+	if err := p.WaitGate(context.Background()); err != nil || len(c.slept) != 1 || c.slept[0] != 4*time.Second {
+		t.Errorf("after a throttled batch item: sleeps=%v, want one of 4s", c.slept)
+	}
+}
+
+// TestGateConcurrent: the gate is safe under parallel calls (go test -race).
+func TestGateConcurrent(t *testing.T) {
+	g := &ThrottleGate{}
+	done := make(chan struct{})
+	for i := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			g.hold(time.Now().Add(time.Duration(i) * time.Millisecond))
+			_ = g.wait(context.Background(), time.Now, sleepCtx)
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	if time.Until(g.until) > 0 {
+		t.Errorf("gate still closed after every waiter returned")
+	}
+}
