@@ -523,7 +523,11 @@ func (r *run) listExisting(ctx context.Context) {
 		return
 	}
 	var apps []*tenant.Application
-	err := r.opts.Retry.Do(ctx, false, func(ctx context.Context) (err error) {
+	p := r.opts.Retry
+	p.OnRetry = func(attempt int, err error, d time.Duration) {
+		r.emit(Event{Type: EventReadRetry, Kind: tenant.KindOf(err).String(), Attempt: attempt, DelaySeconds: d.Seconds(), Error: err.Error()})
+	}
+	err := p.Do(ctx, false, func(ctx context.Context) (err error) {
 		apps, err = r.dir.ListApplications(ctx, r.plan.Set)
 		return err
 	})

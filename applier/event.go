@@ -20,6 +20,12 @@ const (
 	// EventActionRetry: a call of the action failed and is retried after
 	// DelaySeconds; Kind is the failure's kind, Attempt the failed try.
 	EventActionRetry EventType = "action_retry"
+	// EventReadRetry: a read the apply makes for itself (the set's
+	// applications, listed once before the creates) failed and is retried
+	// after DelaySeconds; Kind and Attempt as for EventActionRetry. The
+	// command line sends the retries of the plan's own read as the same
+	// event.
+	EventReadRetry EventType = "read_retry"
 	// EventActionFinish: an action ended with Status (ok, failed, skipped,
 	// cancelled), after ElapsedSeconds when it ran.
 	EventActionFinish EventType = "action_finish"

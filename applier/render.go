@@ -81,6 +81,8 @@ func (t *textRenderer) event(e Event) {
 		doing, _, _ := verbs(e.Op)
 		fmt.Fprintf(t.w, "%s: Still %s %s\n", t.paint(ansiBold, label(e)), strings.ToLower(doing[:1])+doing[1:],
 			t.paint(ansiYellow, fmt.Sprintf("%s, retrying in %s (attempt %d)", e.Kind, elapsedOrSub(e.DelaySeconds), e.Attempt+1)))
+	case EventReadRetry:
+		fmt.Fprintf(t.w, "Reading the set: %s\n", t.paint(ansiYellow, fmt.Sprintf("%s, retrying in %s (attempt %d)", e.Kind, elapsedOrSub(e.DelaySeconds), e.Attempt+1)))
 	case EventActionFinish:
 		t.finish(e)
 	case EventApplyComplete:

@@ -21,13 +21,19 @@ import (
 // Options configures Start. The zero value is a memory-only emulator on a
 // random loopback port with a random token.
 type Options struct {
-	Listen   string           // address to listen on; default "127.0.0.1:0"
-	StateDir string           // "" = memory only; else the tenant and vaults are loaded at Start, saved (atomically) SaveDelay after a write, and at Close
-	Token    string           // the bearer token Graph, Key Vault and the admin routes accept; random when empty
-	SeedFile string           // optional JSON or YAML file with first-party service principals (an entry for a built-in appId replaces it), users and domains; applied after the state is loaded
-	Faults   Faults           // initial fault knobs
-	Now      func() time.Time // clock for timestamps and replication lag; default time.Now
-	Logf     func(format string, args ...any)
+	Listen   string // address to listen on; default "127.0.0.1:0"
+	StateDir string // "" = memory only; else the tenant and vaults are loaded at Start, saved (atomically) SaveDelay after a write, and at Close
+	Token    string // the bearer token Graph, Key Vault and the admin routes accept; random when empty
+	// TokenRoles, when not nil, is the roles claim of the token the
+	// emulator makes (when Token is empty) in place of DefaultTokenRoles: a
+	// test hands out an identity lacking a permission. The emulator
+	// enforces no role either way; the claim is for clients that read it
+	// (regsync doctor).
+	TokenRoles []string
+	SeedFile   string           // optional JSON or YAML file with first-party service principals (an entry for a built-in appId replaces it), users and domains; applied after the state is loaded
+	Faults     Faults           // initial fault knobs
+	Now        func() time.Time // clock for timestamps and replication lag; default time.Now
+	Logf       func(format string, args ...any)
 
 	// SaveDelay is how long the state may go unsaved after a write when
 	// StateDir is set: the writes of that window are saved together, in one
@@ -182,7 +188,7 @@ func Start(ctx context.Context, o Options) (*Emulator, error) {
 		o.Now = time.Now
 	}
 	if o.Token == "" {
-		t, err := newCallerToken(o.Now())
+		t, err := newCallerToken(o.Now(), o.TokenRoles)
 		if err != nil {
 			return nil, err
 		}

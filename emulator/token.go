@@ -14,7 +14,15 @@ import (
 // sub) — so a client can learn who it is signed in as the way it would from
 // a real token. The signature is random: the emulator compares the whole
 // token, it never verifies a signature, and no client should either.
-func newCallerToken(now time.Time) (string, error) {
+// DefaultTokenRoles is the roles claim of the emulator's token: the Graph
+// application permissions docs/permissions.md asks of apply's identity.
+var DefaultTokenRoles = []string{"Application.ReadWrite.OwnedBy", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Organization.Read.All"}
+
+// newCallerToken makes the token; roles nil means DefaultTokenRoles.
+func newCallerToken(now time.Time, roles []string) (string, error) {
+	if roles == nil {
+		roles = DefaultTokenRoles
+	}
 	sig := make([]byte, 32)
 	if _, err := rand.Read(sig); err != nil {
 		return "", fmt.Errorf("generating token: %w", err)
@@ -31,7 +39,7 @@ func newCallerToken(now time.Time) (string, error) {
 		"sub":   CallerSPID,
 		"appid": CallerAppID,
 		"idtyp": "app",
-		"roles": []string{"Application.ReadWrite.OwnedBy", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All"},
+		"roles": roles,
 	})
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString(header) + "." + enc.EncodeToString(payload) + "." + enc.EncodeToString(sig), nil

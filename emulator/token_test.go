@@ -9,7 +9,7 @@ import (
 )
 
 func TestCallerTokenNamesTheCaller(t *testing.T) {
-	tok, err := newCallerToken(time.Unix(1700000000, 0))
+	tok, err := newCallerToken(time.Unix(1700000000, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,33 @@ func TestCallerTokenNamesTheCaller(t *testing.T) {
 			t.Errorf("claim %s = %v, want %s", claim, claims[claim], want)
 		}
 	}
-	if other, _ := newCallerToken(time.Unix(1700000000, 0)); other == tok {
+	if other, _ := newCallerToken(time.Unix(1700000000, 0), nil); other == tok {
 		t.Error("two tokens are equal; the signature part must be random")
+	}
+}
+
+func TestCallerTokenCarriesChosenRoles(t *testing.T) {
+	for _, roles := range [][]string{nil, {"Application.Read.All"}, {}} {
+		tok, err := newCallerToken(time.Unix(1700000000, 0), roles)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var claims struct {
+			Roles []string `json:"roles"`
+		}
+		if err := json.Unmarshal(payload, &claims); err != nil {
+			t.Fatal(err)
+		}
+		want := roles
+		if want == nil {
+			want = DefaultTokenRoles
+		}
+		if strings.Join(claims.Roles, " ") != strings.Join(want, " ") || claims.Roles == nil {
+			t.Errorf("roles %q: claim = %q, want %q", roles, claims.Roles, want)
+		}
 	}
 }

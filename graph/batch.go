@@ -2,10 +2,8 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 
@@ -16,11 +14,6 @@ const (
 	// batchSize is Graph's limit of requests in one $batch
 	// (https://learn.microsoft.com/graph/json-batching).
 	batchSize = 20
-	// batchRounds bounds how often throttled items are sent again.
-	batchRounds = 5
-	// batchDefaultWait is the wait before re-sending throttled items that
-	// came without Retry-After.
-	batchDefaultWait = 2 * time.Second
 )
 
 // DoBatch sends writes together through $batch, 20 per request, and
@@ -29,9 +22,8 @@ const (
 // other. A write whose op is not Batchable is sent alone, as by Do, and
 // its result is Do's. Each item's status is mapped to a kind like a
 // single call's. Graph throttles items one by one and the SDK does not
-// retry them, so items answered 429 are sent again in a later batch after
-// the longest Retry-After among them, up to 5 rounds; the rest keep their
-// 429 as a Throttled result.
+// retry them; an item answered 429 comes back as a Throttled result with
+// its Retry-After, and the caller retries it where the retry is shown.
 func (c *Client) DoBatch(ctx context.Context, writes []tenant.Write) []tenant.WriteResult {
 	results := make([]tenant.WriteResult, len(writes))
 	var pending []int
@@ -46,31 +38,8 @@ func (c *Client) DoBatch(ctx context.Context, writes []tenant.Write) []tenant.Wr
 		}
 		pending = append(pending, i)
 	}
-	for round := 0; len(pending) > 0; round++ {
-		var throttled []int
-		var wait time.Duration
-		for start := 0; start < len(pending); start += batchSize {
-			chunk := pending[start:min(start+batchSize, len(pending))]
-			for _, i := range c.sendBatch(ctx, writes, chunk, results) {
-				throttled = append(throttled, i)
-				var te *tenant.Error
-				if errors.As(results[i].Err, &te) && te.RetryAfter > wait {
-					wait = te.RetryAfter
-				}
-			}
-		}
-		if len(throttled) == 0 || round+1 >= batchRounds {
-			return results
-		}
-		if wait == 0 {
-			wait = batchDefaultWait
-		}
-		select {
-		case <-ctx.Done():
-			return results
-		case <-c.batchSleep(wait):
-		}
-		pending = throttled
+	for start := 0; start < len(pending); start += batchSize {
+		c.sendBatch(ctx, writes, pending[start:min(start+batchSize, len(pending))], results)
 	}
 	return results
 }

@@ -42,3 +42,23 @@ func oidOf(s string) string {
 	}
 	return claims.OID
 }
+
+// TokenClaims returns the decoded payload (the claims, as JSON) of the
+// access token the credential gives for Microsoft Graph, so a caller can
+// see which permissions it carries (roles, scp, wids). The token itself is
+// never returned: its signature part is what authenticates.
+func (c *Client) TokenClaims(ctx context.Context) ([]byte, error) {
+	tok, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.scope}})
+	if err != nil {
+		return nil, fmt.Errorf("getting a token for Microsoft Graph: %w", err)
+	}
+	parts := strings.Split(tok.Token, ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("the token for Microsoft Graph is not a JWT; its permissions cannot be read")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil || !json.Valid(payload) {
+		return nil, fmt.Errorf("the token for Microsoft Graph has no readable claims")
+	}
+	return payload, nil
+}

@@ -31,9 +31,6 @@ type Client struct {
 	counter *countingTransport
 	// maxPages caps the pages of one list (defaultMaxPages); tests lower it.
 	maxPages int
-	// batchSleep waits before re-sending throttled $batch items; tests may
-	// shorten it.
-	batchSleep func(d time.Duration) <-chan time.Time
 }
 
 var _ tenant.Directory = (*Client)(nil)
@@ -117,14 +114,13 @@ func New(cfg endpoints.Config, opts Options) (*Client, error) {
 	base := cfg.GraphBaseURL()
 	adapter.SetBaseUrl(base)
 	return &Client{
-		sdk:        msgraphsdk.NewGraphServiceClient(adapter),
-		adapter:    adapter,
-		base:       base,
-		cred:       cred,
-		scope:      cfg.GraphScope(),
-		counter:    counter,
-		maxPages:   defaultMaxPages,
-		batchSleep: time.After,
+		sdk:      msgraphsdk.NewGraphServiceClient(adapter),
+		adapter:  adapter,
+		base:     base,
+		cred:     cred,
+		scope:    cfg.GraphScope(),
+		counter:  counter,
+		maxPages: defaultMaxPages,
 	}, nil
 }
 

@@ -627,10 +627,11 @@ func yFlow(n *yaml.Node) *yaml.Node {
 
 // yStr is a string scalar. yaml.v3 writes a string of nothing but line
 // breaks as a literal block that reads back one break short ("\n" reads as
-// ""), so such a string is double-quoted.
+// ""), and one that starts with a line break as a block that reads back
+// without it ("\nx" reads as "x"), so such strings are double-quoted.
 func yStr(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if s != "" && strings.Trim(s, "\n") == "" {
+	if s != "" && (strings.Trim(s, "\n") == "" || strings.HasPrefix(s, "\n")) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n

@@ -58,9 +58,9 @@ type Directory interface {
 	// DoBatch sends writes that do not depend on each other together
 	// (Graph's $batch: 20 per request) and returns one result per write,
 	// in order, each with its own Err. A write whose op is not Batchable
-	// is sent alone, as by Do. Throttled items are re-sent inside,
-	// honouring Retry-After; what still fails comes back with its kind for
-	// the caller's own retry.
+	// is sent alone, as by Do. A throttled item comes back Throttled, with
+	// its Retry-After, for the caller's own retry: no 429 is retried out of
+	// sight.
 	DoBatch(ctx context.Context, writes []Write) []WriteResult
 
 	// Requests is the number of HTTP requests sent so far (retries included).

@@ -30,6 +30,7 @@ type emulatorOptions struct {
 	EnvFile string
 	Seed    string
 	Token   string
+	Roles   []string // --token-roles; nil = the default roles, empty = none
 	Verbose bool
 	Faults  emulator.Faults
 }
@@ -42,6 +43,12 @@ func newCmdEmulator(e *env, runF func(context.Context, *emulatorOptions) error) 
 		Example: emulatorExamples,
 		Args:    noArgs(""),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if c.Flags().Changed("token-roles") && o.Roles == nil {
+				o.Roles = []string{}
+			}
+			if o.Roles != nil && o.Token != "" {
+				return usagef("--token-roles shapes the token the emulator makes; with --token it would be ignored")
+			}
 			if runF != nil {
 				return runF(c.Context(), o)
 			}
@@ -54,6 +61,7 @@ func newCmdEmulator(e *env, runF func(context.Context, *emulatorOptions) error) 
 	f.StringVar(&o.EnvFile, "env-file", "", "write the client environment (export NAME=value lines) to `FILE` once ready")
 	f.StringVar(&o.Seed, "seed", "", "JSON or YAML `FILE` with first-party service principals (one with a built-in appId replaces it), users and domains")
 	f.StringVar(&o.Token, "token", "", "bearer `TOKEN` to accept (default: a random one, written to the env file)")
+	f.StringSliceVar(&o.Roles, "token-roles", nil, "make a token whose roles claim is exactly these Graph application `PERMISSIONS` (comma-separated), e.g. to try 'regsync doctor' with one missing; nothing is enforced")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "log every request to stderr")
 	f.DurationVar(&o.Faults.Latency, "latency", 0, "add `DURATION` to every request")
 	f.Float64Var(&o.Faults.ThrottleRate, "throttle-rate", 0, "answer Graph with 429 above `N` requests per second (0 = off)")
@@ -76,6 +84,9 @@ func newCmdEmulator(e *env, runF func(context.Context, *emulatorOptions) error) 
 // (when asked) and logs one line with the URL and the env file's path.
 func emulatorRun(ctx context.Context, e *env, o *emulatorOptions) error {
 	opts := emulator.Options{Listen: o.Listen, StateDir: o.State, Token: o.Token, SeedFile: o.Seed, Faults: o.Faults}
+	if o.Roles != nil {
+		opts.TokenRoles = o.Roles
+	}
 	if o.Verbose {
 		opts.Logf = func(format string, args ...any) { fmt.Fprintf(e.Err, format+"\n", args...) }
 	}

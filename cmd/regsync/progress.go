@@ -118,8 +118,8 @@ func (p *progress) readRetry(attempt int, err error, d time.Duration) {
 }
 
 // eventReadRetry is the NDJSON event of a read's retry, beside the
-// applier's action_retry.
-const eventReadRetry applier.EventType = "read_retry"
+// applier's action_retry; the applier's own reads send it too.
+const eventReadRetry = applier.EventReadRetry
 
 func roundDelay(d time.Duration) string {
 	if d < time.Second {

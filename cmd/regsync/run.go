@@ -167,6 +167,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newCmdPlan(e, nil),
 		newCmdApply(e, nil),
 		newCmdShow(e, nil),
+		newCmdDoctor(e, nil),
 		newCmdDrift(e, nil),
 		newCmdOutput(e, nil),
 		newCmdExport(e, nil),
