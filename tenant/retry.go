@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -121,18 +122,17 @@ func (p RetryPolicy) Do(ctx context.Context, tolerateLag bool, fn func(ctx conte
 // resource).
 func (p RetryPolicy) DoLag(ctx context.Context, lag func(err error) bool, fn func(ctx context.Context) error) error {
 	p = p.WithDefaults()
+	gate := p.gate()
 	start := p.Now()
 	var err error
-	var throttledSince time.Time // zero until the first throttled answer
-	faults, throttles := 0, 0
+	var t throttle
+	faults := 0
 	for attempt := 1; ; attempt++ {
-		if p.Gate != nil {
-			if gerr := p.Gate.wait(ctx, p.Now, p.Sleep); gerr != nil {
-				if err != nil {
-					return errors.Join(err, gerr)
-				}
-				return gerr
+		if gerr := gate.wait(ctx, p.Now, p.Sleep); gerr != nil {
+			if err != nil {
+				return errors.Join(err, gerr)
 			}
+			return gerr
 		}
 		if err = fn(ctx); err == nil {
 			return nil
@@ -140,33 +140,31 @@ func (p RetryPolicy) DoLag(ctx context.Context, lag func(err error) bool, fn fun
 		if ctx.Err() != nil {
 			return err
 		}
-		kind := KindOf(err)
-		var d time.Duration
 		if throttled(err) {
 			// The service is pacing us: wait as long as it asks, within
-			// the budget, whatever the count.
-			now := p.Now()
-			if throttledSince.IsZero() {
-				throttledSince = now
+			// the budget, whatever the count. The wait is the gate's, so
+			// every call sharing it pauses too.
+			d, berr := t.next(p, err)
+			if berr != nil {
+				return berr
 			}
-			throttles++
-			d = p.delay(throttles, err)
-			if now.Add(d).Sub(throttledSince) > p.ThrottleBudget {
-				return err
+			if p.OnRetry != nil {
+				p.OnRetry(attempt, err, d)
 			}
-			if p.Gate != nil && retryAfter(err) > 0 {
-				p.Gate.hold(now.Add(d))
+			if serr := p.pause(ctx, gate, err, d); serr != nil {
+				return errors.Join(err, serr)
 			}
-		} else {
-			// Replication lag is bounded by the window, not by the
-			// attempts: a new object may stay invisible for minutes.
-			faults++
-			lagging := kind == NotFound && lag(err) && p.Now().Sub(start) < p.LagWindow
-			if !lagging && (!kind.Retryable() || faults >= p.MaxAttempts) {
-				return err
-			}
-			d = p.delay(faults, err)
+			continue
 		}
+		// Replication lag is bounded by the window, not by the attempts:
+		// a new object may stay invisible for minutes.
+		faults++
+		kind := KindOf(err)
+		lagging := kind == NotFound && lag(err) && p.Now().Sub(start) < p.LagWindow
+		if !lagging && (!kind.Retryable() || faults >= p.MaxAttempts) {
+			return err
+		}
+		d := p.delay(faults, err)
 		if p.OnRetry != nil {
 			p.OnRetry(attempt, err, d)
 		}
@@ -175,6 +173,132 @@ func (p RetryPolicy) DoLag(ctx context.Context, lag func(err error) bool, fn fun
 		}
 	}
 }
+
+// DoItems sends n writes that travel together (a $batch) with send, which
+// is given the indexes still to send and returns one error per index, in
+// order. Items answered 429 are refused, not done, so they are sent again
+// together once the pause the service asked for has passed (the shared
+// gate, as for Do), each within its own ThrottleBudget, with onRetry told
+// of every throttled item before its wait (item index, the attempt that
+// was throttled, the answer, the wait). It returns each item's last error:
+// nil when done, the answer when it failed in another way (for the caller's
+// single-call retry, which knows what a fault of each write means), or
+// ThrottleExhausted's error when the budget ran out.
+func (p RetryPolicy) DoItems(ctx context.Context, n int, send func(ctx context.Context, items []int) []error, onRetry func(item, attempt int, err error, d time.Duration)) []error {
+	p = p.WithDefaults()
+	gate := p.gate()
+	errs := make([]error, n)
+	ts := make([]throttle, n)
+	pending := make([]int, n)
+	for i := range pending {
+		pending[i] = i
+	}
+	for len(pending) > 0 {
+		if gerr := gate.wait(ctx, p.Now, p.Sleep); gerr != nil {
+			for _, i := range pending {
+				errs[i] = errors.Join(errs[i], gerr)
+			}
+			return errs
+		}
+		res := send(ctx, pending)
+		if len(res) != len(pending) {
+			panic(fmt.Sprintf("internal error: send returned %d errors for %d items", len(res), len(pending)))
+		}
+		var again []int
+		var wait time.Duration // the longest backoff of items without Retry-After
+		for k, i := range pending {
+			errs[i] = res[k]
+			if res[k] == nil || KindOf(res[k]) != Throttled || ctx.Err() != nil {
+				continue
+			}
+			d, berr := ts[i].next(p, res[k])
+			if berr != nil {
+				errs[i] = berr
+				continue
+			}
+			if onRetry != nil {
+				onRetry(i, ts[i].count, res[k], d)
+			}
+			if retryAfter(res[k]) > 0 {
+				gate.hold(p.Now().Add(d))
+			} else {
+				wait = max(wait, d)
+			}
+			again = append(again, i)
+		}
+		pending = again
+		if wait > 0 && len(pending) > 0 {
+			if serr := p.Sleep(ctx, wait); serr != nil {
+				for _, i := range pending {
+					errs[i] = errors.Join(errs[i], serr)
+				}
+				return errs
+			}
+		}
+	}
+	return errs
+}
+
+// pause waits before a throttled call is sent again. An answer with
+// Retry-After closes the gate until it has passed, so that every call
+// sharing the gate pauses with this one (the wait itself is the gate's,
+// at the top of the next attempt); one without is backed off alone.
+func (p RetryPolicy) pause(ctx context.Context, gate *ThrottleGate, err error, d time.Duration) error {
+	if retryAfter(err) > 0 {
+		gate.hold(p.Now().Add(d))
+		return nil
+	}
+	return p.Sleep(ctx, d)
+}
+
+// gate is p's Gate, or one of the call's own when p has none.
+func (p RetryPolicy) gate() *ThrottleGate {
+	if p.Gate != nil {
+		return p.Gate
+	}
+	return &ThrottleGate{}
+}
+
+// throttle is one call's (or one $batch item's) run of throttled answers.
+type throttle struct {
+	since time.Time // the first throttled answer's time; zero before it
+	count int       // throttled answers so far
+}
+
+// next counts a throttled answer and returns the wait before the call is
+// sent again: the answer's Retry-After, or backoff when it has none. When
+// that wait would end past the budget, counted from the first throttled
+// answer, it returns a ThrottleExhausted error instead.
+func (t *throttle) next(p RetryPolicy, err error) (time.Duration, error) {
+	now := p.Now()
+	if t.count == 0 {
+		t.since = now
+	}
+	t.count++
+	d := p.delay(t.count, err)
+	if now.Add(d).Sub(t.since) > p.ThrottleBudget {
+		return 0, &ThrottleExhausted{Waited: now.Sub(t.since), Answers: t.count, Budget: p.ThrottleBudget, Next: d, Err: err}
+	}
+	return d, nil
+}
+
+// ThrottleExhausted is the error of a call the service kept throttling
+// for longer than the retry policy's ThrottleBudget. It keeps the last
+// answer's kind (errors.As finds the *Error in Err).
+type ThrottleExhausted struct {
+	Waited  time.Duration // from the first throttled answer to the last
+	Answers int           // throttled answers received
+	Budget  time.Duration // the policy's ThrottleBudget
+	Next    time.Duration // the wait the last answer asked for
+	Err     error         // the last answer
+}
+
+func (e *ThrottleExhausted) Error() string {
+	return fmt.Sprintf("still throttled after waiting %s over %d throttled answers; waiting the %s more it asks would pass the throttle budget of %s: %v",
+		e.Waited.Round(time.Second), e.Answers, e.Next.Round(time.Millisecond), e.Budget, e.Err)
+}
+
+func (e *ThrottleExhausted) Unwrap() error { return e.Err }
 
 // throttled reports whether err is the service pacing its client: a
 // Throttled answer (429), or a Transient one that came with Retry-After
@@ -243,28 +367,4 @@ func (p RetryPolicy) delay(attempt int, err error) time.Duration {
 	}
 	// Full jitter in [d/2, d) spreads retries of parallel workers.
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-}
-
-// WaitGate waits until p's Gate is open (at once when p has none), for
-// calls made outside Do, such as a $batch whose items are retried inside
-// the Directory.
-func (p RetryPolicy) WaitGate(ctx context.Context) error {
-	if p.Gate == nil {
-		return nil
-	}
-	p = p.WithDefaults()
-	return p.Gate.wait(ctx, p.Now, p.Sleep)
-}
-
-// NoteThrottle closes p's Gate for err's Retry-After when err is a
-// throttled answer that carries one; calls made outside Do report their
-// failures here so the run's other calls pause too.
-func (p RetryPolicy) NoteThrottle(err error) {
-	if p.Gate == nil || err == nil || !throttled(err) {
-		return
-	}
-	if d := retryAfter(err); d > 0 {
-		p = p.WithDefaults()
-		p.Gate.hold(p.Now().Add(d))
-	}
 }

@@ -255,17 +255,20 @@ func TestGatePausesOtherCalls(t *testing.T) {
 	if d := cmp.Diff([]time.Duration{18 * time.Second}, c.slept); d != "" {
 		t.Errorf("gate wait (-want +got):\n%s", d)
 	}
+	// An answer without Retry-After is backed off by its own call alone:
+	// the gate stays open for the others.
 	c.slept = nil
-	if err := p.WaitGate(context.Background()); err != nil || len(c.slept) != 0 {
-		t.Errorf("open gate: err=%v sleeps=%v, want none", err, c.slept)
+	calls := 0
+	if err := p.Do(context.Background(), false, func(context.Context) error {
+		if calls++; calls == 1 {
+			return &Error{Kind: Throttled}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
-	p.NoteThrottle(&Error{Kind: Transient, Status: 500}) // no Retry-After: the gate stays open
-	if err := p.WaitGate(context.Background()); err != nil || len(c.slept) != 0 {
-		t.Errorf("after a fault: sleeps=%v, want none", c.slept)
-	}
-	p.NoteThrottle(&Error{Kind: Throttled, RetryAfter: 4 * time.Second})
-	if err := p.WaitGate(context.Background()); err != nil || len(c.slept) != 1 || c.slept[0] != 4*time.Second {
-		t.Errorf("after a throttled batch item: sleeps=%v, want one of 4s", c.slept)
+	if got := p.Gate.until; !got.Equal(time.Unix(20, 0)) {
+		t.Errorf("a throttled answer without Retry-After closed the gate until %v", got)
 	}
 }
 
@@ -285,5 +288,151 @@ func TestGateConcurrent(t *testing.T) {
 	}
 	if time.Until(g.until) > 0 {
 		t.Errorf("gate still closed after every waiter returned")
+	}
+}
+
+// TestThrottleBudgetError: the error of a call throttled past its budget
+// says how long it waited, how many answers, and the budget, and keeps the
+// last answer's kind.
+func TestThrottleBudgetError(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	p := c.policy()
+	p.ThrottleBudget = 20 * time.Second
+	err := p.Do(context.Background(), false, func(context.Context) error {
+		return fmtWrap(&Error{Kind: Throttled, Status: 429, Message: "too many requests", RetryAfter: 6 * time.Second})
+	})
+	var spent *ThrottleExhausted
+	if !errors.As(err, &spent) || KindOf(err) != Throttled {
+		t.Fatalf("err = %v, want a ThrottleExhausted of kind throttled", err)
+	}
+	want := "still throttled after waiting 18s over 4 throttled answers; waiting the 6s more it asks would pass the throttle budget of 20s: creating assignment: too many requests"
+	if err.Error() != want {
+		t.Errorf("error:\n got %q\nwant %q", err.Error(), want)
+	}
+}
+
+// TestDoItemsResendsThrottled: items answered 429 are sent again together,
+// once the longest Retry-After among them has passed, each reported to
+// onRetry; an item failing otherwise is returned at once for the caller,
+// and one throttled past its budget ends with ThrottleExhausted.
+func TestDoItemsResendsThrottled(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	p := c.policy()
+	p.Gate = &ThrottleGate{}
+	p.ThrottleBudget = 10 * time.Second
+	var rounds [][]int
+	var sentAt []time.Time
+	tries := map[int]int{}
+	errs := p.DoItems(context.Background(), 5, func(_ context.Context, items []int) []error {
+		rounds = append(rounds, append([]int(nil), items...))
+		sentAt = append(sentAt, c.now)
+		out := make([]error, len(items))
+		for k, i := range items {
+			tries[i]++
+			switch {
+			case i == 1 && tries[i] <= 2:
+				out[k] = &Error{Kind: Throttled, Status: 429, RetryAfter: 2 * time.Second}
+			case i == 2 && tries[i] == 1:
+				out[k] = &Error{Kind: Throttled, Status: 429, RetryAfter: 3 * time.Second}
+			case i == 3:
+				out[k] = &Error{Kind: Transient, Status: 503, RetryAfter: time.Second} // not re-sent here: it may have been done
+			case i == 4:
+				out[k] = &Error{Kind: Throttled, Status: 429, RetryAfter: 4 * time.Second} // always
+			}
+		}
+		return out
+	}, func(item, attempt int, err error, d time.Duration) {
+		tries[-1]++ // counts the reports
+	})
+	if d := cmp.Diff([][]int{{0, 1, 2, 3, 4}, {1, 2, 4}, {1, 4}}, rounds); d != "" {
+		t.Errorf("rounds (-want +got):\n%s", d)
+	}
+	// Round 2 waits for the longest Retry-After of round 1 (4 s), round 3
+	// for round 2's (4 s); item 4's third answer, at 8 s, asks for 4 s
+	// more, which would pass the 10 s budget.
+	if d := cmp.Diff([]time.Time{time.Unix(0, 0), time.Unix(4, 0), time.Unix(8, 0)}, sentAt); d != "" {
+		t.Errorf("send times (-want +got):\n%s", d)
+	}
+	if errs[0] != nil || errs[1] != nil || errs[2] != nil {
+		t.Errorf("items 0-2: %v, want done", errs[:3])
+	}
+	if KindOf(errs[3]) != Transient {
+		t.Errorf("item 3: %v, want its 503 back for the caller", errs[3])
+	}
+	var spent *ThrottleExhausted
+	if !errors.As(errs[4], &spent) || spent.Answers != 3 || spent.Waited != 8*time.Second {
+		t.Errorf("item 4: %v, want ThrottleExhausted after 3 answers and 8 s", errs[4])
+	}
+	// Reports: item 1 twice, item 2 once, item 4 twice (its third answer
+	// ends the budget, with no wait to report).
+	if tries[-1] != 5 {
+		t.Errorf("%d retries reported, want 5", tries[-1])
+	}
+}
+
+// TestDoItemsSharesThePause: a batch waits at the gate another call of the
+// run closed, and its own throttled items close it for the others.
+func TestDoItemsSharesThePause(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	p := c.policy()
+	p.Gate = &ThrottleGate{}
+	p.Gate.hold(time.Unix(5, 0)) // another call was told to wait 5 s
+	first := true
+	var sentAt []time.Time
+	p.DoItems(context.Background(), 2, func(_ context.Context, items []int) []error {
+		sentAt = append(sentAt, c.now)
+		out := make([]error, len(items))
+		if first {
+			first = false
+			out[1] = &Error{Kind: Throttled, RetryAfter: 7 * time.Second}
+		}
+		return out
+	}, nil)
+	if d := cmp.Diff([]time.Time{time.Unix(5, 0), time.Unix(12, 0)}, sentAt); d != "" {
+		t.Errorf("send times (-want +got):\n%s", d)
+	}
+	// A single call of the run after the batch's throttled item waits
+	// nothing more: the gate opened at 12 s, and it is 12 s.
+	c.slept = nil
+	if err := p.Do(context.Background(), false, func(context.Context) error { return nil }); err != nil || len(c.slept) != 0 {
+		t.Errorf("err=%v sleeps=%v, want none", err, c.slept)
+	}
+	// A single call's Retry-After holds a batch of the run back likewise.
+	p.Gate.hold(time.Unix(15, 0))
+	sentAt = nil
+	p.DoItems(context.Background(), 1, func(_ context.Context, items []int) []error {
+		sentAt = append(sentAt, c.now)
+		return make([]error, len(items))
+	}, nil)
+	if d := cmp.Diff([]time.Time{time.Unix(15, 0)}, sentAt); d != "" {
+		t.Errorf("batch after a pause, send times (-want +got):\n%s", d)
+	}
+}
+
+// TestDoItemsEventsEqualAnswers: every throttled item answer is reported
+// once, with the Retry-After it carried, as the e2e test and the progress
+// events require (events equal 429 answers).
+func TestDoItemsEventsEqualAnswers(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	p := c.policy()
+	answers, reports := 0, 0
+	n := 0
+	p.DoItems(context.Background(), 20, func(_ context.Context, items []int) []error {
+		out := make([]error, len(items))
+		for k := range items {
+			if n++; n%3 == 0 {
+				answers++
+				out[k] = &Error{Kind: Throttled, RetryAfter: time.Second}
+			}
+		}
+		return out
+	}, func(item, attempt int, err error, d time.Duration) {
+		reports++
+		if d != time.Second {
+			t.Errorf("item %d reported a wait of %v, want the Retry-After 1s", item, d)
+		}
+	})
+	if answers == 0 || reports != answers {
+		t.Errorf("%d reports for %d throttled answers", reports, answers)
 	}
 }
