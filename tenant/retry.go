@@ -47,6 +47,9 @@ type RetryPolicy struct {
 	// closes it until its Retry-After has passed, and each call waits at the
 	// gate before it is sent, so parallel workers pause together rather
 	// than each spending a request to learn the service is still busy.
+	// Without one, each call (or DoItems) pauses alone. The gate is the
+	// policy's only throttle wait: Do's and DoItems' throttled retries
+	// both wait there.
 	Gate *ThrottleGate
 	// LagWindow is how long NotFound is treated as replication lag rather
 	// than a fact, for calls made with tolerateLag. Zero means no lag is
