@@ -26,9 +26,9 @@ import (
 // created) or a fact. And a retry that switches on Kind alone works the same
 // for Graph, Key Vault and test fakes.
 //
-// Transient failures are retried with exponential backoff (or the
-// service's Retry-After, when it gave one), up to MaxAttempts. Throttled
-// answers (a 429, or a 503 that carries Retry-After) are the service pacing
+// Transient failures (a 503 included, with or without Retry-After) are
+// retried with exponential backoff (or the service's Retry-After, when it
+// gave one), up to MaxAttempts. Throttled answers (a 429) are the service pacing
 // its client, not a fault: they are waited out, honouring Retry-After, for
 // as long as ThrottleBudget allows, however many answers that takes, and
 // they do not use up MaxAttempts. NotFound
@@ -304,17 +304,11 @@ func (e *ThrottleExhausted) Error() string {
 func (e *ThrottleExhausted) Unwrap() error { return e.Err }
 
 // throttled reports whether err is the service pacing its client: a
-// Throttled answer (429), or a Transient one that came with Retry-After
-// (Graph's and Key Vault's 503 when busy).
-func throttled(err error) bool {
-	switch KindOf(err) {
-	case Throttled:
-		return true
-	case Transient:
-		return retryAfter(err) > 0
-	}
-	return false
-}
+// Throttled answer (429). A 503 is a fault even when it carries
+// Retry-After (Azure Resource Manager's and Key Vault's outages do): its
+// Retry-After sets the delay, and MaxAttempts bounds it, so an outage ends
+// the run in good time rather than after the throttle budget.
+func throttled(err error) bool { return KindOf(err) == Throttled }
 
 func retryAfter(err error) time.Duration {
 	var te *Error

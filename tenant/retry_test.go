@@ -159,17 +159,17 @@ func TestThrottleOutlastsAttempts(t *testing.T) {
 		case n <= 10:
 			return &Error{Kind: Throttled, Status: 429, RetryAfter: 5 * time.Second}
 		case n == 11:
-			return &Error{Kind: Transient, Status: 503, RetryAfter: 2 * time.Second} // busy, with Retry-After: throttled too
-		case n <= 14:
-			return &Error{Kind: Transient, Status: 500} // three faults: under MaxAttempts
+			return &Error{Kind: Transient, Status: 503, RetryAfter: 2 * time.Second} // a fault, whose Retry-After sets its delay
+		case n <= 13:
+			return &Error{Kind: Transient, Status: 500} // three faults in all: under MaxAttempts
 		}
 		return nil
 	})
-	if err != nil || n != 15 {
-		t.Fatalf("calls=%d err=%v, want 15 calls and success", n, err)
+	if err != nil || n != 14 {
+		t.Fatalf("calls=%d err=%v, want 14 calls and success", n, err)
 	}
-	if len(retries) != 14 || retries[13] != 14 {
-		t.Errorf("retry events for attempts %v, want one for each of 1..14", retries)
+	if len(retries) != 13 || retries[12] != 13 {
+		t.Errorf("retry events for attempts %v, want one for each of 1..13", retries)
 	}
 	want := []time.Duration{}
 	for range 10 {
@@ -434,5 +434,30 @@ func TestDoItemsEventsEqualAnswers(t *testing.T) {
 	})
 	if answers == 0 || reports != answers {
 		t.Errorf("%d reports for %d throttled answers", reports, answers)
+	}
+}
+
+// TestOutageWithRetryAfterIsAFault: a 503 that carries Retry-After (an
+// outage of Azure Resource Manager or Key Vault says when to come back) is
+// retried after that delay but within MaxAttempts, not the 15 minutes of
+// the throttle budget: an outage fails the run in good time.
+func TestOutageWithRetryAfterIsAFault(t *testing.T) {
+	c := &fakeClock{now: time.Unix(0, 0)}
+	p := c.policy() // MaxAttempts 4
+	p.Gate = &ThrottleGate{}
+	n := 0
+	err := p.Do(context.Background(), false, func(context.Context) error {
+		n++
+		return &Error{Kind: Transient, Status: 503, RetryAfter: 3 * time.Second}
+	})
+	var spent *ThrottleExhausted
+	if KindOf(err) != Transient || errors.As(err, &spent) || n != 4 {
+		t.Errorf("calls=%d err=%v, want the 503 back after 4 calls", n, err)
+	}
+	if d := cmp.Diff([]time.Duration{3 * time.Second, 3 * time.Second, 3 * time.Second}, c.slept); d != "" {
+		t.Errorf("waits (-want +got):\n%s", d)
+	}
+	if !p.Gate.until.IsZero() {
+		t.Errorf("a fault closed the run's gate until %v", p.Gate.until)
 	}
 }
