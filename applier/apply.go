@@ -102,6 +102,11 @@ func (o Options) withDefaults() Options {
 		o.Retry.LagWindow = DefaultRetryPolicy().LagWindow
 	}
 	o.Retry = o.Retry.WithDefaults()
+	if o.Retry.Gate == nil {
+		// One pause for the whole run: a Retry-After given to one worker
+		// holds back the others too.
+		o.Retry.Gate = &tenant.ThrottleGate{}
+	}
 	if o.LookAgain == 0 {
 		o.LookAgain = DefaultLookAgain
 	}
@@ -211,7 +216,8 @@ func CountDeletes(p *planner.Plan) int {
 //     resolved from a table seeded with the live snapshot's managed
 //     objects and filled by each create.
 //   - Calls are retried by error kind (RetryPolicy), honouring
-//     Retry-After; calls on objects created in this run also ride out
+//     Retry-After: throttled answers are waited out within a time budget,
+//     and all of the run's calls pause while a Retry-After is pending; calls on objects created in this run also ride out
 //     replication lag: NotFound, which graph/ gives for a 404, for
 //     NoBackingApplicationObject, and for a 400 that names a referenced
 //     object Graph cannot see yet (a grant's client, an assignment's

@@ -11,13 +11,15 @@ import (
 )
 
 // executeBatch sends a group of batchable actions as one $batch (the
-// Directory splits it into Graph's 20 a request). An item that fails goes
-// through execute, the single-call path, which retries by kind and knows
-// which failures mean done (an owner that exists, an assignment already
-// revoked): batching saves round trips, never changes an outcome. Graph
-// throttles $batch items one by one; a throttled item is shown as an
-// action_retry event like any other retry, and the single calls wait for
-// the longest Retry-After first, so no 429 is retried out of sight.
+// Directory splits it into Graph's 20 a request). Graph throttles $batch
+// items one by one: items answered 429 were refused, not done, so the
+// retry policy sends them again together once the run's shared pause has
+// passed (tenant.RetryPolicy.DoItems), each shown as an action_retry event
+// with its wait, so no 429 is retried out of sight. An item that fails in
+// another way goes through execute, the single-call path, which retries by
+// kind and knows which failures mean done (an owner that exists, an
+// assignment already revoked): batching saves round trips, never changes
+// an outcome.
 func (r *run) executeBatch(ctx context.Context, actions []*planner.Action) []error {
 	errs := make([]error, len(actions))
 	var writes []tenant.Write
@@ -40,13 +42,42 @@ func (r *run) executeBatch(ctx context.Context, actions []*planner.Action) []err
 	if len(writes) == 0 {
 		return errs
 	}
-	results := r.dir.DoBatch(ctx, writes)
-	if len(results) != len(writes) {
-		panic(fmt.Sprintf("internal error: DoBatch returned %d results for %d writes", len(results), len(writes)))
+	// Waits give the slot back, as a single call's do (exec.policy).
+	p := r.opts.Retry
+	sleep := p.Sleep
+	if sleep == nil {
+		sleep = p.WithDefaults().Sleep
 	}
-	r.waitThrottled(ctx, actions, idx, results)
+	p.Sleep = func(ctx context.Context, d time.Duration) error {
+		return waitFree(ctx, func() error { return sleep(ctx, d) })
+	}
+	results := make([]tenant.WriteResult, len(writes))
+	itemErrs := p.DoItems(ctx, len(writes), func(ctx context.Context, items []int) []error {
+		sent := make([]tenant.Write, len(items))
+		for k, n := range items {
+			sent[k] = writes[n]
+		}
+		got := r.dir.DoBatch(ctx, sent)
+		if len(got) != len(sent) {
+			panic(fmt.Sprintf("internal error: DoBatch returned %d results for %d writes", len(got), len(sent)))
+		}
+		out := make([]error, len(items))
+		for k, n := range items {
+			results[n] = got[k]
+			out[k] = got[k].Err
+		}
+		return out
+	}, func(n, attempt int, err error, d time.Duration) {
+		e := actionEvent(EventActionRetry, actions[idx[n]])
+		e.Kind = tenant.KindOf(err).String()
+		e.Attempt = attempt
+		e.DelaySeconds = d.Seconds()
+		e.Error = err.Error()
+		r.emit(e)
+	})
 	for n, i := range idx {
-		if results[n].Err == nil {
+		err := itemErrs[n]
+		if err == nil {
 			id := ids[n]
 			if results[n].ID != "" {
 				id = results[n].ID
@@ -54,40 +85,14 @@ func (r *run) executeBatch(ctx context.Context, actions []*planner.Action) []err
 			r.setInfo(actions[i].ID, id, "")
 			continue
 		}
-		if ctx.Err() != nil {
-			errs[i] = results[n].Err
+		var spent *tenant.ThrottleExhausted
+		if ctx.Err() != nil || errors.As(err, &spent) {
+			// Throttled past the budget: a single call would only be
+			// throttled again.
+			errs[i] = err
 			continue
 		}
 		errs[i] = r.execute(ctx, actions[i])
 	}
 	return errs
-}
-
-// waitThrottled reports every throttled batch item as an action_retry
-// event and waits once for the longest Retry-After among them (the retry
-// policy's backoff when Graph gave none), with the slot given back.
-func (r *run) waitThrottled(ctx context.Context, actions []*planner.Action, idx []int, results []tenant.WriteResult) {
-	p := r.opts.Retry.WithDefaults()
-	var wait time.Duration
-	for n, i := range idx {
-		err := results[n].Err
-		if err == nil || tenant.KindOf(err) != tenant.Throttled {
-			continue
-		}
-		d := p.BaseDelay
-		var te *tenant.Error
-		if errors.As(err, &te) && te.RetryAfter > 0 {
-			d = te.RetryAfter
-		}
-		e := actionEvent(EventActionRetry, actions[i])
-		e.Kind = tenant.Throttled.String()
-		e.Attempt = 1
-		e.DelaySeconds = d.Seconds()
-		e.Error = err.Error()
-		r.emit(e)
-		wait = max(wait, d)
-	}
-	if wait > 0 && ctx.Err() == nil {
-		_ = waitFree(ctx, func() error { return p.Sleep(ctx, wait) })
-	}
 }

@@ -2,6 +2,7 @@ package applier
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -59,8 +60,10 @@ func TestApplyGivesUpOnADeadVault(t *testing.T) {
 }
 
 // TestApplyWaitsWithoutHoldingASlot (issue 15 item 14): with one slot of
-// parallelism, an action backing off after a 429 gives the slot back while
-// it waits, so the other application's create runs meanwhile.
+// parallelism, an action backing off after a fault gives the slot back
+// while it waits, so the other application's create runs meanwhile. (A 429
+// with Retry-After would pause the other create too: the run's calls wait
+// out a Retry-After together, see TestApplyOutlastsThrottling and tenant.TestGatePausesOtherCalls.)
 func TestApplyWaitsWithoutHoldingASlot(t *testing.T) {
 	src := fhirSpec[:strings.Index(fhirSpec, "applications:")] + `applications:
   one:
@@ -71,7 +74,7 @@ func TestApplyWaitsWithoutHoldingASlot(t *testing.T) {
     displayName: Two
 `
 	h := newHarness(t)
-	h.fake.Inject(tenant.OpCreateApplication, 1, tenanttest.Throttled(5*time.Second), false)
+	h.fake.Inject(tenant.OpCreateApplication, 1, &tenant.Error{Kind: tenant.Transient, Status: 502, Message: "bad gateway"}, false)
 	p, live := h.plan(src, false)
 	opts := h.options()
 	opts.Parallelism = 1
@@ -157,3 +160,108 @@ func TestVaultOutageApplyTime(t *testing.T) {
 		t.Errorf("the apply took %v at real delays; a bounded run of vault failures should end it well within 2m", took*scale)
 	}
 }
+
+// TestApplyOutlastsThrottling (issue 12): an apply throttled more times
+// than its attempts for faults waits each Retry-After out and succeeds,
+// reporting every wait as an action_retry event.
+func TestApplyOutlastsThrottling(t *testing.T) {
+	h := newHarness(t)
+	h.fake.Inject(tenant.OpUpsertApplication, 10, tenanttest.Throttled(3*time.Second), false)
+	h.fake.Inject(tenant.OpCreateApplication, 10, tenanttest.Throttled(3*time.Second), false)
+	p, live := h.plan(apiSpec, false)
+	opts := h.options() // MaxAttempts 6
+	res, err := h.apply(p, live, opts)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, describe(res))
+	}
+	throttled := 0
+	for _, e := range h.recorded() {
+		if e.Type == EventActionRetry && e.Kind == tenant.Throttled.String() {
+			throttled++
+		}
+	}
+	if throttled < 10 {
+		t.Errorf("%d throttled retries reported, want at least 10", throttled)
+	}
+	if n := h.fake.AppsWithKey("fhir-test", "api"); n != 1 {
+		t.Errorf("%d applications, want 1", n)
+	}
+}
+
+// TestApplyResendsThrottledBatchItems: owners travel in $batch; items
+// answered 429 (more of them than the attempts for faults) are sent again
+// together once their Retry-After has passed, each answer shown as one
+// action_retry event with its wait, and the apply succeeds with every
+// owner added once.
+func TestApplyResendsThrottledBatchItems(t *testing.T) {
+	h := newHarness(t)
+	p, live := h.plan(fhirSpec, false)
+	const throttled = 9
+	h.fake.Inject(tenant.OpAddOwner, throttled, tenanttest.Throttled(3*time.Second), false)
+	opts := h.options() // MaxAttempts 6
+	res, err := h.apply(p, live, opts)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, describe(res))
+	}
+	owners := 0
+	for _, a := range p.Actions {
+		if a.Type == planner.TypeOwner {
+			owners++
+		}
+	}
+	events := 0
+	for _, e := range h.recorded() {
+		if e.Type == EventActionRetry && e.Kind == tenant.Throttled.String() {
+			events++
+			if e.DelaySeconds != 3 {
+				t.Errorf("%s: a wait of %vs, want the Retry-After of 3s", e.Address, e.DelaySeconds)
+			}
+		}
+	}
+	if events != throttled {
+		t.Errorf("%d throttled action_retry events for %d answers of 429", events, throttled)
+	}
+	if got := len(h.fake.CallsOf(tenant.OpAddOwner)); owners == 0 || got != owners+throttled {
+		t.Errorf("%d add-owner calls for %d owners and %d throttled answers", got, owners, throttled)
+	}
+	h.converge(fhirSpec)
+}
+
+// TestApplyThrottleBudgetSpent: an owner Graph keeps throttling for longer
+// than the budget fails with an error that names the wait and the budget,
+// and is not sent again alone; the rest of the apply goes on.
+func TestApplyThrottleBudgetSpent(t *testing.T) {
+	h := newHarness(t)
+	p, live := h.plan(fhirSpec, false)
+	h.fake.Inject(tenant.OpAddOwner, 1000, tenanttest.Throttled(30*time.Second), false)
+	opts := h.options()
+	opts.Retry.ThrottleBudget = 2 * time.Minute
+	res, err := h.apply(p, live, opts)
+	if err == nil {
+		t.Fatal("apply succeeded while Graph throttled every owner")
+	}
+	failed := 0
+	for _, a := range res.Actions {
+		if a.Error == "" {
+			continue
+		}
+		failed++
+		if !budgetSpent.MatchString(a.Error) {
+			t.Errorf("%s: error %q does not name the wait and the budget", a.Address, a.Error)
+		}
+	}
+	if failed == 0 || res.Summary.Failed != failed {
+		t.Errorf("%d actions with an error, summary %s", failed, res.Summary.Line())
+	}
+	if res.Summary.Added == 0 {
+		t.Errorf("nothing added (%s): the apply should go on beside the owners", res.Summary.Line())
+	}
+	if n := len(h.fake.CallsOf(tenant.OpAddOwner)); n > failed*6 {
+		t.Errorf("%d add-owner calls for %d owners: throttled items are sent again only within the budget", n, failed)
+	}
+}
+
+// budgetSpent is the error of an action throttled past its budget; the
+// wait can exceed the budget when the run's shared pause was held longer
+// for other calls.
+var budgetSpent = regexp.MustCompile(`^still throttled after waiting \d+m\d+s over \d+ throttled answers; waiting the 30s more it asks would pass the throttle budget of 2m0s: too many requests$`)

@@ -51,7 +51,11 @@ func (f *fakeDir) record(method string, args ...string) error {
 		if kind == Unknown {
 			kind = Throttled
 		}
-		return &Error{Kind: kind, Message: "injected " + kind.String() + " failure"}
+		e := &Error{Kind: kind, Message: "injected " + kind.String() + " failure"}
+		if kind == Throttled {
+			e.RetryAfter = time.Second
+		}
+		return e
 	}
 	return nil
 }
@@ -314,8 +318,20 @@ func TestReadSkipsWhatTheSpecDoesNotName(t *testing.T) {
 }
 
 // noWait is a retry policy for tests: three attempts, no real waiting.
+// noWait retries at once on a clock that its sleeps advance: three
+// attempts for faults, and a throttle budget that three 1 s Retry-Afters
+// outlast.
 func noWait() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 3, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	var mu sync.Mutex
+	now := time.Unix(0, 0)
+	return RetryPolicy{MaxAttempts: 3, ThrottleBudget: 2500 * time.Millisecond,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			now = now.Add(d)
+			mu.Unlock()
+			return ctx.Err()
+		},
+		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }}
 }
 
 func TestReadErrors(t *testing.T) {
@@ -329,7 +345,7 @@ func TestReadErrors(t *testing.T) {
 		reason    string
 	}{
 		{name: "graph failure keeps its kind", failOn: "ListServicePrincipals", wantKind: Throttled, wantCalls: 3,
-			reason: "throttling that outlasts the attempts is returned as throttled"},
+			reason: "throttling that outlasts the throttle budget is returned as throttled"},
 		{name: "consent read failure", failOn: "ConsentsOf", failKind: Transient, wantKind: Transient, wantCalls: 3},
 		{name: "forbidden is final", failOn: "ListApplications", failKind: Forbidden, wantKind: Forbidden, wantCalls: 1},
 		{name: "missing vault", vaults: []string{"kv-missing"}, wantKind: NotFound, reason: "a read never treats NotFound as lag"},
