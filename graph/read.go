@@ -136,12 +136,15 @@ func (c *Client) ApplicationsByAppID(ctx context.Context, appIDs []string) ([]*t
 
 // listApplications runs two paged queries with the same filter, in
 // parallel: the fields plus owners, and the ids plus federated
-// credentials (Graph expands one relationship per request). Then it
+// credentials (Graph expands one relationship per request). Each page is
+// converted to the tenant model as it is read, so the SDK's objects of
+// one page at a time stay alive, not the whole listing's. Then it
 // completes the owners of any application that hit the expansion cap.
 func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant.Application, error) {
 	var (
 		wg          sync.WaitGroup
-		main, feds  []models.Applicationable
+		apps        []*tenant.Application
+		fedByID     = map[string][]tenant.FederatedCredential{}
 		err1, err2  error
 		top         = pageSize
 		filterValue = filter
@@ -149,14 +152,24 @@ func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		main, err1 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
+		err1 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
 			Filter: &filterValue, Select: applicationSelect, Expand: []string{"owners"}, Top: &top,
+		}, func(m models.Applicationable) {
+			apps = append(apps, toApplication(m))
 		})
 	}()
 	go func() {
 		defer wg.Done()
-		feds, err2 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
+		err2 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
 			Filter: &filterValue, Select: []string{"id"}, Expand: []string{"federatedIdentityCredentials"}, Top: &top,
+		}, func(m models.Applicationable) {
+			var fcs []tenant.FederatedCredential
+			for _, f := range m.GetFederatedIdentityCredentials() {
+				fcs = append(fcs, toFederated(f))
+			}
+			if len(fcs) > 0 {
+				fedByID[str(m.GetId())] = fcs
+			}
 		})
 	}()
 	wg.Wait()
@@ -166,16 +179,8 @@ func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant
 	if err2 != nil {
 		return nil, err2
 	}
-	fedByID := map[string][]models.FederatedIdentityCredentialable{}
-	for _, f := range feds {
-		fedByID[str(f.GetId())] = f.GetFederatedIdentityCredentials()
-	}
-	out := make([]*tenant.Application, 0, len(main))
-	for _, m := range main {
-		a := toApplication(m)
-		for _, f := range fedByID[a.ID] {
-			a.FederatedCredentials = append(a.FederatedCredentials, toFederated(f))
-		}
+	for _, a := range apps {
+		a.FederatedCredentials = append(a.FederatedCredentials, fedByID[a.ID]...)
 		if len(a.Owners) >= expandCap {
 			owners, err := c.owners(ctx, a.ID)
 			if err != nil {
@@ -183,29 +188,31 @@ func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant
 			}
 			a.Owners = owners
 		}
-		out = append(out, a)
 	}
-	return out, nil
+	return apps, nil
 }
 
-func (c *Client) pageApplications(ctx context.Context, q *applications.ApplicationsRequestBuilderGetQueryParameters) ([]models.Applicationable, error) {
+// pageApplications runs an application query to its last page and hands
+// each application to each as its page is read.
+func (c *Client) pageApplications(ctx context.Context, q *applications.ApplicationsRequestBuilderGetQueryParameters, each func(models.Applicationable)) error {
 	resp, err := c.sdk.Applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{QueryParameters: q})
-	var out []models.Applicationable
 	p := c.pages("listing applications")
 	for {
 		if err != nil {
-			return nil, mapError(err, "listing applications")
+			return mapError(err, "listing applications")
 		}
 		if resp == nil {
-			return nil, noBody("listing applications")
+			return noBody("listing applications")
 		}
-		out = append(out, resp.GetValue()...)
+		for _, m := range resp.GetValue() {
+			each(m)
+		}
 		next, stop := p.Next(resp.GetOdataNextLink())
 		if stop != nil {
-			return nil, stop
+			return stop
 		}
 		if next == "" {
-			return out, nil
+			return nil
 		}
 		resp, err = c.sdk.Applications().WithUrl(next).Get(ctx, nil)
 	}

@@ -41,7 +41,8 @@ type ReadQuery struct {
 	// Read lists their certificates (and, with DeletedSecrets, their
 	// deleted ones) when the store is also a CertificateStore.
 	CertificateVaults []string
-	// Parallelism bounds the reads in flight; zero means 4.
+	// Parallelism bounds the directory's reads in flight, and apart from
+	// them the vaults'; zero means DefaultReadParallelism.
 	Parallelism int
 	// Retry is how each read is retried; its zero fields take
 	// DefaultRetryPolicy's values. Read never tolerates lag: a NotFound
@@ -105,7 +106,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	}
 	par := q.Parallelism
 	if par <= 0 {
-		par = 4
+		par = DefaultReadParallelism
 	}
 	retry := q.Retry.WithDefaults()
 	// get runs one idempotent read under the retry policy.
@@ -376,6 +377,17 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	}
 	return snap, nil
 }
+
+// DefaultReadParallelism is how many directory reads Read keeps in flight
+// (and, apart, vault reads). Three are the paged list chains of the set
+// (applications twice, service principals), each a page of 100 at a time;
+// the rest keep up with the grant reads each page of service principals
+// starts (five $batch requests per page), so that the grants end with the
+// last page instead of trailing it. Graph limits an application's reads
+// by resource units over time, which a read spends the same however many
+// are in flight (https://learn.microsoft.com/graph/throttling-limits),
+// not by how many run at once.
+const DefaultReadParallelism = 8
 
 // ConsentChunk is how many principals Read passes to one
 // Directory.ConsentsOf call: ten principals' assignments and grants are
