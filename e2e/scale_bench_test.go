@@ -192,6 +192,12 @@ func runPlan(b *testing.B, em *emulator.Emulator, file string) planRun {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = filepath.Dir(file)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir, "NO_COLOR=1"}, em.Env()...)
+	// The Go runtime's memory knobs reach regsync, to measure them.
+	for _, k := range []string{"GOGC", "GOMEMLIMIT"} {
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
