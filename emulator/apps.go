@@ -55,7 +55,7 @@ func (g *graphServer) appShape(r *record, expand []string) map[string]any {
 	for _, e := range expand {
 		switch e {
 		case "owners":
-			doc["owners"] = g.ownerDocs(r.Owners)
+			doc["owners"] = expanded(g.ownerDocs(r.Owners))
 		case "federatedIdentityCredentials":
 			fics := make([]any, 0, len(r.FICs))
 			for _, f := range r.FICs {
@@ -395,6 +395,10 @@ func (g *graphServer) removePasswordFrom(rec *record, body map[string]any) (int,
 // application-delete-owners.md).
 
 const maxOwners = 100
+
+// expanded is what $expand shows of a relationship: its first maxExpanded
+// items.
+func expanded(items []any) []any { return items[:min(len(items), maxExpanded)] }
 
 func (g *graphServer) ownerDocs(ids []string) []any {
 	out := make([]any, 0, len(ids))

@@ -138,6 +138,10 @@ type Stats struct {
 	ResourceUnits float64        `json:"resourceUnits"`
 	Writes        float64        `json:"writes"`
 	Routes        map[string]int `json:"routes"`
+	// First is when the first Graph or Key Vault request counted arrived,
+	// Last when the last answer was written: Last-First is how long a
+	// client kept the emulator busy (for benchmarks, in process only).
+	First, Last time.Time `json:"-"`
 }
 
 // Fixed identities of the seeded tenant.
@@ -392,7 +396,8 @@ func (e *Emulator) Faults() Faults { return e.faults.get() }
 func (e *Emulator) Stats() Stats {
 	e.statsMu.Lock()
 	defer e.statsMu.Unlock()
-	s := Stats{Total: e.stats.Total, Throttled: e.faults.takeThrottled(false), LostAnswers: e.faults.lostAnswers(), Routes: make(map[string]int, len(e.stats.Routes))}
+	s := Stats{Total: e.stats.Total, Throttled: e.faults.takeThrottled(false), LostAnswers: e.faults.lostAnswers(), Routes: make(map[string]int, len(e.stats.Routes)),
+		First: e.stats.First, Last: e.stats.Last}
 	s.ResourceUnits, s.Writes = e.faults.charged(false)
 	for k, v := range e.stats.Routes {
 		s.Routes[k] = v
@@ -413,8 +418,18 @@ func (e *Emulator) count(route string, http bool) {
 	e.statsMu.Lock()
 	if http {
 		e.stats.Total++
+		if e.stats.First.IsZero() {
+			e.stats.First = time.Now()
+		}
 	}
 	e.stats.Routes[route]++
+	e.statsMu.Unlock()
+}
+
+// answered notes when an answer was written, for Stats.Last.
+func (e *Emulator) answered() {
+	e.statsMu.Lock()
+	e.stats.Last = time.Now()
 	e.statsMu.Unlock()
 }
 

@@ -692,6 +692,58 @@ func TestAppRoleAssignments(t *testing.T) {
 	}
 }
 
+// TestExpandAssignmentsAndCaps: $expand=appRoleAssignments on a service
+// principal list shows the assignments each principal holds, at most 20
+// of them with no link to the rest, and a query with $expand is served
+// 100 objects a page whatever $top asks (the known issue on $expand).
+func TestExpandAssignmentsAndCaps(t *testing.T) {
+	h := start(t, Options{})
+	api := h.createApp(map[string]any{"displayName": "api", "tags": []any{"x"}})
+	apiSP := h.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": api.str("appId"), "tags": []any{"x"}}).must(t, http.StatusCreated)
+	client := h.createApp(map[string]any{"displayName": "client", "tags": []any{"x"}})
+	clientSP := h.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": client.str("appId"), "tags": []any{"x"}}).must(t, http.StatusCreated)
+	// The api's principal holds 25 assignments (default role on 25
+	// resources); the client's holds one.
+	for i := range 25 {
+		res := h.createApp(map[string]any{"displayName": fmt.Sprintf("res-%d", i)})
+		resSP := h.do("POST", "/v1.0/servicePrincipals", map[string]any{"appId": res.str("appId")}).must(t, http.StatusCreated)
+		h.do("POST", "/v1.0/servicePrincipals/"+resSP.str("id")+"/appRoleAssignedTo",
+			map[string]any{"principalId": apiSP.str("id"), "resourceId": resSP.str("id"), "appRoleId": defaultAppRoleID}).must(t, http.StatusCreated)
+		if i == 0 {
+			h.do("POST", "/v1.0/servicePrincipals/"+resSP.str("id")+"/appRoleAssignedTo",
+				map[string]any{"principalId": clientSP.str("id"), "resourceId": resSP.str("id"), "appRoleId": defaultAppRoleID}).must(t, http.StatusCreated)
+		}
+	}
+	r := h.do("GET", "/v1.0/servicePrincipals?$select=id&$expand=appRoleAssignments&$filter="+urlEncode("tags/any(t:t eq 'x')"), nil).must(t, http.StatusOK)
+	got := map[string]int{}
+	for _, v := range r.values() {
+		got[v["id"].(string)] = len(v["appRoleAssignments"].([]any))
+		if _, ok := v["appRoleAssignments@odata.nextLink"]; ok {
+			t.Errorf("an expansion carries a nextLink")
+		}
+	}
+	if d := cmp.Diff(map[string]int{apiSP.str("id"): 20, clientSP.str("id"): 1}, got); d != "" {
+		t.Errorf("expanded assignments per principal (-want +got):\n%s", d)
+	}
+	// The principal's own list has them all.
+	if n := len(h.do("GET", "/v1.0/servicePrincipals/"+apiSP.str("id")+"/appRoleAssignments", nil).must(t, http.StatusOK).values()); n != 25 {
+		t.Errorf("appRoleAssignments lists %d, want 25", n)
+	}
+	// 29 service principals (27 made here, Microsoft Graph's and the
+	// caller's seeded) and more applications than a page: $top=999 with
+	// $expand still pages by 100.
+	for i := range 100 {
+		h.createApp(map[string]any{"displayName": fmt.Sprintf("bulk-%d", i)})
+	}
+	p := h.do("GET", "/v1.0/applications?$select=id&$expand=owners&$top=999", nil).must(t, http.StatusOK)
+	if len(p.values()) != 100 || p.str("@odata.nextLink") == "" {
+		t.Errorf("$top=999 with $expand: %d items, nextLink %q; want 100 and a link", len(p.values()), p.str("@odata.nextLink"))
+	}
+	if p := h.do("GET", "/v1.0/applications?$select=id&$top=999", nil).must(t, http.StatusOK); len(p.values()) <= 100 || p.str("@odata.nextLink") != "" {
+		t.Errorf("$top=999 without $expand: %d items, nextLink %q; want all in one page", len(p.values()), p.str("@odata.nextLink"))
+	}
+}
+
 func TestOAuth2PermissionGrants(t *testing.T) {
 	h := start(t, Options{})
 	client := h.createApp(map[string]any{"displayName": "client"})

@@ -37,6 +37,17 @@ type query struct {
 const (
 	defaultPageSize = 100
 	maxPageSize     = 999
+	// maxExpandPageSize is the largest page Graph returns for a directory
+	// collection queried with $expand, whatever $top asks: a larger $top
+	// is served 100 at a time, with a nextLink (known issue 13635,
+	// https://developer.microsoft.com/graph/known-issues/?search=13635;
+	// microsoftgraph/microsoft-graph-docs#21506).
+	maxExpandPageSize = 100
+	// maxExpanded is the most items $expand returns for one object's
+	// relationship, with no nextLink for the rest ("Some limitations
+	// apply to query parameters", same known issue): a client must read a
+	// relationship that shows this many on its own.
+	maxExpanded = 20
 )
 
 // parseQuery reads $filter, $select, $expand, $top, $skiptoken, $count,
@@ -96,6 +107,9 @@ func parseQuery(r *http.Request, spec collectionSpec, isCollection bool) (*query
 			return nil, badRequest(fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and 999 inclusive.", s))
 		}
 		q.top = n
+	}
+	if len(q.expand) > 0 && q.top > maxExpandPageSize {
+		q.top = maxExpandPageSize
 	}
 	if s, ok := get("$skiptoken"); ok {
 		off, ok := decodeSkipToken(s)
@@ -211,7 +225,7 @@ func project(doc map[string]any, selects []string) map[string]any {
 			out[s] = v
 		}
 	}
-	for _, nav := range []string{"owners", "federatedIdentityCredentials"} {
+	for _, nav := range []string{"owners", "federatedIdentityCredentials", "appRoleAssignments"} {
 		if v, ok := doc[nav]; ok {
 			out[nav] = v
 		}

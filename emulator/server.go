@@ -89,6 +89,7 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request) {
 	rt := resolveGraphRoute(r.Method, r.URL.Path)
 	route := r.Method + " " + rt.template
 	e.count(route, true)
+	defer e.answered()
 	e.sleepLatency(r)
 	ctx := newGraphCtx(r, e.now())
 	ctx.hostileNextLink = e.faults.get().HostileNextLink
@@ -155,6 +156,7 @@ func injectedGraphError(status int) *graphError {
 func (e *Emulator) serveVault(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + vaultRouteTemplate(r.URL.Path)
 	e.count(route, true)
+	defer e.answered()
 	e.sleepLatency(r)
 	if c := e.faults.get().VaultChallenge; c != "" {
 		writeVaultChallenge(w, c)

@@ -15,8 +15,10 @@ var servicePrincipalSpec = collectionSpec{
 		"appRoleAssignmentRequired": true, "accountEnabled": true, "servicePrincipalType": true,
 		"appOwnerOrganizationId": true,
 	},
-	orderable:  map[string]bool{"displayName": true},
-	expandable: map[string]bool{"owners": true},
+	orderable: map[string]bool{"displayName": true},
+	// appRoleAssignments: "Supports $expand" in the servicePrincipal
+	// resource's relationships (resources/serviceprincipal.md).
+	expandable: map[string]bool{"owners": true, "appRoleAssignments": true},
 }
 
 func (g *graphServer) spShape(r *record, expand []string) map[string]any {
@@ -24,7 +26,15 @@ func (g *graphServer) spShape(r *record, expand []string) map[string]any {
 	for _, e := range expand {
 		switch e {
 		case "owners":
-			doc["owners"] = g.ownerDocs(r.Owners)
+			doc["owners"] = expanded(g.ownerDocs(r.Owners))
+		case "appRoleAssignments":
+			// The assignments the principal holds, the first maxExpanded.
+			held := g.assignmentsWhere("principalId", str(r.Doc, "id"))
+			out := make([]any, 0, len(held))
+			for _, a := range held {
+				out = append(out, copyDoc(a))
+			}
+			doc["appRoleAssignments"] = expanded(out)
 		default:
 			panic("internal error: unexpected $expand " + e)
 		}

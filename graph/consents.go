@@ -43,9 +43,8 @@ func (c *Client) ConsentsOf(ctx context.Context, spIDs []string) ([]tenant.AppRo
 		as []tenant.AppRoleAssignment
 		gs []tenant.PermissionGrant
 	)
-	ids := chunks(spIDs, batchSize/2)
-	for _, chunk := range ids {
-		a, g, err := c.consentBatch(ctx, chunk)
+	for _, chunk := range chunks(spIDs, batchSize/2) {
+		a, g, err := c.consentBatch(ctx, chunk, true)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -55,13 +54,34 @@ func (c *Client) ConsentsOf(ctx context.Context, spIDs []string) ([]tenant.AppRo
 	return as, gs, nil
 }
 
+// GrantsOf reads the delegated grants of the given clients, one GET
+// each (GET /oauth2PermissionGrants?$filter=clientId eq '{id}'), in $batch
+// requests of 20. It is ConsentsOf without the assignments, for the
+// principals whose assignments came with their listing
+// (ScanServicePrincipals). Graph documents only eq for clientId, so one
+// filter names one client; `clientId in (...)` is not documented for this
+// list and is not used.
+func (c *Client) GrantsOf(ctx context.Context, spIDs []string) ([]tenant.PermissionGrant, error) {
+	var gs []tenant.PermissionGrant
+	for _, chunk := range chunks(spIDs, batchSize) {
+		_, g, err := c.consentBatch(ctx, chunk, false)
+		if err != nil {
+			return nil, err
+		}
+		gs = append(gs, g...)
+	}
+	return gs, nil
+}
+
 // consentItem is one GET of a consent batch.
 type consentItem struct {
 	sp     string
 	grants bool // the grants of sp, else its assignments
 }
 
-func (c *Client) consentBatch(ctx context.Context, spIDs []string) ([]tenant.AppRoleAssignment, []tenant.PermissionGrant, error) {
+// consentBatch reads the grants of spIDs, and their assignments when
+// assignments is set, in one $batch: at most 20 GETs in all.
+func (c *Client) consentBatch(ctx context.Context, spIDs []string, assignments bool) ([]tenant.AppRoleAssignment, []tenant.PermissionGrant, error) {
 	top := pageSize
 	batch := msgraphgocore.NewBatchRequest(c.adapter)
 	items := map[string]consentItem{}
@@ -77,21 +97,26 @@ func (c *Client) consentBatch(ctx context.Context, spIDs []string) ([]tenant.App
 		return mapError(err, "reading the consents of service principal %s: building batch item", it.sp)
 	}
 	for _, id := range spIDs {
-		ri, err := c.sdk.ServicePrincipals().ByServicePrincipalId(id).AppRoleAssignments().ToGetRequestInformation(ctx,
-			&serviceprincipals.ItemAppRoleAssignmentsRequestBuilderGetRequestConfiguration{
-				QueryParameters: &serviceprincipals.ItemAppRoleAssignmentsRequestBuilderGetQueryParameters{Select: assignmentSelect, Top: &top},
-			})
-		if err := add(ri, consentItem{sp: id}, err); err != nil {
-			return nil, nil, err
+		if assignments {
+			ri, err := c.sdk.ServicePrincipals().ByServicePrincipalId(id).AppRoleAssignments().ToGetRequestInformation(ctx,
+				&serviceprincipals.ItemAppRoleAssignmentsRequestBuilderGetRequestConfiguration{
+					QueryParameters: &serviceprincipals.ItemAppRoleAssignmentsRequestBuilderGetQueryParameters{Select: assignmentSelect, Top: &top},
+				})
+			if err := add(ri, consentItem{sp: id}, err); err != nil {
+				return nil, nil, err
+			}
 		}
 		filter := "clientId eq " + quote(id)
-		ri, err = c.sdk.Oauth2PermissionGrants().ToGetRequestInformation(ctx,
+		ri, err := c.sdk.Oauth2PermissionGrants().ToGetRequestInformation(ctx,
 			&oauth2permissiongrants.Oauth2PermissionGrantsRequestBuilderGetRequestConfiguration{
 				QueryParameters: &oauth2permissiongrants.Oauth2PermissionGrantsRequestBuilderGetQueryParameters{Filter: &filter, Select: grantSelect, Top: &top},
 			})
 		if err := add(ri, consentItem{sp: id, grants: true}, err); err != nil {
 			return nil, nil, err
 		}
+	}
+	if len(items) == 0 {
+		return nil, nil, nil
 	}
 	resp, err := sendBatchGuarded(ctx, c, batch)
 	if err != nil {
@@ -170,6 +195,32 @@ func grantFromMap(m map[string]any) tenant.PermissionGrant {
 		PrincipalID: anyString(m["principalId"]),
 		Scope:       anyString(m["scope"]),
 	}
+}
+
+// heldAssignments lists every app-role assignment one service principal
+// holds: GET /servicePrincipals/{id}/appRoleAssignments, paged.
+func (c *Client) heldAssignments(ctx context.Context, sp string) ([]tenant.AppRoleAssignment, error) {
+	top := pageSize
+	what := "reading the app-role assignments of service principal " + sp
+	resp, err := c.sdk.ServicePrincipals().ByServicePrincipalId(sp).AppRoleAssignments().Get(ctx,
+		&serviceprincipals.ItemAppRoleAssignmentsRequestBuilderGetRequestConfiguration{
+			QueryParameters: &serviceprincipals.ItemAppRoleAssignmentsRequestBuilderGetQueryParameters{Select: assignmentSelect, Top: &top},
+		})
+	if err != nil {
+		return nil, mapError(err, "%s", what)
+	}
+	if resp == nil {
+		return nil, noBody(what)
+	}
+	var out []tenant.AppRoleAssignment
+	for _, m := range resp.GetValue() {
+		out = append(out, toAssignment(m))
+	}
+	more, err := c.moreAssignments(ctx, sp, str(resp.GetOdataNextLink()), what)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, more...), nil
 }
 
 // moreAssignments follows an item's next link with plain GETs.

@@ -331,9 +331,74 @@ func TestEmulatorPagingBeyond999(t *testing.T) {
 			t.Fatalf("app %d: id %s, want %s", i, apps[i].ID, created[i].ID)
 		}
 	}
-	// Two queries (fields+owners, ids+federated credentials) of two pages.
-	if got := c.Requests() - before; got != 4 {
-		t.Errorf("listing %d applications took %d requests, want 4", n, got)
+	// Two queries (fields+owners, ids+federated credentials), each with
+	// $expand, which Graph serves 100 a page: 11 pages each.
+	if got := c.Requests() - before; got != 22 {
+		t.Errorf("listing %d applications took %d requests, want 22", n, got)
+	}
+}
+
+// TestScanServicePrincipals: the set's service principals come a page of
+// 100 at a time with the assignments each holds; a principal whose
+// expansion shows Graph's 20 is listed on its own and comes back whole.
+// GrantsOf reads 20 clients' grants a request.
+func TestScanServicePrincipals(t *testing.T) {
+	e := startEmulator(t, emulator.Faults{})
+	c := emulatorClient(t, e, Options{})
+	ctx := context.Background()
+	set := createSet(t, c, "scan", 130, true)
+	resources := createSet(t, c, "res", 25, true)
+	spOf := map[string]string{}
+	for _, tag := range []string{"scan", "res"} {
+		sps, err := c.ListServicePrincipals(ctx, tag)
+		mustNoErr(t, "list", err)
+		for _, sp := range sps {
+			spOf[sp.AppID] = sp.ID
+		}
+	}
+	busy, quiet := spOf[set[0].AppID], spOf[set[1].AppID]
+	for i, r := range resources {
+		_, err := c.Do(ctx, tenant.CreateAppRoleAssignment(tenant.AppRoleAssignment{PrincipalID: busy, ResourceID: spOf[r.AppID], AppRoleID: "00000000-0000-0000-0000-000000000000"}))
+		mustNoErr(t, "assign", err)
+		if i == 0 {
+			_, err := c.Do(ctx, tenant.CreateAppRoleAssignment(tenant.AppRoleAssignment{PrincipalID: quiet, ResourceID: spOf[r.AppID], AppRoleID: "00000000-0000-0000-0000-000000000000"}))
+			mustNoErr(t, "assign", err)
+		}
+	}
+	g, err := madeGrant(c.Do(ctx, tenant.CreatePermissionGrant(tenant.PermissionGrant{ClientID: quiet, ResourceID: spOf[resources[0].AppID], ConsentType: "AllPrincipals", Scope: "user_impersonation"})))
+	mustNoErr(t, "grant", err)
+
+	before := c.Requests()
+	var pages []int
+	held := map[string]int{}
+	err = c.ScanServicePrincipals(ctx, "scan", func(sps []*tenant.ServicePrincipal, as []tenant.AppRoleAssignment) error {
+		pages = append(pages, len(sps))
+		for _, a := range as {
+			held[a.PrincipalID]++
+		}
+		return nil
+	})
+	mustNoErr(t, "scan", err)
+	got := map[string]any{"pages": pages, "held": held, "requests": c.Requests() - before}
+	want := map[string]any{"pages": []int{100, 30}, "held": map[string]int{busy: 25, quiet: 1},
+		"requests": 3, // two pages, and the busy principal's own list
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("scan (-want +got):\n%s", d)
+	}
+
+	ids := []string{quiet}
+	for _, a := range set[2:22] {
+		ids = append(ids, spOf[a.AppID])
+	}
+	before = c.Requests()
+	grants, err := c.GrantsOf(ctx, ids)
+	mustNoErr(t, "grants", err)
+	if len(grants) != 1 || grants[0].ID != g.ID || grants[0].ClientID != quiet {
+		t.Errorf("GrantsOf = %+v, want %s", grants, g.ID)
+	}
+	if n := c.Requests() - before; n != 2 {
+		t.Errorf("GrantsOf of %d clients took %d requests, want 2", len(ids), n)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/regsync/regsync/tenant"
 )
@@ -24,9 +25,10 @@ func (c *Client) FindApplication(ctx context.Context, set, key string) (*tenant.
 	}
 	filter := "tags/any(t:t eq " + quote(tenant.KeyTag(key)) + ")"
 	top := pageSize
-	found, err := c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
+	var found []models.Applicationable
+	err := c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
 		Filter: &filter, Select: applicationSelect, Top: &top,
-	})
+	}, func(m models.Applicationable) { found = append(found, m) })
 	if err != nil {
 		return nil, fmt.Errorf("finding application %q of set %q: %w", key, set, err)
 	}

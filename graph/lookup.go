@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/regsync/regsync/tenant"
 )
@@ -24,9 +25,10 @@ func (c *Client) FindApplicationByIdentifierURI(ctx context.Context, uri string)
 	}
 	filter := "identifierUris/any(x:x eq " + quote(uri) + ")"
 	top := pageSize
-	found, err := c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
+	var found []models.Applicationable
+	err := c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
 		Filter: &filter, Select: applicationSelect, Top: &top,
-	})
+	}, func(m models.Applicationable) { found = append(found, m) })
 	if err != nil {
 		return nil, fmt.Errorf("finding the application with identifier URI %q: %w", uri, err)
 	}

@@ -136,12 +136,15 @@ func (c *Client) ApplicationsByAppID(ctx context.Context, appIDs []string) ([]*t
 
 // listApplications runs two paged queries with the same filter, in
 // parallel: the fields plus owners, and the ids plus federated
-// credentials (Graph expands one relationship per request). Then it
+// credentials (Graph expands one relationship per request). Each page is
+// converted to the tenant model as it is read, so the SDK's objects of
+// one page at a time stay alive, not the whole listing's. Then it
 // completes the owners of any application that hit the expansion cap.
 func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant.Application, error) {
 	var (
 		wg          sync.WaitGroup
-		main, feds  []models.Applicationable
+		apps        []*tenant.Application
+		fedByID     = map[string][]tenant.FederatedCredential{}
 		err1, err2  error
 		top         = pageSize
 		filterValue = filter
@@ -149,14 +152,24 @@ func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		main, err1 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
+		err1 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
 			Filter: &filterValue, Select: applicationSelect, Expand: []string{"owners"}, Top: &top,
+		}, func(m models.Applicationable) {
+			apps = append(apps, toApplication(m))
 		})
 	}()
 	go func() {
 		defer wg.Done()
-		feds, err2 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
+		err2 = c.pageApplications(ctx, &applications.ApplicationsRequestBuilderGetQueryParameters{
 			Filter: &filterValue, Select: []string{"id"}, Expand: []string{"federatedIdentityCredentials"}, Top: &top,
+		}, func(m models.Applicationable) {
+			var fcs []tenant.FederatedCredential
+			for _, f := range m.GetFederatedIdentityCredentials() {
+				fcs = append(fcs, toFederated(f))
+			}
+			if len(fcs) > 0 {
+				fedByID[str(m.GetId())] = fcs
+			}
 		})
 	}()
 	wg.Wait()
@@ -166,16 +179,8 @@ func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant
 	if err2 != nil {
 		return nil, err2
 	}
-	fedByID := map[string][]models.FederatedIdentityCredentialable{}
-	for _, f := range feds {
-		fedByID[str(f.GetId())] = f.GetFederatedIdentityCredentials()
-	}
-	out := make([]*tenant.Application, 0, len(main))
-	for _, m := range main {
-		a := toApplication(m)
-		for _, f := range fedByID[a.ID] {
-			a.FederatedCredentials = append(a.FederatedCredentials, toFederated(f))
-		}
+	for _, a := range apps {
+		a.FederatedCredentials = append(a.FederatedCredentials, fedByID[a.ID]...)
 		if len(a.Owners) >= expandCap {
 			owners, err := c.owners(ctx, a.ID)
 			if err != nil {
@@ -183,29 +188,31 @@ func (c *Client) listApplications(ctx context.Context, filter string) ([]*tenant
 			}
 			a.Owners = owners
 		}
-		out = append(out, a)
 	}
-	return out, nil
+	return apps, nil
 }
 
-func (c *Client) pageApplications(ctx context.Context, q *applications.ApplicationsRequestBuilderGetQueryParameters) ([]models.Applicationable, error) {
+// pageApplications runs an application query to its last page and hands
+// each application to each as its page is read.
+func (c *Client) pageApplications(ctx context.Context, q *applications.ApplicationsRequestBuilderGetQueryParameters, each func(models.Applicationable)) error {
 	resp, err := c.sdk.Applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{QueryParameters: q})
-	var out []models.Applicationable
 	p := c.pages("listing applications")
 	for {
 		if err != nil {
-			return nil, mapError(err, "listing applications")
+			return mapError(err, "listing applications")
 		}
 		if resp == nil {
-			return nil, noBody("listing applications")
+			return noBody("listing applications")
 		}
-		out = append(out, resp.GetValue()...)
+		for _, m := range resp.GetValue() {
+			each(m)
+		}
 		next, stop := p.Next(resp.GetOdataNextLink())
 		if stop != nil {
-			return nil, stop
+			return stop
 		}
 		if next == "" {
-			return out, nil
+			return nil
 		}
 		resp, err = c.sdk.Applications().WithUrl(next).Get(ctx, nil)
 	}
@@ -248,6 +255,71 @@ func (c *Client) ListServicePrincipals(ctx context.Context, set string) ([]*tena
 		return nil, fmt.Errorf("listing service principals of set %q: %w", set, err)
 	}
 	return sps, nil
+}
+
+// ScanServicePrincipals pages through the set's service principals with
+// the app-role assignments each holds expanded:
+//
+//	GET /servicePrincipals?$filter=tags/any(...)&$select=...&$expand=appRoleAssignments
+//
+// The servicePrincipal resource documents $expand for appRoleAssignments.
+// Graph serves a query with $expand 100 objects a page whatever $top asks,
+// and expands at most 20 items of a relationship, with no nextLink for the
+// rest (https://developer.microsoft.com/graph/known-issues/?search=13635):
+// a principal showing 20 may hold more, and its assignments are then
+// listed on their own (GET /servicePrincipals/{id}/appRoleAssignments).
+// So one paged query replaces one assignment read per principal, and
+// each page is handed to fn, converted to the tenant model, as soon as it
+// is read; the SDK's objects for it are not kept.
+func (c *Client) ScanServicePrincipals(ctx context.Context, set string, fn func([]*tenant.ServicePrincipal, []tenant.AppRoleAssignment) error) error {
+	top := pageSize
+	filter := tagFilter(set)
+	what := fmt.Sprintf("listing service principals of set %q", set)
+	resp, err := c.sdk.ServicePrincipals().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{
+			Filter: &filter, Select: servicePrincipalSelect, Expand: []string{"appRoleAssignments"}, Top: &top,
+		},
+	})
+	p := c.pages(what)
+	for {
+		if err != nil {
+			return mapError(err, "%s", what)
+		}
+		if resp == nil {
+			return noBody(what)
+		}
+		values := resp.GetValue()
+		sps := make([]*tenant.ServicePrincipal, 0, len(values))
+		var held []tenant.AppRoleAssignment
+		for _, m := range values {
+			sp := toServicePrincipal(m)
+			sps = append(sps, sp)
+			as := m.GetAppRoleAssignments()
+			if len(as) >= expandCap {
+				all, err := c.heldAssignments(ctx, sp.ID)
+				if err != nil {
+					return err
+				}
+				held = append(held, all...)
+				continue
+			}
+			for _, a := range as {
+				held = append(held, toAssignment(a))
+			}
+		}
+		next, stop := p.Next(resp.GetOdataNextLink())
+		if stop != nil {
+			return stop
+		}
+		resp = nil
+		if err := fn(sps, held); err != nil {
+			return err
+		}
+		if next == "" {
+			return nil
+		}
+		resp, err = c.sdk.ServicePrincipals().WithUrl(next).Get(ctx, nil)
+	}
 }
 
 // ServicePrincipalsByAppID returns the service principals of the given

@@ -24,6 +24,13 @@ type Directory interface {
 	ApplicationsByAppID(ctx context.Context, appIDs []string) ([]*Application, error)
 	// ListServicePrincipals returns every service principal tagged SetTag(set).
 	ListServicePrincipals(ctx context.Context, set string) ([]*ServicePrincipal, error)
+	// ScanServicePrincipals pages through the service principals tagged
+	// SetTag(set), each with the app-role assignments it holds (on any
+	// resource), and calls fn once per page as the page arrives, so that
+	// reads which need a page's principals can start before the next
+	// page is in. fn's error ends the scan and is returned. Called again
+	// (a retry), it starts over from the first page.
+	ScanServicePrincipals(ctx context.Context, set string, fn func(sps []*ServicePrincipal, held []AppRoleAssignment) error) error
 	// ServicePrincipalsByAppID returns the service principals of the given
 	// appIds (resource APIs, adopted apps); missing ones are absent.
 	ServicePrincipalsByAppID(ctx context.Context, appIDs []string) ([]*ServicePrincipal, error)
@@ -51,6 +58,10 @@ type Directory interface {
 	// ConsentChunk principals in one $batch request; Read passes at most
 	// that many per call and runs the calls in parallel.
 	ConsentsOf(ctx context.Context, spIDs []string) ([]AppRoleAssignment, []PermissionGrant, error)
+	// GrantsOf lists the delegated grants whose client is one of spIDs,
+	// on any resource: ConsentsOf's grants alone. graph.Client reads
+	// GrantChunk principals' grants in one $batch request.
+	GrantsOf(ctx context.Context, spIDs []string) ([]PermissionGrant, error)
 
 	// Do sends one write and returns what it made (see WriteResult); its
 	// error is a *Error with a Kind.

@@ -46,7 +46,8 @@ type ReadQuery struct {
 	// Read lists their certificates (and, with DeletedSecrets, their
 	// deleted ones) when the store is also a CertificateStore.
 	CertificateVaults []string
-	// Parallelism bounds the reads in flight; zero means 4.
+	// Parallelism bounds the directory's reads in flight, and apart from
+	// them the vaults'; zero means DefaultReadParallelism.
 	Parallelism int
 	// Retry is how each read is retried; its zero fields take
 	// DefaultRetryPolicy's values. Read never tolerates lag: a NotFound
@@ -57,19 +58,25 @@ type ReadQuery struct {
 // Read fetches everything the planner needs, at the paging floor, with
 // independent reads in parallel:
 //
-//  1. the organization; the set's applications and service principals
-//     (one paged query each); adopted applications and the service
-//     principals of adopted apps and external APIs (by appId, chunked);
-//     the users and groups the spec names (a few filtered lists); and,
-//     beside steps 1 and 2, in a group of its own, the secret metadata of
-//     each vault;
-//  2. then the consents that belong to the set: the app-role assignments
-//     and delegated grants each of the set's and adopted service
-//     principals holds (ConsentsOf, ConsentChunk principals a call), and
-//     every assignment on the set's own resource service principals. An
-//     external API's other consents (every user's consent to Microsoft
-//     Graph) are never read: the read and the saved plan's fingerprint
-//     grow with the set, not with the tenant.
+//   - the organization; the set's applications (one paged query); the
+//     set's service principals with the app-role assignments each holds
+//     (ScanServicePrincipals, one paged query); adopted applications and
+//     the service principals of adopted apps and external APIs (by appId,
+//     chunked); the users and groups the spec names (a few filtered
+//     lists);
+//   - the consents that belong to the set, started as soon as the
+//     principals they belong to are known (each page of the scan, the
+//     adopted apps' principals): the delegated grants of the set's
+//     principals (GrantsOf, GrantChunk principals a call), the
+//     assignments and grants of adopted principals (ConsentsOf,
+//     ConsentChunk a call), and every assignment on the set's own
+//     resource service principals. An external API's other consents
+//     (every user's consent to Microsoft Graph) are never read: the read
+//     and the saved plan's fingerprint grow with the set, not with the
+//     tenant;
+//   - beside all of it, in a group of its own, the secret and certificate
+//     metadata of each vault, whose pages follow one another; then the
+//     versions of the secrets and certificates that need them.
 //
 // Every read is a GET, so each call is retried as a whole under q.Retry
 // when it fails Throttled or Transient: a 500 or 502, which the Graph SDK
@@ -104,7 +111,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	}
 	par := q.Parallelism
 	if par <= 0 {
-		par = 4
+		par = DefaultReadParallelism
 	}
 	retry := q.Retry.WithDefaults()
 	// get runs one idempotent read under the retry policy.
@@ -116,9 +123,95 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	var (
 		setApps, adoptedApps []*Application
 		setSPs, knownSPs     []*ServicePrincipal
+		held                 []AppRoleAssignment // by the set's principals, from the scan
 		mu                   sync.Mutex
+		// started holds the principals whose consents are being read,
+		// so that a principal met twice (in the set and adopted, or again
+		// in a retried scan) is read once.
+		started = map[string]bool{}
 	)
 	g := newGroup(ctx, par)
+	// grantsOf reads the delegated grants of a chunk of the set's
+	// principals; consentsOf both their grants and the assignments they
+	// hold (adopted principals, which the set's scan does not bring);
+	// assignedTo every assignment on one of the set's own resources.
+	grantsOf := func(ids []string) {
+		g.Go(func(ctx context.Context) error {
+			var gs []PermissionGrant
+			err := get(ctx, func(ctx context.Context) (err error) {
+				gs, err = dir.GrantsOf(ctx, ids)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.PermissionGrants = append(snap.PermissionGrants, gs...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	consentsOf := func(ids []string) {
+		g.Go(func(ctx context.Context) error {
+			var (
+				as []AppRoleAssignment
+				gs []PermissionGrant
+			)
+			err := get(ctx, func(ctx context.Context) (err error) {
+				as, gs, err = dir.ConsentsOf(ctx, ids)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.AppRoleAssignments = append(snap.AppRoleAssignments, as...)
+			snap.PermissionGrants = append(snap.PermissionGrants, gs...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	assignedTo := func(id string) {
+		g.Go(func(ctx context.Context) error {
+			var as []AppRoleAssignment
+			err := get(ctx, func(ctx context.Context) (err error) {
+				as, err = dir.AppRoleAssignedTo(ctx, id)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			snap.AppRoleAssignments = append(snap.AppRoleAssignments, as...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	// startConsents starts the consent reads of the principals not started
+	// yet: with read (grantsOf or consentsOf), chunk at a time, and every
+	// assignment on those that are resources.
+	startConsents := func(sps []*ServicePrincipal, chunk int, read func([]string)) {
+		var fresh []string
+		var resources []string
+		mu.Lock()
+		for _, sp := range sps {
+			if started[sp.ID] {
+				continue
+			}
+			started[sp.ID] = true
+			fresh = append(fresh, sp.ID)
+			if len(sp.AppRoles) > 0 || len(sp.Scopes) > 0 {
+				resources = append(resources, sp.ID)
+			}
+		}
+		mu.Unlock()
+		for start := 0; start < len(fresh); start += chunk {
+			read(fresh[start:min(start+chunk, len(fresh))])
+		}
+		for _, id := range resources {
+			assignedTo(id)
+		}
+	}
 	g.Go(func(ctx context.Context) error {
 		return get(ctx, func(ctx context.Context) (err error) {
 			snap.Organization, err = dir.Organization(ctx)
@@ -131,10 +224,18 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			return err
 		})
 	})
+	// The set's service principals come with the assignments they hold,
+	// a page at a time; each page's grant reads start as it arrives,
+	// beside the next page.
 	g.Go(func(ctx context.Context) error {
-		return get(ctx, func(ctx context.Context) (err error) {
-			setSPs, err = dir.ListServicePrincipals(ctx, q.Set)
-			return err
+		return get(ctx, func(ctx context.Context) error {
+			setSPs, held = nil, nil
+			return dir.ScanServicePrincipals(ctx, q.Set, func(sps []*ServicePrincipal, as []AppRoleAssignment) error {
+				setSPs = append(setSPs, sps...)
+				held = append(held, as...)
+				startConsents(sps, GrantChunk, grantsOf)
+				return nil
+			})
 		})
 	})
 	if ids := uniq(q.AdoptedAppIDs); len(ids) > 0 {
@@ -145,12 +246,29 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			})
 		})
 	}
+	adopted := map[string]bool{}
+	for _, id := range q.AdoptedAppIDs {
+		adopted[strings.ToLower(id)] = true
+	}
 	if ids := uniq(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...)); len(ids) > 0 {
 		g.Go(func(ctx context.Context) error {
-			return get(ctx, func(ctx context.Context) (err error) {
+			err := get(ctx, func(ctx context.Context) (err error) {
 				knownSPs, err = dir.ServicePrincipalsByAppID(ctx, ids)
 				return err
 			})
+			if err != nil {
+				return err
+			}
+			// Adopted apps' principals are the set's too; an external
+			// API's are not, and their consents are never read.
+			var own []*ServicePrincipal
+			for _, sp := range knownSPs {
+				if adopted[strings.ToLower(sp.AppID)] {
+					own = append(own, sp)
+				}
+			}
+			startConsents(own, ConsentChunk, consentsOf)
+			return nil
 		})
 	}
 	if ids := uniq(q.Users); len(ids) > 0 {
@@ -170,8 +288,8 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 		})
 	}
 	// The vaults are read beside the directory, in their own group: a
-	// vault's pages follow one another, and the consents (step 2) need not
-	// wait for them.
+	// vault's pages follow one another, and nothing in the directory
+	// waits for them.
 	vg := newGroup(ctx, par)
 	for _, v := range uniq(q.Vaults) {
 		vg.Go(func(ctx context.Context) error {
@@ -210,11 +328,25 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	}
 	certs, _ := store.(CertificateStore)
 	if certs != nil {
-		readCertificates(g, certs, q, snap, &mu, get)
+		readCertificates(vg, certs, q, snap, &mu, get)
 	}
 	if err := g.Wait(); err != nil {
 		vg.cancel()
 		vg.Wait()
+		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
+	}
+	snap.Applications = dedupeApps(append(setApps, adoptedApps...))
+	// The names of the owners and role-assignment holders a plan shows
+	// are read once the applications and assignments are in, beside the
+	// vaults' pages.
+	og := newGroup(ctx, par)
+	readDirectoryObjects(og, dir, q, snap, &mu, get)
+	if err := og.Wait(); err != nil {
+		vg.cancel()
+		vg.Wait()
+		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
+	}
+	if err := vg.Wait(); err != nil {
 		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
 	}
 
@@ -222,80 +354,8 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	snap.Users = dedupeBy(snap.Users, func(u User) string { return u.ID })
 	sort.Slice(snap.Groups, func(i, j int) bool { return snap.Groups[i].ID < snap.Groups[j].ID })
 	snap.Groups = dedupeBy(snap.Groups, func(g Group) string { return g.ID })
-	// Which service principals are the set's, taken before the merge
-	// below sorts the slices it shares storage with.
-	inSet := map[string]bool{}
-	for _, sp := range setSPs {
-		inSet[sp.ID] = true
-	}
-	snap.Applications = dedupeApps(append(setApps, adoptedApps...))
 	snap.ServicePrincipals = dedupeSPs(append(setSPs, knownSPs...))
-
-	// The set's own principals: its service principals and adopted apps'.
-	// Their consents are read per principal; only the set's own resource
-	// service principals are read whole, never an external API's.
-	adopted := map[string]bool{}
-	for _, id := range q.AdoptedAppIDs {
-		adopted[strings.ToLower(id)] = true
-	}
-	var principals []string
-	var ownResources []*ServicePrincipal
-	for _, sp := range snap.ServicePrincipals {
-		if !inSet[sp.ID] && !adopted[strings.ToLower(sp.AppID)] {
-			continue
-		}
-		principals = append(principals, sp.ID)
-		if len(sp.AppRoles) > 0 || len(sp.Scopes) > 0 {
-			ownResources = append(ownResources, sp)
-		}
-	}
-	g = newGroup(ctx, par)
-	for _, sp := range ownResources {
-		g.Go(func(ctx context.Context) error {
-			var as []AppRoleAssignment
-			err := get(ctx, func(ctx context.Context) (err error) {
-				as, err = dir.AppRoleAssignedTo(ctx, sp.ID)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			snap.AppRoleAssignments = append(snap.AppRoleAssignments, as...)
-			mu.Unlock()
-			return nil
-		})
-	}
-	for start := 0; start < len(principals); start += ConsentChunk {
-		chunk := principals[start:min(start+ConsentChunk, len(principals))]
-		g.Go(func(ctx context.Context) error {
-			var (
-				as []AppRoleAssignment
-				gs []PermissionGrant
-			)
-			err := get(ctx, func(ctx context.Context) (err error) {
-				as, gs, err = dir.ConsentsOf(ctx, chunk)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			snap.AppRoleAssignments = append(snap.AppRoleAssignments, as...)
-			snap.PermissionGrants = append(snap.PermissionGrants, gs...)
-			mu.Unlock()
-			return nil
-		})
-	}
-	readDirectoryObjects(g, dir, q, snap, &mu, get)
-	if err := g.Wait(); err != nil {
-		vg.cancel()
-		vg.Wait()
-		return nil, fmt.Errorf("reading grants of set %q: %w", q.Set, err)
-	}
-	if err := vg.Wait(); err != nil {
-		return nil, fmt.Errorf("reading set %q: %w", q.Set, err)
-	}
+	snap.AppRoleAssignments = append(snap.AppRoleAssignments, held...)
 
 	sort.Slice(snap.AppRoleAssignments, func(i, j int) bool { return snap.AppRoleAssignments[i].ID < snap.AppRoleAssignments[j].ID })
 	snap.AppRoleAssignments = dedupeBy(snap.AppRoleAssignments, func(a AppRoleAssignment) string { return a.ID })
@@ -334,10 +394,25 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	return snap, nil
 }
 
+// DefaultReadParallelism is how many directory reads Read keeps in flight
+// (and, apart, vault reads). Three are the paged list chains of the set
+// (applications twice, service principals), each a page of 100 at a time;
+// the rest keep up with the grant reads each page of service principals
+// starts (five $batch requests per page), so that the grants end with the
+// last page instead of trailing it. Graph limits an application's reads
+// by resource units over time, which a read spends the same however many
+// are in flight (https://learn.microsoft.com/graph/throttling-limits),
+// not by how many run at once.
+const DefaultReadParallelism = 8
+
 // ConsentChunk is how many principals Read passes to one
 // Directory.ConsentsOf call: ten principals' assignments and grants are
-// twenty GETs, the most one Graph $batch holds.
-const ConsentChunk = 10
+// twenty GETs, the most one Graph $batch holds. GrantChunk is the same
+// for Directory.GrantsOf: twenty principals' grants.
+const (
+	ConsentChunk = 10
+	GrantChunk   = 20
+)
 
 func uniq(in []string) []string {
 	seen := map[string]bool{}

@@ -108,6 +108,44 @@ func (f *fakeDir) ListServicePrincipals(ctx context.Context, set string) ([]*Ser
 	return out, f.record("ListServicePrincipals", set)
 }
 
+func (f *fakeDir) ScanServicePrincipals(ctx context.Context, set string, fn func([]*ServicePrincipal, []AppRoleAssignment) error) error {
+	if err := f.record("ScanServicePrincipals", set); err != nil {
+		return err
+	}
+	var sps []*ServicePrincipal
+	var ids []string
+	for _, s := range f.sps {
+		if hasTag(s.Tags, SetTag(set)) {
+			sps = append(sps, s)
+			ids = append(ids, s.ID)
+		}
+	}
+	var held []AppRoleAssignment
+	for _, list := range f.assigns {
+		for _, a := range list {
+			if inSet(ids, a.PrincipalID) {
+				held = append(held, a)
+			}
+		}
+	}
+	// Spare capacity, as the slices of a paged reader have: Read must not
+	// let a later append and sort rewrite what it was given.
+	sps = append(make([]*ServicePrincipal, 0, len(sps)+8), sps...)
+	return fn(sps, held)
+}
+
+func (f *fakeDir) GrantsOf(ctx context.Context, ids []string) ([]PermissionGrant, error) {
+	var gs []PermissionGrant
+	for _, list := range f.grants {
+		for _, g := range list {
+			if inSet(ids, g.ClientID) {
+				gs = append(gs, g)
+			}
+		}
+	}
+	return gs, f.record("GrantsOf", ids...)
+}
+
 func (f *fakeDir) ServicePrincipalsByAppID(ctx context.Context, ids []string) ([]*ServicePrincipal, error) {
 	var out []*ServicePrincipal
 	for _, s := range f.sps {
@@ -270,18 +308,20 @@ func TestRead(t *testing.T) {
 		"grants":      []string{"g1", "g2"},
 		"secrets":     []string{"kv-a/portal-secret", "kv-b/alpha", "kv-b/Zed"},
 		"vaultsRead":  []string{"kv-a", "kv-b"},
-		// organization, 2 set lists, adopted apps, SPs by appId, the
-		// assignments on the 2 own resource SPs (api, legacy), and one
-		// ConsentsOf for the 3 own principals (api, portal, legacy).
-		"graphRequests": 8,
+		// organization, 2 set lists (the service principals' with the
+		// assignments they hold), adopted apps, SPs by appId, the
+		// assignments on the 2 own resource SPs (api, legacy), one
+		// GrantsOf for the set's 2 principals (api, portal) and one
+		// ConsentsOf for the adopted one (legacy).
+		"graphRequests": 9,
 		"vaultRequests": 2,
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("snapshot (-want +got):\n%s", d)
 	}
 	wantCalls := map[string]int{
-		"Organization": 1, "ListApplications": 1, "ListServicePrincipals": 1, "ApplicationsByAppID": 1,
-		"ServicePrincipalsByAppID": 1, "AppRoleAssignedTo": 2, "ConsentsOf": 1,
+		"Organization": 1, "ListApplications": 1, "ScanServicePrincipals": 1, "ApplicationsByAppID": 1,
+		"ServicePrincipalsByAppID": 1, "AppRoleAssignedTo": 2, "GrantsOf": 1, "ConsentsOf": 1,
 	}
 	if d := cmp.Diff(wantCalls, dir.calls); d != "" {
 		t.Errorf("calls (-want +got):\n%s", d)
@@ -291,7 +331,10 @@ func TestRead(t *testing.T) {
 		t.Errorf("ServicePrincipalsByAppID args (-want +got):\n%s", d)
 	}
 	// Never Microsoft Graph's service principal, as resource or principal.
-	if d := cmp.Diff([][]string{{"sp-api", "sp-legacy", "sp-portal"}}, dir.args["ConsentsOf"]); d != "" {
+	if d := cmp.Diff([][]string{{"sp-api", "sp-portal"}}, dir.args["GrantsOf"]); d != "" {
+		t.Errorf("GrantsOf args (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([][]string{{"sp-legacy"}}, dir.args["ConsentsOf"]); d != "" {
 		t.Errorf("ConsentsOf args (-want +got):\n%s", d)
 	}
 	if d := cmp.Diff([][]string{{"sp-api"}, {"sp-legacy"}}, sortedArgs(dir.args["AppRoleAssignedTo"])); d != "" {
@@ -306,8 +349,8 @@ func TestReadSkipsWhatTheSpecDoesNotName(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCalls := map[string]int{
-		"Organization": 1, "ListApplications": 1, "ListServicePrincipals": 1,
-		"AppRoleAssignedTo": 1, "ConsentsOf": 1, // sp-api's assignments; sp-api's and sp-portal's consents
+		"Organization": 1, "ListApplications": 1, "ScanServicePrincipals": 1,
+		"AppRoleAssignedTo": 1, "GrantsOf": 1, // sp-api's assignments; sp-api's and sp-portal's grants
 	}
 	if d := cmp.Diff(wantCalls, dir.calls); d != "" {
 		t.Errorf("calls (-want +got):\n%s", d)
@@ -344,9 +387,9 @@ func TestReadErrors(t *testing.T) {
 		wantCalls int // of the failing method
 		reason    string
 	}{
-		{name: "graph failure keeps its kind", failOn: "ListServicePrincipals", wantKind: Throttled, wantCalls: 3,
+		{name: "graph failure keeps its kind", failOn: "ScanServicePrincipals", wantKind: Throttled, wantCalls: 3,
 			reason: "throttling that outlasts the throttle budget is returned as throttled"},
-		{name: "consent read failure", failOn: "ConsentsOf", failKind: Transient, wantKind: Transient, wantCalls: 3},
+		{name: "consent read failure", failOn: "GrantsOf", failKind: Transient, wantKind: Transient, wantCalls: 3},
 		{name: "forbidden is final", failOn: "ListApplications", failKind: Forbidden, wantKind: Forbidden, wantCalls: 1},
 		{name: "missing vault", vaults: []string{"kv-missing"}, wantKind: NotFound, reason: "a read never treats NotFound as lag"},
 	}
@@ -385,8 +428,8 @@ func TestReadRetriesServerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, method := range []string{"Organization", "ListApplications", "ListServicePrincipals", "ApplicationsByAppID",
-		"ServicePrincipalsByAppID", "AppRoleAssignedTo", "ConsentsOf", "ListSecrets"} {
+	for _, method := range []string{"Organization", "ListApplications", "ScanServicePrincipals", "ApplicationsByAppID",
+		"ServicePrincipalsByAppID", "AppRoleAssignedTo", "ConsentsOf", "GrantsOf", "ListSecrets"} {
 		t.Run(method, func(t *testing.T) {
 			dir, store := testTenant()
 			if method == "ListSecrets" {
@@ -478,5 +521,63 @@ func TestReadPrincipals(t *testing.T) {
 	}
 	if dir2.calls["FindUsers"]+dir2.calls["FindGroups"] != 0 {
 		t.Errorf("calls = %v, want no principal reads when the spec names none", dir2.calls)
+	}
+}
+
+// pagedScanDir hands the set's service principals to Read one a page, and
+// fails its first scan after the first page, as a connection lost between
+// two pages does.
+type pagedScanDir struct {
+	*fakeDir
+	scans int
+}
+
+func (f *pagedScanDir) ScanServicePrincipals(ctx context.Context, set string, fn func([]*ServicePrincipal, []AppRoleAssignment) error) error {
+	f.scans++
+	attempt := f.scans
+	return f.fakeDir.ScanServicePrincipals(ctx, set, func(sps []*ServicePrincipal, held []AppRoleAssignment) error {
+		for i, sp := range sps {
+			var mine []AppRoleAssignment
+			for _, a := range held {
+				if a.PrincipalID == sp.ID {
+					mine = append(mine, a)
+				}
+			}
+			if err := fn(sps[i:i+1], mine); err != nil {
+				return err
+			}
+			if attempt == 1 {
+				return &Error{Kind: Transient, Status: 502, Message: "injected failure after a page"}
+			}
+		}
+		return nil
+	})
+}
+
+// TestReadStartsGrantsPerPage: each page of the set's service principals
+// starts its grant reads as it arrives, and a scan retried after a page
+// neither reads those grants twice nor changes the snapshot.
+func TestReadStartsGrantsPerPage(t *testing.T) {
+	q := ReadQuery{Set: "fhir-prod", Retry: noWait()}
+	cleanDir, _ := testTenant()
+	want, err := Read(context.Background(), cleanDir, nil, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := testTenant()
+	dir := &pagedScanDir{fakeDir: base}
+	got, err := Read(context.Background(), dir, nil, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir.scans != 2 {
+		t.Errorf("scanned %d times, want 2 (one failure, one retry)", dir.scans)
+	}
+	if d := cmp.Diff([][]string{{"sp-api"}, {"sp-portal"}}, sortedArgs(dir.args["GrantsOf"])); d != "" {
+		t.Errorf("GrantsOf args (-want +got):\n%s", d)
+	}
+	got.GraphRequests = want.GraphRequests
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("snapshot after a retried scan (-want +got):\n%s", d)
 	}
 }

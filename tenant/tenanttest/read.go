@@ -87,6 +87,41 @@ func (f *Tenant) ListServicePrincipals(_ context.Context, set string) ([]*tenant
 	return out, nil
 }
 
+// ScanServicePrincipals hands the set's service principals and the
+// assignments they hold to fn in one page, counted as one request.
+func (f *Tenant) ScanServicePrincipals(ctx context.Context, set string, fn func([]*tenant.ServicePrincipal, []tenant.AppRoleAssignment) error) error {
+	if flt, ok := f.begin("ScanServicePrincipals", "", false); ok {
+		f.end("")
+		return flt.err
+	}
+	f.mu.Lock()
+	var sps []*tenant.ServicePrincipal
+	ids := map[string]bool{}
+	for _, sp := range f.sps {
+		if hasTag(sp.Tags, tenant.SetTag(set)) {
+			sps = append(sps, cloneSP(sp, false))
+			ids[strings.ToLower(sp.ID)] = true
+		}
+	}
+	sort.Slice(sps, func(i, j int) bool { return sps[i].ID < sps[j].ID })
+	var held []tenant.AppRoleAssignment
+	for _, a := range f.assigns {
+		if ids[strings.ToLower(a.PrincipalID)] {
+			held = append(held, a)
+		}
+	}
+	f.mu.Unlock()
+	f.end("")
+	return fn(sps, held)
+}
+
+// GrantsOf returns the grants whose client is one of spIDs, counted as one
+// request (graph.Client's $batch).
+func (f *Tenant) GrantsOf(ctx context.Context, spIDs []string) ([]tenant.PermissionGrant, error) {
+	_, gs, err := f.consents("GrantsOf", spIDs)
+	return gs, err
+}
+
 func (f *Tenant) ServicePrincipalsByAppID(_ context.Context, appIDs []string) ([]*tenant.ServicePrincipal, error) {
 	f.begin("ServicePrincipalsByAppID", "", false)
 	defer f.end("")
@@ -122,7 +157,11 @@ func (f *Tenant) AppRoleAssignedTo(_ context.Context, resourceSPID string) ([]te
 // is, one of spIDs. It counts as one request, as graph.Client's $batch of
 // up to tenant.ConsentChunk principals does.
 func (f *Tenant) ConsentsOf(_ context.Context, spIDs []string) ([]tenant.AppRoleAssignment, []tenant.PermissionGrant, error) {
-	if flt, ok := f.begin("ConsentsOf", "", false); ok {
+	return f.consents("ConsentsOf", spIDs)
+}
+
+func (f *Tenant) consents(name string, spIDs []string) ([]tenant.AppRoleAssignment, []tenant.PermissionGrant, error) {
+	if flt, ok := f.begin(name, "", false); ok {
 		f.end("")
 		return nil, nil, flt.err
 	}
