@@ -87,7 +87,7 @@ func expectedReads(q tenant.ReadQuery, principals, resources int) (total, consen
 	total += perVault * len(uniqFold(q.Vaults))
 	total += perVault * len(uniqFold(q.CertificateVaults))
 	total += scopeReads * len(uniqFold(q.Scopes))
-	consents = chunks(principals, tenant.ConsentChunk) + resources
+	consents = chunks(principals, tenant.GrantChunk) + resources
 	return total + consents, consents
 }
 
@@ -114,32 +114,56 @@ type watchDir struct {
 
 	mu      sync.Mutex
 	waiting int // lists still to come: the set's, and the adopted ones'
-	sps     map[string]*tenant.ServicePrincipal
+	setSPs  map[string]*tenant.ServicePrincipal // the set's: GrantsOf
+	ownSPs  map[string]*tenant.ServicePrincipal // adopted: ConsentsOf
 }
 
-func newWatchDir(dir tenant.Directory, c *readCount, q tenant.ReadQuery, guess int) *watchDir {
-	w := &watchDir{Directory: dir, count: c, adopted: map[string]bool{}, guess: guess, waiting: 1, sps: map[string]*tenant.ServicePrincipal{}}
+// watchResolver is a watchDir over a directory that also names objects
+// by id: each such request raises the known total as it is made (which
+// ids a read names depends on what it has read).
+type watchResolver struct {
+	*watchDir
+	r tenant.ObjectResolver
+}
+
+func (w watchResolver) ObjectsByID(ctx context.Context, ids []string) ([]tenant.DirectoryObject, error) {
+	w.count.add(1)
+	return w.r.ObjectsByID(ctx, ids)
+}
+
+// newWatchDir wraps dir for a counted read; the result keeps every
+// optional interface of dir that tenant.Read looks for.
+func newWatchDir(dir tenant.Directory, c *readCount, q tenant.ReadQuery, guess int) tenant.Directory {
+	w := &watchDir{Directory: dir, count: c, adopted: map[string]bool{}, guess: guess, waiting: 1,
+		setSPs: map[string]*tenant.ServicePrincipal{}, ownSPs: map[string]*tenant.ServicePrincipal{}}
 	for _, id := range q.AdoptedAppIDs {
 		w.adopted[strings.ToLower(id)] = true
 	}
 	if len(uniqFold(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...))) > 0 {
 		w.waiting++
 	}
+	if r, ok := dir.(tenant.ObjectResolver); ok {
+		return watchResolver{watchDir: w, r: r}
+	}
 	return w
 }
 
-func (w *watchDir) ListServicePrincipals(ctx context.Context, set string) ([]*tenant.ServicePrincipal, error) {
-	sps, err := w.Directory.ListServicePrincipals(ctx, set)
+func (w *watchDir) ScanServicePrincipals(ctx context.Context, set string, fn func([]*tenant.ServicePrincipal, []tenant.AppRoleAssignment) error) error {
+	var all []*tenant.ServicePrincipal
+	err := w.Directory.ScanServicePrincipals(ctx, set, func(sps []*tenant.ServicePrincipal, held []tenant.AppRoleAssignment) error {
+		all = append(all, sps...)
+		return fn(sps, held)
+	})
 	if err == nil {
-		w.listed(sps, func(*tenant.ServicePrincipal) bool { return true })
+		w.listed(w.setSPs, all, func(*tenant.ServicePrincipal) bool { return true })
 	}
-	return sps, err
+	return err
 }
 
 func (w *watchDir) ServicePrincipalsByAppID(ctx context.Context, appIDs []string) ([]*tenant.ServicePrincipal, error) {
 	sps, err := w.Directory.ServicePrincipalsByAppID(ctx, appIDs)
 	if err == nil {
-		w.listed(sps, func(sp *tenant.ServicePrincipal) bool { return w.adopted[strings.ToLower(sp.AppID)] })
+		w.listed(w.ownSPs, sps, func(sp *tenant.ServicePrincipal) bool { return w.adopted[strings.ToLower(sp.AppID)] })
 	}
 	return sps, err
 }
@@ -147,7 +171,7 @@ func (w *watchDir) ServicePrincipalsByAppID(ctx context.Context, appIDs []string
 // listed records the principals whose consents Read reads; after the last
 // list it sets the consents' cost to what Read will send (a list retried
 // after a failure is counted once: only its first success counts).
-func (w *watchDir) listed(sps []*tenant.ServicePrincipal, mine func(*tenant.ServicePrincipal) bool) {
+func (w *watchDir) listed(into map[string]*tenant.ServicePrincipal, sps []*tenant.ServicePrincipal, mine func(*tenant.ServicePrincipal) bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.waiting == 0 {
@@ -155,20 +179,32 @@ func (w *watchDir) listed(sps []*tenant.ServicePrincipal, mine func(*tenant.Serv
 	}
 	for _, sp := range sps {
 		if sp != nil && mine(sp) {
-			w.sps[sp.ID] = sp
+			into[sp.ID] = sp
 		}
 	}
 	w.waiting--
 	if w.waiting > 0 {
 		return
 	}
-	resources := 0
-	for _, sp := range w.sps {
+	// Read reads each principal's consents once: the set's grants
+	// GrantChunk to a request, an adopted one's consents (when not the
+	// set's too) ConsentChunk to a request, and every assignment on those
+	// that are resources.
+	resources, adopted := 0, 0
+	for id, sp := range w.setSPs {
+		delete(w.ownSPs, id)
 		if len(sp.AppRoles) > 0 || len(sp.Scopes) > 0 {
 			resources++
 		}
 	}
-	exact := (len(w.sps)+tenant.ConsentChunk-1)/tenant.ConsentChunk + resources
+	for _, sp := range w.ownSPs {
+		adopted++
+		if len(sp.AppRoles) > 0 || len(sp.Scopes) > 0 {
+			resources++
+		}
+	}
+	chunks := func(n, size int) int { return (n + size - 1) / size }
+	exact := chunks(len(w.setSPs), tenant.GrantChunk) + chunks(adopted, tenant.ConsentChunk) + resources
 	w.count.add(exact - w.guess)
 	w.guess = exact
 }
