@@ -22,7 +22,9 @@ import (
 //
 // Routine secret lifecycle steps a plan holds (a renewal, the removal of a
 // credential whose overlap has passed) are not drift; a secret close to its
-// end is reported as ClassSecretExpiring instead. Items under an object
+// end is reported as ClassSecretExpiring instead. A client secret kept for
+// the overlap of a migration to a certificate or a federated credential
+// (planner.SecretMigrationOf) is a Notice, not drift. Items under an object
 // that is missing (owners, federated credentials and consent of a missing
 // application; consent of a missing service principal) are implied by it
 // and not listed.

@@ -18,10 +18,11 @@ import (
 //     overlap ago (or that has ended), so readers of the vault's latest
 //     version never hold a dead secret; every managed credential when the
 //     spec no longer declares a secret;
-//   - replace: a managed credential newer than every one whose keyId the
-//     vault's secrets carry (orphanedSecrets) cannot be used by anyone; it
-//     is removed after a new one is added (when no stored one remains) or
-//     after the renewal the stored ones call for, if any;
+//   - replace: a managed credential whose keyId no secret version read
+//     from the spec's vault carries (CredentialUnstored, judged only when
+//     that vault was read) cannot be used by anyone; it is removed after a
+//     new one is added (when no stored one remains) or after the renewal
+//     the stored ones call for, if any;
 //   - credentials added by hand (another displayName) are left to
 //     planUnmanaged, which reports them and removes them only with Prune.
 //
