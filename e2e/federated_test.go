@@ -100,6 +100,9 @@ func TestSecretToFederatedMigration(t *testing.T) {
 			!strings.Contains(d.Stdout, "move to the federated credential") {
 			t.Errorf("drift --format %s within the overlap exited %d (want 0 with a notice):\n%s%s", format, d.Code, d.Stdout, d.Stderr)
 		}
+		if !strings.Contains(d.Stderr, "notice: ") || !strings.Contains(d.Stderr, secret) {
+			t.Errorf("drift --format %s within the overlap prints no notice on stderr:\n%s", format, d.Stderr)
+		}
 	}
 
 	// Someone edits the description and the record goes: the next apply
