@@ -22,7 +22,9 @@ import (
 //
 // Routine secret lifecycle steps a plan holds (a renewal, the removal of a
 // credential whose overlap has passed) are not drift; a secret close to its
-// end is reported as ClassSecretExpiring instead. Items under an object
+// end is reported as ClassSecretExpiring instead. A client secret kept for
+// the overlap of a migration to a certificate or a federated credential
+// (planner.SecretMigrationOf) is a Notice, not drift. Items under an object
 // that is missing (owners, federated credentials and consent of a missing
 // application; consent of a missing service principal) are implied by it
 // and not listed.
@@ -45,6 +47,7 @@ func Compute(desired *spec.Spec, live *tenant.Snapshot, plan *planner.Plan, opts
 		Objects:      []Object{},
 		Items:        []Item{},
 		Credentials:  []Credential{},
+		Notices:      []Notice{},
 		Reads:        plan.Reads,
 	}
 	c.index()
@@ -435,11 +438,27 @@ func (c *classifier) credentials() {
 		}
 		if sa.Secret == nil {
 			// Without a spec secret there is no vault to ask: every
-			// managed credential is CredentialUnknown, none orphaned.
+			// managed credential is CredentialUnknown, none orphaned. A
+			// client moving to a certificate or a federated credential
+			// keeps them for the overlap, as the plan does
+			// (planner.SecretMigrationOf): a notice, not drift. Once the
+			// overlap has passed they are drift again.
+			why := "the spec declares no secret for this application"
+			m, migrating := planner.SecretMigrationOf(c.spec, sa, la)
+			if migrating && m.Keeps(c.opts.Now) {
+				for _, cr := range rest {
+					cred := c.credential(sa.Key, cr, true, StatusKept, "", "")
+					c.r.Notices = append(c.r.Notices, Notice{App: sa.Key, Object: object, Address: credAddr(sa.Key, cr.KeyID), Credential: cred,
+						Message: fmt.Sprintf("%s while its users move to the %s; not drift until then", m.KeptNote(cr.KeyID), successorKind(m))})
+				}
+				rest = nil
+			} else if migrating {
+				why = m.RemovalReason()
+			}
 			for _, cr := range rest {
 				cred := c.credential(sa.Key, cr, true, StatusUndeclared, "", "")
 				c.add(Item{Class: ClassNotInSpec, App: sa.Key, Object: object, Address: credAddr(sa.Key, cr.KeyID), Credential: cred,
-					Message: fmt.Sprintf("managed client secret %s (ends %s) remains, but the spec declares no secret for this application", cr.KeyID, day(cr.End))})
+					Message: fmt.Sprintf("managed client secret %s (ends %s) remains, but %s", cr.KeyID, day(cr.End), why)})
 			}
 		} else {
 			name := sa.Secret.Name
@@ -522,6 +541,14 @@ func (c *classifier) unmanaged(sa *spec.Application, la *tenant.Application, sec
 		c.add(Item{Class: ClassCredentialByHand, App: sa.Key, Object: object, Address: planner.UnmanagedAddress(sa.Key, u),
 			Credential: cred, Risk: RiskHigh, Message: msg})
 	}
+}
+
+// successorKind names what a migration moves a client to.
+func successorKind(m planner.SecretMigration) string {
+	if m.To == planner.KindCertificate {
+		return "certificate"
+	}
+	return "federated credential"
 }
 
 // RiskHigh marks an item that lets someone sign in as a managed

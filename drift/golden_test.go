@@ -27,7 +27,8 @@ const reportingApp = `  reporting:
 `
 
 // goldenCases are the scenarios rendered to testdata/<case>/report.*:
-// a clean tenant, one with only an expiring secret, and one with every
+// a clean tenant, one with only an expiring secret, one in the overlap of
+// a migration from a client secret, and one with every
 // class of drift at once (and a display name full of characters that
 // markdown and XML must escape).
 func goldenCases() map[string]driftCase {
@@ -49,6 +50,9 @@ func goldenCases() map[string]driftCase {
 	return map[string]driftCase{
 		"clean":    byName["no drift"],
 		"expiring": byName["secret expiring within the window: a warning"],
+		// A client moving to its federated credential keeps its secret
+		// for the overlap: a notice, no drift.
+		"migrating": {now: fedAdded.Add(3 * day), edit: movingToFederated(true)},
 		"all-classes": {
 			specEdit: func(s string) string { return s + reportingApp + azureYAML },
 			now:      created.Add(75 * day),

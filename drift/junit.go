@@ -12,8 +12,8 @@ import (
 // schema that CI test publishers read (Jenkins' junit-10.xsd, which GitHub
 // test-report actions and Azure DevOps' PublishTestResults accept): one
 // <testsuites> with one <testsuite>, a <testcase> per managed object and a
-// <failure> per drift item on it. Warnings go to the test case's
-// <system-out>, so they show without failing it.
+// <failure> per drift item on it. Warnings and notices go to the test
+// case's <system-out>, so they show without failing it.
 
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
@@ -63,7 +63,7 @@ type junitFailure struct {
 // JUnit writes the report as JUnit XML: a test case per object (name: its
 // address; classname: regsync.<set>.<app>), a failure per drift item (type:
 // the class; message: the item's message; text: address and values), and
-// warnings in the case's system-out. Text is escaped by encoding/xml;
+// warnings and notices in the case's system-out. Text is escaped by encoding/xml;
 // characters XML cannot carry become U+FFFD.
 func JUnit(w io.Writer, r *Report) error {
 	return JUnitSets(w, []*Report{r})
@@ -122,6 +122,9 @@ func suiteOf(r *Report) junitSuite {
 			default:
 				panic(fmt.Sprintf("internal error: unknown drift.Severity %q", string(it.Severity)))
 			}
+		}
+		for _, n := range r.NoticesFor(o.Address) {
+			warnings = append(warnings, fmt.Sprintf("notice: %s: %s", n.Address, n.Message))
 		}
 		tc.SystemOut = strings.Join(warnings, "\n")
 		if len(tc.Failures) > 0 {

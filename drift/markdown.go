@@ -11,7 +11,7 @@ import (
 // Markdown writes the report for a person reading a pull request or an
 // issue: a heading, the summary line, a table of every class with its
 // count, a section per class that has items (a table of expected and actual
-// values for changed fields, a list otherwise), and a timeline of the
+// values for changed fields, a list otherwise), the notices, and a timeline of the
 // client secrets as a mermaid gantt chart, which GitHub and Azure DevOps
 // render.
 func Markdown(w io.Writer, r *Report) error {
@@ -65,6 +65,14 @@ func Markdown(w io.Writer, r *Report) error {
 					}
 				}
 			}
+		}
+		line("")
+	}
+	if len(r.Notices) > 0 {
+		line(fmt.Sprintf("### Notices, not drift (%d)", len(r.Notices)))
+		line("")
+		for _, n := range r.Notices {
+			line("- ℹ️ " + code(n.Address) + ": " + cell(n.Message))
 		}
 		line("")
 	}

@@ -137,7 +137,11 @@ type Report struct {
 	// and the certificates regsync did not create on them and their service
 	// principals, for the expiry timeline.
 	Credentials []Credential `json:"credentials"`
-	Summary     Summary      `json:"summary"`
+	// Notices are information that is not drift: a client secret kept
+	// for the overlap of a migration the plan carries out (to a
+	// certificate or a federated credential). They never fail a check.
+	Notices []Notice `json:"notices"`
+	Summary Summary  `json:"summary"`
 	// Reads is what reading the tenant cost; display only.
 	Reads planner.Reads `json:"reads"`
 }
@@ -183,6 +187,18 @@ type Item struct {
 	VaultSecret *VaultSecret `json:"vault_secret,omitempty"`
 }
 
+// Notice is information about an object that is not drift.
+type Notice struct {
+	App string `json:"app,omitempty"`
+	// Object is the address of the Object the notice belongs to.
+	Object string `json:"object"`
+	// Address names what the notice is about (as in the plan).
+	Address string `json:"address"`
+	Message string `json:"message"`
+	// Credential is the credential the notice is about, if any.
+	Credential *Credential `json:"credential,omitempty"`
+}
+
 // Credential is a credential's metadata (never a value): a password
 // credential, or, for a credential regsync did not create, a certificate
 // or a federated credential too.
@@ -211,8 +227,10 @@ type Credential struct {
 	DaysLeft int `json:"days_left"`
 	// Status is current (the managed credential in use), superseded (an
 	// older managed one kept for the overlap), orphaned (no vault copy),
-	// undeclared (managed, but the spec declares no secret) or by_hand
-	// (not regsync's).
+	// undeclared (managed, but the spec declares no secret), kept (managed,
+	// the spec moved the application to a certificate or a federated
+	// credential, and the overlap has not passed) or by_hand (not
+	// regsync's).
 	Status string `json:"status"`
 	// Vault and VaultSecret name the Key Vault copy: the secret carrying the
 	// keyId, else where the spec stores it; empty for credentials by hand.
@@ -226,6 +244,7 @@ const (
 	StatusSuperseded = "superseded"
 	StatusOrphaned   = "orphaned"
 	StatusUndeclared = "undeclared"
+	StatusKept       = "kept"
 	StatusByHand     = "by_hand"
 )
 
@@ -273,6 +292,17 @@ func (r *Report) ItemsFor(object string) []Item {
 	for _, it := range r.Items {
 		if it.Object == object {
 			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// NoticesFor returns the notices of one object, in report order.
+func (r *Report) NoticesFor(object string) []Notice {
+	var out []Notice
+	for _, n := range r.Notices {
+		if n.Object == object {
+			out = append(out, n)
 		}
 	}
 	return out

@@ -9,7 +9,8 @@ import (
 
 // Text writes the report for a terminal or a log: a header, one section per
 // class that has items (drift marked "x", warnings "!"), each item with its
-// expected and actual values, and the summary line last.
+// expected and actual values, the notices (marked "i"), and the summary
+// line last.
 func Text(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	// Every line passes through visible: values from the tenant reach the
@@ -29,6 +30,13 @@ func Text(w io.Writer, r *Report) error {
 			for _, d := range details(it) {
 				line("      %s", d)
 			}
+		}
+	}
+	if len(r.Notices) > 0 {
+		line("")
+		line("Notices, not drift (%d):", len(r.Notices))
+		for _, n := range r.Notices {
+			line("  i %s: %s", n.Address, n.Message)
 		}
 	}
 	line("")

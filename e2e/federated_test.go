@@ -91,6 +91,19 @@ func TestSecretToFederatedMigration(t *testing.T) {
 		` (overlap 10m0s after federated credential "gh" was added)`; !strings.Contains(p.Stdout, want) {
 		t.Errorf("the plan within the overlap does not say %q:\n%s", want, p.Stdout)
 	}
+	// Nightly drift agrees: the kept secret is a notice in every format,
+	// not drift.
+	until := added.Add(10 * time.Minute).UTC().Format("2006-01-02")
+	for _, format := range []string{"text", "markdown", "json", "junit"} {
+		d := w.run("drift", "-f", file, "--format", format)
+		if d.Code != 0 || !strings.Contains(d.Stdout, secret) || !strings.Contains(d.Stdout, "is kept until "+until) ||
+			!strings.Contains(d.Stdout, "move to the federated credential") {
+			t.Errorf("drift --format %s within the overlap exited %d (want 0 with a notice):\n%s%s", format, d.Code, d.Stdout, d.Stderr)
+		}
+		if !strings.Contains(d.Stderr, "notice: ") || !strings.Contains(d.Stderr, secret) {
+			t.Errorf("drift --format %s within the overlap prints no notice on stderr:\n%s", format, d.Stderr)
+		}
+	}
 
 	// Someone edits the description and the record goes: the next apply
 	// writes a new one, and the overlap counts from then.
@@ -108,6 +121,12 @@ func TestSecretToFederatedMigration(t *testing.T) {
 	// Past the overlap (made short, as the renewal tests do): the secret goes.
 	write("1s", federated)
 	time.Sleep(1100 * time.Millisecond)
+	// No apply ran past the overlap: the secret is drift again.
+	d := w.run("drift", "-f", file, "--format", "json")
+	if d.Code != 2 || !strings.Contains(d.Stdout, `"class": "not_in_spec"`) || !strings.Contains(d.Stdout, secret) ||
+		!strings.Contains(d.Stdout, "moved this application to a federated credential") {
+		t.Errorf("drift past the overlap exited %d (want 2, not_in_spec):\n%s%s", d.Code, d.Stdout, d.Stderr)
+	}
 	p = w.mustRun(2, "plan", "-f", file, "--detailed-exitcode")
 	if !strings.Contains(p.Stdout, "remove client secret") || !strings.Contains(p.Stdout, secret) {
 		t.Errorf("the plan past the overlap does not remove client secret %s:\n%s", secret, p.Stdout)

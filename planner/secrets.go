@@ -18,10 +18,11 @@ import (
 //     overlap ago (or that has ended), so readers of the vault's latest
 //     version never hold a dead secret; every managed credential when the
 //     spec no longer declares a secret;
-//   - replace: a managed credential newer than every one whose keyId the
-//     vault's secrets carry (orphanedSecrets) cannot be used by anyone; it
-//     is removed after a new one is added (when no stored one remains) or
-//     after the renewal the stored ones call for, if any;
+//   - replace: a managed credential whose keyId no secret version read
+//     from the spec's vault carries (CredentialUnstored, judged only when
+//     that vault was read) cannot be used by anyone; it is removed after a
+//     new one is added (when no stored one remains) or after the renewal
+//     the stored ones call for, if any;
 //   - credentials added by hand (another displayName) are left to
 //     planUnmanaged, which reports them and removes them only with Prune.
 //
@@ -103,60 +104,22 @@ func (b *builder) planSecrets(st *appState, addr string) {
 	} else {
 		// Without a spec secret there is no vault to ask (vault is ""), so
 		// every managed credential is CredentialUnknown, none orphaned.
-		// A client moving from a secret to a certificate is one
-		// migration: the certificate first, the secrets kept until it has
+		// A client moving from a secret to a certificate or a federated
+		// credential is one migration (SecretMigrationOf, which drift asks
+		// too): the new credential first, the secrets kept until it has
 		// been on the application for the overlap, then removed.
-		var successor *tenant.KeyCredential
-		if cert := st.spec.Certificate; cert != nil && len(managed) > 0 {
-			if st.live != nil {
-				if keys := ManagedKeyCredentials(b.spec.Set, st.key, st.live.KeyCredentials); len(keys) > 0 {
-					successor = &keys[0]
-				}
-			}
-			if successor == nil || successor.Start.Add(cert.Overlap).After(now) {
+		reason := "the spec declares no secret for this application"
+		if m, ok := SecretMigrationOf(b.spec, st.spec, st.live); ok && len(managed) > 0 {
+			if m.Keeps(now) {
 				for _, old := range managed {
-					if successor == nil {
-						b.note(st.key, credAddr(addr, old), "client secret %s is kept until the certificate that replaces it has been on the application for the overlap (%s)",
-							old.KeyID, formatDuration(cert.Overlap))
-					} else {
-						b.note(st.key, credAddr(addr, old), "client secret %s is kept until %s (overlap %s after certificate %s started)",
-							old.KeyID, day(successor.Start.Add(cert.Overlap)), formatDuration(cert.Overlap), successor.KeyID)
-					}
+					b.note(st.key, credAddr(addr, old), "%s", m.KeptNote(old.KeyID))
 				}
 				managed = nil
-			}
-		}
-		// The same for a client moving to a federated credential: the
-		// overlap counts from the time recorded on it (federated.go).
-		var fedName string
-		var fedAdded time.Time
-		overlap := b.spec.Defaults.Secrets.Overlap
-		if st.spec.Certificate == nil && len(st.spec.FederatedCredentials) > 0 && len(managed) > 0 {
-			var recorded bool
-			fedName, fedAdded, recorded = federatedSuccessor(st)
-			if !recorded || fedAdded.Add(overlap).After(now) {
-				for _, old := range managed {
-					if !recorded {
-						b.note(st.key, credAddr(addr, old), "client secret %s is kept until the federated credential that replaces it has been on the application for the overlap (%s)",
-							old.KeyID, formatDuration(overlap))
-					} else {
-						b.note(st.key, credAddr(addr, old), "client secret %s is kept until %s (overlap %s after federated credential %q was added)",
-							old.KeyID, day(fedAdded.Add(overlap)), formatDuration(overlap), fedName)
-					}
-				}
-				managed = nil
+			} else {
+				reason = m.RemovalReason()
 			}
 		}
 		for _, old := range managed {
-			reason := "the spec declares no secret for this application"
-			if fedName != "" {
-				reason = fmt.Sprintf("the spec moved this application to a federated credential; federated credential %q was added %s, more than overlap %s ago",
-					fedName, day(fedAdded), formatDuration(overlap))
-			}
-			if successor != nil {
-				reason = fmt.Sprintf("the spec moved this application to a certificate; certificate %s started %s, more than overlap %s ago",
-					successor.KeyID, day(successor.Start), formatDuration(st.spec.Certificate.Overlap))
-			}
 			b.removeSecret(st, addr, old, true, reason)
 		}
 	}

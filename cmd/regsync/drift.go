@@ -109,6 +109,9 @@ func driftRun(ctx context.Context, e *env, o *driftOptions) error {
 				fmt.Fprintf(e.Err, "warning: %s: %s\n", it.Address, it.Message)
 			}
 		}
+		for _, n := range r.Notices {
+			fmt.Fprintf(e.Err, "notice: %s: %s\n", n.Address, n.Message)
+		}
 	}
 	if drifted {
 		return errChanges
