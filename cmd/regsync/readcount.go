@@ -113,7 +113,7 @@ type watchDir struct {
 	guess   int             // the consents' cost counted so far
 
 	mu      sync.Mutex
-	waiting int // lists still to come: the set's, and the adopted ones'
+	waiting int                                 // lists still to come: the set's, and the adopted ones'
 	setSPs  map[string]*tenant.ServicePrincipal // the set's: GrantsOf
 	ownSPs  map[string]*tenant.ServicePrincipal // adopted: ConsentsOf
 }
