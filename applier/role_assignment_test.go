@@ -115,7 +115,9 @@ func TestRoleAssignmentsLostAnswerAndLag(t *testing.T) {
 	if len(h.fake.Calls()) != 0 {
 		t.Fatalf("refused apply wrote %v", h.fake.Calls())
 	}
-	acc.Inject("create", 1, tenanttest.Transient(), true)
+	// The user's create is answered with a lost answer: the loader's,
+	// made at the same time, is the one the lag below holds back.
+	acc.InjectCreate(hdsUser, 1, tenanttest.Transient(), true)
 	opts := h.options()
 	opts.Access = acc
 	// The loader's service principal is created by this run; ARM does not

@@ -25,6 +25,7 @@ type Access struct {
 	assigns  map[string]tenant.RoleAssignment // by normalized id
 	lagging  map[string]int                   // principal id → failures left
 	faults   map[string][]fault               // "create", "delete", "list", "definitions"
+	creates  map[string][]fault               // principal id → faults of its creates
 	requests int
 	calls    []string
 }
@@ -52,7 +53,7 @@ var BuiltInRoles = []tenant.RoleDefinition{
 // NewAccess returns an Access where the given scopes (resource ids) exist.
 func NewAccess(scopes ...string) *Access {
 	f := &Access{scopes: map[string]bool{}, denied: map[string]bool{}, assigns: map[string]tenant.RoleAssignment{},
-		lagging: map[string]int{}, faults: map[string][]fault{}}
+		lagging: map[string]int{}, faults: map[string][]fault{}, creates: map[string][]fault{}}
 	for _, s := range scopes {
 		f.scopes[tenant.NormalizeScope(s)] = true
 	}
@@ -87,6 +88,18 @@ func (f *Access) Inject(op string, n int, err error, lost bool) {
 	defer f.mu.Unlock()
 	for range n {
 		f.faults[op] = append(f.faults[op], fault{err: err, lost: lost})
+	}
+}
+
+// InjectCreate makes the next n creates naming principal fail with err;
+// with lost, the create takes effect first. Unlike Inject, it cannot be
+// taken by another principal's create running at the same time.
+func (f *Access) InjectCreate(principal string, n int, err error, lost bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := strings.ToLower(principal)
+	for range n {
+		f.creates[p] = append(f.creates[p], fault{err: err, lost: lost})
 	}
 }
 
@@ -205,6 +218,9 @@ func (f *Access) CreateRoleAssignment(_ context.Context, a tenant.RoleAssignment
 	ft, err := f.begin("create", a.Scope)
 	if err != nil {
 		return tenant.RoleAssignment{}, err
+	}
+	if q := f.creates[strings.ToLower(a.PrincipalID)]; ft.err == nil && len(q) > 0 {
+		ft, f.creates[strings.ToLower(a.PrincipalID)] = q[0], q[1:]
 	}
 	if ft.err != nil && !ft.lost {
 		return tenant.RoleAssignment{}, ft.err
