@@ -114,7 +114,7 @@ const (
 // vaults: one paged list per vault, and its deleted certificates when q
 // asks for deleted objects.
 func readCertificates(g *group, certs CertificateStore, q ReadQuery, snap *Snapshot, mu *sync.Mutex, get func(context.Context, func(context.Context) error) error) {
-	for _, v := range uniq(q.CertificateVaults) {
+	for _, v := range Uniq(q.CertificateVaults) {
 		g.Go(func(ctx context.Context) error {
 			var list []CertificateMeta
 			err := get(ctx, func(ctx context.Context) (err error) {

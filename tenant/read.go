@@ -238,7 +238,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			})
 		})
 	})
-	if ids := uniq(q.AdoptedAppIDs); len(ids) > 0 {
+	if ids := Uniq(q.AdoptedAppIDs); len(ids) > 0 {
 		g.Go(func(ctx context.Context) error {
 			return get(ctx, func(ctx context.Context) (err error) {
 				adoptedApps, err = dir.ApplicationsByAppID(ctx, ids)
@@ -250,7 +250,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	for _, id := range q.AdoptedAppIDs {
 		adopted[strings.ToLower(id)] = true
 	}
-	if ids := uniq(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...)); len(ids) > 0 {
+	if ids := Uniq(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...)); len(ids) > 0 {
 		g.Go(func(ctx context.Context) error {
 			err := get(ctx, func(ctx context.Context) (err error) {
 				knownSPs, err = dir.ServicePrincipalsByAppID(ctx, ids)
@@ -271,7 +271,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			return nil
 		})
 	}
-	if ids := uniq(q.Users); len(ids) > 0 {
+	if ids := Uniq(q.Users); len(ids) > 0 {
 		g.Go(func(ctx context.Context) error {
 			return get(ctx, func(ctx context.Context) (err error) {
 				snap.Users, err = dir.FindUsers(ctx, ids)
@@ -279,7 +279,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 			})
 		})
 	}
-	if ids := uniq(q.Groups); len(ids) > 0 {
+	if ids := Uniq(q.Groups); len(ids) > 0 {
 		g.Go(func(ctx context.Context) error {
 			return get(ctx, func(ctx context.Context) (err error) {
 				snap.Groups, err = dir.FindGroups(ctx, ids)
@@ -291,7 +291,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	// vault's pages follow one another, and nothing in the directory
 	// waits for them.
 	vg := newGroup(ctx, par)
-	for _, v := range uniq(q.Vaults) {
+	for _, v := range Uniq(q.Vaults) {
 		vg.Go(func(ctx context.Context) error {
 			var secrets []SecretMeta
 			err := get(ctx, func(ctx context.Context) (err error) {
@@ -309,7 +309,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 	}
 	readScopes(g, q, snap, &mu, get)
 	if q.DeletedSecrets {
-		for _, v := range uniq(q.Vaults) {
+		for _, v := range Uniq(q.Vaults) {
 			vg.Go(func(ctx context.Context) error {
 				var deleted []DeletedSecret
 				err := get(ctx, func(ctx context.Context) (err error) {
@@ -368,7 +368,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 		if err := readCertificateVersions(ctx, par, certs, snap, get); err != nil {
 			return nil, fmt.Errorf("reading certificate versions of set %q: %w", q.Set, err)
 		}
-		snap.CertificateVaultsRead = uniq(q.CertificateVaults)
+		snap.CertificateVaultsRead = Uniq(q.CertificateVaults)
 		sort.Strings(snap.CertificateVaultsRead)
 	}
 	sort.Slice(snap.Secrets, func(i, j int) bool {
@@ -379,7 +379,7 @@ func Read(ctx context.Context, dir Directory, store SecretStore, q ReadQuery) (*
 		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
 	})
 
-	snap.VaultsRead = uniq(q.Vaults)
+	snap.VaultsRead = Uniq(q.Vaults)
 	sort.Strings(snap.VaultsRead)
 
 	sortAccess(snap)
@@ -414,7 +414,9 @@ const (
 	GrantChunk   = 20
 )
 
-func uniq(in []string) []string {
+// Uniq returns the non-empty strings of in, each once, in their first
+// order.
+func Uniq(in []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, s := range in {

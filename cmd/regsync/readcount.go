@@ -67,11 +67,11 @@ func (c *readCount) counts() (sent, total int) {
 func expectedReads(q tenant.ReadQuery, principals, resources int) (total, consents int) {
 	chunks := func(n, size int) int { return (n + size - 1) / size }
 	total = 1 + appQueries + 1 // the organization, the set's applications and service principals
-	total += appQueries * chunks(len(uniqFold(q.AdoptedAppIDs)), inChunk)
-	total += chunks(len(uniqFold(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...))), inChunk)
+	total += appQueries * chunks(len(tenant.Uniq(q.AdoptedAppIDs)), inChunk)
+	total += chunks(len(tenant.Uniq(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...))), inChunk)
 	for _, refs := range [][]string{q.Users, q.Groups} {
 		ids, names := 0, 0
-		for _, r := range uniqFold(refs) {
+		for _, r := range tenant.Uniq(refs) {
 			if _, err := uuid.Parse(r); err == nil && len(r) == 36 {
 				ids++
 			} else {
@@ -84,23 +84,11 @@ func expectedReads(q tenant.ReadQuery, principals, resources int) (total, consen
 	if q.DeletedSecrets {
 		perVault = 2
 	}
-	total += perVault * len(uniqFold(q.Vaults))
-	total += perVault * len(uniqFold(q.CertificateVaults))
-	total += scopeReads * len(uniqFold(q.Scopes))
+	total += perVault * len(tenant.Uniq(q.Vaults))
+	total += perVault * len(tenant.Uniq(q.CertificateVaults))
+	total += scopeReads * len(tenant.Uniq(q.Scopes))
 	consents = chunks(principals, tenant.GrantChunk) + resources
 	return total + consents, consents
-}
-
-func uniqFold(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if s != "" && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // watchDir is the directory a read goes through while it is counted: once
@@ -139,7 +127,7 @@ func newWatchDir(dir tenant.Directory, c *readCount, q tenant.ReadQuery, guess i
 	for _, id := range q.AdoptedAppIDs {
 		w.adopted[strings.ToLower(id)] = true
 	}
-	if len(uniqFold(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...))) > 0 {
+	if len(tenant.Uniq(append(append([]string(nil), q.AdoptedAppIDs...), q.APIAppIDs...))) > 0 {
 		w.waiting++
 	}
 	if r, ok := dir.(tenant.ObjectResolver); ok {
