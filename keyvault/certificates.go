@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azcertificates"
@@ -225,14 +224,7 @@ func certMeta(vault string, id *azcertificates.ID, x5t []byte, tags map[string]*
 	if id != nil {
 		m.Name, m.Version = parseCertID(string(*id))
 	}
-	if len(tags) > 0 {
-		m.Tags = map[string]string{}
-		for k, v := range tags {
-			if v != nil {
-				m.Tags[k] = *v
-			}
-		}
-	}
+	m.Tags = tagValues(tags)
 	if attrs != nil {
 		if attrs.Enabled != nil {
 			m.Enabled = *attrs.Enabled
@@ -256,19 +248,5 @@ func certMeta(vault string, id *azcertificates.ID, x5t []byte, tags map[string]*
 // parseCertID returns the name and version of a certificate id: the
 // segments after the last "certificates" or "deletedcertificates" segment.
 func parseCertID(id string) (name, version string) {
-	path := id
-	if u, err := url.Parse(id); err == nil && u.Path != "" {
-		path = u.Path
-	}
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	for i := len(segs) - 2; i >= 0; i-- {
-		if segs[i] == "certificates" || segs[i] == "deletedcertificates" {
-			name = segs[i+1]
-			if i+2 < len(segs) {
-				version = segs[i+2]
-			}
-			return name, version
-		}
-	}
-	return "", ""
+	return parseObjectID(id, "certificates", "deletedcertificates")
 }

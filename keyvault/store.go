@@ -231,14 +231,7 @@ func toMeta(vault string, id *azsecrets.ID, contentType *string, tags map[string
 	if contentType != nil {
 		m.ContentType = *contentType
 	}
-	if len(tags) > 0 {
-		m.Tags = map[string]string{}
-		for k, v := range tags {
-			if v != nil {
-				m.Tags[k] = *v
-			}
-		}
-	}
+	m.Tags = tagValues(tags)
 	if attrs != nil {
 		if attrs.Enabled != nil {
 			m.Enabled = *attrs.Enabled
@@ -261,13 +254,20 @@ func toMeta(vault string, id *azsecrets.ID, contentType *string, tags map[string
 // https://127.0.0.1:8443/vaults/v/secrets/NAME: the segments after the last
 // "secrets" segment of the path.
 func ParseID(id string) (name, version string) {
+	return parseObjectID(id, "secrets")
+}
+
+// parseObjectID returns the name and version (empty when absent) of a vault
+// object id: the segments after the last path segment that is one of
+// collections.
+func parseObjectID(id string, collections ...string) (name, version string) {
 	path := id
 	if u, err := url.Parse(id); err == nil && u.Path != "" {
 		path = u.Path
 	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	for i := len(segs) - 2; i >= 0; i-- {
-		if segs[i] == "secrets" {
+		if slices.Contains(collections, segs[i]) {
 			name = segs[i+1]
 			if i+2 < len(segs) {
 				version = segs[i+2]
@@ -358,3 +358,18 @@ func retryAfter(h http.Header) time.Duration {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// tagValues copies the SDK's tags without their nil values; nil when there
+// are none.
+func tagValues(tags map[string]*string) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range tags {
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	return out
+}
