@@ -29,6 +29,9 @@ type recorded struct {
 	Query  url.Values
 	Auth   string
 	Body   map[string]any
+	// Encoding is the request's Content-Encoding: regsync sends bodies
+	// uncompressed (middlewares).
+	Encoding string
 }
 
 // stub is a Graph stand-in at the transport level: it records requests
@@ -61,7 +64,7 @@ func newStub(t *testing.T, h func(w http.ResponseWriter, r *http.Request, body m
 			}
 		}
 		s.mu.Lock()
-		s.reqs = append(s.reqs, recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Auth: r.Header.Get("Authorization"), Body: body})
+		s.reqs = append(s.reqs, recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Auth: r.Header.Get("Authorization"), Body: body, Encoding: r.Header.Get("Content-Encoding")})
 		s.mu.Unlock()
 		h(w, r, body)
 	}))
@@ -201,6 +204,9 @@ func TestUpdateApplicationSendsOnlyThePatch(t *testing.T) {
 	}
 	if reqs[0].Method != "PATCH" || reqs[0].Path != "/v1.0/applications/o1" {
 		t.Errorf("request = %s %s", reqs[0].Method, reqs[0].Path)
+	}
+	if reqs[0].Encoding != "" {
+		t.Errorf("PATCH body sent with Content-Encoding %q, want it uncompressed", reqs[0].Encoding)
 	}
 }
 
