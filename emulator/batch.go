@@ -23,7 +23,8 @@ type batchItem struct {
 	DependsOn []string
 }
 
-// itemRecorder collects the answer to one $batch item.
+// itemRecorder collects an answer: a $batch item's, or a read's held
+// until its latency has passed (handler).
 type itemRecorder struct {
 	h      http.Header
 	status int

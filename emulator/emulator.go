@@ -48,7 +48,7 @@ type Options struct {
 // is one field: its json tag names it on /_emulator/faults (see
 // MarshalJSON), where knobs are written in field order.
 type Faults struct {
-	Latency        time.Duration `json:"latency"`        // added to every request (Graph, Key Vault)
+	Latency        time.Duration `json:"latency"`        // every Graph, Key Vault and ARM answer comes this long after its request arrived, or later (reads are worked out within it, writes wait it first: see sleepLatency)
 	ThrottleRate   float64       `json:"throttleRate"`   // Graph requests per second above which Graph answers 429 (0 = off); a token bucket holding max(1, rate) tokens
 	RetryAfter     time.Duration `json:"retryAfter"`     // Retry-After sent with 429 and injected 503, in whole seconds, at least 1s
 	ErrorRate      float64       `json:"errorRate"`      // fraction of requests answered with a random 500/502/503/504

@@ -25,6 +25,32 @@ func TestFaultLatency(t *testing.T) {
 	}
 }
 
+// TestFaultLatencyModel: a read is answered no sooner than the latency
+// after it arrived, and Stats.Last is when that answer went out; a write
+// is answered no sooner either.
+func TestFaultLatencyModel(t *testing.T) {
+	const lat = 60 * time.Millisecond
+	h := start(t, Options{Faults: Faults{Latency: lat}})
+	h.e.ResetStats()
+	began := time.Now()
+	r := h.do("GET", "/v1.0/applications", nil).must(t, http.StatusOK)
+	if got := time.Since(began); got < lat {
+		t.Errorf("a read was answered after %s, before the latency of %s", got, lat)
+	}
+	if len(r.values()) != 0 {
+		t.Fatalf("a new tenant lists %d applications", len(r.values()))
+	}
+	if st := h.e.Stats(); st.Last.Sub(st.First) < lat {
+		t.Errorf("Stats: first request to last answer %s, want at least the latency %s", st.Last.Sub(st.First), lat)
+	}
+
+	began = time.Now()
+	h.createApp(map[string]any{"displayName": "slow"})
+	if got := time.Since(began); got < lat {
+		t.Errorf("a write was answered after %s, before the latency of %s", got, lat)
+	}
+}
+
 func TestFaultThrottle(t *testing.T) {
 	// A rate this low refills no token during the test: the first request
 	// takes the only token, the second is throttled.
