@@ -33,11 +33,19 @@ func generatedSpec(n int) []byte {
 	return []byte(b.String())
 }
 
-func benchEnv(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
+// benchList reads a comma-separated list of sizes from the environment
+// variable name, or returns def alone.
+func benchList(name string, def int) []int {
+	var out []int
+	for _, f := range strings.Split(os.Getenv(name), ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 1 {
+			out = append(out, n)
+		}
 	}
-	return def
+	if len(out) == 0 {
+		out = []int{def}
+	}
+	return out
 }
 
 // graphTokens is how many throttle tokens the served requests took: every
@@ -52,8 +60,9 @@ func graphTokens(s emulator.Stats) int {
 	return n
 }
 
-// BenchmarkApplyThrottled applies a generated set (REGSYNC_BENCH_APPS,
-// default 1000) to an empty emulated tenant that throttles Graph and
+// BenchmarkApplyThrottled applies a generated set (of each size in
+// REGSYNC_BENCH_APPS, a comma-separated list, default 1000) to an empty
+// emulated tenant that throttles Graph and
 // reports the wall time against the throttle-bound minimum. By default the
 // throttle is Graph's identity and access limits for a small tenant
 // (REGSYNC_BENCH_THROTTLE=S; M and L for larger ones), and the minimum is
@@ -64,9 +73,17 @@ func graphTokens(s emulator.Stats) int {
 // the Graph requests less the initial burst, divided by N. Every action
 // must succeed.
 //
-//	REGSYNC_BENCH_APPS=1000 go test ./e2e -run '^$' -bench ApplyThrottled -benchtime 1x
+//	REGSYNC_BENCH_APPS=1000,5000 go test ./e2e -run '^$' -bench ApplyThrottled -benchtime 1x
 func BenchmarkApplyThrottled(b *testing.B) {
-	n := benchEnv("REGSYNC_BENCH_APPS", 1000)
+	for range b.N {
+		for _, n := range benchList("REGSYNC_BENCH_APPS", 1000) {
+			applyThrottled(b, n)
+		}
+	}
+}
+
+// applyThrottled is one run of BenchmarkApplyThrottled, with n applications.
+func applyThrottled(b *testing.B, n int) {
 	mode := os.Getenv("REGSYNC_BENCH_THROTTLE")
 	if mode == "" {
 		mode = "S"
@@ -84,70 +101,72 @@ func BenchmarkApplyThrottled(b *testing.B) {
 	if ds.HasErrors() {
 		b.Fatal(ds.Format())
 	}
-	for i := 0; i < b.N; i++ {
-		ctx := context.Background()
-		em, err := emulator.Start(ctx, emulator.Options{Faults: faults})
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg := endpoints.Config{GraphURL: em.GraphURL(), VaultURL: em.KeyVaultURL(), Token: em.Token(), CACertPEM: em.CACertPEM()}
-		dir, err := graph.New(cfg, graph.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		vault, err := keyvault.New(cfg, keyvault.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		snap, err := tenant.Read(ctx, dir, vault, tenant.ReadQuery{Set: sp.Set, Vaults: []string{"bench-kv"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		p, ds := planner.Compute(sp, snap, planner.Options{Now: time.Now(), CallerID: emulator.CallerSPID})
-		if ds.HasErrors() {
-			b.Fatal(ds.Format())
-		}
-		// The buckets start full for the apply: the read above took some.
-		em.SetFaults(emulator.Faults{})
-		em.SetFaults(faults)
-		em.ResetStats()
-		start := time.Now()
-		res, err := applier.Apply(ctx, p, dir, vault, snap, applier.Options{})
-		elapsed := time.Since(start)
-		if err != nil || res.Summary.Failed != 0 {
-			for _, a := range res.Actions {
-				if a.Error != "" {
-					b.Logf("%s: %s", a.Address, a.Error)
-				}
-			}
-			b.Fatalf("apply: %v (%s)", err, res.Summary.Line())
-		}
-		st := em.Stats()
-		var min time.Duration
-		if rate > 0 {
-			// Requests answered 429 took no token; they count as served.
-			tokens := graphTokens(st) - st.Throttled
-			// The bucket starts full (rate tokens), so the first second's
-			// worth of requests costs no time.
-			min = time.Duration(float64(max(tokens-rate, 0)) / float64(rate) * float64(time.Second))
-			b.ReportMetric(float64(tokens), "graph-ops")
-		} else {
-			min = emulator.MinimumUnderGraphLimits(mode, st.ResourceUnits, st.Writes)
-			b.ReportMetric(st.ResourceUnits, "resource-units")
-			b.ReportMetric(st.Writes, "writes")
-		}
-		b.ReportMetric(elapsed.Seconds(), "wall-s")
-		b.ReportMetric(min.Seconds(), "throttle-min-s")
-		b.ReportMetric(elapsed.Seconds()/min.Seconds(), "x-min")
-		b.ReportMetric(float64(len(p.Actions)), "actions")
-		b.ReportMetric(float64(res.Summary.Failed), "failed")
-		b.ReportMetric(float64(st.Total), "http-requests")
-		b.ReportMetric(float64(st.Throttled), "throttled")
-		b.ReportMetric(float64(res.VaultRequests), "vault-requests")
-		table(b, fmt.Sprintf("apply, %d apps, Graph throttle %s", n, mode),
-			fmt.Sprintf("%.1f s wall; minimum %.1f s (%.0f writes, %.0f resource units); %.2fx; %d throttled answers; %d failed actions",
-				elapsed.Seconds(), min.Seconds(), st.Writes, st.ResourceUnits, elapsed.Seconds()/min.Seconds(), st.Throttled, res.Summary.Failed),
-			"within 1.1x of the minimum; 0 failed")
-		em.Close()
+	ctx := context.Background()
+	em, err := emulator.Start(ctx, emulator.Options{Faults: faults})
+	if err != nil {
+		b.Fatal(err)
 	}
+	cfg := endpoints.Config{GraphURL: em.GraphURL(), VaultURL: em.KeyVaultURL(), Token: em.Token(), CACertPEM: em.CACertPEM()}
+	dir, err := graph.New(cfg, graph.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	vault, err := keyvault.New(cfg, keyvault.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap, err := tenant.Read(ctx, dir, vault, tenant.ReadQuery{Set: sp.Set, Vaults: []string{"bench-kv"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, ds := planner.Compute(sp, snap, planner.Options{Now: time.Now(), CallerID: emulator.CallerSPID})
+	if ds.HasErrors() {
+		b.Fatal(ds.Format())
+	}
+	// The buckets start full for the apply: the read above took some.
+	em.SetFaults(emulator.Faults{})
+	em.SetFaults(faults)
+	em.ResetStats()
+	start := time.Now()
+	res, err := applier.Apply(ctx, p, dir, vault, snap, applier.Options{})
+	elapsed := time.Since(start)
+	if err != nil || res.Summary.Failed != 0 {
+		for _, a := range res.Actions {
+			if a.Error != "" {
+				b.Logf("%s: %s", a.Address, a.Error)
+			}
+		}
+		b.Fatalf("apply: %v (%s)", err, res.Summary.Line())
+	}
+	st := em.Stats()
+	var min time.Duration
+	if rate > 0 {
+		// Requests answered 429 took no token; they count as served.
+		tokens := graphTokens(st) - st.Throttled
+		// The bucket starts full (rate tokens), so the first second's
+		// worth of requests costs no time.
+		min = time.Duration(float64(max(tokens-rate, 0)) / float64(rate) * float64(time.Second))
+		b.ReportMetric(float64(tokens), fmt.Sprintf("graph-ops-%d", n))
+	} else {
+		min = emulator.MinimumUnderGraphLimits(mode, st.ResourceUnits, st.Writes)
+		b.ReportMetric(st.ResourceUnits, fmt.Sprintf("resource-units-%d", n))
+		b.ReportMetric(st.Writes, fmt.Sprintf("writes-%d", n))
+	}
+	b.ReportMetric(elapsed.Seconds(), fmt.Sprintf("wall-s-%d", n))
+	b.ReportMetric(min.Seconds(), fmt.Sprintf("throttle-min-s-%d", n))
+	ratio := "no wait needed (the set fits the full buckets)"
+	if min > 0 {
+		b.ReportMetric(elapsed.Seconds()/min.Seconds(), fmt.Sprintf("x-min-%d", n))
+		ratio = fmt.Sprintf("%.2fx", elapsed.Seconds()/min.Seconds())
+	}
+	b.ReportMetric(float64(len(p.Actions)), fmt.Sprintf("actions-%d", n))
+	b.ReportMetric(float64(res.Summary.Failed), fmt.Sprintf("failed-%d", n))
+	b.ReportMetric(float64(st.Total), fmt.Sprintf("http-requests-%d", n))
+	b.ReportMetric(float64(st.Throttled), fmt.Sprintf("throttled-%d", n))
+	b.ReportMetric(float64(res.VaultRequests), fmt.Sprintf("vault-requests-%d", n))
+	table(b, fmt.Sprintf("apply, %d apps, Graph throttle %s", n, mode),
+		fmt.Sprintf("%.1f s wall; minimum %.1f s (%.0f writes, %.0f resource units); %s; %d throttled answers; %d failed actions",
+			elapsed.Seconds(), min.Seconds(), st.Writes, st.ResourceUnits, ratio, st.Throttled, res.Summary.Failed),
+		"within 1.1x of the minimum; 0 failed")
+	em.Close()
 }

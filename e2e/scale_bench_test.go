@@ -58,18 +58,7 @@ func scaleSpec(n int) []byte {
 	return []byte(b.String())
 }
 
-func benchSizes() []int {
-	var out []int
-	for _, f := range strings.Split(os.Getenv("REGSYNC_BENCH_SIZES"), ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 1 {
-			out = append(out, n)
-		}
-	}
-	if len(out) == 0 {
-		out = []int{1000}
-	}
-	return out
-}
+func benchSizes() []int { return benchList("REGSYNC_BENCH_SIZES", 1000) }
 
 func benchLatency() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("REGSYNC_BENCH_LATENCY")); err == nil && d >= 0 {

@@ -6,7 +6,7 @@
 # become the table's rows. Fails when a benchmark fails.
 #
 # GO, BENCHTIME, REGSYNC_BENCH_SIZES (plan and local-apply sizes, default
-# 1000), REGSYNC_BENCH_APPS (throttled apply size, default 1000) and
+# 1000), REGSYNC_BENCH_APPS (throttled apply sizes, default 1000) and
 # REGSYNC_BENCH_LATENCY (default 50ms) come from the environment.
 set -u
 GO=${GO:-go}
