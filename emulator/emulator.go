@@ -38,7 +38,10 @@ type Options struct {
 	// SaveDelay is how long the state may go unsaved after a write when
 	// StateDir is set: the writes of that window are saved together, in one
 	// snapshot, so a run of writes costs one save per window instead of
-	// one per write. Zero means DefaultSaveDelay. A crash (SIGKILL, power
+	// one per write. Zero means DefaultSaveDelay. A large tenant's snapshot
+	// takes long to write, so the window grows to saveSpacing times the last
+	// save's duration when that is longer, which keeps saving under a
+	// tenth of the time whatever the tenant's size. A crash (SIGKILL, power
 	// loss) loses at most the writes of the last window and the save under
 	// way; Close, and so a stop by signal, saves everything.
 	SaveDelay time.Duration
@@ -174,9 +177,11 @@ type Emulator struct {
 	stats   Stats
 
 	saveMu sync.Mutex
-	// pendingMu guards saveTimer, the save scheduled after a write.
+	// pendingMu guards saveTimer, the save scheduled after a write, and
+	// lastSave, how long the last save took.
 	pendingMu sync.Mutex
 	saveTimer *time.Timer
+	lastSave  time.Duration
 	closing   bool
 
 	closeOnce sync.Once
@@ -524,9 +529,22 @@ func (e *Emulator) load() error {
 // DefaultSaveDelay is Options.SaveDelay's default.
 const DefaultSaveDelay = 200 * time.Millisecond
 
+// saveSpacing is how many times the last save's duration the next save
+// waits at least: saves then take at most 1/(saveSpacing+1) of the time.
+const saveSpacing = 9
+
+// saveDelay is the window before the next save: delay (SaveDelay or its
+// default), or saveSpacing times the last save's duration when longer.
+func saveDelay(delay, last time.Duration) time.Duration {
+	if delay <= 0 {
+		delay = DefaultSaveDelay
+	}
+	return max(delay, saveSpacing*last)
+}
+
 // persist schedules a save of the state after a write when StateDir is
-// set: SaveDelay later, unless one is scheduled already, so the cost of
-// saving is one snapshot per window, whatever the writes in it. A save
+// set: a window (saveDelay) later, unless one is scheduled already, so the
+// cost of saving is one snapshot per window, whatever the writes in it. A save
 // failure is logged, not returned to the client.
 func (e *Emulator) persist() {
 	if e.opts.StateDir == "" {
@@ -537,11 +555,7 @@ func (e *Emulator) persist() {
 	if e.closing || e.saveTimer != nil {
 		return
 	}
-	delay := e.opts.SaveDelay
-	if delay <= 0 {
-		delay = DefaultSaveDelay
-	}
-	e.saveTimer = time.AfterFunc(delay, e.flush)
+	e.saveTimer = time.AfterFunc(saveDelay(e.opts.SaveDelay, e.lastSave), e.flush)
 }
 
 // flush runs a scheduled save. The schedule is cleared before the
@@ -554,9 +568,13 @@ func (e *Emulator) flush() {
 	}
 	e.saveTimer = nil
 	e.pendingMu.Unlock()
+	began := time.Now()
 	if err := e.save(); err != nil {
 		e.logf("emulator: saving state: %v", err)
 	}
+	e.pendingMu.Lock()
+	e.lastSave = time.Since(began)
+	e.pendingMu.Unlock()
 }
 
 // removeStaleTemps removes the temporary files a killed run left in the
