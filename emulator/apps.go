@@ -180,7 +180,7 @@ func (g *graphServer) createApplication(ctx *graphCtx, body map[string]any) (int
 	// An application created by a service principal gets that caller as an
 	// owner (application-post-applications.md: app-only callers are added
 	// as owners so Application.ReadWrite.OwnedBy can manage the app).
-	g.st.add(g.st.Apps, &record{Doc: doc, Created: g.now(), Owners: []string{CallerSPID}})
+	g.st.addApp(&record{Doc: doc, Created: g.now(), Owners: []string{CallerSPID}})
 	out := hideKeys(copyDoc(doc))
 	out["@odata.context"] = ctx.base + "/$metadata#applications/$entity"
 	return http.StatusCreated, out, nil

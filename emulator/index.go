@@ -131,7 +131,7 @@ func (e *Emulator) SeedForeignConsents(resourceAppID string, n int) error {
 		id := derivedID(appID, "servicePrincipal")
 		clients[i] = id
 		if _, ok := g.st.SPs[id]; !ok {
-			g.st.add(g.st.SPs, &record{Doc: newSPDoc(id, appID, fmt.Sprintf("Foreign client %d", i), now), Created: now, Seeded: true})
+			g.st.addSP(&record{Doc: newSPDoc(id, appID, fmt.Sprintf("Foreign client %d", i), now), Created: now, Seeded: true})
 		}
 	}
 	for i := range n {

@@ -120,14 +120,27 @@ func (g *graphServer) syncServicePrincipal(app *record) {
 	}
 	sp.Pending = append(sp.Pending, pendingSync{At: g.now(), Props: inherited(app.Doc)})
 	g.replicateSP(sp)
+	if len(sp.Pending) > 0 && g.st.syncing != nil {
+		g.st.syncing[sp] = true
+	}
 }
 
 // replicate copies to every service principal the application writes whose
 // lag has passed. handle calls it before each request.
 func (g *graphServer) replicate() {
-	for _, sp := range g.st.SPs {
-		if len(sp.Pending) > 0 {
-			g.replicateSP(sp)
+	st := g.st
+	if st.syncing == nil {
+		st.syncing = map[*record]bool{}
+		for _, sp := range st.SPs {
+			if len(sp.Pending) > 0 {
+				st.syncing[sp] = true
+			}
+		}
+	}
+	for sp := range st.syncing {
+		g.replicateSP(sp)
+		if len(sp.Pending) == 0 {
+			delete(st.syncing, sp)
 		}
 	}
 }
@@ -192,7 +205,7 @@ func (g *graphServer) createServicePrincipal(ctx *graphCtx, body map[string]any)
 			doc[k] = v
 		}
 	}
-	g.st.add(g.st.SPs, &record{Doc: doc, Created: g.now()})
+	g.st.addSP(&record{Doc: doc, Created: g.now()})
 	out := copyDoc(doc)
 	out["@odata.context"] = ctx.base + "/$metadata#servicePrincipals/$entity"
 	return http.StatusCreated, out, nil

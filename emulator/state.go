@@ -64,13 +64,78 @@ type tenantState struct {
 	Deleted     map[string]*deletedRecord `json:"deletedItems"`
 	FirstParty  map[string]*firstParty    `json:"firstParty"` // by appId
 	LastSeq     int64                     `json:"lastSeq"`
+
+	// altKeys finds applications and service principals by the keys that
+	// never change once set (an application's appId and uniqueName, a
+	// service principal's appId) without a walk over all of them, which
+	// made an apply of N applications cost O(N^2) in the emulator. addApp
+	// and addSP fill it; a deleted record stays in it until a lookup finds
+	// it gone (byAltKey). It is derived, never saved, and built again
+	// when nil (after a load).
+	altKeys map[string]*record
+	// syncing holds the service principals with pending syncs (Pending),
+	// so that replicate, which runs before every request, need not walk
+	// every principal. Derived like altKeys, and built again when nil.
+	syncing map[*record]bool
 }
 
-// add stores a new record, numbering it in creation order.
-func (st *tenantState) add(m map[string]*record, r *record) {
+// Kinds of altKeys entries.
+const (
+	altApp = "application"
+	altSP  = "servicePrincipal"
+)
+
+// addApp stores a new application, numbering it in creation order.
+func (st *tenantState) addApp(r *record) { st.add(altApp, st.Apps, r) }
+
+// addSP stores a new service principal, numbering it in creation order.
+func (st *tenantState) addSP(r *record) { st.add(altSP, st.SPs, r) }
+
+func (st *tenantState) add(kind string, m map[string]*record, r *record) {
 	st.LastSeq++
 	r.Seq = st.LastSeq
 	m[str(r.Doc, "id")] = r
+	if st.altKeys != nil {
+		st.indexAlt(kind, r)
+	}
+}
+
+// altFields are the immutable alternate keys of each kind.
+var altFields = map[string][]string{altApp: {"appId", "uniqueName"}, altSP: {"appId"}}
+
+func altKey(kind, field, value string) string {
+	return kind + "\x00" + field + "\x00" + strings.ToLower(value)
+}
+
+func (st *tenantState) indexAlt(kind string, r *record) {
+	for _, f := range altFields[kind] {
+		if v, _ := r.Doc[f].(string); v != "" {
+			st.altKeys[altKey(kind, f, v)] = r
+		}
+	}
+}
+
+// byAltKey returns the record of kind whose field (appId, uniqueName) is
+// value, case-insensitively, or nil.
+func (st *tenantState) byAltKey(kind, field, value string) *record {
+	m := st.Apps
+	if kind == altSP {
+		m = st.SPs
+	}
+	if st.altKeys == nil {
+		st.altKeys = map[string]*record{}
+		for _, r := range st.Apps {
+			st.indexAlt(altApp, r)
+		}
+		for _, r := range st.SPs {
+			st.indexAlt(altSP, r)
+		}
+	}
+	r := st.altKeys[altKey(kind, field, value)]
+	if r == nil || m[str(r.Doc, "id")] != r {
+		return nil // never there, or deleted since
+	}
+	return r
 }
 
 // graphServer serves Graph over a tenantState.
@@ -202,7 +267,7 @@ func seedTenant(now time.Time) *tenantState {
 	for _, appID := range sortedKeys(st.FirstParty) {
 		fp := st.FirstParty[appID]
 		doc := firstPartySPDoc(fp, fixedSPIDs[appID], now)
-		st.add(st.SPs, &record{Doc: doc, Created: now, Seeded: true})
+		st.addSP(&record{Doc: doc, Created: now, Seeded: true})
 	}
 	return st
 }
@@ -357,7 +422,7 @@ func (g *graphServer) loadSeedFile(path string) error {
 		if id == "" {
 			id = derivedID(fp.AppID, "servicePrincipal")
 		}
-		g.st.add(g.st.SPs, &record{Doc: firstPartySPDoc(&fp, id, now), Created: now, Seeded: true})
+		g.st.addSP(&record{Doc: firstPartySPDoc(&fp, id, now), Created: now, Seeded: true})
 	}
 	for _, u := range sf.Users {
 		id := strings.ToLower(u.ID)
@@ -439,21 +504,8 @@ func opaqueID() string {
 // Lookups. Callers hold g.mu.
 
 func (g *graphServer) appByKey(k keyRef) *record {
-	if k.alt == "uniqueName" {
-		for _, r := range g.st.Apps {
-			if u, _ := r.Doc["uniqueName"].(string); u != "" && strings.EqualFold(u, k.value) {
-				return r
-			}
-		}
-		return nil
-	}
-	if k.alt == "appId" {
-		for _, r := range g.st.Apps {
-			if strings.EqualFold(str(r.Doc, "appId"), k.value) {
-				return r
-			}
-		}
-		return nil
+	if k.alt == "uniqueName" || k.alt == "appId" {
+		return g.st.byAltKey(altApp, k.alt, k.value)
 	}
 	return g.st.Apps[strings.ToLower(k.value)]
 }
@@ -466,12 +518,7 @@ func (g *graphServer) spByKey(k keyRef) *record {
 }
 
 func (g *graphServer) spByAppID(appID string) *record {
-	for _, r := range g.st.SPs {
-		if strings.EqualFold(str(r.Doc, "appId"), appID) {
-			return r
-		}
-	}
-	return nil
+	return g.st.byAltKey(altSP, "appId", appID)
 }
 
 // directoryObject finds a user or service principal by id, with its OData
