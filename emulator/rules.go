@@ -104,6 +104,9 @@ func (g *graphServer) checkIdentifierURIs(next map[string]any) *graphError {
 		}
 		seen[key] = true
 	}
+	if len(seen) == 0 {
+		return nil // nothing to clash: most applications have no identifier URI
+	}
 	id := str(next, "id")
 	for _, other := range g.st.Apps {
 		if str(other.Doc, "id") == id {
