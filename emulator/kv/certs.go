@@ -626,6 +626,7 @@ func (s *Server) deleteCert(q *request, name string) (int, any, *kvError) {
 	}
 	d := &deletion{Date: q.now, ScheduledPurge: q.now + retentionDays*24*60*60}
 	c.Deleted = d
+	s.vaults[q.vault].purgeScheduled(d.ScheduledPurge)
 	if sec := s.vaults[q.vault].Secrets[strings.ToLower(name)]; sec != nil {
 		sec.Deleted = &deletion{Date: d.Date, ScheduledPurge: d.ScheduledPurge}
 	}

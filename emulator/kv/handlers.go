@@ -357,6 +357,7 @@ func (s *Server) deleteSecret(q *request, name string) (int, any, *kvError) {
 		return 0, nil, secretNotFound(name)
 	}
 	sec.Deleted = &deletion{Date: q.now, ScheduledPurge: q.now + retentionDays*24*60*60}
+	s.vaults[q.vault].purgeScheduled(sec.Deleted.ScheduledPurge)
 	return http.StatusOK, q.bundleOf(sec, sec.current(), false, true, true), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -26,6 +27,14 @@ const stateFormat = 1
 type vault struct {
 	Secrets      map[string]*secret      `json:"secrets"`
 	Certificates map[string]*certificate `json:"certificates,omitempty"`
+
+	// swept says a sweep has run since the vault was made or loaded, and
+	// nextPurge is then the earliest purge date it left scheduled
+	// (math.MaxInt64 for none), lowered by every soft delete since
+	// (purgeScheduled): sweep, which runs before every request, walks the
+	// vault only when a purge may be due.
+	swept     bool
+	nextPurge int64
 }
 
 // secret is one named secret with every version it ever had, oldest first;
@@ -80,17 +89,35 @@ func (s *secret) find(id string) *version {
 // sweep removes the secrets of v whose scheduled purge date has passed, as
 // the service does at the end of the retention interval.
 func (v *vault) sweep(now int64) {
+	if v.swept && now < v.nextPurge {
+		return
+	}
+	next := int64(math.MaxInt64)
 	for key, s := range v.Secrets {
-		if s.Deleted != nil && now >= s.Deleted.ScheduledPurge {
+		if s.Deleted == nil {
+			continue
+		}
+		if now >= s.Deleted.ScheduledPurge {
 			delete(v.Secrets, key)
+		} else {
+			next = min(next, s.Deleted.ScheduledPurge)
 		}
 	}
 	for key, c := range v.Certificates {
-		if c.Deleted != nil && now >= c.Deleted.ScheduledPurge {
+		if c.Deleted == nil {
+			continue
+		}
+		if now >= c.Deleted.ScheduledPurge {
 			delete(v.Certificates, key)
+		} else {
+			next = min(next, c.Deleted.ScheduledPurge)
 		}
 	}
+	v.swept, v.nextPurge = true, next
 }
+
+// purgeScheduled notes a soft delete that is to be purged at at.
+func (v *vault) purgeScheduled(at int64) { v.nextPurge = min(v.nextPurge, at) }
 
 // sortedCertKeys returns the keys of v's certificates that satisfy keep,
 // in order.
