@@ -747,6 +747,7 @@ func (c *classifier) finish() {
 			panic(fmt.Sprintf("internal error: unknown drift.Severity %q", string(it.Severity)))
 		}
 	}
+	c.r.Summary.Notices = len(c.r.Notices)
 	c.r.Summary.Classes = make([]ClassCount, len(Classes))
 	for i, cl := range Classes {
 		c.r.Summary.Classes[i] = ClassCount{Class: cl, Count: counts[cl]}

@@ -3,6 +3,7 @@ package drift
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/regsync/regsync/planner"
@@ -262,6 +263,8 @@ type Summary struct {
 	// Drift counts items of severity drift, Warnings those of severity warning.
 	Drift    int `json:"drift"`
 	Warnings int `json:"warnings"`
+	// Notices counts Report.Notices, which are not drift.
+	Notices int `json:"notices"`
 	// Classes has one entry per class, in report order, zero counts included.
 	Classes []ClassCount `json:"classes"`
 }
@@ -309,15 +312,33 @@ func (r *Report) NoticesFor(object string) []Notice {
 }
 
 // Line is the summary sentence every view ends with.
+// Notices, which are not drift, are counted when there are any.
 func (s Summary) Line() string {
-	switch {
-	case s.Drift == 0 && s.Warnings == 0:
-		return "No drift. The tenant matches the spec."
-	case s.Drift == 0:
-		return fmt.Sprintf("No drift; %s.", plural(s.Warnings, "warning", "warnings"))
-	default:
-		return fmt.Sprintf("Drift: %s, %s.", plural(s.Drift, "item", "items"), plural(s.Warnings, "warning", "warnings"))
+	notices := ""
+	if s.Notices > 0 {
+		notices = plural(s.Notices, "notice", "notices")
 	}
+	switch {
+	case s.Drift == 0 && s.Warnings == 0 && s.Notices == 0:
+		return "No drift. The tenant matches the spec."
+	case s.Drift == 0 && s.Warnings == 0:
+		return fmt.Sprintf("No drift; %s.", notices)
+	case s.Drift == 0:
+		return fmt.Sprintf("No drift; %s.", joinCounts(plural(s.Warnings, "warning", "warnings"), notices))
+	default:
+		return fmt.Sprintf("Drift: %s.", joinCounts(plural(s.Drift, "item", "items"), plural(s.Warnings, "warning", "warnings"), notices))
+	}
+}
+
+// joinCounts joins the non-empty counts with commas.
+func joinCounts(counts ...string) string {
+	var out []string
+	for _, c := range counts {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func plural(n int, one, many string) string {
