@@ -132,11 +132,33 @@ const timeFormat = "2006-01-02T15:04:05Z07:00"
 
 // executable returns a copy of a without its display-only fields and with
 // depends_on sorted, which is what Match compares.
+//
+// The names read from the directory for display go too: an owner's
+// (owner.object), and the user's or group's an assignment is for
+// (principal). The ids beside them are compared; a rename between plan and
+// apply changes no write, and the fingerprints do not cover those names,
+// so comparing them would refuse a plan nothing has made stale. (A user or
+// group the spec names is fingerprinted by itself.)
 func executable(a *planner.Action) planner.Action {
 	c := *a
 	c.Description, c.Reason, c.Changes, c.Risks = "", "", nil, nil
 	c.DependsOn = slices.Clone(a.DependsOn)
 	slices.Sort(c.DependsOn)
+	if a.Owner != nil {
+		o := *a.Owner
+		o.Object = nil
+		c.Owner = &o
+	}
+	if a.AppRoleAssignment != nil {
+		x := *a.AppRoleAssignment
+		x.Principal = ""
+		c.AppRoleAssignment = &x
+	}
+	if a.RoleAssignment != nil {
+		x := *a.RoleAssignment
+		x.Principal = ""
+		c.RoleAssignment = &x
+	}
 	return c
 }
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/regsync/regsync/planner/planfile"
 	"strings"
 	"testing"
+
+	"github.com/regsync/regsync/planner"
+	"github.com/regsync/regsync/planner/planfile"
 )
 
 // savedFixture returns the bytes of the fixture's saved plan.
@@ -206,6 +208,8 @@ func TestMatchIgnoresDisplay(t *testing.T) {
 		a := action(t, plan, jobAssign)
 		a["description"] = "something reassuring"
 		a["reason"] = "because"
+		// A name read from the directory for display, renamed since.
+		a["app_role_assignment"].(map[string]any)["principal"] = "renamed@contoso.com"
 		a["risks"] = []any{map[string]any{"code": "scope_removal", "message": "x"}}
 		deps := a["depends_on"].([]any)
 		deps[0], deps[2] = deps[2], deps[0]
@@ -228,5 +232,29 @@ func TestMatchIgnoresDisplay(t *testing.T) {
 	_, _, again := fixture(t)
 	if err := f.Match(again); err != nil {
 		t.Errorf("Match of an untouched file = %v, want nil", err)
+	}
+}
+
+// TestMatchIgnoresOwnerNames: an owner renamed (or its name unread) since
+// the plan was saved does not make the plan stale; another owner does.
+func TestMatchIgnoresOwnerNames(t *testing.T) {
+	owner := func(id, name string) *planner.Plan {
+		return &planner.Plan{Set: "s", Actions: []*planner.Action{{
+			ID: "applications.a.owners[\"" + id + "\"]:create", Op: planner.OpCreate, Type: "owner", App: "a",
+			Owner: &planner.OwnerAction{ApplicationID: "app-1", OwnerID: id,
+				Object: &planner.OwnerObject{Found: true, Type: "user", DisplayName: name}},
+		}}}
+	}
+	f := &planfile.File{Plan: owner("u1", "Ada Lovelace")}
+	if err := f.Match(owner("u1", "Ada King")); err != nil {
+		t.Errorf("an owner renamed since: Match = %v, want nil", err)
+	}
+	unread := owner("u1", "")
+	unread.Actions[0].Owner.Object = nil
+	if err := f.Match(unread); err != nil {
+		t.Errorf("an owner whose name was not read: Match = %v, want nil", err)
+	}
+	if err := f.Match(owner("u2", "Ada Lovelace")); err == nil {
+		t.Error("another owner: Match = nil, want a mismatch")
 	}
 }
