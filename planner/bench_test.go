@@ -10,12 +10,18 @@ import (
 
 	"github.com/regsync/regsync/planner"
 	"github.com/regsync/regsync/planner/planfile"
+	"github.com/regsync/regsync/spec"
 	"github.com/regsync/regsync/tenant"
 )
 
 // generatedYAML is a set of n applications: one resource API per 100, each
 // with five scopes and five roles, and clients of every kind calling them.
-func generatedYAML(n int) string {
+func generatedYAML(n int) string { return generatedPart("", n) }
+
+// generatedPart is generatedYAML with prefix before every application key
+// and host name, so that parts parsed apart can be joined into one set
+// larger than a file may be (joinedSpec).
+func generatedPart(prefix string, n int) string {
 	var b strings.Builder
 	b.WriteString(`version: 1
 tenant: contoso.onmicrosoft.com
@@ -29,7 +35,7 @@ applications:
 `)
 	apis := (n + 99) / 100
 	for i := 0; i < apis; i++ {
-		fmt.Fprintf(&b, "  api-%d:\n    kind: resource\n    identifierUris: [https://api%d.contoso.com]\n    scopes:\n", i, i)
+		fmt.Fprintf(&b, "  %sapi-%d:\n    kind: resource\n    identifierUris: [https://%sapi%d.contoso.com]\n    scopes:\n", prefix, i, prefix, i)
 		for j := 0; j < 5; j++ {
 			fmt.Fprintf(&b, "      scope%d: {}\n", j)
 		}
@@ -39,16 +45,16 @@ applications:
 		}
 	}
 	for i := apis; i < n; i++ {
-		api := fmt.Sprintf("api-%d", i%apis)
+		api := fmt.Sprintf("%sapi-%d", prefix, i%apis)
 		switch i % 3 {
 		case 0:
-			fmt.Fprintf(&b, "  app-%d:\n    kind: confidential\n    redirectUris: [https://app%d.contoso.com/signin-oidc]\n"+
-				"    access:\n      %s: { scopes: [scope0, scope1] }\n      microsoft-graph: { scopes: [User.Read] }\n    adminConsent: true\n    secret: {}\n", i, i, api)
+			fmt.Fprintf(&b, "  %sapp-%d:\n    kind: confidential\n    redirectUris: [https://%sapp%d.contoso.com/signin-oidc]\n"+
+				"    access:\n      %s: { scopes: [scope0, scope1] }\n      microsoft-graph: { scopes: [User.Read] }\n    adminConsent: true\n    secret: {}\n", prefix, i, prefix, i, api)
 		case 1:
-			fmt.Fprintf(&b, "  app-%d:\n    kind: public\n    platform: spa\n    redirectUris: [https://app%d.contoso.com/cb]\n"+
-				"    access:\n      %s: { scopes: [scope0] }\n", i, i, api)
+			fmt.Fprintf(&b, "  %sapp-%d:\n    kind: public\n    platform: spa\n    redirectUris: [https://%sapp%d.contoso.com/cb]\n"+
+				"    access:\n      %s: { scopes: [scope0] }\n", prefix, i, prefix, i, api)
 		case 2:
-			fmt.Fprintf(&b, "  app-%d:\n    kind: service\n    access:\n      %s: { roles: [role0, role1] }\n    adminConsent: true\n    secret: {}\n", i, api)
+			fmt.Fprintf(&b, "  %sapp-%d:\n    kind: service\n    access:\n      %s: { roles: [role0, role1] }\n    adminConsent: true\n    secret: {}\n", prefix, i, api)
 		}
 	}
 	return b.String()
@@ -136,6 +142,63 @@ func BenchmarkPlanLinear(b *testing.B) {
 				large, cpuRatio, allocRatio, small, limit)
 		}
 	}
+}
+
+// BenchmarkPlanSizes plans converged sets of 1,000, 5,000 and 20,000
+// applications (Compute and fingerprint, the fastest of three runs each)
+// and reports the CPU time and allocations per application at each size:
+// linear planning keeps them flat. With -cpuprofile it is the profile of
+// all three sizes.
+//
+//	go test ./planner -run '^$' -bench PlanSizes -benchtime 1x -cpuprofile cpu.out
+func BenchmarkPlanSizes(b *testing.B) {
+	sizes := []int{1000, 5000, 20000}
+	for b.Loop() {
+		var cells []string
+		for _, n := range sizes {
+			s := joinedSpec(b, n)
+			sim := &simulated{snap: emptyTenant(), now: now}
+			sim.apply(b, compute(b, s, sim.snap, planner.Options{}))
+			best, allocs := time.Hour, uint64(0)
+			for range 3 {
+				runtime.GC()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				start := cpuTime()
+				if _, ds := planner.Compute(s, sim.snap, planner.Options{Now: now}); ds.HasErrors() {
+					b.Fatal(ds.Format())
+				}
+				planfile.Fingerprint(sim.snap)
+				elapsed := cpuTime() - start
+				runtime.ReadMemStats(&after)
+				best, allocs = min(best, elapsed), after.Mallocs-before.Mallocs
+			}
+			us, per := float64(best.Microseconds())/float64(n), float64(allocs)/float64(n)
+			b.ReportMetric(us, fmt.Sprintf("us/app-%d", n))
+			b.ReportMetric(per, fmt.Sprintf("allocs/app-%d", n))
+			cells = append(cells, fmt.Sprintf("%d: %.2f s CPU, %.0f us and %.0f allocations per application", n, best.Seconds(), us, per))
+		}
+		b.Logf("TABLE | plan of a converged set in process, by size | %s | flat per application", strings.Join(cells, "; "))
+	}
+}
+
+// joinedSpec is a set of n applications (generatedYAML's shape) parsed in
+// parts of at most 5,000: a file may not exceed 1 MiB (spec.MaxFileSize),
+// which this shape reaches near 6,500 applications, so 20,000 is parsed
+// as four files and joined into one set.
+func joinedSpec(b *testing.B, n int) *spec.Spec {
+	b.Helper()
+	const part = 5000
+	var joined *spec.Spec
+	for i := 0; i*part < n; i++ {
+		s := parseSpec(b, generatedPart(fmt.Sprintf("p%d-", i), min(part, n-i*part)))
+		if joined == nil {
+			joined = s
+			continue
+		}
+		joined.Applications = append(joined.Applications, s.Applications...)
+	}
+	return joined
 }
 
 // cpuTime is the CPU time this process has used (user and system, every
