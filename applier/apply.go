@@ -103,8 +103,9 @@ func (o Options) withDefaults() Options {
 	}
 	o.Retry = o.Retry.WithDefaults()
 	if o.Retry.Gate == nil {
-		// One pause for the whole run: a Retry-After given to one worker
-		// holds back the others too.
+		// One pause for the run's Graph calls: a Retry-After given to one
+		// worker holds back the others too (Key Vault and Resource Manager
+		// have their own: run.vaultGate, run.armGate).
 		o.Retry.Gate = &tenant.ThrottleGate{}
 	}
 	if o.LookAgain == 0 {
@@ -443,6 +444,13 @@ type run struct {
 	// case) of the app roles it adds or enables: see rolesAdded.
 	addedRoles map[string]map[string]bool
 
+	// vaultGate and armGate are the throttle pauses of the calls to Key
+	// Vault and to Azure Resource Manager; Graph's is opts.Retry.Gate.
+	// Each service paces its clients on its own (Graph per application
+	// and tenant, Key Vault per vault, Resource Manager per principal),
+	// so a Retry-After from one holds back only the calls to it.
+	vaultGate, armGate *tenant.ThrottleGate
+
 	mu      sync.Mutex
 	created map[string]bool            // app keys whose application or service principal this run created
 	keys    map[string]map[string]bool // application object id → keyIds known to exist
@@ -452,7 +460,8 @@ type run struct {
 
 func newRun(p *planner.Plan, dir tenant.Directory, vault tenant.SecretStore, live *tenant.Snapshot, opts Options) *run {
 	r := &run{plan: p, dir: dir, batch: !opts.NoBatch, vault: vault, vaults: newVaults(vault, opts.VaultFailures), opts: opts, refs: seedRefs(p.Set, live), addedRoles: rolesAdded(p, live),
-		created: map[string]bool{}, keys: map[string]map[string]bool{}, infos: map[string]actionInfo{}}
+		created: map[string]bool{}, keys: map[string]map[string]bool{}, infos: map[string]actionInfo{},
+		vaultGate: &tenant.ThrottleGate{}, armGate: &tenant.ThrottleGate{}}
 	if f, ok := dir.(tenant.Finder); ok {
 		r.finder = f
 	}

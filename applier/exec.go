@@ -56,6 +56,14 @@ func (x *exec) retryLag(ctx context.Context, lag func(error) bool, fn func(ctx c
 	return x.policy(x.opts.Retry).DoLag(ctx, lag, fn)
 }
 
+// retryAt is retry for a call to another service than Graph, pausing at
+// that service's gate (run.vaultGate, run.armGate) when it throttles.
+func (x *exec) retryAt(ctx context.Context, gate *tenant.ThrottleGate, lag bool, fn func(ctx context.Context) error) error {
+	p := x.opts.Retry
+	p.Gate = gate
+	return x.policy(p).DoLag(ctx, func(error) bool { return lag }, fn)
+}
+
 // policy is p with every retry reported as an action_retry event and every
 // wait made with the action's slot of parallelism and its application lock
 // given back (waitFree), so a call that backs off holds up no other action.
@@ -144,7 +152,12 @@ func sameSet(a, b []string) bool {
 // removed, with already ("already deleted", "already revoked", ...) noted
 // on the result.
 func (x *exec) remove(ctx context.Context, already string, del func(ctx context.Context) error) error {
-	err := x.retry(ctx, false, del)
+	return x.removeAt(ctx, x.opts.Retry.Gate, already, del)
+}
+
+// removeAt is remove for a call to the service whose throttle gate is gate.
+func (x *exec) removeAt(ctx context.Context, gate *tenant.ThrottleGate, already string, del func(ctx context.Context) error) error {
+	err := x.retryAt(ctx, gate, false, del)
 	if gone(err) {
 		x.note("%s", already)
 		return nil

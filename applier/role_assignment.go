@@ -47,7 +47,7 @@ func (roleAssignmentKind) run(ctx context.Context, x *exec) error {
 			PrincipalID: ra.PrincipalID, PrincipalType: ra.PrincipalType,
 			Description: fmt.Sprintf("Managed by regsync (set %s)", x.plan.Set)}
 		var made tenant.RoleAssignment
-		err := x.retry(ctx, x.lag, func(ctx context.Context) (err error) {
+		err := x.retryAt(ctx, x.armGate, x.lag, func(ctx context.Context) (err error) {
 			made, err = acc.CreateRoleAssignment(ctx, want)
 			return err
 		})
@@ -63,7 +63,7 @@ func (roleAssignmentKind) run(ctx context.Context, x *exec) error {
 		return nil
 	case planner.OpDelete:
 		x.objectID = name
-		return x.remove(ctx, "already removed", func(ctx context.Context) error {
+		return x.removeAt(ctx, x.armGate, "already removed", func(ctx context.Context) error {
 			return acc.DeleteRoleAssignment(ctx, ra.Scope, name)
 		})
 	default:

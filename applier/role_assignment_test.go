@@ -2,8 +2,11 @@ package applier
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -185,5 +188,53 @@ func TestRoleAssignmentsPrune(t *testing.T) {
 	}
 	if left[mine.Name] || !left[theirs.Name] {
 		t.Errorf("after prune: %v; want %s gone and %s kept", acc.Assignments(), mine.Name, theirs.Name)
+	}
+}
+
+// TestARMThrottleDoesNotPauseGraph: a Retry-After from Resource Manager
+// holds back the calls to Resource Manager only. The user's role
+// assignment is answered 429 with 10 minutes to wait, and no wait of the run
+// ends before the loader's role assignment starts, which needs the
+// loader's application and service principal: Graph writes that could not
+// be made if Graph's calls waited at Resource Manager's gate.
+func TestARMThrottleDoesNotPauseGraph(t *testing.T) {
+	h := newHarness(t)
+	acc := tenanttest.NewAccess(hdsDICOM)
+	p, live := h.planRBAC(acc, rbacSpec, false)
+	acc.InjectCreate(hdsUser, 1, tenanttest.Throttled(10*time.Minute), false)
+	graphDone := make(chan struct{})
+	var once sync.Once
+	opts := h.options()
+	opts.Access = acc
+	record := opts.Events
+	opts.Events = func(e Event) {
+		record(e)
+		if e.Type == EventActionStart && strings.HasPrefix(e.Address, "applications.loader.azure_roles") {
+			once.Do(func() { close(graphDone) })
+		}
+	}
+	opts.Retry.Sleep = func(ctx context.Context, d time.Duration) error {
+		select {
+		case <-graphDone:
+			return h.clock.Sleep(ctx, d)
+		case <-time.After(10 * time.Second):
+			return errors.New("a wait went on while Resource Manager was throttled and the loader's Graph writes never came")
+		}
+	}
+	res, err := h.apply(p, live, opts)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, describe(res))
+	}
+	if n := len(acc.Assignments()); n != 2 {
+		t.Errorf("%d assignments, want 2: %v", n, assignmentKeys(acc))
+	}
+	throttled := 0
+	for _, e := range h.recorded() {
+		if e.Type == EventActionRetry && e.Kind == tenant.Throttled.String() {
+			throttled++
+		}
+	}
+	if throttled != 1 {
+		t.Errorf("%d throttled retries reported, want the user's one", throttled)
 	}
 }

@@ -140,15 +140,15 @@ func (v *vaults) wasRecovered(vault, name string) bool {
 // vaultCheck the read that settles a failed write, which an open breaker
 // does not stop (see guard).
 func (x *exec) vaultRead(ctx context.Context, vault string, call func(ctx context.Context) error) error {
-	return x.retry(ctx, false, x.vaults.guard(vault, false, false, call))
+	return x.retryAt(ctx, x.vaultGate, false, x.vaults.guard(vault, false, false, call))
 }
 
 func (x *exec) vaultWrite(ctx context.Context, vault string, call func(ctx context.Context) error) error {
-	return x.retry(ctx, false, x.vaults.guard(vault, true, false, call))
+	return x.retryAt(ctx, x.vaultGate, false, x.vaults.guard(vault, true, false, call))
 }
 
 func (x *exec) vaultCheck(ctx context.Context, vault string, call func(ctx context.Context) error) error {
-	return x.retry(ctx, false, x.vaults.guard(vault, false, true, call))
+	return x.retryAt(ctx, x.vaultGate, false, x.vaults.guard(vault, false, true, call))
 }
 
 // prepareVault is what a new client secret needs of its vault before
