@@ -21,7 +21,8 @@ func (e *Emulator) handler() http.Handler {
 		start := time.Now()
 		// A read's answer is recorded here and written when due.
 		var held *itemRecorder
-		if lat := e.faults.latency(); lat > 0 && isRead(r) && !strings.HasPrefix(r.URL.Path, "/_emulator/") {
+		// By method: a POST that only reads (getByIds) waits like a write.
+		if lat := e.faults.latency(); lat > 0 && readsOnly(r.Method, "") && !strings.HasPrefix(r.URL.Path, "/_emulator/") {
 			held = &itemRecorder{h: http.Header{}}
 			r = r.WithContext(context.WithValue(r.Context(), latencyOwed{}, start.Add(lat)))
 		}
@@ -46,12 +47,6 @@ func (e *Emulator) handler() http.Handler {
 		}
 		e.logf("%s %s -> %d (%s)", r.Method, r.URL.RequestURI(), rec.code(), time.Since(start).Round(time.Millisecond))
 	})
-}
-
-// isRead reports whether a request only reads: its answer may be worked out
-// before the latency has passed (see sleepLatency).
-func isRead(r *http.Request) bool {
-	return r.Method == http.MethodGet || r.Method == http.MethodHead
 }
 
 // latencyOwed is the context key of the time a held read's answer is due.
