@@ -446,9 +446,11 @@ type run struct {
 
 	// vaultGate and armGate are the throttle pauses of the calls to Key
 	// Vault and to Azure Resource Manager; Graph's is opts.Retry.Gate.
-	// Each service paces its clients on its own (Graph per application
-	// and tenant, Key Vault per vault, Resource Manager per principal),
-	// so a Retry-After from one holds back only the calls to it.
+	// Each service paces its clients on its own quotas (Graph per
+	// application and tenant, Key Vault per vault and region, Resource
+	// Manager per subscription, principal and kind of operation: see
+	// docs/apply.md), so a Retry-After from one holds back only the calls
+	// to it.
 	vaultGate, armGate *tenant.ThrottleGate
 
 	mu      sync.Mutex
