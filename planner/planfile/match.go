@@ -46,18 +46,13 @@ func (e *MismatchError) Unwrap() error { return ErrMismatch }
 // id, op, type, app, address, step, depends_on (as a set: the applier waits
 // for all of them, in no order) and its payload, field by field. Not
 // compared, because no write depends on them: an action's description,
-// reason, changes and risks, and the plan's applications, notes, summary and
-// reads. The error names the first difference, in the order of the file.
-func (f *File) Match(fresh *planner.Plan) error {
-	return matchPlan(f.Plan, fresh)
-}
-
-// Match is File.Match for one set of a file.
+// reason, changes and risks, the names read from the directory for display
+// (see executable), and the plan's applications, notes, summary and reads.
+// The error names the first difference, in the order of the file.
+//
+// A File has it through its SetPlan (the one set of a version 1 file).
 func (s *SetPlan) Match(fresh *planner.Plan) error {
-	return matchPlan(s.Plan, fresh)
-}
-
-func matchPlan(saved, fresh *planner.Plan) error {
+	saved := s.Plan
 	if saved == nil || fresh == nil {
 		return &MismatchError{Difference: "there is no plan to compare"}
 	}

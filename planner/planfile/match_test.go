@@ -245,7 +245,7 @@ func TestMatchIgnoresOwnerNames(t *testing.T) {
 				Object: &planner.OwnerObject{Found: true, Type: "user", DisplayName: name}},
 		}}}
 	}
-	f := &planfile.File{Plan: owner("u1", "Ada Lovelace")}
+	f := &planfile.File{SetPlan: planfile.SetPlan{Plan: owner("u1", "Ada Lovelace")}}
 	if err := f.Match(owner("u1", "Ada King")); err != nil {
 		t.Errorf("an owner renamed since: Match = %v, want nil", err)
 	}

@@ -31,16 +31,9 @@ type File struct {
 	FormatVersion string `json:"format_version"`
 	// BinaryVersion is the version of the regsync that wrote the file.
 	BinaryVersion string `json:"binary_version"`
-	TenantID      string `json:"tenant_id"`
-	Set           string `json:"set"`
-	SpecFile      string `json:"spec_file"`
-	SpecDigest    string `json:"spec_digest"`
-	// Fingerprints of everything the plan was computed from.
-	Fingerprints Fingerprints `json:"fingerprints"`
-	// RawPlan is the plan in its JSON form (render.MarshalJSON).
-	RawPlan json.RawMessage `json:"plan"`
-	// Plan is RawPlan decoded; set by Read.
-	Plan *planner.Plan `json:"-"`
+	// SetPlan is the one set of a version 1 file, its fields written at
+	// the top level; empty in a version 1.1 file.
+	SetPlan
 	// Sets are the file's sets, in order, set by Read: the one set of a
 	// version 1 file (the fields above), or each set of a version 1.1 file
 	// (whose fields above, but FormatVersion and BinaryVersion, are
@@ -51,12 +44,14 @@ type File struct {
 // SetPlan is the saved plan of one set: the plan, what it was computed
 // from, and the fingerprints that tell whether it still holds.
 type SetPlan struct {
-	TenantID     string          `json:"tenant_id"`
-	Set          string          `json:"set"`
-	SpecFile     string          `json:"spec_file"`
-	SpecDigest   string          `json:"spec_digest"`
-	Fingerprints Fingerprints    `json:"fingerprints"`
-	RawPlan      json.RawMessage `json:"plan"`
+	TenantID   string `json:"tenant_id"`
+	Set        string `json:"set"`
+	SpecFile   string `json:"spec_file"`
+	SpecDigest string `json:"spec_digest"`
+	// Fingerprints of everything the plan was computed from.
+	Fingerprints Fingerprints `json:"fingerprints"`
+	// RawPlan is the plan in its JSON form (render.MarshalJSON).
+	RawPlan json.RawMessage `json:"plan"`
 	// Plan is RawPlan decoded; set by Read.
 	Plan *planner.Plan `json:"-"`
 }
@@ -127,12 +122,14 @@ func Write(w io.Writer, p *planner.Plan, binaryVersion string, live *tenant.Snap
 	f := File{
 		FormatVersion: FormatVersion,
 		BinaryVersion: binaryVersion,
-		TenantID:      p.Tenant.ID,
-		Set:           p.Set,
-		SpecFile:      p.SpecFile,
-		SpecDigest:    p.SpecDigest,
-		Fingerprints:  Fingerprint(live),
-		RawPlan:       raw,
+		SetPlan: SetPlan{
+			TenantID:     p.Tenant.ID,
+			Set:          p.Set,
+			SpecFile:     p.SpecFile,
+			SpecDigest:   p.SpecDigest,
+			Fingerprints: Fingerprint(live),
+			RawPlan:      raw,
+		},
 	}
 	return encode(w, f)
 }
@@ -173,12 +170,10 @@ func Read(r io.Reader) (*File, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("reading the plan file: %w", err)
 	}
-	one := &SetPlan{TenantID: f.TenantID, Set: f.Set, SpecFile: f.SpecFile, SpecDigest: f.SpecDigest, Fingerprints: f.Fingerprints, RawPlan: f.RawPlan}
-	if err := one.decode(); err != nil {
+	if err := f.SetPlan.decode(); err != nil {
 		return nil, err
 	}
-	f.Plan = one.Plan
-	f.Sets = []*SetPlan{one}
+	f.Sets = []*SetPlan{&f.SetPlan}
 	return &f, nil
 }
 
