@@ -291,21 +291,20 @@ func (r *Report) ItemsOf(c Class) []Item {
 
 // ItemsFor returns the items of one object, in report order.
 func (r *Report) ItemsFor(object string) []Item {
-	var out []Item
-	for _, it := range r.Items {
-		if it.Object == object {
-			out = append(out, it)
-		}
-	}
-	return out
+	return ofObject(r.Items, object, func(it Item) string { return it.Object })
 }
 
 // NoticesFor returns the notices of one object, in report order.
 func (r *Report) NoticesFor(object string) []Notice {
-	var out []Notice
-	for _, n := range r.Notices {
-		if n.Object == object {
-			out = append(out, n)
+	return ofObject(r.Notices, object, func(n Notice) string { return n.Object })
+}
+
+// ofObject keeps the entries of xs whose object (by objectOf) is object.
+func ofObject[T any](xs []T, object string, objectOf func(T) string) []T {
+	var out []T
+	for _, x := range xs {
+		if objectOf(x) == object {
+			out = append(out, x)
 		}
 	}
 	return out
