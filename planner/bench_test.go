@@ -96,38 +96,8 @@ func BenchmarkPlan1000(b *testing.B) {
 //	go test ./planner -run '^$' -bench PlanLinear -benchtime 1x
 func BenchmarkPlanLinear(b *testing.B) {
 	const small, large, limit = 1000, 5000, 6.0
-	type cost struct {
-		cpu    time.Duration
-		allocs uint64
-		bytes  uint64
-	}
-	measure := func(n int) cost {
-		src := generatedYAML(n)
-		s := parseSpec(b, src)
-		_, sim := converged(b, src)
-		best := cost{cpu: time.Hour}
-		for range 3 {
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := cpuTime()
-			p, ds := planner.Compute(s, sim.snap, planner.Options{Now: now})
-			if ds.HasErrors() {
-				b.Fatal(ds.Format())
-			}
-			planfile.Fingerprint(sim.snap)
-			elapsed := cpuTime() - start
-			runtime.ReadMemStats(&after)
-			if len(p.Actions) != 0 {
-				b.Fatalf("%d applications: a converged set planned %d actions", n, len(p.Actions))
-			}
-			best.cpu = min(best.cpu, elapsed)
-			best.allocs, best.bytes = after.Mallocs-before.Mallocs, after.TotalAlloc-before.TotalAlloc
-		}
-		return best
-	}
 	for b.Loop() {
-		s, l := measure(small), measure(large)
+		s, l := planCost(b, small), planCost(b, large)
 		cpuRatio := l.cpu.Seconds() / s.cpu.Seconds()
 		allocRatio := float64(l.allocs) / float64(s.allocs)
 		b.ReportMetric(s.cpu.Seconds(), "plan-1000-s")
@@ -156,23 +126,8 @@ func BenchmarkPlanSizes(b *testing.B) {
 	for b.Loop() {
 		var cells []string
 		for _, n := range sizes {
-			s := joinedSpec(b, n)
-			sim := &simulated{snap: emptyTenant(), now: now}
-			sim.apply(b, compute(b, s, sim.snap, planner.Options{}))
-			best, allocs := time.Hour, uint64(0)
-			for range 3 {
-				runtime.GC()
-				var before, after runtime.MemStats
-				runtime.ReadMemStats(&before)
-				start := cpuTime()
-				if _, ds := planner.Compute(s, sim.snap, planner.Options{Now: now}); ds.HasErrors() {
-					b.Fatal(ds.Format())
-				}
-				planfile.Fingerprint(sim.snap)
-				elapsed := cpuTime() - start
-				runtime.ReadMemStats(&after)
-				best, allocs = min(best, elapsed), after.Mallocs-before.Mallocs
-			}
+			c := planCost(b, n)
+			best, allocs := c.cpu, c.allocs
 			us, per := float64(best.Microseconds())/float64(n), float64(allocs)/float64(n)
 			b.ReportMetric(us, fmt.Sprintf("us/app-%d", n))
 			b.ReportMetric(per, fmt.Sprintf("allocs/app-%d", n))
@@ -180,6 +135,45 @@ func BenchmarkPlanSizes(b *testing.B) {
 		}
 		b.Logf("TABLE | plan of a converged set in process, by size | %s | flat per application", strings.Join(cells, "; "))
 	}
+}
+
+// cost is what planning a converged set cost: CPU time, allocations and
+// bytes allocated.
+type cost struct {
+	cpu    time.Duration
+	allocs uint64
+	bytes  uint64
+}
+
+// planCost converges a set of n applications (joinedSpec) and plans it
+// again (Compute and the saved plan's fingerprint) three times: the
+// fastest run's CPU counts, so a busy machine does not fail a ratio, and
+// the allocations are exact.
+func planCost(b *testing.B, n int) cost {
+	b.Helper()
+	s := joinedSpec(b, n)
+	sim := &simulated{snap: emptyTenant(), now: now}
+	sim.apply(b, compute(b, s, sim.snap, planner.Options{}))
+	best := cost{cpu: time.Hour}
+	for range 3 {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := cpuTime()
+		p, ds := planner.Compute(s, sim.snap, planner.Options{Now: now})
+		if ds.HasErrors() {
+			b.Fatal(ds.Format())
+		}
+		planfile.Fingerprint(sim.snap)
+		elapsed := cpuTime() - start
+		runtime.ReadMemStats(&after)
+		if len(p.Actions) != 0 {
+			b.Fatalf("%d applications: a converged set planned %d actions", n, len(p.Actions))
+		}
+		best.cpu = min(best.cpu, elapsed)
+		best.allocs, best.bytes = after.Mallocs-before.Mallocs, after.TotalAlloc-before.TotalAlloc
+	}
+	return best
 }
 
 // joinedSpec is a set of n applications (generatedYAML's shape) parsed in
